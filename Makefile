@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: run test check fmt install install-test test-slow bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+install: $(BIN)/activate
+	$(PY) -m pip install -q -e .
+
+install-test: $(BIN)/activate
+	$(PY) -m pip install -q -e '.[test,train]'
+
+## Install, create the SQLite database with the demo case, and serve the app on localhost.
+run: install
+	$(BIN)/marrowscope demo
+
+## Install the test dependencies and run style, types, layering and the default suite.
+test: install-test check
+
+check:
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q -m "not slow and not gpu"
+
+fmt:
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+test-slow: install-test
+	$(BIN)/pytest -q -m "slow"
+
+bench: install-test
+	for f in benchmarks/*.py; do $(PY) $$f; done
+
+clean:
+	rm -rf $(VENV) var artefacts .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""ai adapter/layer of marrowscope."""

@@ -1,0 +1,1 @@
+"""Command-line adapter (Typer): one module per command group, wired in app.py."""

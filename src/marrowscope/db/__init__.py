@@ -1,0 +1,1 @@
+"""db adapter/layer of marrowscope."""

@@ -1,0 +1,89 @@
+"""Every error marrowscope raises on purpose.
+
+Adapters map these once: the web app to a 4xx page with the plain message, the CLI to
+stderr and exit status 2. The tree::
+
+    MarrowscopeError
+    ├── InvalidInput            bad values from a person or a file (names the field/line)
+    │   ├── UnknownCellCode
+    │   ├── InvalidCount
+    │   ├── EmptyCount
+    │   ├── InvalidMeasurement   impossible vital sign, CBC value, unknown unit
+    │   └── InvalidImage         corrupt or non-image file
+    ├── NotAllowed              a state transition or action the rules forbid
+    │   ├── TransitionNotAllowed
+    │   ├── ImmutableRecord      signed reports are amended, never overwritten
+    │   └── PermissionDenied     the role may not do this
+    ├── Conflict                duplicate accession number, duplicate submission
+    └── NotFound                no such case, specimen, test or report
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "EmptyCount",
+    "ImmutableRecord",
+    "InvalidCount",
+    "InvalidImage",
+    "InvalidInput",
+    "InvalidMeasurement",
+    "MarrowscopeError",
+    "NotAllowed",
+    "NotFound",
+    "PermissionDenied",
+    "TransitionNotAllowed",
+    "UnknownCellCode",
+]
+
+
+class MarrowscopeError(Exception):
+    """Root of every error raised on purpose; its message is safe to show a user."""
+
+
+class InvalidInput(MarrowscopeError):
+    """A value given by a person or a file cannot be accepted as it is."""
+
+
+class UnknownCellCode(InvalidInput):
+    """A cell code that the taxonomy does not hold."""
+
+
+class InvalidCount(InvalidInput):
+    """A cell count that is negative, fractional or otherwise impossible."""
+
+
+class EmptyCount(InvalidInput):
+    """A differential was asked of a count that holds no nucleated cell."""
+
+
+class InvalidMeasurement(InvalidInput):
+    """A measurement outside what is physiologically possible, or in an unknown unit."""
+
+
+class InvalidImage(InvalidInput):
+    """A file that cannot be decoded as a microscope image."""
+
+
+class NotAllowed(MarrowscopeError):
+    """An action that the clinical rules forbid in the record's present state."""
+
+
+class TransitionNotAllowed(NotAllowed):
+    """A state machine was asked for a move it does not allow."""
+
+
+class ImmutableRecord(NotAllowed):
+    """A signed or superseded record was asked to change in place."""
+
+
+class PermissionDenied(NotAllowed):
+    """The acting user's role does not allow this action."""
+
+
+class Conflict(MarrowscopeError):
+    """The write would duplicate something that must be unique."""
+
+
+class NotFound(MarrowscopeError):
+    """The record asked for does not exist (or is not visible to the asker)."""

@@ -1,0 +1,1 @@
+"""interop adapter/layer of marrowscope."""

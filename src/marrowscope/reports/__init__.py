@@ -1,0 +1,1 @@
+"""reports adapter/layer of marrowscope."""

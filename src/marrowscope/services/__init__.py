@@ -1,0 +1,1 @@
+"""services adapter/layer of marrowscope."""

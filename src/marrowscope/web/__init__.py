@@ -1,0 +1,1 @@
+"""web adapter/layer of marrowscope."""
