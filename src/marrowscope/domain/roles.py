@@ -1,0 +1,40 @@
+"""Who acts: the roles of the bone marrow pathway and the acting person.
+
+Every service call takes an ``Actor`` so that the audit log can say who changed
+what, and so that rules (a morphologist cannot sign a report; a patient sees only
+their own released results) are checked in one place, not only in the web layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["Actor", "Role"]
+
+
+class Role(StrEnum):
+    """The eight roles of the pathway."""
+
+    CLINICIAN = "clinician"
+    PROCEDURALIST = "proceduralist"
+    NURSE = "nurse"
+    LAB_SCIENTIST = "lab_scientist"
+    MORPHOLOGIST = "morphologist"
+    PATHOLOGIST = "pathologist"
+    PATIENT = "patient"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person behind a change; ``patient_id`` is set only for the patient role."""
+
+    username: str
+    role: Role
+    patient_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff see clinical records; a patient sees only their own released results."""
+        return self.role is not Role.PATIENT
