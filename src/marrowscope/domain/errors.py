@@ -13,14 +13,17 @@ stderr and exit status 2. The tree::
     ├── NotAllowed              a state transition or action the rules forbid
     │   ├── TransitionNotAllowed
     │   ├── ImmutableRecord      signed reports are amended, never overwritten
-    │   └── PermissionDenied     the role may not do this
+    │   ├── PermissionDenied     the role may not do this
+    │   └── TooManyAttempts      sign-in rate limit reached; try again later
     ├── Conflict                duplicate accession number, duplicate submission
+    ├── AuthenticationFailed    unknown user or wrong password (never says which)
     └── NotFound                no such case, specimen, test or report
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationFailed",
     "Conflict",
     "EmptyCount",
     "ImmutableRecord",
@@ -32,6 +35,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "PermissionDenied",
+    "TooManyAttempts",
     "TransitionNotAllowed",
     "UnknownCellCode",
 ]
@@ -79,6 +83,14 @@ class ImmutableRecord(NotAllowed):
 
 class PermissionDenied(NotAllowed):
     """The acting user's role does not allow this action."""
+
+
+class TooManyAttempts(NotAllowed):
+    """Too many failed sign-ins for this user or address; a brake on password guessing."""
+
+
+class AuthenticationFailed(MarrowscopeError):
+    """Sign-in refused; the message never says whether the user or the password was wrong."""
 
 
 class Conflict(MarrowscopeError):
