@@ -1,0 +1,211 @@
+"""Tables and stores for accounts, sessions and counter keymaps (Alembic branch "auth").
+
+Kept apart from the pathway tables: they change for different reasons (who signs in
+versus what happened to the patient) and migrate on their own branch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    insert,
+    select,
+    update,
+)
+
+from marrowscope.db.base import UtcDateTime, metadata
+from marrowscope.domain.accounts import Keymap, NewUser, StoredSession, User
+from marrowscope.domain.roles import Role
+from marrowscope.domain.taxonomy import CellClass
+
+__all__ = [
+    "SqlKeymapStore",
+    "SqlSessionStore",
+    "SqlUserStore",
+    "keymaps",
+    "users",
+    "web_sessions",
+]
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("role", String(32), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("patient_id", Integer, ForeignKey("patient.id"), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+keymaps = Table(
+    "keymaps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("mapping_json", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "name"),
+)
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        display_name=row.display_name,
+        patient_id=row.patient_id,
+        active=bool(row.active),
+    )
+
+
+class SqlUserStore:
+    """``services.users.UserStore`` on SQLAlchemy Core; one transaction per call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, new: NewUser) -> User:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                insert(users).values(
+                    username=new.username,
+                    role=new.role.value,
+                    display_name=new.display_name,
+                    password_hash=new.password_hash,
+                    patient_id=new.patient_id,
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            key = result.inserted_primary_key
+            if key is None:  # every supported backend returns the new id
+                raise RuntimeError("database did not return the new user's id")
+            user_id = int(key[0])
+        return User(user_id, new.username, new.role, new.display_name, new.patient_id)
+
+    def get(self, user_id: int) -> User | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.id == user_id)).first()
+        return None if row is None else _user(row)
+
+    def by_username(self, username: str) -> tuple[User, str] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.username == username)).first()
+        return None if row is None else (_user(row), str(row.password_hash))
+
+    def all(self) -> Sequence[User]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(users).order_by(users.c.id)).all()
+        return [_user(r) for r in rows]
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(users).where(users.c.id == user_id).values(password_hash=password_hash)
+            )
+
+
+class SqlSessionStore:
+    """``services.auth.SessionStore`` on SQLAlchemy Core."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create(self, token_hash: str, session: StoredSession) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(web_sessions).values(
+                    token_hash=token_hash,
+                    user_id=session.user_id,
+                    csrf_token=session.csrf_token,
+                    created_at=datetime.now(UTC),
+                    expires_at=session.expires_at,
+                )
+            )
+
+    def get(self, token_hash: str) -> StoredSession | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(web_sessions).where(web_sessions.c.token_hash == token_hash)
+            ).first()
+        if row is None:
+            return None
+        return StoredSession(row.user_id, row.csrf_token, row.expires_at)
+
+    def delete(self, token_hash: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
+
+    def delete_expired(self, now: datetime) -> int:
+        with self._engine.begin() as conn:
+            result = conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+        return int(result.rowcount)
+
+
+class SqlKeymapStore:
+    """``services.keymaps.KeymapStore`` on SQLAlchemy Core."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def for_user(self, user_id: int) -> Sequence[Keymap]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(keymaps).where(keymaps.c.user_id == user_id).order_by(keymaps.c.name)
+            ).all()
+        return [
+            Keymap(r.name, {k: CellClass(v) for k, v in json.loads(r.mapping_json).items()})
+            for r in rows
+        ]
+
+    def put(self, user_id: int, keymap: Keymap) -> None:
+        name = keymap.name
+        text = json.dumps({k: v.value for k, v in keymap.keys.items()}, sort_keys=True)
+        now = datetime.now(UTC)
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(keymaps)
+                .where(keymaps.c.user_id == user_id, keymaps.c.name == name)
+                .values(mapping_json=text, updated_at=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(keymaps).values(
+                        user_id=user_id, name=name, mapping_json=text, updated_at=now
+                    )
+                )
+
+    def remove(self, user_id: int, name: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(keymaps).where(keymaps.c.user_id == user_id, keymaps.c.name == name)
+            )

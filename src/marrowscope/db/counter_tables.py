@@ -1,0 +1,170 @@
+"""Tables and store for slide counts of the differential counter (Alembic branch "auth").
+
+The newest state of each slide lives in ``slide_counts``; every edit of a saved count
+copies the state it replaces into ``slide_count_history`` with the reason, so nothing
+counted is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+
+from marrowscope.db.base import UtcDateTime, metadata
+from marrowscope.domain.slide_counts import CountStatus, SlideCount
+from marrowscope.domain.taxonomy import CellClass
+
+__all__ = ["SqlSlideCountStore", "slide_count_history", "slide_counts"]
+
+slide_counts = Table(
+    "slide_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("exam_case.id"), nullable=False, index=True),
+    Column("slide_label", String(40), nullable=False),
+    Column("counts_json", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("target", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("counted_by", String(64), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("case_id", "slide_label"),
+)
+
+slide_count_history = Table(
+    "slide_count_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("count_id", Integer, ForeignKey("slide_counts.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("counts_json", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("replaced_by", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("replaced_at", UtcDateTime, nullable=False),
+)
+
+
+def _dump(counts: Mapping[CellClass, int]) -> str:
+    return json.dumps({c.value: n for c, n in sorted(counts.items())})
+
+
+def _row(row: Any) -> SlideCount:
+    return SlideCount(
+        id=row.id,
+        case_id=row.case_id,
+        slide_label=row.slide_label,
+        counts={CellClass(k): int(v) for k, v in json.loads(row.counts_json).items()},
+        version=row.version,
+        target=row.target,
+        status=CountStatus(row.status),
+        counted_by=row.counted_by,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlSlideCountStore:
+    """``services.slide_counts.SlideCountStore`` on SQLAlchemy Core."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, case_id: int, slide_label: str, target: int, counted_by: str) -> SlideCount:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                insert(slide_counts).values(
+                    case_id=case_id,
+                    slide_label=slide_label,
+                    counts_json="{}",
+                    version=0,
+                    target=target,
+                    status=CountStatus.COUNTING.value,
+                    counted_by=counted_by,
+                    updated_at=datetime.now(UTC),
+                )
+            )
+            key = result.inserted_primary_key
+            if key is None:  # every supported backend returns the new id
+                raise RuntimeError("database did not return the new count's id")
+            row = conn.execute(select(slide_counts).where(slide_counts.c.id == key[0])).one()
+        return _row(row)
+
+    def get(self, count_id: int) -> SlideCount | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).first()
+        return None if row is None else _row(row)
+
+    def for_case(self, case_id: int) -> Sequence[SlideCount]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(slide_counts)
+                .where(slide_counts.c.case_id == case_id)
+                .order_by(slide_counts.c.id)
+            ).all()
+        return [_row(r) for r in rows]
+
+    def save_state(
+        self,
+        count_id: int,
+        counts: Mapping[CellClass, int],
+        version: int,
+        status: CountStatus,
+        by: str,
+        reason: str | None = None,
+    ) -> SlideCount:
+        now = datetime.now(UTC)
+        with self._engine.begin() as conn:
+            if reason is not None:
+                old = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()
+                conn.execute(
+                    insert(slide_count_history).values(
+                        count_id=count_id,
+                        version=old.version,
+                        counts_json=old.counts_json,
+                        status=old.status,
+                        replaced_by=by,
+                        reason=reason,
+                        replaced_at=now,
+                    )
+                )
+            # The version guard in WHERE makes a late or repeated request a no-op,
+            # even when two requests race.
+            conn.execute(
+                update(slide_counts)
+                .where(slide_counts.c.id == count_id, slide_counts.c.version < version)
+                .values(
+                    counts_json=_dump(counts),
+                    version=version,
+                    status=status.value,
+                    counted_by=by,
+                    updated_at=now,
+                )
+            )
+            row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()
+        return _row(row)
+
+    def history(self, count_id: int) -> list[dict[str, Any]]:
+        """Earlier states of a saved count, oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(slide_count_history)
+                .where(slide_count_history.c.count_id == count_id)
+                .order_by(slide_count_history.c.id)
+            ).all()
+        return [dict(r._mapping) for r in rows]

@@ -1,0 +1,179 @@
+"""Sign-in and sessions: who is behind a request, and a brake on password guessing.
+
+A session is a random token held by the browser; the store keeps only its SHA-256, so a
+copy of the database cannot be replayed as a live session. Each session carries its own
+CSRF token, which every state-changing request must echo back. Failed sign-ins are
+counted per username and per client address; past the limit the next attempt is refused
+before the password is even checked (OWASP Authentication Cheat Sheet, "Protect against
+automated attacks").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from marrowscope.domain.accounts import StoredSession, User
+from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
+from marrowscope.services.users import UserStore, hash_password, needs_rehash, verify_password
+
+__all__ = [
+    "AuthService",
+    "LoginThrottle",
+    "Session",
+    "SessionStore",
+    "StoredSession",
+]
+
+MAX_FAILURES = 5  # failed sign-ins allowed per window, per username and per address
+FAILURE_WINDOW_S = 300.0
+SESSION_HOURS = 12  # one working shift; the user signs in again the next day
+
+# A hash to verify against when the user does not exist, so that an unknown username
+# costs the same time as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+class SessionStore(Protocol):
+    """Persistence of sessions (implemented in ``db.auth_tables``)."""
+
+    def create(self, token_hash: str, session: StoredSession) -> None: ...
+
+    def get(self, token_hash: str) -> StoredSession | None: ...
+
+    def delete(self, token_hash: str) -> None: ...
+
+    def delete_expired(self, now: datetime) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A live session: who, and the CSRF token their forms must carry."""
+
+    token: str
+    user: User
+    csrf_token: str
+
+
+class LoginThrottle:
+    """Counts recent failed sign-ins per key in memory (one process serves the app).
+
+    Memory is enough for one uvicorn process; a multi-process deployment would move
+    this to the database or a shared cache.
+    """
+
+    def __init__(
+        self,
+        max_failures: int = MAX_FAILURES,
+        window_s: float = FAILURE_WINDOW_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._max = max_failures
+        self._window = window_s
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        stamps = self._failures.setdefault(key, deque())
+        while stamps and now - stamps[0] > self._window:
+            stamps.popleft()
+        return stamps
+
+    def check(self, *keys: str) -> None:
+        """Raise ``TooManyAttempts`` if any key is over the limit."""
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                stamps = self._recent(key, now)
+                if len(stamps) >= self._max:
+                    wait_s = int(self._window - (now - stamps[0])) + 1
+                    raise TooManyAttempts(
+                        f"too many failed sign-ins; try again in {wait_s} seconds"
+                    )
+
+    def fail(self, *keys: str) -> None:
+        """Record one failure under each key."""
+        now = self._clock()
+        with self._lock:
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeed(self, username_key: str) -> None:
+        """A successful sign-in clears that username's failures (not the address's)."""
+        with self._lock:
+            self._failures.pop(username_key, None)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthService:
+    """Signs people in and out and resolves a session token to a user."""
+
+    def __init__(
+        self,
+        users: UserStore,
+        sessions: SessionStore,
+        throttle: LoginThrottle | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._users = users
+        self._sessions = sessions
+        self.throttle = throttle or LoginThrottle()
+        self._now = now
+
+    def sign_in(self, username: str, password: str, client: str) -> Session:
+        """A new session for valid credentials; refused while rate-limited."""
+        name_key = "user:" + username.strip().lower()
+        client_key = "client:" + client
+        self.throttle.check(name_key, client_key)
+        found = self._users.by_username(username.strip().lower())
+        if found is None:
+            verify_password(_DUMMY_HASH, password)  # same cost as a real check
+            self.throttle.fail(name_key, client_key)
+            raise AuthenticationFailed("unknown username or wrong password")
+        user, password_hash = found
+        if not user.active or not verify_password(password_hash, password):
+            self.throttle.fail(name_key, client_key)
+            raise AuthenticationFailed("unknown username or wrong password")
+        self.throttle.succeed(name_key)
+        if needs_rehash(password_hash):
+            self._users.set_password_hash(user.id, hash_password(password))
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        now = self._now()
+        self._sessions.delete_expired(now)
+        self._sessions.create(
+            _digest(token),
+            StoredSession(user.id, csrf, now + timedelta(hours=SESSION_HOURS)),
+        )
+        return Session(token=token, user=user, csrf_token=csrf)
+
+    def resolve(self, token: str) -> Session | None:
+        """The live session for a token, or None if unknown, expired or the user left."""
+        stored = self._sessions.get(_digest(token))
+        if stored is None or stored.expires_at <= self._now():
+            return None
+        user = self._users.get(stored.user_id)
+        if user is None or not user.active:
+            return None
+        return Session(token=token, user=user, csrf_token=stored.csrf_token)
+
+    def sign_out(self, token: str) -> None:
+        """End the session now (the cookie alone is then worthless)."""
+        self._sessions.delete(_digest(token))
+
+    @staticmethod
+    def csrf_matches(expected: str, given: str | None) -> bool:
+        """Constant-time comparison of CSRF tokens."""
+        return given is not None and hmac.compare_digest(expected, given)

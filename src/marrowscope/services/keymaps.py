@@ -1,0 +1,49 @@
+"""Counter keymaps: each morphologist keeps several, named, and picks one per count.
+
+Hands differ (left-handed counters, numeric keypads, laboratory habits), so the key for
+each cell class is a preference of the person, stored with their account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from marrowscope.domain.accounts import DEFAULT_KEYMAP, Keymap, validate_keymap
+from marrowscope.domain.errors import InvalidInput, NotFound
+
+__all__ = ["DEFAULT_NAME", "KeymapStore", "delete_keymap", "keymaps_of", "save_keymap"]
+
+DEFAULT_NAME = "default"
+
+
+class KeymapStore(Protocol):
+    """Persistence of keymaps (implemented in ``db.auth_tables``)."""
+
+    def for_user(self, user_id: int) -> Sequence[Keymap]: ...
+
+    def put(self, user_id: int, keymap: Keymap) -> None: ...
+
+    def remove(self, user_id: int, name: str) -> None: ...
+
+
+def keymaps_of(store: KeymapStore, user_id: int) -> list[Keymap]:
+    """The built-in default first, then the user's own, by name."""
+    own = [k for k in store.for_user(user_id) if k.name != DEFAULT_NAME]
+    return [Keymap(DEFAULT_NAME, dict(DEFAULT_KEYMAP)), *own]
+
+
+def save_keymap(store: KeymapStore, user_id: int, name: str, mapping: Mapping[str, str]) -> Keymap:
+    """Validate and store (create or replace) one of the user's keymaps."""
+    keymap = validate_keymap(name, mapping)
+    if keymap.name == DEFAULT_NAME:
+        raise InvalidInput(f"keymap name: {DEFAULT_NAME!r} is the built-in one; pick another")
+    store.put(user_id, keymap)
+    return keymap
+
+
+def delete_keymap(store: KeymapStore, user_id: int, name: str) -> None:
+    """Remove one of the user's keymaps."""
+    if all(k.name != name for k in store.for_user(user_id)):
+        raise NotFound(f"no keymap named {name!r}")
+    store.remove(user_id, name)
