@@ -6,17 +6,26 @@ the environment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
 from marrowscope.services.auth import AuthService
-from marrowscope.services.keymaps import KeymapStore
-from marrowscope.services.slide_counts import SlideCountStore
-from marrowscope.services.users import UserStore
+from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from marrowscope.services.users import AccountStores
 
-__all__ = ["AccountServices", "Settings", "build_account_services", "get_settings"]
+__all__ = [
+    "AccountServices",
+    "Settings",
+    "build_account_services",
+    "build_engine",
+    "build_uow_factory",
+    "get_settings",
+    "upgrade_database",
+]
 
 
 # --- accounts, sessions and the differential counter (web app, issue 6) ---
@@ -24,25 +33,55 @@ __all__ = ["AccountServices", "Settings", "build_account_services", "get_setting
 
 @dataclass(frozen=True, slots=True)
 class AccountServices:
-    """Stores and services the web app needs for sign-in, keymaps and slide counts."""
+    """What the web app needs for sign-in, keymaps and slide counts."""
 
-    engine: Engine
-    users: UserStore
-    keymaps: KeymapStore
-    slide_counts: SlideCountStore
+    uow_factory: UnitOfWorkFactory
+    stores: AccountStores
     auth: AuthService
 
 
-def build_account_services(engine: Engine) -> AccountServices:
-    """Wire the SQL stores of the "auth" branch to their services on ``engine``."""
+def build_account_services(uow_factory: UnitOfWorkFactory) -> AccountServices:
+    """Wire the SQL stores of the "auth" branch to their services."""
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
 
-    users = SqlUserStore(engine)
-    return AccountServices(
-        engine=engine,
-        users=users,
-        keymaps=SqlKeymapStore(engine),
-        slide_counts=SqlSlideCountStore(engine),
-        auth=AuthService(users, SqlSessionStore(engine)),
+    stores = AccountStores(
+        users=SqlUserStore,
+        sessions=SqlSessionStore,
+        keymaps=SqlKeymapStore,
+        slide_counts=SqlSlideCountStore,
     )
+    return AccountServices(uow_factory, stores, AuthService(uow_factory, stores))
+
+
+# --- database, unit of work and the clinical pathway (issue 4) ---
+
+
+def build_engine(settings: Settings | None = None) -> Engine:
+    """The engine for ``settings.database_url`` (SQLite: foreign keys and WAL on)."""
+    from marrowscope.db.engine import make_engine
+
+    return make_engine((settings or get_settings()).database_url)
+
+
+def upgrade_database(settings: Settings | None = None) -> list[str]:
+    """Create or migrate the configured database to every branch head (``upgrade heads``)."""
+    from marrowscope.db.migrate import upgrade_database as _upgrade
+
+    return _upgrade((settings or get_settings()).database_url)
+
+
+def build_uow_factory(
+    engine: Engine, clock: Callable[[], datetime] | None = None
+) -> UnitOfWorkFactory:
+    """A factory of SQL units of work on ``engine``; each call is one fresh transaction."""
+    from marrowscope.db.engine import make_session_factory
+    from marrowscope.db.unit_of_work import SqlUnitOfWork, utc_now
+
+    sessions = make_session_factory(engine)
+    chosen = clock or utc_now
+
+    def factory() -> UnitOfWork:
+        return SqlUnitOfWork(sessions, clock=chosen)
+
+    return factory

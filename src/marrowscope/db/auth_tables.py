@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
-    Engine,
     ForeignKey,
     Integer,
     String,
@@ -26,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
 from marrowscope.domain.accounts import Keymap, NewUser, StoredSession, User
@@ -88,100 +88,101 @@ def _user(row: Any) -> User:
 
 
 class SqlUserStore:
-    """``services.users.UserStore`` on SQLAlchemy Core; one transaction per call."""
+    """``services.users.UserStore`` on SQLAlchemy Core, inside the caller's unit of work."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     def add(self, new: NewUser) -> User:
-        with self._engine.begin() as conn:
-            result = conn.execute(
-                insert(users).values(
-                    username=new.username,
-                    role=new.role.value,
-                    display_name=new.display_name,
-                    password_hash=new.password_hash,
-                    patient_id=new.patient_id,
-                    active=True,
-                    created_at=datetime.now(UTC),
-                )
+        conn = self._session
+        result = conn.execute(
+            insert(users)
+            .values(
+                username=new.username,
+                role=new.role.value,
+                display_name=new.display_name,
+                password_hash=new.password_hash,
+                patient_id=new.patient_id,
+                active=True,
+                created_at=datetime.now(UTC),
             )
-            key = result.inserted_primary_key
-            if key is None:  # every supported backend returns the new id
-                raise RuntimeError("database did not return the new user's id")
-            user_id = int(key[0])
+            .returning(users.c.id)
+        )
+        user_id = int(result.scalar_one())
         return User(user_id, new.username, new.role, new.display_name, new.patient_id)
 
     def get(self, user_id: int) -> User | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(users).where(users.c.id == user_id)).first()
+        conn = self._session
+        row = conn.execute(select(users).where(users.c.id == user_id)).first()
         return None if row is None else _user(row)
 
     def by_username(self, username: str) -> tuple[User, str] | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(users).where(users.c.username == username)).first()
+        conn = self._session
+        row = conn.execute(select(users).where(users.c.username == username)).first()
         return None if row is None else (_user(row), str(row.password_hash))
 
     def all(self) -> Sequence[User]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(select(users).order_by(users.c.id)).all()
+        conn = self._session
+        rows = conn.execute(select(users).order_by(users.c.id)).all()
         return [_user(r) for r in rows]
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(users).where(users.c.id == user_id).values(password_hash=password_hash)
-            )
+        conn = self._session
+        conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
 class SqlSessionStore:
-    """``services.auth.SessionStore`` on SQLAlchemy Core."""
+    """``services.auth.SessionStore`` on SQLAlchemy Core, inside the caller's unit of work."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     def create(self, token_hash: str, session: StoredSession) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(web_sessions).values(
-                    token_hash=token_hash,
-                    user_id=session.user_id,
-                    csrf_token=session.csrf_token,
-                    created_at=datetime.now(UTC),
-                    expires_at=session.expires_at,
-                )
+        conn = self._session
+        conn.execute(
+            insert(web_sessions).values(
+                token_hash=token_hash,
+                user_id=session.user_id,
+                csrf_token=session.csrf_token,
+                created_at=datetime.now(UTC),
+                expires_at=session.expires_at,
             )
+        )
 
     def get(self, token_hash: str) -> StoredSession | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(web_sessions).where(web_sessions.c.token_hash == token_hash)
-            ).first()
+        conn = self._session
+        row = conn.execute(
+            select(web_sessions).where(web_sessions.c.token_hash == token_hash)
+        ).first()
         if row is None:
             return None
         return StoredSession(row.user_id, row.csrf_token, row.expires_at)
 
     def delete(self, token_hash: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
+        conn = self._session
+        conn.execute(delete(web_sessions).where(web_sessions.c.token_hash == token_hash))
 
     def delete_expired(self, now: datetime) -> int:
-        with self._engine.begin() as conn:
-            result = conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
-        return int(result.rowcount)
+        conn = self._session
+        expired = conn.execute(
+            select(web_sessions.c.token_hash).where(web_sessions.c.expires_at <= now)
+        ).all()
+        if expired:
+            conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
+        return len(expired)
 
 
 class SqlKeymapStore:
-    """``services.keymaps.KeymapStore`` on SQLAlchemy Core."""
+    """``services.keymaps.KeymapStore`` on SQLAlchemy Core, inside the caller's unit of work."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     def for_user(self, user_id: int) -> Sequence[Keymap]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(keymaps).where(keymaps.c.user_id == user_id).order_by(keymaps.c.name)
-            ).all()
+        conn = self._session
+        rows = conn.execute(
+            select(keymaps).where(keymaps.c.user_id == user_id).order_by(keymaps.c.name)
+        ).all()
         return [
             Keymap(r.name, {k: CellClass(v) for k, v in json.loads(r.mapping_json).items()})
             for r in rows
@@ -191,21 +192,23 @@ class SqlKeymapStore:
         name = keymap.name
         text = json.dumps({k: v.value for k, v in keymap.keys.items()}, sort_keys=True)
         now = datetime.now(UTC)
-        with self._engine.begin() as conn:
-            changed = conn.execute(
+        conn = self._session
+        exists = conn.execute(
+            select(keymaps.c.id).where(keymaps.c.user_id == user_id, keymaps.c.name == name)
+        ).first()
+        if exists is not None:
+            conn.execute(
                 update(keymaps)
-                .where(keymaps.c.user_id == user_id, keymaps.c.name == name)
+                .where(keymaps.c.id == exists.id)
                 .values(mapping_json=text, updated_at=now)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(keymaps).values(
-                        user_id=user_id, name=name, mapping_json=text, updated_at=now
-                    )
+            )
+        else:
+            conn.execute(
+                insert(keymaps).values(
+                    user_id=user_id, name=name, mapping_json=text, updated_at=now
                 )
+            )
 
     def remove(self, user_id: int, name: str) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                delete(keymaps).where(keymaps.c.user_id == user_id, keymaps.c.name == name)
-            )
+        conn = self._session
+        conn.execute(delete(keymaps).where(keymaps.c.user_id == user_id, keymaps.c.name == name))

@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import (
     Column,
-    Engine,
     ForeignKey,
     Integer,
     String,
@@ -25,6 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
 from marrowscope.domain.slide_counts import CountStatus, SlideCount
@@ -80,43 +80,42 @@ def _row(row: Any) -> SlideCount:
 
 
 class SqlSlideCountStore:
-    """``services.slide_counts.SlideCountStore`` on SQLAlchemy Core."""
+    """``services.slide_counts.SlideCountStore`` inside the caller's unit of work."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     def add(self, case_id: int, slide_label: str, target: int, counted_by: str) -> SlideCount:
-        with self._engine.begin() as conn:
-            result = conn.execute(
-                insert(slide_counts).values(
-                    case_id=case_id,
-                    slide_label=slide_label,
-                    counts_json="{}",
-                    version=0,
-                    target=target,
-                    status=CountStatus.COUNTING.value,
-                    counted_by=counted_by,
-                    updated_at=datetime.now(UTC),
-                )
+        conn = self._session
+        result = conn.execute(
+            insert(slide_counts).values(
+                case_id=case_id,
+                slide_label=slide_label,
+                counts_json="{}",
+                version=0,
+                target=target,
+                status=CountStatus.COUNTING.value,
+                counted_by=counted_by,
+                updated_at=datetime.now(UTC),
             )
-            key = result.inserted_primary_key
-            if key is None:  # every supported backend returns the new id
-                raise RuntimeError("database did not return the new count's id")
-            row = conn.execute(select(slide_counts).where(slide_counts.c.id == key[0])).one()
+            .returning(slide_counts.c.id)
+        )
+        new_id = result.scalar_one()
+        row = conn.execute(select(slide_counts).where(slide_counts.c.id == new_id)).one()
         return _row(row)
 
     def get(self, count_id: int) -> SlideCount | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).first()
+        conn = self._session
+        row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).first()
         return None if row is None else _row(row)
 
     def for_case(self, case_id: int) -> Sequence[SlideCount]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(slide_counts)
-                .where(slide_counts.c.case_id == case_id)
-                .order_by(slide_counts.c.id)
-            ).all()
+        conn = self._session
+        rows = conn.execute(
+            select(slide_counts)
+            .where(slide_counts.c.case_id == case_id)
+            .order_by(slide_counts.c.id)
+        ).all()
         return [_row(r) for r in rows]
 
     def save_state(
@@ -129,42 +128,42 @@ class SqlSlideCountStore:
         reason: str | None = None,
     ) -> SlideCount:
         now = datetime.now(UTC)
-        with self._engine.begin() as conn:
-            if reason is not None:
-                old = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()
-                conn.execute(
-                    insert(slide_count_history).values(
-                        count_id=count_id,
-                        version=old.version,
-                        counts_json=old.counts_json,
-                        status=old.status,
-                        replaced_by=by,
-                        reason=reason,
-                        replaced_at=now,
-                    )
-                )
-            # The version guard in WHERE makes a late or repeated request a no-op,
-            # even when two requests race.
+        conn = self._session
+        if reason is not None:
+            old = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()
             conn.execute(
-                update(slide_counts)
-                .where(slide_counts.c.id == count_id, slide_counts.c.version < version)
-                .values(
-                    counts_json=_dump(counts),
-                    version=version,
-                    status=status.value,
-                    counted_by=by,
-                    updated_at=now,
+                insert(slide_count_history).values(
+                    count_id=count_id,
+                    version=old.version,
+                    counts_json=old.counts_json,
+                    status=old.status,
+                    replaced_by=by,
+                    reason=reason,
+                    replaced_at=now,
                 )
             )
-            row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()
+        # The version guard in WHERE makes a late or repeated request a no-op,
+        # even when two requests race.
+        conn.execute(
+            update(slide_counts)
+            .where(slide_counts.c.id == count_id, slide_counts.c.version < version)
+            .values(
+                counts_json=_dump(counts),
+                version=version,
+                status=status.value,
+                counted_by=by,
+                updated_at=now,
+            )
+        )
+        row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()
         return _row(row)
 
     def history(self, count_id: int) -> list[dict[str, Any]]:
         """Earlier states of a saved count, oldest first."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(slide_count_history)
-                .where(slide_count_history.c.count_id == count_id)
-                .order_by(slide_count_history.c.id)
-            ).all()
+        conn = self._session
+        rows = conn.execute(
+            select(slide_count_history)
+            .where(slide_count_history.c.count_id == count_id)
+            .order_by(slide_count_history.c.id)
+        ).all()
         return [dict(r._mapping) for r in rows]

@@ -10,17 +10,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from marrowscope.domain.counter import counter_keys
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass, cell_class
 
 __all__ = [
-    "DEFAULT_KEYMAP",
-    "UNDO_KEYS",
     "Keymap",
     "NewUser",
     "StoredSession",
     "User",
+    "default_keymap",
+    "undo_keys",
     "validate_keymap",
 ]
 
@@ -61,42 +62,14 @@ class StoredSession:
     expires_at: datetime
 
 
-# Keys the counter keeps for itself: undo. A keymap may not bind them.
-UNDO_KEYS: frozenset[str] = frozenset({"Backspace", "-"})
+def default_keymap() -> Mapping[str, CellClass]:
+    """The laboratory's layout (``tables/differential.toml``); users save variations."""
+    return counter_keys().classes
 
-# One key per class a morphologist meets daily: mnemonic letters where they fit, digits
-# for the erythroid maturation steps. A user saves variations of their own.
-DEFAULT_KEYMAP: Mapping[str, CellClass] = {
-    "b": CellClass.BLA,
-    "j": CellClass.LBL,
-    "p": CellClass.PMO,
-    "f": CellClass.FGC,
-    "m": CellClass.MYB,
-    "z": CellClass.MMZ,
-    "n": CellClass.NGB,
-    "s": CellClass.NGS,
-    "e": CellClass.EOS,
-    "g": CellClass.ABE,
-    "a": CellClass.BAS,
-    "t": CellClass.MAS,
-    "o": CellClass.MON,
-    "c": CellClass.MAC,
-    "r": CellClass.PEB,
-    "1": CellClass.EBA,
-    "2": CellClass.EPC,
-    "3": CellClass.EOC,
-    "4": CellClass.EBO,
-    "l": CellClass.LYT,
-    "i": CellClass.LYI,
-    "h": CellClass.HAC,
-    "k": CellClass.PLM,
-    "y": CellClass.MGK,
-    "8": CellClass.PLT,
-    "u": CellClass.OTH,
-    "d": CellClass.KSC,
-    "v": CellClass.NIF,
-    "9": CellClass.ART,
-}
+
+def undo_keys() -> frozenset[str]:
+    """Keys the counter keeps for itself: a keymap may not bind them."""
+    return frozenset({"Backspace", counter_keys().undo})
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +92,7 @@ def validate_keymap(name: str, raw: Mapping[str, str]) -> Keymap:
     for key, code in raw.items():
         if len(key) != 1 or not key.isprintable() or key.isspace():
             raise InvalidInput(f"keymap: key {key!r} must be one printable character")
-        if key in UNDO_KEYS:
+        if key in undo_keys():
             raise InvalidInput(f"keymap: key {key!r} is reserved for undo")
         klass = cell_class(code)
         if klass in seen:

@@ -18,12 +18,18 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from marrowscope.domain.accounts import StoredSession, User
 from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
-from marrowscope.services.users import UserStore, hash_password, needs_rehash, verify_password
+from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.users import (
+    AccountStores,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 
 __all__ = [
     "AuthService",
@@ -118,60 +124,69 @@ def _digest(token: str) -> str:
 
 
 class AuthService:
-    """Signs people in and out and resolves a session token to a user."""
+    """Signs people in and out and resolves a session token to a user.
+
+    Each call is its own short unit of work: a sign-in must not wait on, or roll back
+    with, anything else.
+    """
 
     def __init__(
         self,
-        users: UserStore,
-        sessions: SessionStore,
+        uow_factory: UnitOfWorkFactory,
+        stores: AccountStores,
         throttle: LoginThrottle | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._users = users
-        self._sessions = sessions
+        self._uow_factory = uow_factory
+        self._stores = stores
         self.throttle = throttle or LoginThrottle()
-        self._now = now
 
     def sign_in(self, username: str, password: str, client: str) -> Session:
         """A new session for valid credentials; refused while rate-limited."""
         name_key = "user:" + username.strip().lower()
         client_key = "client:" + client
         self.throttle.check(name_key, client_key)
-        found = self._users.by_username(username.strip().lower())
-        if found is None:
-            verify_password(_DUMMY_HASH, password)  # same cost as a real check
-            self.throttle.fail(name_key, client_key)
-            raise AuthenticationFailed("unknown username or wrong password")
-        user, password_hash = found
-        if not user.active or not verify_password(password_hash, password):
-            self.throttle.fail(name_key, client_key)
-            raise AuthenticationFailed("unknown username or wrong password")
-        self.throttle.succeed(name_key)
-        if needs_rehash(password_hash):
-            self._users.set_password_hash(user.id, hash_password(password))
-        token = secrets.token_urlsafe(32)
-        csrf = secrets.token_urlsafe(32)
-        now = self._now()
-        self._sessions.delete_expired(now)
-        self._sessions.create(
-            _digest(token),
-            StoredSession(user.id, csrf, now + timedelta(hours=SESSION_HOURS)),
-        )
+        with self._uow_factory() as uow:
+            users = uow.bind(self._stores.users)
+            found = users.by_username(username.strip().lower())
+            if found is None:
+                verify_password(_DUMMY_HASH, password)  # same cost as a real check
+                self.throttle.fail(name_key, client_key)
+                raise AuthenticationFailed("unknown username or wrong password")
+            user, password_hash = found
+            if not user.active or not verify_password(password_hash, password):
+                self.throttle.fail(name_key, client_key)
+                raise AuthenticationFailed("unknown username or wrong password")
+            self.throttle.succeed(name_key)
+            if needs_rehash(password_hash):
+                users.set_password_hash(user.id, hash_password(password))
+            token = secrets.token_urlsafe(32)
+            csrf = secrets.token_urlsafe(32)
+            now = uow.now()
+            sessions = uow.bind(self._stores.sessions)
+            sessions.delete_expired(now)
+            sessions.create(
+                _digest(token),
+                StoredSession(user.id, csrf, now + timedelta(hours=SESSION_HOURS)),
+            )
+            uow.commit()
         return Session(token=token, user=user, csrf_token=csrf)
 
     def resolve(self, token: str) -> Session | None:
         """The live session for a token, or None if unknown, expired or the user left."""
-        stored = self._sessions.get(_digest(token))
-        if stored is None or stored.expires_at <= self._now():
-            return None
-        user = self._users.get(stored.user_id)
+        with self._uow_factory() as uow:
+            stored = uow.bind(self._stores.sessions).get(_digest(token))
+            if stored is None or stored.expires_at <= uow.now():
+                return None
+            user = uow.bind(self._stores.users).get(stored.user_id)
         if user is None or not user.active:
             return None
         return Session(token=token, user=user, csrf_token=stored.csrf_token)
 
     def sign_out(self, token: str) -> None:
         """End the session now (the cookie alone is then worthless)."""
-        self._sessions.delete(_digest(token))
+        with self._uow_factory() as uow:
+            uow.bind(self._stores.sessions).delete(_digest(token))
+            uow.commit()
 
     @staticmethod
     def csrf_matches(expected: str, given: str | None) -> bool:

@@ -7,10 +7,14 @@ each cell class is a preference of the person, stored with their account.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from marrowscope.domain.accounts import DEFAULT_KEYMAP, Keymap, validate_keymap
+from marrowscope.domain.accounts import Keymap, default_keymap, validate_keymap
 from marrowscope.domain.errors import InvalidInput, NotFound
+from marrowscope.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from marrowscope.services.users import AccountStores
 
 __all__ = ["DEFAULT_NAME", "KeymapStore", "delete_keymap", "keymaps_of", "save_keymap"]
 
@@ -27,23 +31,28 @@ class KeymapStore(Protocol):
     def remove(self, user_id: int, name: str) -> None: ...
 
 
-def keymaps_of(store: KeymapStore, user_id: int) -> list[Keymap]:
+def keymaps_of(uow: UnitOfWork, stores: AccountStores, user_id: int) -> list[Keymap]:
     """The built-in default first, then the user's own, by name."""
-    own = [k for k in store.for_user(user_id) if k.name != DEFAULT_NAME]
-    return [Keymap(DEFAULT_NAME, dict(DEFAULT_KEYMAP)), *own]
+    own = [k for k in uow.bind(stores.keymaps).for_user(user_id) if k.name != DEFAULT_NAME]
+    return [Keymap(DEFAULT_NAME, dict(default_keymap())), *own]
 
 
-def save_keymap(store: KeymapStore, user_id: int, name: str, mapping: Mapping[str, str]) -> Keymap:
+def save_keymap(
+    uow: UnitOfWork, stores: AccountStores, user_id: int, name: str, mapping: Mapping[str, str]
+) -> Keymap:
     """Validate and store (create or replace) one of the user's keymaps."""
     keymap = validate_keymap(name, mapping)
     if keymap.name == DEFAULT_NAME:
         raise InvalidInput(f"keymap name: {DEFAULT_NAME!r} is the built-in one; pick another")
-    store.put(user_id, keymap)
+    uow.bind(stores.keymaps).put(user_id, keymap)
+    uow.commit()
     return keymap
 
 
-def delete_keymap(store: KeymapStore, user_id: int, name: str) -> None:
+def delete_keymap(uow: UnitOfWork, stores: AccountStores, user_id: int, name: str) -> None:
     """Remove one of the user's keymaps."""
+    store = uow.bind(stores.keymaps)
     if all(k.name != name for k in store.for_user(user_id)):
         raise NotFound(f"no keymap named {name!r}")
     store.remove(user_id, name)
+    uow.commit()

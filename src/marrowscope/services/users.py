@@ -8,19 +8,28 @@ own results.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from marrowscope.domain.accounts import NewUser, User
+from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
+from marrowscope.services.audit import record_audit
+from marrowscope.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from marrowscope.services.auth import SessionStore
+    from marrowscope.services.keymaps import KeymapStore
+    from marrowscope.services.slide_counts import SlideCountStore
 
 __all__ = [
     "DEMO_USERS",
+    "AccountStores",
     "DemoUser",
     "NewUser",
     "User",
@@ -28,6 +37,7 @@ __all__ = [
     "create_user",
     "ensure_demo_users",
     "get_user",
+    "list_users",
     "hash_password",
     "needs_rehash",
     "verify_password",
@@ -52,6 +62,19 @@ class UserStore(Protocol):
     def all(self) -> Sequence[User]: ...
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountStores:
+    """Factories that build each store on a unit of work's session (``uow.bind``).
+
+    ``bootstrap`` fills this with the SQL stores; services never name the database.
+    """
+
+    users: Callable[[Any], UserStore]
+    sessions: Callable[[Any], SessionStore]
+    keymaps: Callable[[Any], KeymapStore]
+    slide_counts: Callable[[Any], SlideCountStore]
 
 
 def hash_password(password: str) -> str:
@@ -82,7 +105,8 @@ def _clean_username(username: str) -> str:
 
 
 def create_user(
-    store: UserStore,
+    uow: UnitOfWork,
+    stores: AccountStores,
     actor: Actor | None,
     *,
     username: str,
@@ -92,6 +116,7 @@ def create_user(
     patient_id: int | None = None,
 ) -> User:
     """Create an account; only an admin may (``actor=None`` is the installer/seed)."""
+    store = uow.bind(stores.users)
     if actor is not None and actor.role is not Role.ADMIN:
         raise PermissionDenied("only an admin can create accounts")
     name = _clean_username(username)
@@ -101,7 +126,7 @@ def create_user(
         raise InvalidInput("patient_id: only a patient account is tied to a patient record")
     if store.by_username(name) is not None:
         raise Conflict(f"username {name!r} is taken")
-    return store.add(
+    user = store.add(
         NewUser(
             username=name,
             role=role,
@@ -110,11 +135,22 @@ def create_user(
             patient_id=patient_id,
         )
     )
+    record_audit(
+        uow,
+        actor or Actor("installer", Role.ADMIN),
+        "user",
+        user.id,
+        AuditAction.CREATE,
+        None,
+        {"username": user.username, "role": user.role, "patient_id": patient_id},
+    )
+    uow.commit()
+    return user
 
 
-def get_user(store: UserStore, user_id: int) -> User:
+def get_user(uow: UnitOfWork, stores: AccountStores, user_id: int) -> User:
     """The account with this id."""
-    user = store.get(user_id)
+    user = uow.bind(stores.users).get(user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
     return user
@@ -144,13 +180,20 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+def list_users(uow: UnitOfWork, stores: AccountStores, actor: Actor) -> Sequence[User]:
+    """Every account (admin only)."""
+    if actor.role is not Role.ADMIN:
+        raise PermissionDenied("only an admin can list accounts")
+    return uow.bind(stores.users).all()
+
+
 def ensure_demo_users(
-    store: UserStore, *, demo_patient_id: int, other_patient_id: int
+    uow: UnitOfWork, stores: AccountStores, *, demo_patient_id: int, other_patient_id: int
 ) -> list[User]:
     """Create the demo accounts that do not exist yet; existing ones are left untouched."""
     created: list[User] = []
     for demo in DEMO_USERS:
-        if store.by_username(demo.username) is not None:
+        if uow.bind(stores.users).by_username(demo.username) is not None:
             continue
         patient_id = None
         if demo.patient == "demo":
@@ -159,7 +202,8 @@ def ensure_demo_users(
             patient_id = other_patient_id
         created.append(
             create_user(
-                store,
+                uow,
+                stores,
                 None,
                 username=demo.username,
                 password=demo.password,
