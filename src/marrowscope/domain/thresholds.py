@@ -21,6 +21,7 @@ from typing import Any
 
 from marrowscope.domain.confidence import IntervalMethod
 from marrowscope.domain.counts import CellCounts
+from marrowscope.domain.differential import Differential
 from marrowscope.domain.errors import InvalidMeasurement
 from marrowscope.domain.quantities import QuantityValue, measure_all, quantity_definitions
 from marrowscope.domain.tables import load_table
@@ -32,6 +33,7 @@ __all__ = [
     "Findings",
     "ThresholdFlag",
     "ThresholdRule",
+    "evaluate_differential",
     "evaluate_thresholds",
     "threshold_rules",
 ]
@@ -149,6 +151,14 @@ class ThresholdFlag:
     holds_across_interval: bool
     primary: QuantityValue | None
 
+    @property
+    def text(self) -> str:
+        """One line for a list of flags: system, wording, and the interval caveat."""
+        if self.status is FlagStatus.NEAR:
+            return f"[{self.rule.system}] within the 95 % interval only: {self.rule.wording}"
+        caveat = "" if self.holds_across_interval else " (threshold within the 95 % interval)"
+        return f"[{self.rule.system}] {self.rule.wording}{caveat}"
+
 
 def _condition(spec: Mapping[str, Any], rule_id: str) -> Condition:
     if "finding" in spec:
@@ -239,3 +249,12 @@ def _holds_at_interval_ends(
         moved[primary.name] = Fraction(end)
         results.append(rule.holds(moved, findings))
     return tuple(results)
+
+
+def evaluate_differential(
+    differential: Differential, findings: Findings | None = None
+) -> tuple[ThresholdFlag, ...]:
+    """Flags of a computed differential, at its own confidence level and interval method."""
+    return evaluate_thresholds(
+        differential.counts, findings, differential.level, differential.method
+    )
