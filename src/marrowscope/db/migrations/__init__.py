@@ -1,0 +1,1 @@
+"""Alembic migrations of marrowscope; one branch per area (see docs/persistence.md)."""

@@ -1,0 +1,1 @@
+"""Migration scripts; file names start with their branch label."""

@@ -1,0 +1,77 @@
+"""``SqlUnitOfWork``: one SQLAlchemy session and transaction per use case.
+
+Implements ``marrowscope.services.unit_of_work.UnitOfWork``. The transaction begins on
+``__enter__`` and is rolled back on ``__exit__`` unless ``commit()`` was called, so an
+error anywhere in a use case leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from marrowscope.db.core_repositories import (
+    SqlAuditRepository,
+    SqlCaseRepository,
+    SqlPatientRepository,
+)
+
+__all__ = ["Clock", "SqlUnitOfWork", "utc_now"]
+
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock in aware UTC."""
+    return datetime.now(UTC)
+
+
+class SqlUnitOfWork:
+    """A transaction on ``session_factory`` with every repository bound to it."""
+
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock = utc_now) -> None:
+        self._session_factory = session_factory
+        self._clock = clock
+
+    def __enter__(self) -> Self:
+        self.session = self._session_factory()
+        self.session.begin()
+        self.patients = SqlPatientRepository(self.session)
+        self.cases = SqlCaseRepository(self.session)
+        self.audit = SqlAuditRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self.session.in_transaction():
+                self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        """Make every change of this unit durable at once."""
+        self.session.commit()
+        self.session.begin()
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit."""
+        self.session.rollback()
+        self.session.begin()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def bind(self, factory: Callable[[Any], T]) -> T:
+        return factory(self.session)

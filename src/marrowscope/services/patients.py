@@ -1,0 +1,162 @@
+"""Use cases for patients and examination cases: register, correct, open, close.
+
+Each call is one unit of work: checked, written, audited and committed together, or
+not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.case import (
+    Case,
+    CaseStatus,
+    NewPatient,
+    Patient,
+    Sex,
+    age_in_years,
+    clean_mrn,
+)
+from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound, PermissionDenied
+from marrowscope.domain.roles import Actor, Role
+from marrowscope.services.audit import record_audit
+from marrowscope.services.unit_of_work import UnitOfWork
+
+__all__ = [
+    "close_case",
+    "get_case",
+    "get_patient",
+    "list_cases",
+    "open_case",
+    "register_patient",
+    "require_staff",
+    "search_patients",
+]
+
+_REGISTRARS = frozenset({Role.CLINICIAN, Role.PROCEDURALIST, Role.NURSE, Role.ADMIN})
+
+
+def require_staff(actor: Actor, allowed: frozenset[Role] | None = None) -> None:
+    """Refuse a patient (or a role outside ``allowed``) before any clinical write or read."""
+    if not actor.is_staff or (allowed is not None and actor.role not in allowed):
+        raise PermissionDenied(f"the {actor.role.value} role may not do this")
+
+
+def _patient_fields(p: Patient | NewPatient) -> dict[str, object]:
+    return {
+        "mrn": p.mrn,
+        "family_name": p.family_name,
+        "given_name": p.given_name,
+        "birth_date": p.birth_date,
+        "sex": p.sex,
+    }
+
+
+def register_patient(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    mrn: str,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    sex: Sex | str,
+) -> Patient:
+    """Register a patient; a second patient with the same MRN is a ``Conflict``."""
+    require_staff(actor, _REGISTRARS)
+    if not family_name.strip():
+        raise InvalidInput("family_name: required")
+    try:
+        sex_value = Sex(sex)
+    except ValueError as error:
+        raise InvalidInput(f"sex: one of {', '.join(s.value for s in Sex)}") from error
+    age_in_years(birth_date, uow.now().date())  # refuses a birth date in the future
+    new = NewPatient(clean_mrn(mrn), family_name.strip(), given_name.strip(), birth_date, sex_value)
+    patient = uow.patients.add(new, at=uow.now())
+    record_audit(uow, actor, "patient", patient.id, AuditAction.CREATE, None, _patient_fields(new))
+    uow.commit()
+    return patient
+
+
+def get_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
+    """A patient; a patient user may only see their own record."""
+    if not actor.is_staff and actor.patient_id != patient_id:
+        raise NotFound(f"no patient {patient_id}")
+    patient = uow.patients.get(patient_id)
+    if patient is None:
+        raise NotFound(f"no patient {patient_id}")
+    return patient
+
+
+def search_patients(uow: UnitOfWork, actor: Actor, text: str = "") -> Sequence[Patient]:
+    """Patients whose MRN or name contains ``text`` (staff only)."""
+    require_staff(actor)
+    return uow.patients.search(text)
+
+
+def open_case(uow: UnitOfWork, actor: Actor, patient_id: int) -> Case:
+    """Open a new examination episode for a registered patient."""
+    require_staff(actor, _REGISTRARS)
+    if uow.patients.get(patient_id) is None:
+        raise NotFound(f"no patient {patient_id}")
+    case = uow.cases.add(patient_id, opened_at=uow.now(), opened_by=actor.username)
+    record_audit(
+        uow,
+        actor,
+        "case",
+        case.id,
+        AuditAction.CREATE,
+        None,
+        {"patient_id": patient_id, "status": case.status},
+        case_id=case.id,
+    )
+    uow.commit()
+    return case
+
+
+def get_case(uow: UnitOfWork, actor: Actor, case_id: int) -> Case:
+    """A case; a patient user may only see cases of their own record."""
+    case = uow.cases.get(case_id)
+    if case is None or (not actor.is_staff and actor.patient_id != case.patient_id):
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def list_cases(
+    uow: UnitOfWork, actor: Actor, *, status: CaseStatus | None = None
+) -> Sequence[Case]:
+    """Cases, newest first (staff); a patient sees only their own."""
+    if not actor.is_staff:
+        if actor.patient_id is None:
+            return []
+        return uow.cases.for_patient(actor.patient_id)
+    return uow.cases.list(status=status)
+
+
+def close_case(
+    uow: UnitOfWork, actor: Actor, case_id: int, status: CaseStatus, reason: str = ""
+) -> Case:
+    """Close or cancel an open case (a reason is required to cancel)."""
+    require_staff(actor, frozenset({Role.CLINICIAN, Role.PROCEDURALIST, Role.ADMIN}))
+    case = get_case(uow, actor, case_id)
+    if case.status is not CaseStatus.OPEN:
+        raise NotAllowed(f"case {case_id} is already {case.status.value}")
+    if status is CaseStatus.OPEN:
+        raise InvalidInput("status: closed or cancelled")
+    if status is CaseStatus.CANCELLED and not reason.strip():
+        raise InvalidInput("reason: required to cancel a case")
+    uow.cases.set_status(case_id, status, reason.strip())
+    record_audit(
+        uow,
+        actor,
+        "case",
+        case_id,
+        AuditAction.TRANSITION,
+        {"status": case.status, "reason_closed": case.reason_closed},
+        {"status": status, "reason_closed": reason.strip()},
+        case_id=case_id,
+    )
+    uow.commit()
+    return get_case(uow, actor, case_id)

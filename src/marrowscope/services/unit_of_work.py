@@ -1,0 +1,111 @@
+"""The unit of work: one transaction per use case, and the repositories inside it.
+
+Services depend on these Protocols only; ``marrowscope.db.unit_of_work.SqlUnitOfWork``
+implements them on SQLAlchemy and ``bootstrap`` builds the factory. A use case::
+
+    with uow_factory() as uow:
+        patient = uow.patients.add(new, at=uow.now())
+        record_audit(uow, actor, "patient", patient.id, AuditAction.CREATE, None, {...})
+        uow.commit()
+
+Leaving the ``with`` block without ``commit()`` (or through an exception) rolls back,
+so bad input leaves the database unchanged. Other areas reach their own db stores
+through ``uow.bind(SqlUserStore)``, which hands the store this unit's session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from marrowscope.domain.audit import AuditEntry
+from marrowscope.domain.case import Case, CaseStatus, NewPatient, Patient
+
+__all__ = [
+    "AuditRepository",
+    "CaseRepository",
+    "PatientRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+T = TypeVar("T")
+
+
+class PatientRepository(Protocol):
+    """Registered patients."""
+
+    def add(self, new: NewPatient, *, at: datetime) -> Patient: ...
+
+    def get(self, patient_id: int) -> Patient | None: ...
+
+    def by_mrn(self, mrn: str) -> Patient | None: ...
+
+    def search(self, text: str = "", *, limit: int = 50) -> Sequence[Patient]: ...
+
+    def update(self, patient: Patient) -> None: ...
+
+
+class CaseRepository(Protocol):
+    """Examination episodes."""
+
+    def add(self, patient_id: int, *, opened_at: datetime, opened_by: str) -> Case: ...
+
+    def get(self, case_id: int) -> Case | None: ...
+
+    def for_patient(self, patient_id: int) -> Sequence[Case]: ...
+
+    def list(self, *, status: CaseStatus | None = None, limit: int = 200) -> Sequence[Case]: ...
+
+    def set_status(self, case_id: int, status: CaseStatus, reason: str = "") -> None: ...
+
+
+class AuditRepository(Protocol):
+    """The append-only audit log."""
+
+    def add(self, entry: AuditEntry) -> AuditEntry: ...
+
+    def for_entity(self, entity: str, entity_id: str) -> Sequence[AuditEntry]: ...
+
+    def for_case(self, case_id: int) -> Sequence[AuditEntry]: ...
+
+    def recent(self, *, limit: int = 100) -> Sequence[AuditEntry]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction and the repositories that share it."""
+
+    @property
+    def patients(self) -> PatientRepository: ...
+
+    @property
+    def cases(self) -> CaseRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def now(self) -> datetime:
+        """The clock of this unit (aware UTC); tests inject a fixed one."""
+        ...
+
+    def bind(self, factory: Callable[[Any], T]) -> T:
+        """A db-level store built on this unit's session, e.g. ``uow.bind(SqlUserStore)``."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
