@@ -7,7 +7,6 @@ A finished count is edited only with a reason, and the previous state is kept.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -26,6 +25,7 @@ from marrowscope.domain.errors import (
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.slide_counts import CountStatus, SlideCount, parse_counts
 from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.thresholds import evaluate_differential
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -272,17 +272,8 @@ def summarise(counts: Mapping[CellClass, int]) -> CountSummary:
 
 
 def _flags(diff: Differential) -> tuple[str, ...]:
-    """Threshold flags worded "consistent with"/"consider" (issue 3's rules, when present)."""
-    try:
-        thresholds = importlib.import_module("marrowscope.domain.thresholds")
-    except ImportError:  # the threshold rules land separately; the counter works without
-        return ()
-    evaluate = getattr(thresholds, "evaluate_differential", None) or getattr(
-        thresholds, "evaluate", None
-    )
-    if evaluate is None:
-        return ()
-    return tuple(str(getattr(f, "text", None) or getattr(f, "message", f)) for f in evaluate(diff))
+    """WHO 2022 / ICC 2022 / IMWG threshold flags, worded "consistent with"/"consider"."""
+    return tuple(flag.text for flag in evaluate_differential(diff))
 
 
 def merged_counts(counts: Sequence[SlideCount]) -> dict[CellClass, int]:

@@ -1,0 +1,44 @@
+"""``marrowscope serve``: migrate the database, then serve the web app with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from marrowscope.bootstrap import Settings, get_settings, upgrade_database
+from marrowscope.domain.errors import MarrowscopeError
+
+__all__ = ["register", "serve", "run_server"]
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    """Serve until interrupted; no access log, since paths hold record identifiers."""
+    import uvicorn
+
+    from marrowscope.web.app import create_app
+
+    logging.getLogger("marrowscope").setLevel(logging.INFO)
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+
+
+def serve(
+    host: str | None = typer.Option(None, help="address to listen on (default 127.0.0.1)"),
+    port: int | None = typer.Option(None, help="port to listen on (default 8000)"),
+) -> None:
+    """Serve the web app on http://HOST:PORT (the database is migrated first)."""
+    try:
+        settings = get_settings()
+        upgrade_database(settings)
+    except MarrowscopeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    chosen_host = host or settings.host
+    chosen_port = port or settings.port
+    typer.echo(f"marrowscope web app on http://{chosen_host}:{chosen_port}/ (Ctrl-C stops it)")
+    run_server(settings, chosen_host, chosen_port)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the main app."""
+    app.command("serve")(serve)

@@ -1,0 +1,112 @@
+"""The web application factory: ``create_app(settings)`` builds a ready FastAPI app.
+
+Server-rendered pages (Jinja2) for every role, a small script for the counter, and a
+JSON API under ``/api`` behind the same sign-in. Nothing here holds clinical rules:
+routers call services and render what they return.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from itsdangerous import URLSafeSerializer
+
+from marrowscope import __version__
+from marrowscope.bootstrap import (
+    Settings,
+    build_account_services,
+    build_engine,
+    build_uow_factory,
+    get_settings,
+)
+from marrowscope.web.deps import WebContext
+from marrowscope.web.errors import install_error_handlers
+
+__all__ = ["ROUTERS", "create_app"]
+
+_HERE = Path(__file__).parent
+_log = logging.getLogger("marrowscope.web")
+
+# One router module per area under marrowscope.web.routers; each defines ``router``.
+ROUTERS: tuple[str, ...] = (
+    "auth",
+    "admin",
+    "counter",
+    "clinician",
+    "nursing",
+    "lab",
+    "pathologist",
+    "patient",
+    "api",
+    "docs",
+)
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A FastAPI app on the database named by ``settings`` (migrated beforehand)."""
+    chosen = settings or get_settings()
+    engine = build_engine(chosen)
+    accounts = build_account_services(build_uow_factory(engine))
+    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    templates.env.globals["version"] = __version__
+    app = FastAPI(
+        title="marrowscope",
+        version=__version__,
+        description="Bone marrow examination: pathway, differential counter, reports.",
+        docs_url=None,  # served by routers/docs.py behind sign-in, without a CDN
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.ctx = WebContext(
+        settings=chosen,
+        accounts=accounts,
+        templates=templates,
+        cookies=URLSafeSerializer(chosen.secret_key),
+        extra={"engine": engine},
+    )
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    for name in ROUTERS:
+        module = importlib.import_module(f"marrowscope.web.routers.{name}")
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def _headers_and_log(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        for header, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
+        # Log the route template ("/patient/{patient_id}"), never the filled-in path or
+        # query: identifiers of patients stay out of the logs.
+        route = request.scope.get("route")
+        template = getattr(route, "path", "?")
+        _log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            template,
+            response.status_code,
+            1000 * (time.perf_counter() - started),
+        )
+        return response
+
+    return app

@@ -1,0 +1,165 @@
+"""Request dependencies: the app context, the signed-in person, role checks and CSRF.
+
+Every protected route declares the roles it admits with ``Depends(require(...))``; that
+one dependency resolves the session, checks the role and, for any request that can
+change something (POST, PUT, PATCH, DELETE), checks the CSRF token. A route cannot
+forget the CSRF check without also forgetting the role check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from marrowscope.bootstrap import AccountServices, Settings
+from marrowscope.domain.accounts import User
+from marrowscope.domain.errors import PermissionDenied
+from marrowscope.domain.roles import Actor, Role
+from marrowscope.services.auth import AuthService, Session
+from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.users import AccountStores
+
+__all__ = [
+    "ALL_ROLES",
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "STAFF",
+    "Ctx",
+    "CsrfFailed",
+    "NotSignedIn",
+    "PRE_SESSION_COOKIE",
+    "SignedIn",
+    "WebContext",
+    "get_ctx",
+    "require",
+    "session_of",
+]
+
+SESSION_COOKIE = "ms_session"
+PRE_SESSION_COOKIE = "ms_pre"  # anonymous double-submit token for the sign-in form
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+ALL_ROLES = frozenset(Role)
+STAFF = frozenset(Role) - {Role.PATIENT}
+
+
+class NotSignedIn(Exception):
+    """No valid session: pages redirect to sign-in, the API answers 401."""
+
+
+class CsrfFailed(Exception):
+    """A state-changing request without the session's CSRF token (answered 403)."""
+
+
+@dataclass
+class WebContext:
+    """Everything a request handler needs, built once per app."""
+
+    settings: Settings
+    accounts: AccountServices
+    templates: Jinja2Templates
+    cookies: URLSafeSerializer
+    extra: dict[str, Any]
+
+    @property
+    def auth(self) -> AuthService:
+        """Sign-in and sessions."""
+        return self.accounts.auth
+
+    @property
+    def stores(self) -> AccountStores:
+        """Store factories of the accounts area (for ``uow.bind``)."""
+        return self.accounts.stores
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work (use as a context manager)."""
+        return self.accounts.uow_factory()
+
+
+def get_ctx(request: Request) -> WebContext:
+    """The app's context (set by ``create_app``)."""
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[WebContext, Depends(get_ctx)]
+
+
+def session_of(request: Request, ctx: WebContext) -> Session | None:
+    """The live session named by the request's cookie, if any (memoised per request)."""
+    if hasattr(request.state, "session"):
+        cached: Session | None = request.state.session
+        return cached
+    found: Session | None = None
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        try:
+            token = ctx.cookies.loads(raw, salt="session")
+        except BadSignature:
+            token = None
+        if isinstance(token, str):
+            found = ctx.auth.resolve(token)
+    request.state.session = found
+    return found
+
+
+async def _given_csrf(request: Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # Starlette caches it; the route reads it again
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The person behind the request and their session."""
+
+    session: Session
+
+    @property
+    def user(self) -> User:
+        """The account."""
+        return self.session.user
+
+    @property
+    def actor(self) -> Actor:
+        """The acting person for service calls."""
+        return self.session.user.actor()
+
+    @property
+    def csrf(self) -> str:
+        """The token forms must carry."""
+        return self.session.csrf_token
+
+
+def require(*roles: Role) -> Callable[[Request], Awaitable[SignedIn]]:
+    """Dependency: a signed-in person with one of ``roles`` (CSRF-checked if unsafe)."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request) -> SignedIn:
+        ctx = get_ctx(request)
+        session = session_of(request, ctx)
+        if session is None:
+            raise NotSignedIn()
+        if request.method in _UNSAFE and not AuthService.csrf_matches(
+            session.csrf_token, await _given_csrf(request)
+        ):
+            raise CsrfFailed()
+        if session.user.role not in allowed:
+            raise PermissionDenied(f"this page is not open to the {session.user.role.value} role")
+        return SignedIn(session)
+
+    return dependency

@@ -1,0 +1,103 @@
+"""One place that turns errors into answers: a plain page for people, JSON for the API.
+
+Services raise the ``MarrowscopeError`` tree; nothing below ``web`` knows HTTP. The
+mapping is by type, most specific first (``PermissionDenied`` is a ``NotAllowed``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from marrowscope.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    MarrowscopeError,
+    NotAllowed,
+    NotFound,
+    PermissionDenied,
+    TooManyAttempts,
+)
+from marrowscope.web.deps import CsrfFailed, NotSignedIn, get_ctx, session_of
+
+__all__ = ["install_error_handlers", "status_of", "wants_json"]
+
+_STATUS: tuple[tuple[type[MarrowscopeError], int, str], ...] = (
+    (NotFound, 404, "Not found"),
+    (PermissionDenied, 403, "Not allowed for your role"),
+    (TooManyAttempts, 429, "Too many attempts"),
+    (AuthenticationFailed, 401, "Sign-in failed"),
+    (InvalidInput, 422, "Please check what was entered"),
+    (Conflict, 409, "Conflict"),
+    (NotAllowed, 409, "Not possible now"),
+)
+
+
+def status_of(error: MarrowscopeError) -> tuple[int, str]:
+    """HTTP status and page title for an error."""
+    for kind, status, title in _STATUS:
+        if isinstance(error, kind):
+            return status, title
+    return 400, "Request refused"
+
+
+def wants_json(request: Request) -> bool:
+    """API paths and clients that ask for JSON get JSON; people get pages."""
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _page(request: Request, status: int, title: str, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": title, "detail": message}, status_code=status)
+    ctx = get_ctx(request)
+    session = session_of(request, ctx)
+    return ctx.templates.TemplateResponse(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status": status, "me": session},
+        status_code=status,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(MarrowscopeError)
+    async def _domain(request: Request, error: MarrowscopeError) -> Response:
+        status, title = status_of(error)
+        return _page(request, status, title, str(error))
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, _error: NotSignedIn) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": "Not signed in", "detail": "sign in first"}, 401)
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, _error: CsrfFailed) -> Response:
+        return _page(
+            request, 403, "Form expired", "the form was missing its security token; reload it"
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
+        parts = []
+        for item in error.errors():
+            where = ".".join(str(p) for p in item.get("loc", ()) if p not in ("body", "query"))
+            parts.append(f"{where}: {item.get('msg', 'invalid')}")
+        return _page(request, 422, "Please check what was entered", "; ".join(parts))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
+        title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "Error")
+        return _page(request, error.status_code, title, str(error.detail))

@@ -1,0 +1,177 @@
+"""The JSON API for integration, behind the same sign-in and role checks as the pages.
+
+A client signs in once (``POST /api/session`` or the sign-in page), keeps the session
+cookie, and sends the CSRF token it was given in the ``X-CSRF-Token`` header of every
+request that changes something. The OpenAPI description is at ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from marrowscope.domain.errors import AuthenticationFailed
+from marrowscope.services import slide_counts as counting
+from marrowscope.services.auth import AuthService
+from marrowscope.services.patients import get_case, get_patient, list_cases
+from marrowscope.web.deps import (
+    ALL_ROLES,
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    STAFF,
+    Ctx,
+    SignedIn,
+    require,
+)
+from marrowscope.web.routers.counter import COUNTERS, count_payload
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Anyone = Annotated[SignedIn, Depends(require(*ALL_ROLES))]
+Staff = Annotated[SignedIn, Depends(require(*STAFF))]
+Counter = Annotated[SignedIn, Depends(require(*COUNTERS))]
+Reader = Annotated[SignedIn, Depends(require(*counting.READING_ROLES))]
+
+
+class Credentials(BaseModel):
+    """Username and password for an API session."""
+
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+class CountState(BaseModel):
+    """The whole state of a slide as the counter holds it."""
+
+    version: int = Field(ge=0, description="presses and undos applied so far")
+    counts: dict[str, int] = Field(description="cell code -> cells counted")
+
+
+@router.post("/session")
+def api_sign_in(request: Request, ctx: Ctx, body: Credentials) -> Response:
+    """Sign in for the API: sets the session cookie and returns the CSRF token.
+
+    Refused when a browser's sign-in cookie is present without its token, so that a
+    page on another site cannot sign a visitor in through this endpoint.
+    """
+    if request.cookies.get(PRE_SESSION_COOKIE) and not AuthService.csrf_matches(
+        request.cookies.get(PRE_SESSION_COOKIE, ""), request.headers.get("x-csrf-token")
+    ):
+        raise AuthenticationFailed("sign in through the sign-in page in a browser")
+    client = request.client.host if request.client else "unknown"
+    session = ctx.auth.sign_in(body.username, body.password, client)
+    response = JSONResponse(
+        {
+            "username": session.user.username,
+            "role": session.user.role.value,
+            "csrf_token": session.csrf_token,
+        }
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        ctx.cookies.dumps(session.token, salt="session"),
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.environment != "development",
+    )
+    return response
+
+
+@router.get("/me")
+def whoami(me: Anyone) -> dict[str, Any]:
+    """The signed-in person, their role and the CSRF token for writes."""
+    return {
+        "username": me.user.username,
+        "display_name": me.user.display_name,
+        "role": me.user.role.value,
+        "patient_id": me.user.patient_id,
+        "csrf_token": me.csrf,
+    }
+
+
+@router.get("/cases")
+def cases(ctx: Ctx, me: Staff) -> list[dict[str, Any]]:
+    """Examination cases, newest first."""
+    with ctx.uow() as uow:
+        found = list_cases(uow, me.actor)
+    return [
+        {
+            "id": c.id,
+            "patient_id": c.patient_id,
+            "status": c.status.value,
+            "opened_at": c.opened_at.isoformat(),
+        }
+        for c in found
+    ]
+
+
+@router.get("/cases/{case_id}")
+def case_detail(ctx: Ctx, me: Staff, case_id: int) -> dict[str, Any]:
+    """One case with its patient."""
+    with ctx.uow() as uow:
+        case = get_case(uow, me.actor, case_id)
+        patient = get_patient(uow, me.actor, case.patient_id)
+    return {
+        "id": case.id,
+        "status": case.status.value,
+        "patient": {
+            "id": patient.id,
+            "mrn": patient.mrn,
+            "name": patient.display_name,
+            "birth_date": patient.birth_date.isoformat(),
+            "sex": patient.sex.value,
+        },
+    }
+
+
+@router.get("/cases/{case_id}/counts")
+def case_counts(ctx: Ctx, me: Reader, case_id: int) -> dict[str, Any]:
+    """Every slide counted for a case, and the slides merged."""
+    with ctx.uow() as uow:
+        get_case(uow, me.actor, case_id)
+        slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
+    merged = counting.merged_counts(slides)
+    summary = counting.summarise(merged)
+    return {
+        "slides": [count_payload(s) for s in slides],
+        "merged": {
+            "counts": {c.value: n for c, n in merged.items()},
+            "nucleated_cells": summary.nucleated_cells,
+            "percentages": {c.value: p for c, p in summary.percentages.items()},
+            "me_ratio": summary.me_ratio,
+            "flags": list(summary.flags),
+        },
+    }
+
+
+@router.get("/counts/{count_id}")
+def get_count(ctx: Ctx, me: Reader, count_id: int) -> dict[str, object]:
+    """One slide's count with its live figures."""
+    with ctx.uow() as uow:
+        count = counting.get_count(uow, ctx.stores, me.actor, count_id)
+    return count_payload(count)
+
+
+@router.post("/counts/{count_id}/state")
+def save_state(ctx: Ctx, me: Counter, count_id: int, body: CountState) -> dict[str, object]:
+    """Save the counter's state; an older or repeated version changes nothing."""
+    with ctx.uow() as uow:
+        count = counting.sync_count(
+            uow, ctx.stores, me.actor, count_id, body.version, dict(body.counts)
+        )
+    return count_payload(count)
+
+
+@router.post("/counts/{count_id}/finish")
+def finish(ctx: Ctx, me: Counter, count_id: int, body: CountState) -> dict[str, object]:
+    """Save the final state of a slide's count."""
+    with ctx.uow() as uow:
+        count = counting.finish_count(
+            uow, ctx.stores, me.actor, count_id, body.version, dict(body.counts)
+        )
+    return count_payload(count)

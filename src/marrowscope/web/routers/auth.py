@@ -1,0 +1,120 @@
+"""Sign-in and sign-out, and the front door that sends each role to its own work.
+
+The sign-in form is protected against login CSRF with a double-submit token: a random
+value in a cookie that the form must repeat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
+from marrowscope.services.auth import AuthService
+from marrowscope.web.deps import (
+    ALL_ROLES,
+    PRE_SESSION_COOKIE,
+    SESSION_COOKIE,
+    Ctx,
+    SignedIn,
+    require,
+    session_of,
+)
+from marrowscope.web.pages import home_of, redirect, render
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["sign-in"])
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only local paths: an open redirect would hand a phishing page our sign-in.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/", include_in_schema=False)
+def front_door(request: Request, ctx: Ctx) -> Response:
+    """Signed in: one's own work list; otherwise the sign-in page."""
+    session = session_of(request, ctx)
+    if session is None:
+        return redirect("/login")
+    return redirect(home_of(session.user))
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Response:
+    """The sign-in form."""
+    session = session_of(request, ctx)
+    if session is not None:
+        return redirect(_safe_next(next) or home_of(session.user))
+    pre = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, login_csrf=pre, next=_safe_next(next) or "")
+    _set_cookie(response, ctx, PRE_SESSION_COOKIE, pre)
+    return response
+
+
+def _set_cookie(response: Response, ctx: Ctx, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.environment != "development",
+        path="/",
+    )
+
+
+@router.post("/login", include_in_schema=False)
+def login(
+    request: Request,
+    ctx: Ctx,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """Check the credentials, start a session, go to the page asked for."""
+    pre = request.cookies.get(PRE_SESSION_COOKIE)
+    if not pre or not AuthService.csrf_matches(pre, csrf_token):
+        response = render(
+            request,
+            "login.html",
+            None,
+            status_code=403,
+            login_csrf=pre or "",
+            next=_safe_next(next) or "",
+            error="the sign-in form expired; please try again",
+        )
+        return response
+    client = request.client.host if request.client else "unknown"
+    try:
+        session = ctx.auth.sign_in(username, password, client)
+    except (AuthenticationFailed, TooManyAttempts) as error:
+        status = 429 if isinstance(error, TooManyAttempts) else 401
+        return render(
+            request,
+            "login.html",
+            None,
+            status_code=status,
+            login_csrf=pre,
+            next=_safe_next(next) or "",
+            error=str(error),
+            username=username,
+        )
+    response = RedirectResponse(_safe_next(next) or home_of(session.user), status_code=303)
+    _set_cookie(response, ctx, SESSION_COOKIE, ctx.cookies.dumps(session.token, salt="session"))
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(ctx: Ctx, me: Annotated[SignedIn, Depends(require(*ALL_ROLES))]) -> Response:
+    """End the session on the server and forget the cookie."""
+    ctx.auth.sign_out(me.session.token)
+    response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
