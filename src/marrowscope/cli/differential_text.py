@@ -25,7 +25,9 @@ def _ci(interval: Interval | None) -> str:
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, width=96, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.wrap(
+        text, width=96, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+    )
 
 
 def render_assessment(assessment: Assessment) -> str:
