@@ -39,7 +39,10 @@ __all__ = [
     "StoredSession",
 ]
 
-MAX_FAILURES = 5  # failed sign-ins allowed per window, per username and per address
+MAX_FAILURES = 5  # failed sign-ins allowed per window and username
+# Per address the limit is higher: a ward's computers may share one address, and one
+# person's typos must not lock out the whole ward.
+MAX_FAILURES_PER_CLIENT = 30
 FAILURE_WINDOW_S = 300.0
 SESSION_HOURS = 12  # one working shift; the user signs in again the next day
 
@@ -79,10 +82,12 @@ class LoginThrottle:
     def __init__(
         self,
         max_failures: int = MAX_FAILURES,
+        max_failures_per_client: int = MAX_FAILURES_PER_CLIENT,
         window_s: float = FAILURE_WINDOW_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._max = max_failures
+        self._max_client = max_failures_per_client
         self._window = window_s
         self._clock = clock
         self._failures: dict[str, deque[float]] = {}
@@ -100,7 +105,8 @@ class LoginThrottle:
         with self._lock:
             for key in keys:
                 stamps = self._recent(key, now)
-                if len(stamps) >= self._max:
+                limit = self._max_client if key.startswith("client:") else self._max
+                if len(stamps) >= limit:
                     wait_s = int(self._window - (now - stamps[0])) + 1
                     raise TooManyAttempts(
                         f"too many failed sign-ins; try again in {wait_s} seconds"
