@@ -122,7 +122,7 @@ def test_counts_refuse_negative_and_fractional_values() -> None:
     with pytest.raises(InvalidCount, match="negative"):
         CellCounts.of({"BLA": -1})
     with pytest.raises(InvalidCount, match="whole number"):
-        CellCounts.of({"BLA": 1.5})  # type: ignore[dict-item]
+        CellCounts.of({"BLA": 1.5})  # type: ignore[arg-type]
     with pytest.raises(UnknownCellCode):
         CellCounts.of({"XYZ": 1})
 
