@@ -18,7 +18,7 @@ install-test: $(BIN)/activate
 
 ## Install, create the SQLite database with the demo case, and serve the app on localhost.
 run: install
-	$(BIN)/marrowscope demo
+	$(BIN)/marrowscope demo --serve
 
 ## Install the test dependencies and run style, types, layering and the default suite.
 test: install-test check
