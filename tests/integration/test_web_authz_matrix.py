@@ -1,0 +1,204 @@
+"""Every route of the web app × every role (and no sign-in) → the expected answer.
+
+The table below is written by hand from the pathway's rules, not derived from the app:
+a route added without a line here fails ``test_every_route_is_in_the_matrix``. Allowed
+roles must get anything but 401/403 (a form may still be refused as invalid: 422);
+other roles get 403; without a session, pages redirect to sign-in and the API says 401.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from marrowscope.bootstrap import Settings
+from marrowscope.domain.roles import Role
+from marrowscope.services.users import DEMO_USERS
+from marrowscope.web.app import ROUTERS, create_app
+from marrowscope.web.demo import DemoIds, prepare_demo
+
+C, PR, N, L, M, PA, PT, A = (
+    Role.CLINICIAN,
+    Role.PROCEDURALIST,
+    Role.NURSE,
+    Role.LAB_SCIENTIST,
+    Role.MORPHOLOGIST,
+    Role.PATHOLOGIST,
+    Role.PATIENT,
+    Role.ADMIN,
+)
+STAFF = frozenset(Role) - {PT}
+EVERYONE = frozenset(Role)
+PUBLIC = None  # no sign-in needed
+
+# (method, path template) -> roles allowed (None: public)
+MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/admin"): frozenset({A}),
+    ("POST", "/admin/users"): frozenset({A}),
+    ("GET", "/counter"): frozenset({M, PA}),
+    ("GET", "/counter/cases/{case_id}"): frozenset({M, PA}),
+    ("POST", "/counter/cases/{case_id}/slides"): frozenset({M, PA}),
+    ("GET", "/counter/counts/{count_id}"): frozenset({M, PA}),
+    ("POST", "/counter/counts/{count_id}/edit"): frozenset({M, PA}),
+    ("GET", "/counter/keymaps"): frozenset({M, PA}),
+    ("POST", "/counter/keymaps"): frozenset({M, PA}),
+    ("POST", "/counter/keymaps/delete"): frozenset({M, PA}),
+    ("GET", "/clinician"): frozenset({C}),
+    ("GET", "/nursing"): frozenset({N, PR}),
+    ("GET", "/lab"): frozenset({L}),
+    ("GET", "/lab/overdue"): frozenset({L}),
+    ("GET", "/pathologist"): frozenset({PA}),
+    ("GET", "/patient/{patient_id}"): frozenset({PT}),
+    ("POST", "/api/session"): PUBLIC,
+    ("GET", "/api/me"): EVERYONE,
+    ("GET", "/api/cases"): STAFF,
+    ("GET", "/api/cases/{case_id}"): STAFF,
+    ("GET", "/api/cases/{case_id}/counts"): frozenset({M, PA, L, A}),
+    ("GET", "/api/counts/{count_id}"): frozenset({M, PA, L, A}),
+    ("POST", "/api/counts/{count_id}/state"): frozenset({M, PA}),
+    ("POST", "/api/counts/{count_id}/finish"): frozenset({M, PA}),
+    ("GET", "/openapi.json"): STAFF,
+    ("GET", "/docs"): STAFF,
+}
+
+PASSWORDS = {u.username: u.password for u in DEMO_USERS}
+USER_OF_ROLE = {u.role: u.username for u in DEMO_USERS if u.username != "patient2"}
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds]]:
+    folder: Path = tmp_path_factory.mktemp("authz")
+    settings = Settings(database_url=f"sqlite:///{folder / 'authz.db'}")
+    ids = prepare_demo(settings)
+    with TestClient(create_app(settings)) as client:
+        yield client, ids
+
+
+def _sign_in(client: TestClient, role: Role) -> str:
+    client.cookies.clear()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    answer = client.post(
+        "/login",
+        data={
+            "username": USER_OF_ROLE[role],
+            "password": PASSWORDS[USER_OF_ROLE[role]],
+            "csrf_token": token.group(1),
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    me = client.get("/api/me").json()
+    return str(me["csrf_token"])
+
+
+def _fill(path: str, ids: DemoIds, count_id: int) -> str:
+    return (
+        path.replace("{case_id}", str(ids.case_id))
+        .replace("{count_id}", str(count_id))
+        .replace("{patient_id}", str(ids.patient_id))
+    )
+
+
+def _routes() -> set[tuple[str, str]]:
+    """Every route of every router the app mounts (``web.app.ROUTERS``)."""
+    found = set()
+    for name in ROUTERS:
+        router = importlib.import_module(f"marrowscope.web.routers.{name}").router
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                found.update((method, route.path) for method in route.methods)
+    return found
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    routes = _routes()
+
+    assert routes - set(MATRIX) == set(), "add these routes to MATRIX"
+    assert set(MATRIX) - routes == set(), "these MATRIX lines name no route"
+
+
+@pytest.fixture(scope="module")
+def count_id(web: tuple[TestClient, DemoIds]) -> int:
+    client, ids = web
+    csrf = _sign_in(client, M)
+    answer = client.post(
+        f"/counter/cases/{ids.case_id}/slides",
+        data={"slide_label": "authz", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    return int(answer.headers["location"].rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("role", [*Role, None], ids=lambda r: r.value if r else "anonymous")
+def test_each_role_gets_the_expected_answer_on_every_route(
+    web: tuple[TestClient, DemoIds], count_id: int, role: Role | None
+) -> None:
+    client, ids = web
+    client.cookies.clear()
+    csrf = _sign_in(client, role) if role else ""
+    failures = []
+
+    for (method, template), allowed in sorted(MATRIX.items()):
+        if template in ("/logout", "/login", "/api/session"):
+            continue  # they change the session itself; covered by the sign-in tests
+        path = _fill(template, ids, count_id)
+        if method == "GET":
+            answer = client.get(path, follow_redirects=False)
+        elif template.startswith("/api/"):
+            answer = client.post(
+                path,
+                json={"version": 0, "counts": {}},
+                headers={"X-CSRF-Token": csrf},
+                follow_redirects=False,
+            )
+        else:
+            answer = client.post(path, data={"csrf_token": csrf}, follow_redirects=False)
+        status = answer.status_code
+        if allowed is PUBLIC:
+            ok = status < 500
+        elif role is None:
+            expected = 401 if template.startswith("/api/") else 303
+            ok = status == expected
+        elif role in allowed:
+            ok = status not in (401, 403) and status < 500
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{method} {template}: {status}")
+
+    assert failures == []
+
+
+def test_a_patient_cannot_open_another_patients_page(web: tuple[TestClient, DemoIds]) -> None:
+    client, ids = web
+    _sign_in(client, PT)
+
+    own = client.get(f"/patient/{ids.patient_id}")
+    other = client.get(f"/patient/{ids.other_patient_id}")
+
+    assert own.status_code == 200
+    assert other.status_code == 403
+
+
+def test_a_post_without_the_csrf_token_is_refused(
+    web: tuple[TestClient, DemoIds], count_id: int
+) -> None:
+    client, _ = web
+    _sign_in(client, M)
+
+    answer = client.post(f"/api/counts/{count_id}/state", json={"version": 99, "counts": {}})
+
+    assert answer.status_code == 403
