@@ -88,7 +88,8 @@ class SqlSlideCountStore:
     def add(self, case_id: int, slide_label: str, target: int, counted_by: str) -> SlideCount:
         conn = self._session
         result = conn.execute(
-            insert(slide_counts).values(
+            insert(slide_counts)
+            .values(
                 case_id=case_id,
                 slide_label=slide_label,
                 counts_json="{}",
