@@ -19,6 +19,7 @@ from marrowscope.db.core_repositories import (
     SqlCaseRepository,
     SqlPatientRepository,
 )
+from marrowscope.db.pathway_repositories import SqlPathwayRepository
 
 __all__ = ["Clock", "SqlUnitOfWork", "utc_now"]
 
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
         self.patients = SqlPatientRepository(self.session)
         self.cases = SqlCaseRepository(self.session)
         self.audit = SqlAuditRepository(self.session)
+        self.pathway = SqlPathwayRepository(self.session)
         return self
 
     def __exit__(

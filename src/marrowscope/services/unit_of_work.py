@@ -15,17 +15,20 @@ through ``uow.bind(SqlUserStore)``, which hands the store this unit's session.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from marrowscope.domain.audit import AuditEntry
 from marrowscope.domain.case import Case, CaseStatus, NewPatient, Patient
+from marrowscope.domain.pathway import RecordKind, ResultVersion, StoredRecord, TestEvent
+from marrowscope.domain.specimen import LabTest, Specimen, SpecimenKind, TestState, TestType
 
 __all__ = [
     "AuditRepository",
     "CaseRepository",
+    "PathwayRepository",
     "PatientRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
@@ -74,6 +77,91 @@ class AuditRepository(Protocol):
     def recent(self, *, limit: int = 100) -> Sequence[AuditEntry]: ...
 
 
+class PathwayRepository(Protocol):
+    """Versioned clinical records, specimens, tests, test events and result versions."""
+
+    def add_record(
+        self,
+        case_id: int,
+        kind: RecordKind,
+        payload: Mapping[str, Any],
+        *,
+        at: datetime,
+        by: str,
+        supersedes: StoredRecord | None = None,
+        reason: str = "",
+    ) -> StoredRecord: ...
+
+    def get_record(self, record_id: int) -> StoredRecord | None: ...
+
+    def records(self, case_id: int, kind: RecordKind | None = None) -> Sequence[StoredRecord]: ...
+
+    def latest(self, case_id: int, kind: RecordKind) -> StoredRecord | None: ...
+
+    def add_specimen(
+        self,
+        case_id: int,
+        accession: str,
+        kind: SpecimenKind,
+        *,
+        collected_at: datetime,
+        collected_by: str,
+        notes: str = "",
+    ) -> Specimen: ...
+
+    def get_specimen(self, specimen_id: int) -> Specimen | None: ...
+
+    def specimen_by_accession(self, accession: str) -> Specimen | None: ...
+
+    def specimens(self, case_id: int) -> Sequence[Specimen]: ...
+
+    def set_specimen_received(self, specimen_id: int, at: datetime) -> None: ...
+
+    def max_accession(self, prefix: str) -> str | None: ...
+
+    def add_test(
+        self, specimen_id: int, test_type: TestType, *, at: datetime, by: str
+    ) -> LabTest: ...
+
+    def get_test(self, test_id: int) -> LabTest | None: ...
+
+    def tests_for_specimen(self, specimen_id: int) -> Sequence[LabTest]: ...
+
+    def tests_for_case(self, case_id: int) -> Sequence[LabTest]: ...
+
+    def open_tests(self) -> Sequence[LabTest]: ...
+
+    def set_test_state(
+        self,
+        test: LabTest,
+        to: TestState,
+        *,
+        at: datetime,
+        by: str,
+        reason: str = "",
+        received_at: datetime | None = None,
+    ) -> LabTest: ...
+
+    def events_for_case(self, case_id: int) -> Sequence[TestEvent]: ...
+
+    def add_result(
+        self,
+        test_id: int,
+        payload: Mapping[str, Any],
+        *,
+        at: datetime,
+        by: str,
+        supersedes: ResultVersion | None = None,
+        reason: str = "",
+    ) -> ResultVersion: ...
+
+    def current_result(self, test_id: int) -> ResultVersion | None: ...
+
+    def verify_result(self, result_id: int, *, at: datetime, by: str) -> None: ...
+
+    def results_for_case(self, case_id: int) -> Sequence[ResultVersion]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction and the repositories that share it."""
 
@@ -85,6 +173,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def pathway(self) -> PathwayRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -1,0 +1,165 @@
+"""Domain records <-> JSON payloads of ``clinical_record`` (and back, on reading).
+
+Reading a payload goes through the same constructors as fresh input, so a stored
+record is re-validated on the way out and a hand-edited row cannot smuggle in an
+impossible value unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from marrowscope.domain.aftercare import CheckIn, Escalation
+from marrowscope.domain.audit import to_json_value
+from marrowscope.domain.cbc import BloodCount
+from marrowscope.domain.indication import ExamOrder, Indication, Urgency
+from marrowscope.domain.procedure import Complication, ProcedureRecord, Side, Site
+from marrowscope.domain.safety import (
+    Assessment,
+    ConsentBy,
+    Medication,
+    Plan,
+    Pregnancy,
+    SafetyFinding,
+    Sedation,
+    Severity,
+)
+from marrowscope.domain.vitals import VitalSign
+
+__all__ = [
+    "assessment_from",
+    "cbc_from",
+    "check_in_from",
+    "dump",
+    "findings_from",
+    "order_from",
+    "plan_from",
+    "procedure_from",
+]
+
+
+def dump(value: Any) -> Any:
+    """Any domain value as JSON-ready data."""
+    return to_json_value(value)
+
+
+def _dt(value: Any) -> datetime | None:
+    return None if value in (None, "") else datetime.fromisoformat(str(value))
+
+
+def _req_dt(value: Any) -> datetime:
+    parsed = _dt(value)
+    if parsed is None:
+        raise ValueError("a stored time is missing")
+    return parsed
+
+
+def cbc_from(p: Mapping[str, Any]) -> BloodCount:
+    return BloodCount(
+        _req_dt(p["collected_at"]),
+        {k: float(v) for k, v in p["values"].items()},
+        p.get("laboratory", ""),
+    )
+
+
+def order_from(p: Mapping[str, Any]) -> ExamOrder:
+    return ExamOrder(
+        tuple(Indication(i) for i in p["indications"]),
+        p["clinical_details"],
+        Urgency(p["urgency"]),
+        p["ordered_by"],
+        _req_dt(p["ordered_at"]),
+    )
+
+
+def plan_from(p: Mapping[str, Any]) -> Plan:
+    return Plan(
+        planned_at=_req_dt(p["planned_at"]),
+        sedation=Sedation(p["sedation"]),
+        local_anaesthetic=p["local_anaesthetic"],
+        antiseptic=p["antiseptic"],
+        sedatives=tuple(p.get("sedatives", ())),
+        latex_free=bool(p.get("latex_free", False)),
+        biopsy=bool(p.get("biopsy", True)),
+    )
+
+
+def assessment_from(p: Mapping[str, Any]) -> Assessment:
+    return Assessment(
+        assessed_at=_req_dt(p["assessed_at"]),
+        age_years=int(p["age_years"]),
+        sex=p["sex"],
+        allergies=tuple(p.get("allergies", ())),
+        pregnancy=Pregnancy(p.get("pregnancy", "not_applicable")),
+        bleeding_disorder=p.get("bleeding_disorder", ""),
+        platelets_per_nl=p.get("platelets_per_nl"),
+        platelets_at=_dt(p.get("platelets_at")),
+        inr=p.get("inr"),
+        inr_at=_dt(p.get("inr_at")),
+        creatinine_clearance_ml_min=p.get("creatinine_clearance_ml_min"),
+        medications=tuple(
+            Medication(m["drug"], _dt(m.get("last_dose_at"))) for m in p.get("medications", ())
+        ),
+        other_medications=tuple(p.get("other_medications", ())),
+        last_solids_at=_dt(p.get("last_solids_at")),
+        last_clear_fluids_at=_dt(p.get("last_clear_fluids_at")),
+        driver_home=p.get("driver_home"),
+        consent_by=ConsentBy(p.get("consent_by", "none")),
+        consent_signed_by=p.get("consent_signed_by", ""),
+        notes=p.get("notes", ""),
+    )
+
+
+def findings_from(items: Any) -> list[SafetyFinding]:
+    return [
+        SafetyFinding(f["rule"], Severity(f["severity"]), f["message"], f["source"], f["details"])
+        for f in items
+    ]
+
+
+def procedure_from(p: Mapping[str, Any]) -> ProcedureRecord:
+    return ProcedureRecord(
+        operator=p["operator"],
+        site=Site(p["site"]),
+        side=Side(p["side"]),
+        sedation=Sedation(p["sedation"]),
+        time_out_at=_req_dt(p["time_out_at"]),
+        started_at=_req_dt(p["started_at"]),
+        ended_at=_req_dt(p["ended_at"]),
+        aspirate_at=_dt(p.get("aspirate_at")),
+        dry_tap=bool(p.get("dry_tap", False)),
+        biopsy_at=_dt(p.get("biopsy_at")),
+        core_length_mm=p.get("core_length_mm"),
+        vitals=tuple(
+            VitalSign(_req_dt(v["at"]), v["sign"], float(v["value"])) for v in p.get("vitals", ())
+        ),
+        complications=tuple(Complication(c) for c in p.get("complications", ())),
+        complication_notes=p.get("complication_notes", ""),
+        observation_minutes=int(p.get("observation_minutes", 0)),
+        assistant=p.get("assistant", ""),
+        notes=p.get("notes", ""),
+    )
+
+
+def check_in_from(p: Mapping[str, Any]) -> tuple[CheckIn, Escalation]:
+    from marrowscope.domain.aftercare import EscalationLevel
+
+    c = p["check_in"]
+    e = p["escalation"]
+    return (
+        CheckIn(
+            _req_dt(c["at"]),
+            tuple(c["symptoms"]),
+            c.get("temperature_c"),
+            c.get("contacted_by", ""),
+            c.get("notes", ""),
+        ),
+        Escalation(
+            EscalationLevel(e["level"]),
+            tuple(e["reasons"]),
+            tuple(e["advice"]),
+            tuple(e["sources"]),
+        ),
+    )
