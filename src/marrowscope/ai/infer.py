@@ -1,0 +1,157 @@
+"""Classify single-cell images with the shipped ONNX model (no PyTorch needed).
+
+Every prediction says how sure it is and whether a person must look: ``review`` is
+true when the calibrated confidence is below the threshold fitted on validation
+images, or when the image lies far from every class the model knows (an artefact,
+a smudge, or a cell type it was never shown). The model was trained on peripheral
+blood of healthy people: it has no code for blasts, plasma cells and other marrow
+classes, so it can only ever answer with its own codes; ``cannot_recognise`` lists
+the rest so that a count never pretends to cover them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from marrowscope.ai.calibrate import softmax
+from marrowscope.ai.preprocess import decode_image, normalise
+from marrowscope.ai.sidecar import ModelSpec, load_spec
+from marrowscope.domain.errors import InvalidImage, InvalidInput
+
+__all__ = ["DEFAULT_MODEL", "CellClassifier", "Prediction", "default_model_path"]
+
+DEFAULT_MODEL = "cellnet80"
+
+_BATCH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What the model says of one image.
+
+    ``code`` is the most likely taxonomy code (``None`` only when the image could not
+    be read; ``error`` then says why). ``top3`` pairs codes with calibrated
+    probabilities. ``reason`` explains a ``review`` flag in plain words.
+    """
+
+    source: str
+    code: str | None
+    confidence: float
+    top3: tuple[tuple[str, float], ...]
+    review: bool
+    reason: str
+    ood_distance: float = 0.0
+    error: str | None = None
+
+
+def default_model_path() -> Path:
+    """Sidecar of the model shipped inside the package."""
+    return Path(str(resources.files("marrowscope.ai") / "models" / f"{DEFAULT_MODEL}.json"))
+
+
+class CellClassifier:
+    """An ONNX Runtime session plus the sidecar that says how to feed and read it."""
+
+    def __init__(self, sidecar: Path, threads: int | None = None) -> None:
+        self.spec: ModelSpec = load_spec(sidecar)
+        model_file = sidecar.parent / self.spec.onnx_file
+        if not model_file.is_file():
+            raise InvalidInput(f"model file {model_file} named by {sidecar.name} not found")
+        options = ort.SessionOptions()
+        self.threads = threads or min(4, os.cpu_count() or 1)
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+
+    @classmethod
+    def load_default(cls, threads: int | None = None) -> CellClassifier:
+        """The model shipped with marrowscope."""
+        return cls(default_model_path(), threads)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Codes the model can answer with, in output order."""
+        return self.spec.codes
+
+    @property
+    def cannot_recognise(self) -> tuple[str, ...]:
+        """Differential classes the model has never seen and will never output."""
+        return self.spec.cannot_recognise
+
+    def run(self, pixels: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Raw ``(logits, ood_distance)`` for decoded (N, S, S, 3) pixels."""
+        x = normalise(pixels, self.spec.mean, self.spec.std)
+        logits, distance = self._session.run(None, {"image": x})
+        return np.asarray(logits, np.float32), np.asarray(distance, np.float32)
+
+    def classify_pixels(
+        self, pixels: NDArray[np.uint8], sources: Sequence[str]
+    ) -> list[Prediction]:
+        """Predictions for already decoded images (used by batches and benchmarks)."""
+        out: list[Prediction] = []
+        for start in range(0, len(pixels), _BATCH):
+            logits, distance = self.run(pixels[start : start + _BATCH])
+            probabilities = softmax(logits, self.spec.temperature)
+            for i, p in enumerate(probabilities):
+                out.append(self._prediction(sources[start + i], p, float(distance[i])))
+        return out
+
+    def classify_images(self, images: Sequence[Path | bytes]) -> list[Prediction]:
+        """One prediction per image, in order; unreadable images get ``error`` set.
+
+        Decoding runs on a small thread pool (Pillow releases the GIL), so the model
+        and the JPEG decoder share the CPU cores.
+        """
+        size = self.spec.input_size
+        names = [str(i) if isinstance(i, Path) else f"<image {n}>" for n, i in enumerate(images)]
+
+        def decode(item: Path | bytes) -> NDArray[np.uint8] | str:
+            try:
+                return decode_image(item, size)
+            except InvalidImage as error:
+                return str(error)
+
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            decoded = list(pool.map(decode, images))
+        good = [i for i, d in enumerate(decoded) if not isinstance(d, str)]
+        results: list[Prediction | None] = [None] * len(images)
+        if good:
+            pixels = np.stack([decoded[i] for i in good])
+            for i, prediction in zip(
+                good, self.classify_pixels(pixels, [names[i] for i in good]), strict=True
+            ):
+                results[i] = prediction
+        for i, d in enumerate(decoded):
+            if isinstance(d, str):
+                results[i] = Prediction(names[i], None, 0.0, (), True, "unreadable image", error=d)
+        return [r for r in results if r is not None]
+
+    def _prediction(self, source: str, p: NDArray[np.float64], distance: float) -> Prediction:
+        order = np.argsort(-p)[:3]
+        top3 = tuple((self.spec.codes[j], float(p[j])) for j in order)
+        code, confidence = top3[0]
+        reasons = []
+        if distance > self.spec.ood_threshold:
+            reasons.append("unlike any cell the model was trained on (artefact or unknown type)")
+        if confidence < self.spec.review_threshold:
+            reasons.append(f"confidence {confidence:.2f} below {self.spec.review_threshold:.2f}")
+        return Prediction(
+            source=source,
+            code=code,
+            confidence=confidence,
+            top3=top3,
+            review=bool(reasons),
+            reason="; ".join(reasons),
+            ood_distance=distance,
+        )

@@ -1,0 +1,87 @@
+"""A few training batches, then export, calibration and ONNX inference of the result.
+
+Skipped where the training extra (torch) is not installed. The real run is the
+shipped model; this checks that the whole pipeline still works end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("tqdm")
+
+from marrowscope.ai.infer import CellClassifier  # noqa: E402
+from marrowscope.ai.train.config import load_config  # noqa: E402
+from marrowscope.ai.train.loop import train  # noqa: E402
+from marrowscope.ai.train.ship import ship_run  # noqa: E402
+
+_PER_CLASS = 24
+
+
+@pytest.fixture
+def tiny_config(shared_data: Path, tmp_path: Path) -> Path:
+    """A 3-class folder-per-class set of real PBC images and a tiny-model config."""
+    data = tmp_path / "data"
+    for folder, code in (("eosinophil", "EOS"), ("platelet", "PLT"), ("lymphocyte", "LYT")):
+        (data / code).mkdir(parents=True)
+        for image in sorted((shared_data / "pbc" / folder).glob("*.jpg"))[:_PER_CLASS]:
+            shutil.copy(image, data / code / image.name)
+    config = tmp_path / "tiny.toml"
+    config.write_text(
+        f"""
+name = "tiny"
+[data]
+layout = "folders"
+data_root = "{data}"
+[model]
+input_size = 32
+widths = [8, 16]
+[train]
+epochs = 2
+batch_size = 16
+max_batches = 2
+threads = 1
+[output]
+run_dir = "{tmp_path / "run"}"
+cache_dir = "{tmp_path / "cache"}"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_smoke_run_trains_exports_and_classifies(tiny_config: Path, tmp_path: Path) -> None:
+    """Two epochs of two batches leave a checkpoint, an ONNX file and a usable sidecar."""
+    config = load_config(tiny_config)
+
+    result = train(config, seed=1)
+    spec = ship_run(config, seed=1, out_dir=tmp_path / "shipped")
+
+    assert result.codes == ("EOS", "LYT", "PLT")
+    assert (tmp_path / "run" / "last.pt").is_file()
+    history = (tmp_path / "run" / "history.jsonl").read_text().splitlines()
+    assert [json.loads(line)["epoch"] for line in history] == [1, 2]
+    shipped = tmp_path / "shipped" / "tiny.json"
+    assert spec.codes == result.codes and spec.temperature > 0
+    classifier = CellClassifier(shipped, threads=1)
+    image = next((tmp_path / "data" / "EOS").glob("*.jpg"))
+    [prediction] = classifier.classify_images([image])
+    assert prediction.code in result.codes
+    assert abs(sum(p for _, p in prediction.top3) - 1) < 1e-5  # 3 classes: top 3 is all
+
+
+def test_a_finished_run_resumes_without_training_again(tiny_config: Path) -> None:
+    """Starting the same run twice continues from last.pt rather than starting over."""
+    config = load_config(tiny_config)
+    train(config, seed=1)
+    stamp = (config.run_dir / "last.pt").stat().st_mtime_ns
+
+    train(config, seed=1)
+
+    assert (config.run_dir / "last.pt").stat().st_mtime_ns == stamp
+    assert len((config.run_dir / "history.jsonl").read_text().splitlines()) == 2
