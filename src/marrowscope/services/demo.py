@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from marrowscope.domain.case import Sex
 from marrowscope.domain.procedure import ProcedureRecord, Side, Site
@@ -22,7 +22,7 @@ from marrowscope.domain.safety import Plan, Sedation
 from marrowscope.domain.specimen import TestState
 from marrowscope.domain.vitals import make_vital
 from marrowscope.services import laboratory, pathway, patients
-from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["DEMO_MRN", "OTHER_MRN", "DemoCase", "seed_demo_case"]
 
@@ -44,8 +44,18 @@ def _staff(role: Role, username: str) -> Actor:
     return Actor(username, role)
 
 
-def seed_demo_case(uow: UnitOfWork) -> DemoCase:
-    """Create the demo patient's whole pathway, plus a second patient with no case."""
+def seed_demo_case(uow: UnitOfWork | UnitOfWorkFactory) -> DemoCase:
+    """Create the demo patient's whole pathway, plus a second patient with no case.
+
+    Takes an open unit of work or a factory of them (the web app passes the factory).
+    """
+    if not hasattr(uow, "patients"):
+        with uow() as unit:
+            return _seed(unit)
+    return _seed(cast(UnitOfWork, uow))
+
+
+def _seed(uow: UnitOfWork) -> DemoCase:
     clinician = _staff(Role.CLINICIAN, "clinician")
     nurse = _staff(Role.NURSE, "nurse")
     operator = _staff(Role.PROCEDURALIST, "proceduralist")
