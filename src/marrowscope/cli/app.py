@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 # Command-group modules under marrowscope.cli; each defines register(app: typer.Typer).
-_GROUPS: tuple[str, ...] = ("differential", "demo", "serve", "ai")
+_GROUPS: tuple[str, ...] = ("differential", "demo", "serve", "ai", "pathway")
 
 
 def _register_groups() -> None:
