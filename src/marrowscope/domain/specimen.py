@@ -57,6 +57,8 @@ class SpecimenKind(StrEnum):
 class TestType(StrEnum):
     """Laboratory work ordered on a specimen."""
 
+    __test__ = False  # not a pytest test class despite the name
+
     SMEAR_MORPHOLOGY = "smear_morphology"
     IRON_STAIN = "iron_stain"
     FLOW_CYTOMETRY = "flow_cytometry"
@@ -100,6 +102,8 @@ def check_test_fits_specimen(test: TestType, kind: SpecimenKind) -> None:
 
 class TestState(StrEnum):
     """Where a test stands."""
+
+    __test__ = False  # not a pytest test class despite the name
 
     ORDERED = "ordered"
     COLLECTED = "collected"
