@@ -34,9 +34,10 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    with database_url("sqlite", tmp_path) as url:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: SQLite always, PostgreSQL when the server is configured."""
+    with database_url(request.param, tmp_path) as url:
         upgrade_database(url)
         yield url
 

@@ -34,7 +34,7 @@ from marrowscope.domain.specimen import (
 )
 from marrowscope.services.audit import record_audit
 from marrowscope.services.patients import get_case, require_staff
-from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
     "ACCESSION_PREFIX",
@@ -86,6 +86,7 @@ def _audit_test(
     )
 
 
+@transactional
 def collect_specimen(
     uow: UnitOfWork,
     actor: Actor,
@@ -147,6 +148,7 @@ def _specimen_case(uow: UnitOfWork, specimen_id: int) -> Specimen:
     return specimen
 
 
+@transactional
 def order_test(
     uow: UnitOfWork, actor: Actor, specimen_id: int, test_type: TestType | str
 ) -> LabTest:
@@ -164,6 +166,7 @@ def order_test(
     return test
 
 
+@transactional
 def receive_specimen(uow: UnitOfWork, actor: Actor, accession: str) -> list[LabTest]:
     """The laboratory scans the label: the specimen and its collected tests are received."""
     require_staff(actor, LABORATORY)
@@ -197,6 +200,7 @@ def _test(uow: UnitOfWork, test_id: int) -> tuple[LabTest, Specimen]:
     return test, _specimen_case(uow, test.specimen_id)
 
 
+@transactional
 def advance_test(
     uow: UnitOfWork, actor: Actor, test_id: int, target: TestState | str, *, reason: str = ""
 ) -> LabTest:
@@ -219,6 +223,7 @@ def advance_test(
     return moved
 
 
+@transactional
 def post_result(
     uow: UnitOfWork,
     actor: Actor,
@@ -276,6 +281,7 @@ def post_result(
     return moved, version, result
 
 
+@transactional
 def post_result_by_accession(
     uow: UnitOfWork,
     actor: Actor,
@@ -300,6 +306,7 @@ def post_result_by_accession(
     return post_result(uow, actor, candidates[-1].id, data)
 
 
+@transactional
 def verify_result(uow: UnitOfWork, actor: Actor, test_id: int) -> LabTest:
     """A second person verifies the current result (four-eyes principle)."""
     require_staff(actor, VERIFIERS)

@@ -41,7 +41,7 @@ from marrowscope.domain.safety import (
 from marrowscope.services import pathway_codec as codec
 from marrowscope.services.audit import record_audit
 from marrowscope.services.patients import get_case, require_staff
-from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
     "AssessmentOutcome",
@@ -114,6 +114,7 @@ def _write(
     return record
 
 
+@transactional
 def record_cbc(
     uow: UnitOfWork,
     actor: Actor,
@@ -143,6 +144,7 @@ def cbc_outcome(uow: UnitOfWork, actor: Actor, record: StoredRecord) -> CbcOutco
     return CbcOutcome(record, flags, suggest_indications(flags))
 
 
+@transactional
 def place_order(
     uow: UnitOfWork,
     actor: Actor,
@@ -172,6 +174,7 @@ def _assessment_payload(a: Assessment, plan: Plan, findings: list[SafetyFinding]
     }
 
 
+@transactional
 def record_assessment(
     uow: UnitOfWork,
     actor: Actor,
@@ -229,6 +232,7 @@ def preparation_sheet_for(uow: UnitOfWork, actor: Actor, case_id: int) -> str:
     )
 
 
+@transactional
 def record_procedure(
     uow: UnitOfWork,
     actor: Actor,
@@ -275,6 +279,7 @@ def record_procedure(
     return ProcedureOutcome(record, warnings)
 
 
+@transactional
 def issue_aftercare(uow: UnitOfWork, actor: Actor, case_id: int) -> StoredRecord:
     """Aftercare instructions for the patient, from the procedure's sedation and drugs."""
     require_staff(actor, CLINICAL)
@@ -303,6 +308,7 @@ def issue_aftercare(uow: UnitOfWork, actor: Actor, case_id: int) -> StoredRecord
     return record
 
 
+@transactional
 def record_check_in(
     uow: UnitOfWork,
     actor: Actor,
@@ -334,6 +340,7 @@ def record_check_in(
     return record, escalation
 
 
+@transactional
 def correct_record(
     uow: UnitOfWork,
     actor: Actor,

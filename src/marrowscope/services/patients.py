@@ -22,7 +22,7 @@ from marrowscope.domain.case import (
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.audit import record_audit
-from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
     "close_case",
@@ -54,6 +54,7 @@ def _patient_fields(p: Patient | NewPatient) -> dict[str, object]:
     }
 
 
+@transactional
 def register_patient(
     uow: UnitOfWork,
     actor: Actor,
@@ -96,6 +97,7 @@ def search_patients(uow: UnitOfWork, actor: Actor, text: str = "") -> Sequence[P
     return uow.patients.search(text)
 
 
+@transactional
 def open_case(uow: UnitOfWork, actor: Actor, patient_id: int) -> Case:
     """Open a new examination episode for a registered patient."""
     require_staff(actor, _REGISTRARS)
@@ -135,6 +137,7 @@ def list_cases(
     return uow.cases.list(status=status)
 
 
+@transactional
 def close_case(
     uow: UnitOfWork, actor: Actor, case_id: int, status: CaseStatus, reason: str = ""
 ) -> Case:

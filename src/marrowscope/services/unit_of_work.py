@@ -15,10 +15,11 @@ through ``uow.bind(SqlUserStore)``, which hands the store this unit's session.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from marrowscope.domain.audit import AuditEntry
 from marrowscope.domain.case import Case, CaseStatus, NewPatient, Patient
@@ -32,9 +33,12 @@ __all__ = [
     "PatientRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "transactional",
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class PatientRepository(Protocol):
@@ -200,3 +204,20 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def transactional(
+    use_case: Callable[Concatenate[UnitOfWork, P], R],
+) -> Callable[Concatenate[UnitOfWork, P], R]:
+    """Roll the unit back when a use case raises, so that a caller who keeps using the
+    same unit (the web request, the demo) can never commit half of a failed change."""
+
+    @functools.wraps(use_case)
+    def run(uow: UnitOfWork, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return use_case(uow, *args, **kwargs)
+        except BaseException:
+            uow.rollback()
+            raise
+
+    return run
