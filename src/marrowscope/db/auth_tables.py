@@ -164,12 +164,13 @@ class SqlSessionStore:
 
     def delete_expired(self, now: datetime) -> int:
         conn = self._session
-        expired = conn.execute(
-            select(web_sessions.c.token_hash).where(web_sessions.c.expires_at <= now)
-        ).all()
-        if expired:
-            conn.execute(delete(web_sessions).where(web_sessions.c.expires_at <= now))
-        return len(expired)
+        # A plain DELETE, the transaction's first statement (see AuthService.sign_in).
+        result = conn.execute(
+            delete(web_sessions)
+            .where(web_sessions.c.expires_at <= now)
+            .returning(web_sessions.c.token_hash)
+        )
+        return len(result.all())
 
 
 class SqlKeymapStore:

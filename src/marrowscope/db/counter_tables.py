@@ -110,6 +110,22 @@ class SqlSlideCountStore:
         row = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).first()
         return None if row is None else _row(row)
 
+    def get_for_update(self, count_id: int) -> SlideCount | None:
+        """The count, with its row locked until the unit of work ends.
+
+        A no-op UPDATE first: on PostgreSQL it takes the row lock (as SELECT ... FOR
+        UPDATE would); on SQLite it takes the write lock at the start of the
+        transaction, so the later write never has to upgrade a read lock, which SQLite
+        refuses ("database is locked") when another writer committed in between.
+        """
+        conn = self._session
+        conn.execute(
+            update(slide_counts)
+            .where(slide_counts.c.id == count_id)
+            .values(version=slide_counts.c.version)
+        )
+        return self.get(count_id)
+
     def for_case(self, case_id: int) -> Sequence[SlideCount]:
         conn = self._session
         rows = conn.execute(

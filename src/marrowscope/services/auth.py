@@ -152,21 +152,21 @@ class AuthService:
         client_key = "client:" + client
         self.throttle.check(name_key, client_key)
         with self._uow_factory() as uow:
-            users = uow.bind(self._stores.users)
-            found = users.by_username(username.strip().lower())
-            if found is None:
-                verify_password(_DUMMY_HASH, password)  # same cost as a real check
-                self.throttle.fail(name_key, client_key)
-                raise AuthenticationFailed("unknown username or wrong password")
-            user, password_hash = found
-            if not user.active or not verify_password(password_hash, password):
-                self.throttle.fail(name_key, client_key)
-                raise AuthenticationFailed("unknown username or wrong password")
-            self.throttle.succeed(name_key)
-            if needs_rehash(password_hash):
-                users.set_password_hash(user.id, hash_password(password))
-            token = secrets.token_urlsafe(32)
-            csrf = secrets.token_urlsafe(32)
+            found = uow.bind(self._stores.users).by_username(username.strip().lower())
+        if found is None:
+            verify_password(_DUMMY_HASH, password)  # same cost as a real check
+            self.throttle.fail(name_key, client_key)
+            raise AuthenticationFailed("unknown username or wrong password")
+        user, password_hash = found
+        if not user.active or not verify_password(password_hash, password):
+            self.throttle.fail(name_key, client_key)
+            raise AuthenticationFailed("unknown username or wrong password")
+        self.throttle.succeed(name_key)
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        # The writing unit starts with a write, so SQLite takes its write lock at once
+        # instead of upgrading a read lock (which fails when another sign-in committed).
+        with self._uow_factory() as uow:
             now = uow.now()
             sessions = uow.bind(self._stores.sessions)
             sessions.delete_expired(now)
@@ -174,6 +174,8 @@ class AuthService:
                 _digest(token),
                 StoredSession(user.id, csrf, now + timedelta(hours=SESSION_HOURS)),
             )
+            if needs_rehash(password_hash):
+                uow.bind(self._stores.users).set_password_hash(user.id, hash_password(password))
             uow.commit()
         return Session(token=token, user=user, csrf_token=csrf)
 

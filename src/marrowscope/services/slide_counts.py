@@ -57,6 +57,10 @@ class SlideCountStore(Protocol):
 
     def get(self, count_id: int) -> SlideCount | None: ...
 
+    def get_for_update(self, count_id: int) -> SlideCount | None:
+        """The count, locked for writing until the unit of work ends."""
+        ...
+
     def for_case(self, case_id: int) -> Sequence[SlideCount]: ...
 
     def save_state(
@@ -103,6 +107,13 @@ def get_count(uow: UnitOfWork, stores: AccountStores, actor: Actor, count_id: in
     """One slide's count."""
     _require(actor, READING_ROLES, "read differential counts")
     found = _store(uow, stores).get(count_id)
+    if found is None:
+        raise NotFound(f"no slide count {count_id}")
+    return found
+
+
+def _for_update(uow: UnitOfWork, stores: AccountStores, count_id: int) -> SlideCount:
+    found = _store(uow, stores).get_for_update(count_id)
     if found is None:
         raise NotFound(f"no slide count {count_id}")
     return found
@@ -165,7 +176,7 @@ def sync_count(
     every edit of a saved count are.
     """
     _require(actor, COUNTING_ROLES, "count a differential")
-    current = get_count(uow, stores, actor, count_id)
+    current = _for_update(uow, stores, count_id)
     if version <= current.version:  # a late or repeated request: already stored
         return current
     if current.status is CountStatus.SAVED:
@@ -188,7 +199,7 @@ def finish_count(
 ) -> SlideCount:
     """Save the final state of a slide and mark it saved."""
     _require(actor, COUNTING_ROLES, "count a differential")
-    current = get_count(uow, stores, actor, count_id)
+    current = _for_update(uow, stores, count_id)
     if current.status is CountStatus.SAVED:
         raise ImmutableRecord("this count is already saved; edit it with a reason instead")
     counts = parse_counts(raw_counts, current.target)
@@ -220,7 +231,7 @@ def edit_saved_count(
 ) -> SlideCount:
     """Correct a saved count; the reason and the previous state are kept in its history."""
     _require(actor, COUNTING_ROLES, "edit a differential count")
-    current = get_count(uow, stores, actor, count_id)
+    current = _for_update(uow, stores, count_id)
     if current.status is not CountStatus.SAVED:
         raise InvalidInput("only a saved count is edited; keep counting instead")
     if not reason.strip():
