@@ -62,7 +62,11 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at BEGIN: a deferred transaction that reads and
+        # then writes can fail at once with "database is locked" when another writer got
+        # there first (SQLite skips the busy handler to avoid deadlock). Readers are not
+        # blocked under WAL; writers queue on busy_timeout instead of failing.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -8,10 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marrowscope.db.pathway_tables import (
+    accession_counter,
     clinical_record,
     lab_result,
     lab_test,
@@ -221,6 +224,23 @@ class SqlPathwayRepository:
         return self._s.execute(
             select(func.max(specimen.c.accession)).where(specimen.c.accession.like(f"{prefix}%"))
         ).scalar_one_or_none()
+
+    def next_serial(self, prefix: str) -> int:
+        """The next accession serial for ``prefix``, atomically (an upsert that locks the row).
+
+        A new prefix starts after the highest number already used with it, so numbers
+        typed in by hand are not handed out again.
+        """
+        last = self.max_accession(prefix)
+        start = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+        dialect = self._s.get_bind().dialect.name
+        insert_fn = sqlite_insert if dialect == "sqlite" else pg_insert
+        statement = insert_fn(accession_counter).values(prefix=prefix, last_serial=start)
+        upsert = statement.on_conflict_do_update(
+            index_elements=[accession_counter.c.prefix],
+            set_={"last_serial": accession_counter.c.last_serial + 1},
+        ).returning(accession_counter.c.last_serial)
+        return int(self._s.execute(upsert).scalar_one())
 
     # --- tests and their state machine ----------------------------------------------------
 

@@ -13,7 +13,14 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 
 from marrowscope.db.base import JsonDocument, UtcDateTime, metadata
 
-__all__ = ["clinical_record", "lab_result", "lab_test", "lab_test_event", "specimen"]
+__all__ = [
+    "accession_counter",
+    "clinical_record",
+    "lab_result",
+    "lab_test",
+    "lab_test_event",
+    "specimen",
+]
 
 clinical_record = Table(
     "clinical_record",
@@ -83,4 +90,14 @@ lab_result = Table(
     Column("verified_by", String(64), nullable=True),
     Column("superseded_at", UtcDateTime, nullable=True),
     Column("correction_reason", Text, nullable=False, default=""),
+)
+
+# One row per accession prefix ("BM26-"): the last serial handed out. Incrementing it in
+# the writer's transaction locks the row, so two writers can never take the same number
+# (revision pathway_0003).
+accession_counter = Table(
+    "accession_counter",
+    metadata,
+    Column("prefix", String(16), primary_key=True),
+    Column("last_serial", Integer, nullable=False),
 )

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
+from marrowscope.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marrowscope.domain.lab_tests import LabResult, parse_result, result_to_dict
 from marrowscope.domain.pathway import RecordKind, ResultVersion
 from marrowscope.domain.roles import Actor, Role
@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 ACCESSION_PREFIX = "BM"
+_ACCESSION_ATTEMPTS = 5
 COLLECTORS = frozenset({Role.PROCEDURALIST, Role.NURSE, Role.CLINICIAN})
 LABORATORY = frozenset({Role.LAB_SCIENTIST, Role.MORPHOLOGIST, Role.PATHOLOGIST})
 VERIFIERS = frozenset({Role.MORPHOLOGIST, Role.PATHOLOGIST, Role.LAB_SCIENTIST})
@@ -66,9 +67,7 @@ class CollectedSpecimen:
 def _next_accession(uow: UnitOfWork) -> str:
     year = uow.now().year % 100
     prefix = f"{ACCESSION_PREFIX}{year:02d}-"
-    last = uow.pathway.max_accession(prefix)
-    serial = int(last.split("-")[1]) + 1 if last else 1
-    return format_accession(ACCESSION_PREFIX, year, serial)
+    return format_accession(ACCESSION_PREFIX, year, uow.pathway.next_serial(prefix))
 
 
 def _audit_test(
@@ -115,11 +114,21 @@ def collect_specimen(
     for t in test_types:
         check_test_fits_specimen(t, kind_value)
     now = uow.now()
-    number = check_accession(accession) if accession else _next_accession(uow)
-    specimen = uow.pathway.add_specimen(
-        case.id, number, kind_value, collected_at=collected_at or now, collected_by=actor.username,
-        notes=notes,
-    )  # fmt: skip
+    specimen = None
+    for _attempt in range(_ACCESSION_ATTEMPTS):
+        number = check_accession(accession) if accession else _next_accession(uow)
+        try:
+            specimen = uow.pathway.add_specimen(
+                case.id, number, kind_value, collected_at=collected_at or now,
+                collected_by=actor.username, notes=notes,
+            )  # fmt: skip
+            break
+        except Conflict:
+            if accession:  # a number given by a person must be unique: say so
+                raise
+            # a generated number raced with another writer's: take the next one
+    if specimen is None:
+        raise Conflict("accession: could not allocate a free number; try again")
     record_audit(
         uow,
         actor,

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from marrowscope.domain.aftercare import CheckIn, Escalation, aftercare_instructions, escalate
-from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.audit import AuditAction, AuditEntry
 from marrowscope.domain.case import Case, CaseStatus, Patient
 from marrowscope.domain.cbc import CbcFlag, evaluate, parse_blood_count
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
@@ -45,6 +45,7 @@ from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
     "AssessmentOutcome",
+    "case_history",
     "CbcOutcome",
     "ProcedureOutcome",
     "correct_record",
@@ -428,3 +429,10 @@ def load_case_record(uow: UnitOfWork, actor: Actor, case_id: int) -> CaseRecord:
         results=uow.pathway.results_for_case(case_id),
         stage=stage_of(records, tests),
     )
+
+
+def case_history(uow: UnitOfWork, actor: Actor, case_id: int) -> Sequence[AuditEntry]:
+    """Every audited change of a case, oldest first (staff only: it names the staff)."""
+    require_staff(actor)
+    get_case(uow, actor, case_id)
+    return uow.audit.for_case(case_id)
