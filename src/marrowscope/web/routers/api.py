@@ -14,6 +14,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.errors import AuthenticationFailed
+from marrowscope.domain.roles import Role
+from marrowscope.domain.safety import overall
 from marrowscope.services import slide_counts as counting
 from marrowscope.services.auth import AuthService
 from marrowscope.services.patients import get_case, get_patient, list_cases
@@ -27,6 +29,7 @@ from marrowscope.web.deps import (
     require,
 )
 from marrowscope.web.routers.counter import COUNTERS, count_payload
+from marrowscope.web.routers.nursing import WARD, findings_payload, preview_findings
 
 __all__ = ["router"]
 
@@ -35,6 +38,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 Anyone = Annotated[SignedIn, Depends(require(*ALL_ROLES))]
 Staff = Annotated[SignedIn, Depends(require(*STAFF))]
 Counter = Annotated[SignedIn, Depends(require(*COUNTERS))]
+Checklist = Annotated[SignedIn, Depends(require(*WARD, Role.CLINICIAN))]
 Reader = Annotated[SignedIn, Depends(require(*counting.READING_ROLES))]
 
 
@@ -147,6 +151,17 @@ def case_counts(ctx: Ctx, me: Reader, case_id: int) -> dict[str, Any]:
             "flags": list(summary.flags),
         },
     }
+
+
+@router.post("/cases/{case_id}/safety-preview")
+async def safety_preview(request: Request, ctx: Ctx, me: Checklist, case_id: int) -> dict[str, Any]:
+    """Safety findings of a pre-procedure checklist as filled in so far (nothing saved).
+
+    Takes the checklist form's fields (form-encoded), as the live checklist sends them.
+    """
+    findings = preview_findings(ctx, me, case_id, await request.form())
+    worst = overall(findings)
+    return {"findings": findings_payload(findings), "overall": worst.value if worst else None}
 
 
 @router.get("/counts/{count_id}")

@@ -1,16 +1,26 @@
-"""Clinician: blood counts with their flags, and the marrow order with its indication."""
+"""Clinician: register a patient, enter or import a blood count and see its flags, and
+order the marrow examination with its indication."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.indication import Indication, Urgency
+from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Role
-from marrowscope.services.patients import get_patient, list_cases
+from marrowscope.domain.tables import load_table
+from marrowscope.services import pathway
+from marrowscope.services.patients import get_patient, list_cases, open_case, register_patient
 from marrowscope.web.deps import Ctx, SignedIn, require
-from marrowscope.web.pages import render
+from marrowscope.web.forms import as_datetime, local_input
+from marrowscope.web.pages import redirect, render
 
 __all__ = ["router"]
 
@@ -19,9 +29,15 @@ router = APIRouter(prefix="/clinician", tags=["clinician"])
 Clinician = Annotated[SignedIn, Depends(require(Role.CLINICIAN))]
 
 
+def analytes() -> list[tuple[str, str, str, list[str]]]:
+    """(key, name, canonical unit, accepted units) of every CBC analyte, in table order."""
+    rows = load_table("cbc_reference")["analytes"]
+    return [(k, r["name"], r["unit"], list(r["units"])) for k, r in rows.items()]
+
+
 @router.get("")
 def clinician_home(request: Request, ctx: Ctx, me: Clinician) -> Response:
-    """The clinician's cases."""
+    """The clinician's cases and a form to register a patient."""
     with ctx.uow() as uow:
         rows = [(c, get_patient(uow, me.actor, c.patient_id)) for c in list_cases(uow, me.actor)]
     return render(
@@ -31,4 +47,133 @@ def clinician_home(request: Request, ctx: Ctx, me: Clinician) -> Response:
         title="Blood counts & orders",
         rows=rows,
         link="/clinician/cases/",
+        register=True,
     )
+
+
+@router.post("/patients")
+def new_patient(
+    ctx: Ctx,
+    me: Clinician,
+    mrn: Annotated[str, Form(max_length=32)],
+    family_name: Annotated[str, Form(max_length=200)],
+    given_name: Annotated[str, Form(max_length=200)],
+    birth_date: Annotated[str, Form()],
+    sex: Annotated[str, Form()],
+) -> Response:
+    """Register a patient and open their examination case."""
+    try:
+        born = date.fromisoformat(birth_date)
+    except ValueError:
+        raise InvalidInput("birth_date: give a date (YYYY-MM-DD)") from None
+    with ctx.uow() as uow:
+        patient = register_patient(
+            uow,
+            me.actor,
+            mrn=mrn,
+            family_name=family_name,
+            given_name=given_name,
+            birth_date=born,
+            sex=sex,
+        )
+        case = open_case(uow, me.actor, patient.id)
+    return redirect(f"/clinician/cases/{case.id}")
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """The case's counts with their flags, the order, and the forms."""
+    with ctx.uow() as uow:
+        record = pathway.load_case_record(uow, me.actor, case_id)
+        cbcs = [pathway.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
+    order = record.latest(RecordKind.ORDER)
+    return render(
+        request,
+        "clinician_case.html",
+        me,
+        record=record,
+        cbcs=list(reversed(cbcs)),
+        order=order,
+        analytes=analytes(),
+        indications=list(Indication),
+        urgencies=list(Urgency),
+        now=local_input(datetime.now(UTC)),
+    )
+
+
+def _record_cbc(
+    ctx: Ctx, me: SignedIn, case_id: int, collected_at: datetime, measurements: dict[str, Any]
+) -> None:
+    with ctx.uow() as uow:
+        pathway.record_cbc(
+            uow, me.actor, case_id, collected_at=collected_at, measurements=measurements
+        )
+
+
+@router.post("/cases/{case_id}/cbc")
+async def enter_cbc(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """A blood count typed in: one value and unit per analyte (empty ones are skipped)."""
+    form = await request.form()
+    collected = as_datetime("collected_at", str(form.get("collected_at", ""))) or datetime.now(UTC)
+    measurements: dict[str, Any] = {}
+    for key, _name, unit, _units in analytes():
+        value = str(form.get(f"value_{key}", "")).strip()
+        if value:
+            try:
+                number = float(value.replace(",", "."))
+            except ValueError:
+                raise InvalidInput(f"{key}: {value!r} is not a number") from None
+            measurements[key] = (number, str(form.get(f"unit_{key}", unit)))
+    _record_cbc(ctx, me, case_id, collected, measurements)
+    return redirect(f"/clinician/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/cbc/import")
+async def import_cbc(
+    ctx: Ctx,
+    me: Clinician,
+    case_id: int,
+    file: Annotated[UploadFile, File()],
+    collected_at: Annotated[str, Form()] = "",
+) -> Response:
+    """A blood count from a CSV file with the columns ``analyte,value,unit``."""
+    raw = await file.read(100_000)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("file: not a UTF-8 text (CSV) file") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or not {"analyte", "value"} <= set(reader.fieldnames):
+        raise InvalidInput("file: the first line must be the header analyte,value,unit")
+    known = {key for key, *_ in analytes()}
+    measurements: dict[str, Any] = {}
+    for line, row in enumerate(reader, start=2):
+        key = (row.get("analyte") or "").strip().lower()
+        if key not in known:
+            raise InvalidInput(f"line {line}: unknown analyte {key!r}")
+        try:
+            number = float((row.get("value") or "").strip())
+        except ValueError:
+            raise InvalidInput(f"line {line}: {row.get('value')!r} is not a number") from None
+        unit = (row.get("unit") or "").strip()
+        measurements[key] = (number, unit) if unit else number
+    when = as_datetime("collected_at", collected_at) or datetime.now(UTC)
+    _record_cbc(ctx, me, case_id, when, measurements)
+    return redirect(f"/clinician/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/order")
+async def place_order(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """Order the marrow examination with one or more indications."""
+    form = await request.form()
+    indications = [str(v) for v in form.getlist("indications")]
+    with ctx.uow() as uow:
+        pathway.place_order(
+            uow,
+            me.actor,
+            case_id,
+            indications=indications,
+            clinical_details=str(form.get("clinical_details", "")),
+            urgency=str(form.get("urgency", "routine")),
+        )
+    return redirect(f"/clinician/cases/{case_id}")
