@@ -352,3 +352,38 @@ def test_the_demo_case_is_seeded_once(uow_factory: UnitOfWorkFactory) -> None:
         record = pathway.load_case_record(uow, Actor("x", Role.CLINICIAN), first.case_id)
     assert record.stage is CaseStage.FOLLOWED_UP
     assert len(record.specimens) == 4 and len(record.tests) == 8
+
+
+def test_a_procedure_from_form_data_refuses_an_impossible_vital_sign(
+    uow: UnitOfWork, clinician: Actor, proceduralist: Actor, case_id: int, clock: FakeClock,
+    db_url: str,
+) -> None:  # fmt: skip
+    _assessed(uow, clinician, case_id, clock)
+    clock.advance(hours=3)
+    t0 = clock() - timedelta(minutes=30)
+    form = {
+        "operator": "dr.paul", "site": "posterior_iliac_crest", "side": "left",
+        "sedation": "local", "time_out_at": t0.isoformat(),
+        "started_at": (t0 + timedelta(minutes=1)).isoformat(),
+        "aspirate_at": (t0 + timedelta(minutes=3)).isoformat(),
+        "ended_at": (t0 + timedelta(minutes=10)).isoformat(), "observation_minutes": 30,
+        "vitals": [{"at": t0.isoformat(), "sign": "spo2", "value": 130}],
+    }  # fmt: skip
+
+    _unchanged(
+        db_url,
+        lambda: pathway.record_procedure_from(uow, proceduralist, case_id, form),
+        InvalidMeasurement,
+        uow,
+    )
+    _unchanged(
+        db_url,
+        lambda: pathway.record_procedure_from(
+            uow, proceduralist, case_id, {**form, "site": "skull"}
+        ),
+        InvalidInput,
+        uow,
+    )
+    form["vitals"] = [{"at": t0.isoformat(), "sign": "spo2", "value": 97}]
+    outcome = pathway.record_procedure_from(uow, proceduralist, case_id, form)
+    assert outcome.record.payload["procedure"]["site"] == "posterior_iliac_crest"

@@ -15,7 +15,7 @@ from enum import StrEnum
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement, NotAllowed
 from marrowscope.domain.safety import Sedation
 from marrowscope.domain.tables import load_table
-from marrowscope.domain.vitals import VitalAlert, VitalSign, check_vital
+from marrowscope.domain.vitals import VitalAlert, VitalSign, check_vital, make_vital
 
 __all__ = [
     "Complication",
@@ -114,6 +114,8 @@ def validate_procedure(
         raise NotAllowed(
             f"site: no trephine biopsy from the {record.site.value} ({site['source']})"
         )
+    for v in record.vitals:  # a hand-built VitalSign must pass the same plausibility check
+        make_vital(v.at, v.sign, v.value)
     if not record.operator.strip():
         raise InvalidInput("operator: required")
     if not record.time_out_at <= record.started_at <= record.ended_at:

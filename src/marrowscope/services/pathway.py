@@ -18,7 +18,7 @@ from marrowscope.domain.aftercare import CheckIn, Escalation, aftercare_instruct
 from marrowscope.domain.audit import AuditAction, AuditEntry
 from marrowscope.domain.case import Case, CaseStatus, Patient
 from marrowscope.domain.cbc import CbcFlag, evaluate, parse_blood_count
-from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError, NotAllowed, NotFound
 from marrowscope.domain.indication import (
     IndicationSuggestion,
     make_order,
@@ -57,6 +57,7 @@ __all__ = [
     "record_cbc",
     "record_check_in",
     "record_procedure",
+    "record_procedure_from",
 ]
 
 CLINICAL = frozenset({Role.CLINICIAN, Role.PROCEDURALIST, Role.NURSE})
@@ -278,6 +279,28 @@ def record_procedure(
     record = _write(uow, actor, case_id, RecordKind.PROCEDURE, payload)
     uow.commit()
     return ProcedureOutcome(record, warnings)
+
+
+@transactional
+def record_procedure_from(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    data: Mapping[str, Any],
+    *,
+    stop_override_reason: str = "",
+) -> ProcedureOutcome:
+    """``record_procedure`` from plain data (a web form or JSON file): ISO times, enum
+    values as text, vitals as ``[{"at", "sign", "value", "unit"?}]``."""
+    try:
+        procedure = codec.procedure_from(data)
+    except MarrowscopeError:
+        raise
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"procedure: {error!s} is missing or not valid") from error
+    return record_procedure(
+        uow, actor, case_id, procedure, stop_override_reason=stop_override_reason
+    )
 
 
 @transactional

@@ -26,7 +26,7 @@ from marrowscope.domain.safety import (
     Sedation,
     Severity,
 )
-from marrowscope.domain.vitals import VitalSign
+from marrowscope.domain.vitals import make_vital
 
 __all__ = [
     "assessment_from",
@@ -133,7 +133,8 @@ def procedure_from(p: Mapping[str, Any]) -> ProcedureRecord:
         biopsy_at=_dt(p.get("biopsy_at")),
         core_length_mm=p.get("core_length_mm"),
         vitals=tuple(
-            VitalSign(_req_dt(v["at"]), v["sign"], float(v["value"])) for v in p.get("vitals", ())
+            make_vital(_req_dt(v["at"]), v["sign"], v["value"], v.get("unit"))
+            for v in p.get("vitals", ())
         ),
         complications=tuple(Complication(c) for c in p.get("complications", ())),
         complication_notes=p.get("complication_notes", ""),
