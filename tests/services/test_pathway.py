@@ -387,3 +387,31 @@ def test_a_procedure_from_form_data_refuses_an_impossible_vital_sign(
     form["vitals"] = [{"at": t0.isoformat(), "sign": "spo2", "value": 97}]
     outcome = pathway.record_procedure_from(uow, proceduralist, case_id, form)
     assert outcome.record.payload["procedure"]["site"] == "posterior_iliac_crest"
+
+
+def test_the_assessment_takes_platelets_from_the_recorded_count_and_checks_its_age(
+    uow: UnitOfWork, clinician: Actor, case_id: int, clock: FakeClock
+) -> None:
+    pathway.record_cbc(uow, clinician, case_id, collected_at=clock() - timedelta(hours=80),
+                       measurements={"platelets": 12})  # fmt: skip
+    stale = _assessed(uow, clinician, case_id, clock, platelets_per_nl=None, platelets_at=None)
+    pathway.record_cbc(uow, clinician, case_id, collected_at=clock(),
+                       measurements={"platelets": 12})  # fmt: skip
+
+    fresh = pathway.record_assessment(
+        uow, clinician, case_id, plan=Plan(planned_at=clock() + timedelta(hours=2)),
+        assessment={"consent_by": "patient", "consent_signed_by": "Jo", "inr": 1.0,
+                    "inr_at": clock().isoformat(), "pregnancy": "not_pregnant"},
+    )  # fmt: skip
+
+    assert "platelets.missing" in {f.rule for f in stale.findings}
+    assert "platelets.low" in {f.rule for f in fresh.findings}
+
+
+def test_a_closed_case_takes_no_more_records(
+    uow: UnitOfWork, clinician: Actor, case_id: int
+) -> None:
+    patients.close_case(uow, clinician, case_id, patients.CaseStatus.CLOSED)
+
+    with pytest.raises(NotAllowed, match="closed"):
+        pathway.record_cbc(uow, clinician, case_id, collected_at=uow.now(), measurements={"hb": 1})

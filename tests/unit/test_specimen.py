@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marrowscope.domain.errors import InvalidInput, TransitionNotAllowed
 from marrowscope.domain.specimen import (
@@ -110,3 +112,27 @@ def test_overdue_counts_from_receipt_and_skips_finished_tests() -> None:
 
     assert at_target == []
     assert [(o.test.id, o.hours_overdue) for o in later] == [(1, 12.0), (3, 2.0)]
+
+
+@given(st.lists(st.sampled_from(list(TestState)), max_size=12))
+def test_any_sequence_of_requests_only_ever_walks_the_allowed_path(
+    requests: list[TestState],
+) -> None:
+    """Whatever is asked, accepted moves form a prefix of the forward path, possibly
+    ending in rejected/cancelled, and nothing leaves a final state."""
+    state = TestState.ORDERED
+    visited = [state]
+    for target in requests:
+        try:
+            state = next_state(state, target, "reason")
+        except TransitionNotAllowed:
+            continue
+        visited.append(state)
+
+    forward = [S.ORDERED, S.COLLECTED, S.RECEIVED, S.IN_PROCESS, S.RESULTED, S.VERIFIED]
+    body = visited[:-1] if visited[-1] in (S.REJECTED, S.CANCELLED) else visited
+    assert body == forward[: len(body)]
+    assert visited[-1] not in (S.REJECTED, S.CANCELLED) or body[-1] not in (
+        S.RESULTED,
+        S.VERIFIED,
+    )

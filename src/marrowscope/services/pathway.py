@@ -188,8 +188,8 @@ def record_assessment(
     """Pre-procedure assessment: runs every safety rule and keeps what it found.
 
     ``assessment`` holds the fields of ``domain.safety.Assessment`` except age and sex,
-    which come from the patient record. An order must exist: no examination without an
-    indication.
+    which come from the patient record; a missing platelet count is taken from the
+    case's current CBC. An order must exist: no examination without an indication.
     """
     require_staff(actor, CLINICAL)
     _case, patient = _open_case(uow, actor, case_id)
@@ -197,6 +197,13 @@ def record_assessment(
         raise NotAllowed("assessment: place the order (with its indication) first")
     fields = dict(assessment)
     fields.setdefault("assessed_at", codec.dump(uow.now()))
+    cbc = uow.pathway.latest(case_id, RecordKind.CBC)
+    if fields.get("platelets_per_nl") is None and cbc is not None:
+        # the count already on record is the one the rules should see (its age is checked)
+        platelets = cbc.payload["values"].get("platelets")
+        if platelets is not None:
+            fields["platelets_per_nl"] = platelets
+            fields["platelets_at"] = cbc.payload["collected_at"]
     fields["age_years"] = patient.age_on(plan.planned_at.date())
     fields["sex"] = patient.sex.value
     try:
