@@ -1,0 +1,69 @@
+"""The web app's view of the reports area: draft, sign-out, release, patient summary.
+
+One module so that the routers depend on four calls, not on the reports area's layout.
+Until that area is installed, reading gives nothing and writing says so plainly.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from marrowscope.domain.errors import NotAllowed
+from marrowscope.domain.roles import Actor
+from marrowscope.services.unit_of_work import UnitOfWork
+
+__all__ = ["available", "current_report", "patient_summary", "release", "save_draft", "sign"]
+
+
+def _service() -> ModuleType | None:
+    try:
+        return importlib.import_module("marrowscope.services.reports")
+    except ImportError:
+        return None
+
+
+def available() -> bool:
+    """Whether the reports area is installed."""
+    return _service() is not None
+
+
+def _require() -> ModuleType:
+    service = _service()
+    if service is None:
+        raise NotAllowed("the report service is not installed in this version")
+    return service
+
+
+def current_report(uow: UnitOfWork, actor: Actor, case_id: int) -> Any | None:
+    """The case's newest report version, or None."""
+    service = _service()
+    if service is None:
+        return None
+    return service.current_report(uow, actor, case_id)
+
+
+def save_draft(uow: UnitOfWork, actor: Actor, case_id: int, fields: Mapping[str, str]) -> None:
+    """Create or update the draft report."""
+    _require().save_draft(uow, actor, case_id, dict(fields))
+
+
+def sign(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
+    """Sign the draft out."""
+    _require().sign_report(uow, actor, case_id)
+
+
+def release(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
+    """Release the signed report to the patient."""
+    _require().release_report(uow, actor, case_id)
+
+
+def patient_summary(uow: UnitOfWork, actor: Actor, case_id: int) -> str | None:
+    """The plain-language summary of a released report, or None when none is released."""
+    service = _service()
+    if service is None:
+        return None
+    summary = service.patient_summary(uow, actor, case_id)
+    return None if summary is None else str(summary)
