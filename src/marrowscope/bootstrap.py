@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
+from marrowscope.services.ai_review import CellClassifierPort, ReviewStores
 from marrowscope.services.auth import AuthService
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from marrowscope.services.users import AccountStores
@@ -21,6 +23,8 @@ __all__ = [
     "AccountServices",
     "Settings",
     "build_account_services",
+    "build_cell_reviewer",
+    "build_review_stores",
     "build_engine",
     "build_uow_factory",
     "get_settings",
@@ -85,3 +89,30 @@ def build_uow_factory(
         return SqlUnitOfWork(sessions, clock=chosen)
 
     return factory
+
+
+# --- AI-assisted pre-classification and the de-identified count log (ai_review) ---
+
+
+def build_review_stores(accounts: AccountServices) -> ReviewStores:
+    """The cell-call store of the "ai_review" branch beside the accounts' slide counts."""
+    from marrowscope.db.ai_review_tables import SqlCellCallStore
+
+    return ReviewStores(calls=SqlCellCallStore, accounts=accounts.stores)
+
+
+_REVIEWERS: dict[Path | None, CellClassifierPort] = {}
+
+
+def build_cell_reviewer(settings: Settings | None = None) -> CellClassifierPort:
+    """The model for pre-classification (``Settings.model_dir`` or the shipped one).
+
+    Loaded once per model folder and kept: an ONNX Runtime session takes a moment to
+    build and is safe to share between requests.
+    """
+    model_dir = (settings or get_settings()).model_dir
+    if model_dir not in _REVIEWERS:
+        from marrowscope.ai.cell_review import ModelCellReviewer
+
+        _REVIEWERS[model_dir] = ModelCellReviewer.load(model_dir)
+    return _REVIEWERS[model_dir]
