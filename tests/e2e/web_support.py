@@ -102,6 +102,7 @@ def sign_in(page: object, app: LiveApp, username: str) -> None:
     from playwright.sync_api import Page
 
     assert isinstance(page, Page)
+    page.context.clear_cookies()  # a fresh session, whoever was signed in before
     page.goto(app.url + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORDS[username])
