@@ -10,24 +10,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
 from marrowscope.services.ai_review import CellClassifierPort, ReviewStores
 from marrowscope.services.auth import AuthService
+from marrowscope.services.count_log import SavedCountSource
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from marrowscope.services.users import AccountStores
 
 __all__ = [
     "AccountServices",
+    "DemoIds",
     "Settings",
     "build_account_services",
     "build_cell_reviewer",
+    "build_count_log_source",
     "build_review_stores",
     "build_engine",
     "build_uow_factory",
     "get_settings",
+    "prepare_demo",
     "upgrade_database",
 ]
 
@@ -116,3 +121,45 @@ def build_cell_reviewer(settings: Settings | None = None) -> CellClassifierPort:
 
         _REVIEWERS[model_dir] = ModelCellReviewer.load(model_dir)
     return _REVIEWERS[model_dir]
+
+
+# --- the demo database (make run, browser tests) ---
+
+
+@dataclass(frozen=True, slots=True)
+class DemoIds:
+    """Where the demo lives in the database."""
+
+    case_id: int
+    patient_id: int
+    other_patient_id: int
+
+
+def prepare_demo(settings: Settings) -> DemoIds:
+    """Migrate, seed the demo case (``services.demo``) and create the demo accounts.
+
+    Safe on every start: each step leaves what already exists alone, so ``make run``
+    twice keeps the counts and reports made in between.
+    """
+    from marrowscope.services.demo import seed_demo_case
+    from marrowscope.services.users import ensure_demo_users
+
+    upgrade_database(settings)
+    uow_factory = build_uow_factory(build_engine(settings))
+    seeded = seed_demo_case(uow_factory)
+    accounts = build_account_services(uow_factory)
+    with uow_factory() as uow:
+        ensure_demo_users(
+            uow,
+            accounts.stores,
+            demo_patient_id=seeded.patient_id,
+            other_patient_id=seeded.other_patient_id,
+        )
+    return DemoIds(seeded.case_id, seeded.patient_id, seeded.other_patient_id)
+
+
+def build_count_log_source() -> Callable[[Any], SavedCountSource]:
+    """The read side of the de-identified count log (for ``uow.bind``)."""
+    from marrowscope.db.count_log_store import SqlSavedCountSource
+
+    return SqlSavedCountSource
