@@ -93,6 +93,14 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/counts/{count_id}/finish"): frozenset({M, PA}),
     ("GET", "/openapi.json"): STAFF,
     ("GET", "/docs"): STAFF,
+    ("GET", "/review"): frozenset({M, PA}),
+    ("GET", "/review/cases/{case_id}"): frozenset({M, PA}),
+    ("POST", "/review/cases/{case_id}/upload"): frozenset({M, PA}),
+    ("POST", "/review/cases/{case_id}/confirm-unflagged"): frozenset({M, PA}),
+    ("POST", "/review/cases/{case_id}/count"): frozenset({M, PA}),
+    ("GET", "/review/cells/{cell_id}/thumbnail"): frozenset({M, PA}),
+    ("POST", "/review/cells/{cell_id}/decide"): frozenset({M, PA}),
+    ("GET", "/api/export/counts"): frozenset({A, L}),
 }
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}

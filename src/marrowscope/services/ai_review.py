@@ -59,6 +59,7 @@ __all__ = [
     "confirm_unflagged",
     "count_slide",
     "decide_cell",
+    "get_call",
     "import_images",
     "slide_labels",
     "slides_progress",
@@ -79,6 +80,11 @@ class CellClassifierPort(Protocol):
 
     @property
     def model_version(self) -> str: ...
+
+    @property
+    def cannot_recognise(self) -> tuple[str, ...]:
+        """Classes the model never outputs (shown so that a person codes them)."""
+        ...
 
     def classify(self, images: Sequence[bytes]) -> list[ModelCall | str]:
         """One call per image, in order; the error text where an image is unreadable."""
@@ -282,6 +288,15 @@ def slide_labels(calls: Sequence[CellCall]) -> list[str]:
 def slides_progress(calls: Sequence[CellCall]) -> list[SlideProgress]:
     """Review progress of each slide."""
     return [progress_of(label, calls) for label in slide_labels(calls)]
+
+
+def get_call(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int) -> CellCall:
+    """One cell call."""
+    _require(actor, "review cells")
+    found = uow.bind(stores.calls).get(call_id)
+    if found is None:
+        raise NotFound(f"no cell call {call_id}")
+    return found
 
 
 def thumbnail_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int) -> bytes:

@@ -46,6 +46,8 @@ ROUTERS: tuple[str, ...] = (
     "patient",
     "api",
     "docs",
+    "ai_review",
+    "count_log",
 )
 
 _SECURITY_HEADERS = {

@@ -18,10 +18,15 @@ _NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.PROCEDURALIST: (("/nursing", "Procedures"),),
     Role.NURSE: (("/nursing", "Procedures"),),
     Role.LAB_SCIENTIST: (("/lab", "Accessioning"), ("/lab/overdue", "Overdue board")),
-    Role.MORPHOLOGIST: (("/counter", "Differential counter"), ("/counter/keymaps", "Keymaps")),
+    Role.MORPHOLOGIST: (
+        ("/counter", "Differential counter"),
+        ("/review", "AI pre-classification"),
+        ("/counter/keymaps", "Keymaps"),
+    ),
     Role.PATHOLOGIST: (
         ("/pathologist", "Cases"),
         ("/counter", "Counter"),
+        ("/review", "AI pre-classification"),
         ("/counter/keymaps", "Keymaps"),
     ),
     Role.ADMIN: (("/admin", "Accounts"),),
