@@ -415,3 +415,25 @@ def test_a_closed_case_takes_no_more_records(
 
     with pytest.raises(NotAllowed, match="closed"):
         pathway.record_cbc(uow, clinician, case_id, collected_at=uow.now(), measurements={"hb": 1})
+
+
+def test_overviews_and_the_worklist_follow_the_demo_case(
+    uow_factory: UnitOfWorkFactory, clock: FakeClock
+) -> None:
+    from marrowscope.services.demo import seed_demo_case
+
+    made = seed_demo_case(uow_factory)
+    clock.advance(days=20)
+    with uow_factory() as uow:
+        [overview] = pathway.case_overviews(uow, Actor("x", Role.CLINICIAN))
+        mine = pathway.case_overviews(uow, Actor("p", Role.PATIENT, patient_id=made.patient_id))
+        other = pathway.case_overviews(
+            uow, Actor("q", Role.PATIENT, patient_id=made.other_patient_id)
+        )
+        [item] = laboratory.worklist(uow, LAB)
+
+    assert overview.stage is CaseStage.FOLLOWED_UP and overview.patient.mrn == "DEMO-0001"
+    assert [o.case.id for o in mine] == [made.case_id] and other == []
+    assert item.test.test_type.value == "immunohistochemistry"
+    assert item.specimen.kind.value == "trephine_core"
+    assert item.overdue_hours is not None and item.overdue_hours > 0

@@ -47,6 +47,7 @@ __all__ = [
     "receive_specimen",
     "specimen_label",
     "verify_result",
+    "worklist",
 ]
 
 ACCESSION_PREFIX = "BM"
@@ -355,3 +356,25 @@ def specimen_label(uow: UnitOfWork, actor: Actor, specimen_id: int) -> SpecimenL
         kind=specimen.kind.value.replace("_", " "),
         collected_at=specimen.collected_at.strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """An unfinished test with its specimen, for the laboratory's worklist."""
+
+    test: LabTest
+    specimen: Specimen
+    overdue_hours: float | None
+
+
+def worklist(uow: UnitOfWork, actor: Actor) -> list[WorkItem]:
+    """Every unfinished test with its specimen, oldest order first; overdue ones say by how much."""
+    require_staff(actor)
+    tests = uow.pathway.open_tests()
+    late = {o.test.id: o.hours_overdue for o in overdue(tests, uow.now())}
+    items = []
+    for test in tests:
+        specimen = uow.pathway.get_specimen(test.specimen_id)
+        if specimen is not None:
+            items.append(WorkItem(test, specimen, late.get(test.id)))
+    return items

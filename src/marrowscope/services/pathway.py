@@ -4,7 +4,9 @@ order, pre-procedure assessment, procedure, aftercare and follow-up check-ins.
 Each function is one transaction: it validates through the domain, writes, appends an
 audit entry and commits; any error leaves the database unchanged. Corrections insert a
 new version that supersedes the old one (``correct_record``), never an overwrite.
-Specimens, tests and results are in ``services.laboratory``.
+Specimens, tests and results are in ``services.laboratory``; aftercare and check-ins in
+``services.followup`` and the read models in ``services.case_views`` (both re-exported
+here, so ``pathway.load_case_record`` keeps working).
 """
 
 from __future__ import annotations
@@ -14,17 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from marrowscope.domain.aftercare import CheckIn, Escalation, aftercare_instructions, escalate
-from marrowscope.domain.audit import AuditAction, AuditEntry
-from marrowscope.domain.case import Case, CaseStatus, Patient
-from marrowscope.domain.cbc import CbcFlag, evaluate, parse_blood_count
+from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.cbc import evaluate, parse_blood_count
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError, NotAllowed, NotFound
 from marrowscope.domain.indication import (
-    IndicationSuggestion,
     make_order,
     suggest_indications,
 )
-from marrowscope.domain.pathway import CaseRecord, RecordKind, StoredRecord, stage_of
+from marrowscope.domain.pathway import RecordKind, StoredRecord
 from marrowscope.domain.preparation import preparation_sheet
 from marrowscope.domain.procedure import ProcedureRecord, ProcedureWarning, validate_procedure
 from marrowscope.domain.roles import Actor, Role
@@ -32,7 +31,6 @@ from marrowscope.domain.safety import (
     Assessment,
     Plan,
     SafetyFinding,
-    Sedation,
     Severity,
     assess,
     known_drugs,
@@ -40,13 +38,32 @@ from marrowscope.domain.safety import (
 )
 from marrowscope.services import pathway_codec as codec
 from marrowscope.services.audit import record_audit
+from marrowscope.services.case_views import (
+    CaseOverview,
+    CbcOutcome,
+    case_history,
+    case_overviews,
+    cbc_outcome,
+    load_case_record,
+)
+from marrowscope.services.clinical_records import (
+    CLINICAL,
+    OPERATORS,
+    ORDERERS,
+    open_case_for_writing,
+    write_record,
+)
+from marrowscope.services.followup import issue_aftercare, record_check_in
 from marrowscope.services.patients import get_case, require_staff
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
     "AssessmentOutcome",
-    "case_history",
+    "CaseOverview",
     "CbcOutcome",
+    "case_history",
+    "case_overviews",
+    "cbc_outcome",
     "ProcedureOutcome",
     "correct_record",
     "issue_aftercare",
@@ -59,19 +76,6 @@ __all__ = [
     "record_procedure",
     "record_procedure_from",
 ]
-
-CLINICAL = frozenset({Role.CLINICIAN, Role.PROCEDURALIST, Role.NURSE})
-ORDERERS = frozenset({Role.CLINICIAN, Role.PROCEDURALIST})
-OPERATORS = frozenset({Role.PROCEDURALIST, Role.CLINICIAN})
-
-
-@dataclass(frozen=True, slots=True)
-class CbcOutcome:
-    """The stored count, its comparison with reference intervals, suggested indications."""
-
-    record: StoredRecord
-    flags: list[CbcFlag]
-    suggestions: list[IndicationSuggestion]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,30 +96,6 @@ class ProcedureOutcome:
     warnings: list[ProcedureWarning]
 
 
-def _open_case(uow: UnitOfWork, actor: Actor, case_id: int) -> tuple[Case, Patient]:
-    case = get_case(uow, actor, case_id)
-    if case.status is not CaseStatus.OPEN:
-        raise NotAllowed(f"case {case_id} is {case.status.value}; nothing more can be recorded")
-    patient = uow.patients.get(case.patient_id)
-    if patient is None:  # foreign key makes this impossible; kept as a clear error
-        raise NotFound(f"no patient for case {case_id}")
-    return case, patient
-
-
-def _write(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    kind: RecordKind,
-    payload: Mapping[str, Any],
-) -> StoredRecord:
-    record = uow.pathway.add_record(case_id, kind, payload, at=uow.now(), by=actor.username)
-    record_audit(
-        uow, actor, kind.value, record.id, AuditAction.CREATE, None, payload, case_id=case_id
-    )
-    return record
-
-
 @transactional
 def record_cbc(
     uow: UnitOfWork,
@@ -128,21 +108,11 @@ def record_cbc(
 ) -> CbcOutcome:
     """Record a blood count; returns its flags and the indications it suggests."""
     require_staff(actor, CLINICAL)
-    _case, patient = _open_case(uow, actor, case_id)
+    _case, patient = open_case_for_writing(uow, actor, case_id)
     count = parse_blood_count(collected_at, measurements, laboratory=laboratory)
-    record = _write(uow, actor, case_id, RecordKind.CBC, codec.dump(count))
+    record = write_record(uow, actor, case_id, RecordKind.CBC, codec.dump(count))
     uow.commit()
     flags = evaluate(count, patient.sex)
-    return CbcOutcome(record, flags, suggest_indications(flags))
-
-
-def cbc_outcome(uow: UnitOfWork, actor: Actor, record: StoredRecord) -> CbcOutcome:
-    """Flags and suggestions of a stored count (for display)."""
-    _case = get_case(uow, actor, record.case_id)
-    patient = uow.patients.get(_case.patient_id)
-    if patient is None:
-        raise NotFound("no patient")
-    flags = evaluate(codec.cbc_from(record.payload), patient.sex)
     return CbcOutcome(record, flags, suggest_indications(flags))
 
 
@@ -158,11 +128,11 @@ def place_order(
 ) -> StoredRecord:
     """The clinician's request for a marrow examination, with its indication(s)."""
     require_staff(actor, ORDERERS)
-    _open_case(uow, actor, case_id)
+    open_case_for_writing(uow, actor, case_id)
     order = make_order(
         indications, clinical_details, urgency, ordered_by=actor.username, ordered_at=uow.now()
     )
-    record = _write(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
+    record = write_record(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
     uow.commit()
     return record
 
@@ -192,7 +162,7 @@ def record_assessment(
     case's current CBC. An order must exist: no examination without an indication.
     """
     require_staff(actor, CLINICAL)
-    _case, patient = _open_case(uow, actor, case_id)
+    _case, patient = open_case_for_writing(uow, actor, case_id)
     if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
         raise NotAllowed("assessment: place the order (with its indication) first")
     fields = dict(assessment)
@@ -217,7 +187,7 @@ def record_assessment(
             "list other medicines under other_medications"
         )
     findings = assess(a, plan)
-    record = _write(
+    record = write_record(
         uow, actor, case_id, RecordKind.ASSESSMENT, _assessment_payload(a, plan, findings)
     )
     uow.commit()
@@ -256,7 +226,7 @@ def record_procedure(
     audit log), for the rare case where the operator judged it safe to go ahead.
     """
     require_staff(actor, OPERATORS | {Role.NURSE})
-    _case, patient = _open_case(uow, actor, case_id)
+    _case, patient = open_case_for_writing(uow, actor, case_id)
     assessment = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
     if assessment is None:
         raise NotAllowed("procedure: record the pre-procedure assessment first")
@@ -283,7 +253,7 @@ def record_procedure(
         "warnings": codec.dump(warnings),
         "stop_override_reason": stop_override_reason.strip(),
     }
-    record = _write(uow, actor, case_id, RecordKind.PROCEDURE, payload)
+    record = write_record(uow, actor, case_id, RecordKind.PROCEDURE, payload)
     uow.commit()
     return ProcedureOutcome(record, warnings)
 
@@ -311,67 +281,6 @@ def record_procedure_from(
 
 
 @transactional
-def issue_aftercare(uow: UnitOfWork, actor: Actor, case_id: int) -> StoredRecord:
-    """Aftercare instructions for the patient, from the procedure's sedation and drugs."""
-    require_staff(actor, CLINICAL)
-    _open_case(uow, actor, case_id)
-    procedure = uow.pathway.latest(case_id, RecordKind.PROCEDURE)
-    if procedure is None:
-        raise NotAllowed("aftercare: record the procedure first")
-    sedation = Sedation(procedure.payload["procedure"]["sedation"])
-    assessment = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
-    anticoagulated = False
-    if assessment is not None:
-        drugs = known_drugs()
-        anticoagulated = any(
-            drugs.get(m["drug"].lower()) == "anticoagulant"
-            for m in assessment.payload["assessment"].get("medications", ())
-        )
-    lines = aftercare_instructions(sedation, on_anticoagulant=anticoagulated)
-    record = _write(
-        uow,
-        actor,
-        case_id,
-        RecordKind.AFTERCARE,
-        {"instructions": lines, "sedation": sedation.value, "issued_by": actor.username},
-    )
-    uow.commit()
-    return record
-
-
-@transactional
-def record_check_in(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    *,
-    symptoms: Sequence[str],
-    temperature_c: float | None = None,
-    notes: str = "",
-) -> tuple[StoredRecord, Escalation]:
-    """A follow-up contact; symptoms escalate to the care team by their level."""
-    require_staff(actor, CLINICAL)
-    _open_case(uow, actor, case_id)
-    if uow.pathway.latest(case_id, RecordKind.PROCEDURE) is None:
-        raise NotAllowed("check-in: there is no procedure to follow up")
-    neutrophils: float | None = None
-    cbc = uow.pathway.latest(case_id, RecordKind.CBC)
-    if cbc is not None:
-        neutrophils = cbc.payload["values"].get("neutrophils")
-    check_in = CheckIn(uow.now(), tuple(symptoms), temperature_c, actor.username, notes)
-    escalation = escalate(check_in, neutrophils_per_nl=neutrophils)
-    record = _write(
-        uow,
-        actor,
-        case_id,
-        RecordKind.CHECK_IN,
-        {"check_in": codec.dump(check_in), "escalation": codec.dump(escalation)},
-    )
-    uow.commit()
-    return record, escalation
-
-
-@transactional
 def correct_record(
     uow: UnitOfWork,
     actor: Actor,
@@ -392,7 +301,7 @@ def correct_record(
     old = uow.pathway.get_record(record_id)
     if old is None:
         raise NotFound(f"no record {record_id}")
-    _open_case(uow, actor, old.case_id)
+    open_case_for_writing(uow, actor, old.case_id)
     if not old.is_current:
         raise NotAllowed(f"record {record_id} was already corrected; correct the newest version")
     if old.kind is RecordKind.CBC:
@@ -438,31 +347,3 @@ def correct_record(
     )
     uow.commit()
     return new
-
-
-def load_case_record(uow: UnitOfWork, actor: Actor, case_id: int) -> CaseRecord:
-    """The whole case in one value: patient, every record version, specimens, tests,
-    test history and result versions. A patient user sees only their own case."""
-    case = get_case(uow, actor, case_id)
-    patient = uow.patients.get(case.patient_id)
-    if patient is None:
-        raise NotFound(f"no patient for case {case_id}")
-    records = uow.pathway.records(case_id)
-    tests = uow.pathway.tests_for_case(case_id)
-    return CaseRecord(
-        patient=patient,
-        case=case,
-        records=records,
-        specimens=uow.pathway.specimens(case_id),
-        tests=tests,
-        events=uow.pathway.events_for_case(case_id),
-        results=uow.pathway.results_for_case(case_id),
-        stage=stage_of(records, tests),
-    )
-
-
-def case_history(uow: UnitOfWork, actor: Actor, case_id: int) -> Sequence[AuditEntry]:
-    """Every audited change of a case, oldest first (staff only: it names the staff)."""
-    require_staff(actor)
-    get_case(uow, actor, case_id)
-    return uow.audit.for_case(case_id)
