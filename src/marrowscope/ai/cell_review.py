@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,6 +49,12 @@ def make_thumbnail(image: bytes, size: int = THUMBNAIL_PX) -> bytes:
         raise InvalidImage(f"not a readable image ({error})") from None
 
 
+def _plain(error: str) -> str:
+    """The decoder's message without its stand-in name or object addresses."""
+    text = error.removeprefix("<bytes>: ")
+    return re.sub(r"\s*\(cannot identify image file <[^>]*>\)", "", text)
+
+
 class ModelCellReviewer:
     """``CellClassifierPort`` on the ONNX model named by a sidecar (default: shipped)."""
 
@@ -83,7 +90,7 @@ class ModelCellReviewer:
 
     def _call(self, prediction: Prediction) -> ModelCall | str:
         if prediction.code is None:
-            return prediction.error or "unreadable image"
+            return _plain(prediction.error or "not a readable image")
         return ModelCall(
             code=CellClass(prediction.code),
             confidence=min(1.0, max(0.0, prediction.confidence)),

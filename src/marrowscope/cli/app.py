@@ -26,7 +26,16 @@ app = typer.Typer(
 )
 
 # Command-group modules under marrowscope.cli; each defines register(app: typer.Typer).
-_GROUPS: tuple[str, ...] = ("differential", "demo", "serve", "ai", "pathway")
+# "export_counts" joins the "export" group of any module listed before it (keep it last).
+_GROUPS: tuple[str, ...] = (
+    "differential",
+    "demo",
+    "serve",
+    "ai",
+    "pathway",
+    "ai_review",
+    "export_counts",
+)
 
 
 def _register_groups() -> None:

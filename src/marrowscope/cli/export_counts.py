@@ -1,0 +1,83 @@
+"""``marrowscope export counts --deidentified``: the de-identified log of saved differentials.
+
+Joins the ``export`` command group if another module (``cli/report.py``: ``export
+fhir``/``export hl7``) registered it first, else creates it; either way the command is
+``marrowscope export counts``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
+from marrowscope.domain.roles import Actor, Role
+
+__all__ = ["export_counts", "register"]
+
+
+def export_counts(
+    deidentified: Annotated[
+        bool,
+        typer.Option(
+            "--deidentified",
+            help="required: say so explicitly; there is no identified export",
+        ),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="file to write (default: stdout)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of CSV")] = False,
+    user: Annotated[str, typer.Option("--user", help="who is exporting (audited)")] = "admin",
+    role: Annotated[str, typer.Option("--role", help="admin or lab_scientist")] = "admin",
+) -> None:
+    """One row per saved differential: pseudonym, age band, sex, month, counts, M:E, blast %."""
+    from marrowscope.bootstrap import (
+        build_count_log_source,
+        build_engine,
+        build_uow_factory,
+        get_settings,
+    )
+    from marrowscope.services import count_log as log
+
+    try:
+        if not deidentified:
+            raise InvalidInput("pass --deidentified: only a de-identified count log is exported")
+        try:
+            actor = Actor(user, Role(role))
+        except ValueError:
+            raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}") from None
+        settings = get_settings()
+        factory = build_uow_factory(build_engine(settings))
+        with factory() as uow:
+            rows = log.count_log(uow, build_count_log_source(), actor, settings.secret_key)
+    except MarrowscopeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    if as_json or (output is not None and output.suffix.lower() == ".json"):
+        text = json.dumps([log.row_as_dict(r) for r in rows], indent=2) + "\n"
+    else:
+        text = log.count_log_csv(rows)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rows)} differential(s) written to {output}", err=True)
+
+
+def _export_group(app: typer.Typer) -> typer.Typer:
+    """The ``export`` group already registered on ``app``, or a new one."""
+    for info in app.registered_groups:
+        if info.name == "export" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Export data from marrowscope.", no_args_is_help=True)
+    app.add_typer(group, name="export")
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``export counts`` (to the existing ``export`` group, if any)."""
+    _export_group(app).command("counts")(export_counts)
