@@ -35,3 +35,22 @@ def test_demo_case_then_show_label_and_a_refused_value(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
     assert flagged.returncode == 0
     assert "Consider bone marrow examination" in flagged.stdout
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "pathway_walk.json"
+
+
+@pytest.mark.skipif(not BIN.exists(), reason="console script not installed")
+def test_the_example_script_walks_a_case_that_a_new_process_reads_back(tmp_path: Path) -> None:
+    migrated = _cli(tmp_path, "db", "upgrade")
+    walked = _cli(tmp_path, "case", "walk", str(EXAMPLE))
+    shown = _cli(tmp_path, "case", "show", "1")
+    again = _cli(tmp_path, "case", "walk", str(EXAMPLE))
+
+    assert migrated.returncode == 0, migrated.stderr
+    assert walked.returncode == 0, walked.stderr
+    assert "19 steps" in walked.stdout
+    assert "stage followed_up" in shown.stdout
+    assert "flow_cytometry: verified" in shown.stdout
+    assert "trephine_histology: in_process" in shown.stdout
+    assert again.returncode == 2 and "already registered" in again.stderr

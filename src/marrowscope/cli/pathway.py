@@ -89,6 +89,27 @@ def case_demo() -> None:
     )
 
 
+@case_app.command("walk")
+def case_walk(script: Path) -> None:
+    """Walk a new case through the pathway from a JSON script (docs/examples/pathway_walk.json)."""
+    import json
+
+    from marrowscope.services.script import walk_script
+
+    def act() -> Any:
+        try:
+            doc = json.loads(script.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise InvalidMeasurement(f"script: cannot read {script}: {error}") from None
+        with _factory()() as uow:
+            return walk_script(uow, doc)
+
+    done = _run(act)
+    typer.echo(f"case #{done.case_id} (patient #{done.patient_id}): {done.steps_run} steps")
+    for name, accession in done.accessions.items():
+        typer.echo(f"  {name}: {accession}")
+
+
 @case_app.command("register")
 def case_register(
     mrn: str = typer.Option(..., help="medical record number"),
