@@ -437,3 +437,25 @@ def test_overviews_and_the_worklist_follow_the_demo_case(
     assert item.test.test_type.value == "immunohistochemistry"
     assert item.specimen.kind.value == "trephine_core"
     assert item.overdue_hours is not None and item.overdue_hours > 0
+
+
+def test_a_patient_sees_only_verified_current_results(
+    uow: UnitOfWork, clinician: Actor, proceduralist: Actor, case_id: int, clock: FakeClock
+) -> None:
+    _through_procedure(uow, clinician, proceduralist, case_id, clock)
+    got = laboratory.collect_specimen(uow, proceduralist, case_id, kind="aspirate_smear",
+                                      tests=["smear_morphology", "iron_stain"])  # fmt: skip
+    laboratory.receive_specimen(uow, LAB, got.specimen.accession)
+    morph, iron = got.tests
+    for test in (morph, iron):
+        laboratory.advance_test(uow, LAB, test.id, "in_process")
+        laboratory.post_result(uow, LAB, test.id, {"text": f"draft {test.test_type.value}"})
+    laboratory.verify_result(uow, MORPH, morph.id)
+    case = patients.get_case(uow, clinician, case_id)
+    me = Actor("pat", Role.PATIENT, patient_id=case.patient_id)
+
+    staff_view = pathway.load_case_record(uow, clinician, case_id)
+    patient_view = pathway.load_case_record(uow, me, case_id)
+
+    assert len(staff_view.results) == 2
+    assert [r.lab_test_id for r in patient_view.results] == [morph.id]

@@ -49,13 +49,20 @@ def cbc_outcome(uow: UnitOfWork, actor: Actor, record: StoredRecord) -> CbcOutco
 
 def load_case_record(uow: UnitOfWork, actor: Actor, case_id: int) -> CaseRecord:
     """The whole case in one value: patient, every record version, specimens, tests,
-    test history and result versions. A patient user sees only their own case."""
+    test history and result versions.
+
+    A patient user sees only their own case, and of its results only the current,
+    verified versions: an unverified or superseded result is not released to them.
+    """
     case = get_case(uow, actor, case_id)
     patient = uow.patients.get(case.patient_id)
     if patient is None:
         raise NotFound(f"no patient for case {case_id}")
     records = uow.pathway.records(case_id)
     tests = uow.pathway.tests_for_case(case_id)
+    results = uow.pathway.results_for_case(case_id)
+    if not actor.is_staff:
+        results = [r for r in results if r.verified_at is not None and r.superseded_at is None]
     return CaseRecord(
         patient=patient,
         case=case,
@@ -63,7 +70,7 @@ def load_case_record(uow: UnitOfWork, actor: Actor, case_id: int) -> CaseRecord:
         specimens=uow.pathway.specimens(case_id),
         tests=tests,
         events=uow.pathway.events_for_case(case_id),
-        results=uow.pathway.results_for_case(case_id),
+        results=results,
         stage=stage_of(records, tests),
     )
 
