@@ -52,7 +52,8 @@
     body.set("code", form.querySelector("select[name=code]").value);
     status.textContent = "saving…";
     try {
-      const answer = await fetch(form.action, {
+      // form.action would name the button called "action", not the URL: read the attribute.
+      const answer = await fetch(form.getAttribute("action"), {
         method: "POST",
         headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
         body: body,
