@@ -314,3 +314,36 @@ def test_an_upload_needs_a_slide_label_and_images(
         with pytest.raises(InvalidInput, match="no images"):
             review.import_images(uow, stores, reviewer, MORPHOLOGIST, case_id, "S1", [])
         assert review.calls_for_case(uow, stores, MORPHOLOGIST, case_id) == []
+
+
+def test_an_empty_count_left_by_a_failed_attempt_is_reused(
+    uow_factory: UnitOfWorkFactory,
+    stores: review.ReviewStores,
+    imported: review.ImportResult,
+    case_id: int,
+) -> None:
+    """open_slide commits on its own: an empty count it left behind does not block a retry."""
+    with uow_factory() as uow:
+        for call in imported.calls:
+            review.decide_cell(uow, stores, MORPHOLOGIST, call.id, "NGS")
+        left = counting.open_slide(uow, stores.accounts, MORPHOLOGIST, case_id, "AI 1", 5)
+
+        count = review.count_slide(uow, stores, MORPHOLOGIST, case_id, "AI 1")
+
+    assert count.id == left.id and dict(count.counts) == {CellClass.NGS: 5}
+
+
+def test_a_slide_count_of_someone_else_with_the_same_label_is_not_taken_over(
+    uow_factory: UnitOfWorkFactory,
+    stores: review.ReviewStores,
+    imported: review.ImportResult,
+    case_id: int,
+) -> None:
+    """A hand count under the same label stays untouched; the AI slide needs another label."""
+    with uow_factory() as uow:
+        for call in imported.calls:
+            review.decide_cell(uow, stores, MORPHOLOGIST, call.id, "NGS")
+        counting.open_slide(uow, stores.accounts, PATHOLOGIST, case_id, "AI 1")
+
+        with pytest.raises(Conflict, match="already exists"):
+            review.count_slide(uow, stores, MORPHOLOGIST, case_id, "AI 1")
