@@ -100,7 +100,7 @@ def _case_page(
     labels = review.slide_labels(calls)
     progress = review.slides_progress(calls)
     if slide not in labels:
-        open_ = [p.slide_label for p in progress if not p.complete or p.counted < p.total]
+        open_ = [p.slide_label for p in progress if not p.counted]  # still to count
         slide = next(iter(open_ or labels), None)
     shown = [c for c in calls if c.slide_label == slide]
     return render(
