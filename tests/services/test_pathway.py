@@ -459,3 +459,33 @@ def test_a_patient_sees_only_verified_current_results(
 
     assert len(staff_view.results) == 2
     assert [r.lab_test_id for r in patient_view.results] == [morph.id]
+
+
+def test_assessment_form_text_is_parsed_and_bad_text_names_the_field(
+    uow: UnitOfWork, clinician: Actor, case_id: int, clock: FakeClock, db_url: str
+) -> None:
+    form = {
+        "platelets_per_nl": "64", "platelets_at": clock().isoformat(), "inr": "1.1",
+        "inr_at": clock().isoformat(), "allergies": "latex, iodine", "driver_home": "yes",
+        "consent_by": "patient", "consent_signed_by": "Jo", "pregnancy": "not_pregnant",
+    }  # fmt: skip
+
+    outcome = _assessed(uow, clinician, case_id, clock, **form)
+
+    stored = outcome.record.payload["assessment"]
+    assert stored["platelets_per_nl"] == 64.0 and stored["allergies"] == ["latex", "iodine"]
+    plan = Plan(planned_at=clock() + timedelta(hours=2))
+    for field, value, error in (
+        ("platelets_per_nl", "sixty", InvalidMeasurement),
+        ("inr_at", "2026-03-02T08:00", InvalidInput),  # no time zone
+        ("driver_home", "perhaps", InvalidInput),
+        ("pregnancy", "maybe", InvalidInput),
+    ):
+        _unchanged(
+            db_url,
+            lambda f=field, v=value: pathway.record_assessment(
+                uow, clinician, case_id, plan=plan, assessment={**form, f: v}
+            ),
+            error,
+            uow,
+        )

@@ -14,6 +14,7 @@ from typing import Any
 from marrowscope.domain.aftercare import CheckIn, Escalation
 from marrowscope.domain.audit import to_json_value
 from marrowscope.domain.cbc import BloodCount
+from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
 from marrowscope.domain.indication import ExamOrder, Indication, Urgency
 from marrowscope.domain.procedure import Complication, ProcedureRecord, Side, Site
 from marrowscope.domain.safety import (
@@ -46,7 +47,18 @@ def dump(value: Any) -> Any:
 
 
 def _dt(value: Any) -> datetime | None:
-    return None if value in (None, "") else datetime.fromisoformat(str(value))
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            raise InvalidInput(f"time: {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"time: {value!r} needs a time zone (e.g. +00:00)")
+    return parsed
 
 
 def _req_dt(value: Any) -> datetime:
@@ -54,6 +66,42 @@ def _req_dt(value: Any) -> datetime:
     if parsed is None:
         raise ValueError("a stored time is missing")
     return parsed
+
+
+def _num(p: Mapping[str, Any], key: str) -> float | None:
+    """An optional number from data that may come from a form (text) or JSON."""
+    value = p.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise InvalidMeasurement(f"{key}: a number is needed")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidMeasurement(f"{key}: {value!r} is not a number") from None
+
+
+def _flag(p: Mapping[str, Any], key: str) -> bool | None:
+    """An optional yes/no: JSON booleans or form text ('true', 'yes', 'on', '1', ...)."""
+    value = p.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1", "y"):
+        return True
+    if text in ("false", "no", "off", "0", "n"):
+        return False
+    raise InvalidInput(f"{key}: answer yes or no")
+
+
+def _texts(p: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """A list of texts; a single string is split on commas (form fields)."""
+    value = p.get(key) or ()
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(str(v).strip() for v in value if str(v).strip())
 
 
 def cbc_from(p: Mapping[str, Any]) -> BloodCount:
@@ -87,28 +135,36 @@ def plan_from(p: Mapping[str, Any]) -> Plan:
 
 
 def assessment_from(p: Mapping[str, Any]) -> Assessment:
+    """An ``Assessment`` from stored JSON or form data; bad values name their field."""
+    try:
+        pregnancy = Pregnancy(p.get("pregnancy") or "not_applicable")
+        consent_by = ConsentBy(p.get("consent_by") or "none")
+    except ValueError as error:
+        raise InvalidInput(f"pregnancy/consent_by: {error}") from error
+    age = _num(p, "age_years")
     return Assessment(
         assessed_at=_req_dt(p["assessed_at"]),
-        age_years=int(p["age_years"]),
-        sex=p["sex"],
-        allergies=tuple(p.get("allergies", ())),
-        pregnancy=Pregnancy(p.get("pregnancy", "not_applicable")),
-        bleeding_disorder=p.get("bleeding_disorder", ""),
-        platelets_per_nl=p.get("platelets_per_nl"),
+        age_years=int(age if age is not None else -1),
+        sex=str(p["sex"]),
+        allergies=_texts(p, "allergies"),
+        pregnancy=pregnancy,
+        bleeding_disorder=str(p.get("bleeding_disorder") or ""),
+        platelets_per_nl=_num(p, "platelets_per_nl"),
         platelets_at=_dt(p.get("platelets_at")),
-        inr=p.get("inr"),
+        inr=_num(p, "inr"),
         inr_at=_dt(p.get("inr_at")),
-        creatinine_clearance_ml_min=p.get("creatinine_clearance_ml_min"),
+        creatinine_clearance_ml_min=_num(p, "creatinine_clearance_ml_min"),
         medications=tuple(
-            Medication(m["drug"], _dt(m.get("last_dose_at"))) for m in p.get("medications", ())
+            Medication(str(m["drug"]), _dt(m.get("last_dose_at")))
+            for m in p.get("medications") or ()
         ),
-        other_medications=tuple(p.get("other_medications", ())),
+        other_medications=_texts(p, "other_medications"),
         last_solids_at=_dt(p.get("last_solids_at")),
         last_clear_fluids_at=_dt(p.get("last_clear_fluids_at")),
-        driver_home=p.get("driver_home"),
-        consent_by=ConsentBy(p.get("consent_by", "none")),
-        consent_signed_by=p.get("consent_signed_by", ""),
-        notes=p.get("notes", ""),
+        driver_home=_flag(p, "driver_home"),
+        consent_by=consent_by,
+        consent_signed_by=str(p.get("consent_signed_by") or ""),
+        notes=str(p.get("notes") or ""),
     )
 
 
