@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from marrowscope.bootstrap import build_cell_reviewer, build_review_stores
@@ -141,11 +142,18 @@ async def upload(request: Request, ctx: Ctx, me: Reviewer, case_id: int) -> Resp
             images.append(review.UploadedImage(item.filename, await item.read()))
     if not images:
         raise InvalidInput("choose one or more cell images to upload")
-    with ctx.uow() as uow:
-        result = review.import_images(
-            uow, _stores(ctx), build_cell_reviewer(ctx.settings), me.actor, case_id, label, images
-        )
-    return _case_page(request, ctx, me, case_id, label, result=result)
+
+    def classify_and_store() -> Response:
+        with ctx.uow() as uow:
+            result = review.import_images(
+                uow, _stores(ctx), build_cell_reviewer(ctx.settings), me.actor, case_id, label,
+                images,
+            )  # fmt: skip
+        return _case_page(request, ctx, me, case_id, label, result=result)
+
+    # Seconds of model and database work: off the event loop, so that other people's
+    # requests (the counter's background saves) are not held up meanwhile.
+    return await run_in_threadpool(classify_and_store)
 
 
 @router.get("/cells/{cell_id}/thumbnail")
