@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marrowscope.domain.case import Sex
-from marrowscope.domain.cbc import Direction, evaluate, parse_blood_count, to_canonical
+from marrowscope.domain.cbc import (
+    ANALYTES,
+    Direction,
+    analyte_info,
+    evaluate,
+    parse_blood_count,
+    to_canonical,
+)
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
 from marrowscope.domain.indication import Indication, make_order, suggest_indications
 
@@ -129,3 +136,24 @@ def test_platelets_in_per_microlitre_and_per_nanolitre_agree(value: float) -> No
     assert to_canonical("platelets", value * 1000, "/uL") == pytest.approx(
         to_canonical("platelets", value, "x10^9/L"), abs=1e-5
     )
+
+
+@pytest.mark.parametrize("key", ANALYTES)
+def test_every_analyte_is_flagged_just_outside_its_interval_and_not_at_its_limits(
+    key: str,
+) -> None:
+    info = analyte_info(key)
+    low, high = info.interval(Sex.MALE)
+    lo_possible, hi_possible = info.possible
+    step = 0.001 if info.unit in ("L/L",) else 0.01
+
+    def direction(value: float) -> Direction:
+        [flag] = evaluate(parse_blood_count(AT, {key: value}), Sex.MALE)
+        return flag.direction
+
+    assert direction(low) is Direction.NORMAL
+    assert direction(high) is Direction.NORMAL
+    if low - step >= lo_possible:
+        assert direction(low - step) is Direction.LOW
+    assert direction(high + step) is Direction.HIGH
+    assert info.loinc and info.ucum and info.source

@@ -22,6 +22,7 @@ from marrowscope.domain.tables import load_table
 
 __all__ = [
     "ANALYTES",
+    "AnalyteInfo",
     "BloodCount",
     "CbcFlag",
     "Direction",
@@ -51,6 +52,8 @@ class AnalyteInfo:
     possible: tuple[float, float]
     intervals: Mapping[str, tuple[float, float]]
     source: str
+    loinc: str = ""  # LOINC code of the analyte (for FHIR / HL7 v2)
+    ucum: str = ""  # the canonical unit in UCUM
 
     def interval(self, sex: Sex) -> tuple[float, float]:
         """The adult interval for ``sex``; the wider of the two when sex is not recorded."""
@@ -78,6 +81,8 @@ def _load() -> dict[str, AnalyteInfo]:
             possible=(float(row["possible"][0]), float(row["possible"][1])),
             intervals=intervals,
             source=row["source"],
+            loinc=row.get("loinc", ""),
+            ucum=row.get("ucum", ""),
         )
     return out
 
