@@ -46,6 +46,7 @@ epochs = 2
 batch_size = 16
 max_batches = 2
 threads = 1
+tta_views = 2
 [output]
 run_dir = "{tmp_path / "run"}"
 cache_dir = "{tmp_path / "cache"}"

@@ -53,8 +53,14 @@ class Prediction:
     error: str | None = None
 
 
-def default_model_path() -> Path:
-    """Sidecar of the model shipped inside the package."""
+def default_model_path(model_dir: Path | None = None) -> Path:
+    """Sidecar of the default model: in ``model_dir`` if given, else shipped in the package.
+
+    ``model_dir`` is ``Settings.model_dir`` (``MARROWSCOPE_MODEL_DIR``): a lab that
+    trained its own model (e.g. on the full Matek set) points there.
+    """
+    if model_dir is not None:
+        return model_dir / f"{DEFAULT_MODEL}.json"
     return Path(str(resources.files("marrowscope.ai") / "models" / f"{DEFAULT_MODEL}.json"))
 
 
@@ -75,9 +81,11 @@ class CellClassifier:
         )
 
     @classmethod
-    def load_default(cls, threads: int | None = None) -> CellClassifier:
-        """The model shipped with marrowscope."""
-        return cls(default_model_path(), threads)
+    def load_default(
+        cls, threads: int | None = None, model_dir: Path | None = None
+    ) -> CellClassifier:
+        """The default model (see :func:`default_model_path`)."""
+        return cls(default_model_path(model_dir), threads)
 
     @property
     def codes(self) -> tuple[str, ...]:

@@ -101,7 +101,7 @@ def evaluate(
     from marrowscope.ai.split import load_split
 
     try:
-        sidecar = model or default_model_path()
+        sidecar = model or default_model_path(get_settings().model_dir)
         classifier = CellClassifier(sidecar)
         root = data or get_settings().shared_data_dir / "pbc"
         split_file = classifier.spec.info.get("split", {}).get("file")
@@ -155,7 +155,7 @@ def classify(
     if as_csv and as_json:
         raise _fail(MarrowscopeError("choose one of --csv and --json"))
     try:
-        classifier = CellClassifier(model or default_model_path(), threads)
+        classifier = CellClassifier(model or default_model_path(get_settings().model_dir), threads)
         files = iter_image_files(paths)
         if not files:
             raise MarrowscopeError("no image files found in the given paths")

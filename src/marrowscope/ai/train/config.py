@@ -37,6 +37,7 @@ class TrainConfig:
     colour_jitter: float = 0.15
     threads: int = 2
     max_batches: int | None = None  # per epoch; a smoke run sets it small
+    tta_views: int = 1  # orientations averaged inside the exported graph (1..4)
     run_dir: Path = Path("runs/cellnet")
     cache_dir: Path = Path("runs/cache")
     extra: dict[str, Any] = field(default_factory=dict)

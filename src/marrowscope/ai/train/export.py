@@ -26,17 +26,51 @@ from torch import nn
 from marrowscope.ai.train.augment import to_float
 from marrowscope.ai.train.model import CellNet
 
-__all__ = ["OnnxHead", "export_onnx", "fit_gaussian", "load_checkpoint"]
+__all__ = [
+    "OnnxHead",
+    "export_onnx",
+    "fit_gaussian",
+    "load_checkpoint",
+    "pooled_features",
+    "views",
+]
+
+
+def views(x: torch.Tensor, n_views: int) -> torch.Tensor:
+    """``x`` followed by up to 3 flipped/rotated copies, stacked on the batch axis.
+
+    Test-time augmentation: a smear has no orientation, so averaging the features of
+    a cell and its mirror images removes part of the model's orientation noise. Only
+    flips and transposes are used, which every ONNX runtime executes cheaply.
+    """
+    candidates = (
+        x,
+        x.flip(3),
+        x.flip(2),
+        x.transpose(2, 3),
+    )
+    return torch.cat(candidates[:n_views], dim=0)
+
+
+def pooled_features(net: CellNet, x: torch.Tensor, n_views: int) -> torch.Tensor:
+    """Features averaged over ``n_views`` orientations of each image."""
+    f = net.features(views(x, n_views))
+    return f.reshape(n_views, x.shape[0], -1).mean(dim=0)
 
 
 class OnnxHead(nn.Module):
     """CellNet plus the Mahalanobis distance of its features to the nearest class mean."""
 
     def __init__(
-        self, net: CellNet, class_means: NDArray[np.float64], precision: NDArray[np.float64]
+        self,
+        net: CellNet,
+        class_means: NDArray[np.float64],
+        precision: NDArray[np.float64],
+        n_views: int = 1,
     ) -> None:
         super().__init__()
         self.net = net
+        self.n_views = n_views
         mu = torch.tensor(class_means, dtype=torch.float32)
         p = torch.tensor(precision, dtype=torch.float32)
         self.mu_p: torch.Tensor
@@ -47,7 +81,7 @@ class OnnxHead(nn.Module):
         self.register_buffer("precision", p)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        f = self.net.features(x)
+        f = pooled_features(self.net, x, self.n_views)
         logits = self.net.head(f)
         fp = f @ self.precision
         quad = (fp * f).sum(dim=1, keepdim=True) - 2 * f @ self.mu_p.T + self.mu_p_mu
@@ -72,13 +106,14 @@ def fit_gaussian(
     mean: torch.Tensor,
     std: torch.Tensor,
     n_classes: int,
+    n_views: int = 1,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Class means and the shrunk shared precision matrix of the training features."""
     feats: list[NDArray[np.float32]] = []
     with torch.no_grad():
         for start in range(0, len(pixels), 256):
             x = to_float(torch.from_numpy(np.asarray(pixels[start : start + 256])), mean, std)
-            feats.append(net.features(x).numpy())
+            feats.append(pooled_features(net, x, n_views).numpy())
     f = np.concatenate(feats).astype(np.float64)
     means = np.stack([f[targets == c].mean(axis=0) for c in range(n_classes)])
     centred = f - means[targets]

@@ -98,9 +98,10 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     train_samples = fine_samples(split.train)
     x_train = cached_pixels(train_samples, config.input_size, config.cache_dir)
     y_train = np.array([index[s.code] for s in train_samples], dtype=np.int64)
-    means, precision = fit_gaussian(net, x_train, y_train, mean, std, len(codes))
+    means, precision = fit_gaussian(net, x_train, y_train, mean, std, len(codes), config.tta_views)
     onnx_path = run_dir / f"{config.name}.onnx"
-    export_onnx(OnnxHead(net, means, precision), config.input_size, onnx_path)
+    head = OnnxHead(net, means, precision, config.tta_views)
+    export_onnx(head, config.input_size, onnx_path)
 
     known = set(codes)
     spec = ModelSpec(
@@ -155,7 +156,8 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     info: dict[str, Any] = {
         "architecture": f"CellNet widths={list(config.widths)} (narrow ResNet, from scratch)",
         "parameters": count_parameters(net),
-        "macs": count_macs(net, config.input_size),
+        "macs": count_macs(net, config.input_size) * config.tta_views,
+        "tta_views": config.tta_views,
         "outputs": {
             "logits": "one per code, divide by temperature then softmax",
             "ood_distance": "Mahalanobis distance of features to the nearest class mean",
