@@ -99,3 +99,22 @@ def test_inference_runs_where_torch_cannot_be_imported(shared_data: Path) -> Non
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() in load_spec(default_model_path()).codes
+
+
+def test_a_broken_sidecar_or_missing_model_file_is_a_clear_input_error(tmp_path: Path) -> None:
+    """The message names what is wrong instead of failing deep inside ONNX Runtime."""
+    from marrowscope.domain.errors import InvalidInput
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x"}', encoding="utf-8")
+    orphan = tmp_path / "orphan.json"
+    spec = load_spec(default_model_path())
+    orphan.write_text(
+        default_model_path().read_text(encoding="utf-8").replace(spec.onnx_file, "gone.onnx"),
+        encoding="utf-8",
+    )
+
+    with pytest.raises(InvalidInput, match="onnx_file"):
+        CellClassifier(bad)
+    with pytest.raises(InvalidInput, match="gone.onnx"):
+        CellClassifier(orphan)
