@@ -42,6 +42,8 @@ def decode_image(source: Path | bytes, size: int) -> NDArray[np.uint8]:
             return np.asarray(rgb, dtype=np.uint8)
     except FileNotFoundError:
         raise InvalidImage(f"{name}: no such file") from None
+    except Image.DecompressionBombError:
+        raise InvalidImage(f"{name}: too many pixels for a single-cell image") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise InvalidImage(f"{name}: not a readable image ({error})") from None
 
