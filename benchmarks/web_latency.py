@@ -25,9 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from marrowscope.bootstrap import Settings
+from marrowscope.bootstrap import Settings, prepare_demo
 from marrowscope.services.users import DEMO_USERS
-from marrowscope.web.demo import prepare_demo
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 

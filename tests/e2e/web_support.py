@@ -20,9 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marrowscope.bootstrap import Settings
+from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.services.users import DEMO_USERS
-from marrowscope.web.demo import DemoIds, prepare_demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artefacts" / "screenshots"
 CHROMIUM_ARGS = [

@@ -17,11 +17,10 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from marrowscope.bootstrap import Settings
+from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.domain.roles import Role
 from marrowscope.services.users import DEMO_USERS
 from marrowscope.web.app import ROUTERS, create_app
-from marrowscope.web.demo import DemoIds, prepare_demo
 
 C, PR, N, L, M, PA, PT, A = (
     Role.CLINICIAN,

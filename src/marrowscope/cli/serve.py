@@ -13,13 +13,24 @@ __all__ = ["register", "serve", "run_server"]
 
 
 def run_server(settings: Settings, host: str, port: int) -> None:
-    """Serve until interrupted; no access log, since paths hold record identifiers."""
+    """Serve until interrupted; no access log, since paths hold record identifiers.
+
+    The app is named by its import string (uvicorn's factory mode): the CLI and the
+    web app are sibling adapters and do not import each other. The factory reads the
+    same environment as ``settings`` here.
+    """
     import uvicorn
 
-    from marrowscope.web.app import create_app
-
     logging.getLogger("marrowscope").setLevel(logging.INFO)
-    uvicorn.run(create_app(settings), host=host, port=port, access_log=False, log_level="info")
+    _ = settings  # read again by the factory from the same environment
+    uvicorn.run(
+        "marrowscope.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        access_log=False,
+        log_level="info",
+    )
 
 
 def serve(
