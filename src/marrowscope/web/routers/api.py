@@ -7,6 +7,7 @@ request that changes something. The OpenAPI description is at ``/openapi.json``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +17,8 @@ from pydantic import BaseModel, Field
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.domain.roles import Role
 from marrowscope.domain.safety import overall
+from marrowscope.services import laboratory, pathway
+from marrowscope.services import pathway_codec as codec
 from marrowscope.services import slide_counts as counting
 from marrowscope.services.auth import AuthService
 from marrowscope.services.patients import get_case, get_patient, list_cases
@@ -39,6 +42,8 @@ Anyone = Annotated[SignedIn, Depends(require(*ALL_ROLES))]
 Staff = Annotated[SignedIn, Depends(require(*STAFF))]
 Counter = Annotated[SignedIn, Depends(require(*COUNTERS))]
 Checklist = Annotated[SignedIn, Depends(require(*WARD, Role.CLINICIAN))]
+Clinical = Annotated[SignedIn, Depends(require(Role.CLINICIAN, Role.NURSE, Role.PROCEDURALIST))]
+LabStaff = Annotated[SignedIn, Depends(require(Role.LAB_SCIENTIST, Role.PATHOLOGIST))]
 Reader = Annotated[SignedIn, Depends(require(*counting.READING_ROLES))]
 
 
@@ -131,6 +136,53 @@ def case_detail(ctx: Ctx, me: Staff, case_id: int) -> dict[str, Any]:
             "sex": patient.sex.value,
         },
     }
+
+
+@router.get("/cases/{case_id}/record")
+def case_record(ctx: Ctx, me: Staff, case_id: int) -> Any:
+    """The whole case: patient, every record version, specimens, tests, results."""
+    with ctx.uow() as uow:
+        record = pathway.load_case_record(uow, me.actor, case_id)
+    return codec.dump(record)
+
+
+class CbcIn(BaseModel):
+    """A blood count: ``{"hb": [9.2, "g/dL"], "platelets": 64, ...}`` and when it was taken."""
+
+    collected_at: datetime
+    measurements: dict[str, Any]
+    laboratory: str = ""
+
+
+@router.post("/cases/{case_id}/cbc")
+def post_cbc(ctx: Ctx, me: Clinical, case_id: int, body: CbcIn) -> dict[str, Any]:
+    """Record a blood count; answers with its flags and the indications it suggests."""
+    collected = body.collected_at
+    if collected.tzinfo is None:
+        collected = collected.replace(tzinfo=UTC)
+    measurements = {k: tuple(v) if isinstance(v, list) else v for k, v in body.measurements.items()}
+    with ctx.uow() as uow:
+        outcome = pathway.record_cbc(
+            uow,
+            me.actor,
+            case_id,
+            collected_at=collected,
+            measurements=measurements,
+            laboratory=body.laboratory,
+        )
+    return {
+        "record_id": outcome.record.id,
+        "flags": codec.dump(outcome.flags),
+        "suggestions": [s.text for s in outcome.suggestions],
+    }
+
+
+@router.get("/lab/overdue")
+def lab_overdue(ctx: Ctx, me: LabStaff) -> Any:
+    """Tests past their turnaround target, most overdue first."""
+    with ctx.uow() as uow:
+        late = laboratory.overdue_tests(uow, me.actor)
+    return codec.dump(late)
 
 
 @router.get("/cases/{case_id}/counts")
