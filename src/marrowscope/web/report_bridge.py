@@ -30,40 +30,40 @@ def available() -> bool:
     return _service() is not None
 
 
-def _require() -> ModuleType:
+def _call(name: str, *args: Any) -> Any:
+    """Call ``services.reports.<name>``; a plain refusal when it is not there."""
     service = _service()
-    if service is None:
-        raise NotAllowed("the report service is not installed in this version")
-    return service
+    function = getattr(service, name, None) if service is not None else None
+    if function is None:
+        raise NotAllowed(f"the report service offers no {name.replace('_', ' ')} in this version")
+    return function(*args)
 
 
 def current_report(uow: UnitOfWork, actor: Actor, case_id: int) -> Any | None:
     """The case's newest report version, or None."""
-    service = _service()
-    if service is None:
+    if getattr(_service(), "current_report", None) is None:
         return None
-    return service.current_report(uow, actor, case_id)
+    return _call("current_report", uow, actor, case_id)
 
 
 def save_draft(uow: UnitOfWork, actor: Actor, case_id: int, fields: Mapping[str, str]) -> None:
     """Create or update the draft report."""
-    _require().save_draft(uow, actor, case_id, dict(fields))
+    _call("save_draft", uow, actor, case_id, dict(fields))
 
 
 def sign(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
     """Sign the draft out."""
-    _require().sign_report(uow, actor, case_id)
+    _call("sign_report", uow, actor, case_id)
 
 
 def release(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
     """Release the signed report to the patient."""
-    _require().release_report(uow, actor, case_id)
+    _call("release_report", uow, actor, case_id)
 
 
 def patient_summary(uow: UnitOfWork, actor: Actor, case_id: int) -> str | None:
     """The plain-language summary of a released report, or None when none is released."""
-    service = _service()
-    if service is None:
+    if getattr(_service(), "patient_summary", None) is None:
         return None
-    summary = service.patient_summary(uow, actor, case_id)
+    summary = _call("patient_summary", uow, actor, case_id)
     return None if summary is None else str(summary)

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from marrowscope.domain.accounts import undo_keys
 from marrowscope.domain.counter import CellCounter
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
@@ -113,7 +114,7 @@ def counter_page(
         "count": count_payload(count),
         "keymap": {k: c.value for k, c in chosen.keys.items()},
         "keymapName": chosen.name,
-        "undoKeys": ["Backspace", "-"],
+        "undoKeys": sorted(undo_keys()),
         "cueEvery": defaults.cue_every,
         "classes": [
             {"code": i.code.value, "name": i.name, "inDiff": i.in_differential}
