@@ -161,3 +161,23 @@ def test_a_personal_keymap_counts_with_its_own_keys(page: Any, live_app: LiveApp
     _wait_saved(page)
 
     assert _counts_on_server(live_app, count_id)["counts"] == {"BLA": 1, "NGS": 2, "EBO": 1}
+
+
+def test_a_second_tab_with_an_older_state_is_told_instead_of_silently_losing_cells(
+    page: Any, live_app: LiveApp
+) -> None:
+    """Two tabs on one slide: the older one's save is refused and it says so."""
+    sign_in(page, live_app, "morphologist")
+    count_id = _open_slide(page, live_app, "Two tabs")
+    other = page.context.new_page()
+    other.goto(f"{live_app.url}/counter/counts/{count_id}")
+    other.wait_for_selector("#tally tbody tr")
+
+    for key in "sss":
+        page.keyboard.press(key)
+    _wait_saved(page)
+    other.keyboard.press("b")
+    other.wait_for_function("() => window.marrowscopeCounter.state.conflict")
+
+    assert "changed elsewhere" in other.inner_text("#sync")
+    assert _counts_on_server(live_app, count_id)["counts"] == {"NGS": 3}

@@ -25,6 +25,7 @@
     inFlight: false,
     timer: null,
     failures: 0,
+    conflict: false,
   };
 
   const el = {
@@ -91,7 +92,8 @@
   function renderSync() {
     let text = "saved";
     let cls = "sync-saved";
-    if (state.failures > 0) { text = "not saved yet — retrying"; cls = "sync-error"; }
+    if (state.conflict) { text = "not saved — changed elsewhere"; cls = "sync-error"; }
+    else if (state.failures > 0) { text = "not saved yet — retrying"; cls = "sync-error"; }
     else if (state.version !== state.savedVersion) { text = "saving…"; cls = "sync-pending"; }
     el.sync.textContent = text;
     el.sync.className = cls;
@@ -189,7 +191,15 @@
     return post(config.stateUrl, { version: sent, counts: state.counts })
       .then(function (data) {
         state.failures = 0;
-        state.savedVersion = Math.max(state.savedVersion, data.version >= sent ? sent : data.version);
+        if (data.version > sent) {
+          // Another tab or person saved a newer state of this slide: ours was not stored.
+          el.message.textContent = "This slide was changed elsewhere; reload the page before counting on.";
+          state.conflict = true;
+          state.saved = true; // stop counting into a state the server will not take
+          state.savedVersion = state.version;
+          return;
+        }
+        state.savedVersion = Math.max(state.savedVersion, sent);
         renderFigures(data);
       })
       .catch(function (err) {
