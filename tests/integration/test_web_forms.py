@@ -155,3 +155,20 @@ def test_pages_carry_a_strict_content_security_policy(web: tuple[TestClient, Dem
 
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     assert answer.headers["x-frame-options"] == "DENY"
+
+
+def test_a_slide_label_cannot_inject_script_into_the_counter(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, ids = web
+    _sign_in(client, "morphologist", "morphologist-demo")
+
+    made = client.post(
+        f"/counter/cases/{ids.case_id}/slides",
+        data={"csrf_token": _csrf(client), "slide_label": "</script><script>x()</script>"},
+        follow_redirects=False,
+    )
+    page = client.get(made.headers["location"])
+
+    assert page.status_code == 200
+    assert "<script>x()" not in page.text

@@ -130,7 +130,8 @@ def counter_page(
         count=count,
         keymaps=maps,
         chosen=chosen,
-        config=json.dumps(config),
+        # "<" escaped so that a slide label holding "</script>" cannot end the block.
+        config=json.dumps(config).replace("<", "\\u003c"),
         saved=count.status is CountStatus.SAVED,
         classes=all_classes(),
     )
