@@ -9,6 +9,7 @@ stderr and exit status 2. The tree::
     │   ├── InvalidCount
     │   ├── EmptyCount
     │   ├── InvalidMeasurement   impossible vital sign, CBC value, unknown unit
+    │   ├── InvalidMessage       a FHIR or HL7 v2 message that cannot be read or used
     │   └── InvalidImage         corrupt or non-image file
     ├── NotAllowed              a state transition or action the rules forbid
     │   ├── TransitionNotAllowed
@@ -31,6 +32,7 @@ __all__ = [
     "InvalidImage",
     "InvalidInput",
     "InvalidMeasurement",
+    "InvalidMessage",
     "MarrowscopeError",
     "NotAllowed",
     "NotFound",
@@ -63,6 +65,20 @@ class EmptyCount(InvalidInput):
 
 class InvalidMeasurement(InvalidInput):
     """A measurement outside what is physiologically possible, or in an unknown unit."""
+
+
+class InvalidMessage(InvalidInput):
+    """A FHIR resource or HL7 v2 message that is malformed or holds nothing usable.
+
+    Raised before anything is written: an import is all or nothing. ``reject`` says the
+    message could not be taken at all (HL7 ACK code AR) rather than refused for its
+    content (AE); ``code`` is the standard's error code where one applies (HL7 table 0357).
+    """
+
+    def __init__(self, message: str, *, reject: bool = False, code: str = "") -> None:
+        super().__init__(message)
+        self.reject = reject
+        self.code = code
 
 
 class InvalidImage(InvalidInput):

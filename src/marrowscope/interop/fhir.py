@@ -1,0 +1,583 @@
+"""FHIR R4 export of a case and import of a blood count, validated with ``fhir.resources``.
+
+The models are ``fhir.resources.R4B`` (FHIR 4.3, the R4 line; the resources used here,
+Patient, ServiceRequest, Procedure, Specimen, Observation and DiagnosticReport, are
+wire-compatible with 4.0.1). Every Bundle is built as plain JSON and then parsed by the
+models, so an export that is not valid FHIR never leaves this module.
+
+Export: a ``collection`` Bundle with the Patient, the order (ServiceRequest with its
+indications), the Procedure (site and side), one Specimen per container, the CBC as
+Observations, the differential panel (LOINC 47286-0) whose ``hasMember`` lists one
+Observation per cell class (percent), the M:E ratio (11138-5) and the cells counted
+(38257-2), and a DiagnosticReport with the conclusion and, when given, the PDF.
+
+Import: Observations whose LOINC code is a CBC analyte of ``cbc_reference.toml`` become
+a ``CbcImport``; anything else in the Bundle (e.g. the marrow differential) is skipped.
+A file that is not valid FHIR, or holds no CBC value, is refused with ``InvalidMessage``.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
+from pydantic import ValidationError
+
+from marrowscope.domain.cbc import analyte_info
+from marrowscope.domain.errors import InvalidMessage
+from marrowscope.domain.indication import indication_label
+from marrowscope.domain.pathway import CaseRecord, RecordKind
+from marrowscope.domain.taxonomy import CellClass
+from marrowscope.interop.codes import (
+    CaseExport,
+    CbcImport,
+    Code,
+    analyte_for_loinc,
+    cell_code,
+    cell_for_code,
+    local_cell_code,
+    panel_code,
+    system,
+)
+
+__all__ = [
+    "DifferentialImport",
+    "FHIR_VERSION",
+    "case_bundle",
+    "cbc_from_fhir",
+    "differential_from_fhir",
+    "patient_mrn",
+]
+
+FHIR_VERSION = "4.3.0 (R4B models of fhir.resources; R4-compatible for these resources)"
+_UCUM_PERCENT = {"value": 0.0, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"}
+_HM_CATEGORY = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+            "code": "HM",
+            "display": "Hematology",
+        }
+    ]
+}
+_LAB_CATEGORY = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "laboratory",
+            "display": "Laboratory",
+        }
+    ]
+}
+
+
+def _coding(code: Code) -> dict[str, str]:
+    return {"system": code.system, "code": code.code, "display": code.display}
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+class _Ids:
+    """Stable ``urn:uuid`` full URLs: the same case exports with the same ids."""
+
+    def __init__(self, case_id: int) -> None:
+        self._ns = uuid.uuid5(uuid.NAMESPACE_URL, f"{system('case')}/{case_id}")
+
+    def url(self, name: str) -> str:
+        return f"urn:uuid:{uuid.uuid5(self._ns, name)}"
+
+    def ref(self, name: str) -> dict[str, str]:
+        return {"reference": self.url(name)}
+
+
+def _patient(record: CaseRecord) -> dict[str, Any]:
+    p = record.patient
+    return {
+        "resourceType": "Patient",
+        "identifier": [{"system": system("mrn"), "value": p.mrn}],
+        "name": [{"family": p.family_name, "given": [p.given_name]}],
+        "gender": p.sex.value,
+        "birthDate": p.birth_date.isoformat(),
+    }
+
+
+def _order(record: CaseRecord, ids: _Ids) -> dict[str, Any] | None:
+    stored = record.latest(RecordKind.ORDER)
+    if stored is None:
+        return None
+    p = stored.payload
+    reasons = [
+        {
+            "coding": [
+                {
+                    "system": system("indication"),
+                    "code": str(i),
+                    "display": _label(str(i)),
+                }
+            ],
+            "text": _label(str(i)),
+        }
+        for i in p.get("indications", [])
+    ]
+    out: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "identifier": [{"system": system("case"), "value": str(record.case.id)}],
+        "status": "completed" if record.results else "active",
+        "intent": "order",
+        "priority": "urgent" if p.get("urgency") == "urgent" else "routine",
+        "code": {"text": "Bone marrow examination"},
+        "subject": ids.ref("patient"),
+        "authoredOn": str(p.get("ordered_at", "")) or None,
+        "requester": {"display": str(p.get("ordered_by", ""))},
+        "reasonCode": reasons or None,
+        "note": [{"text": str(p["clinical_details"])}] if p.get("clinical_details") else None,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _label(indication: str) -> str:
+    from marrowscope.domain.indication import Indication
+
+    try:
+        return indication_label(Indication(indication))
+    except (ValueError, KeyError):
+        return indication
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _procedure(record: CaseRecord, ids: _Ids) -> dict[str, Any] | None:
+    stored = record.latest(RecordKind.PROCEDURE)
+    if stored is None:
+        return None
+    p = stored.payload["procedure"]
+    site = f"{_words(str(p['site']))}, {_words(str(p['side']))}"
+    out: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "code": {
+            "coding": [
+                {
+                    "system": system("procedure"),
+                    "code": "bone-marrow-aspiration-trephine",
+                    "display": "Bone marrow aspiration and trephine biopsy",
+                }
+            ],
+            "text": "Bone marrow aspiration and trephine biopsy",
+        },
+        "subject": ids.ref("patient"),
+        "performedPeriod": {"start": str(p["started_at"]), "end": str(p["ended_at"])},
+        "performer": [{"actor": {"display": str(p["operator"])}}],
+        "bodySite": [
+            {
+                "coding": [
+                    {"system": system("body_site"), "code": str(p["site"]), "display": site}
+                ],
+                "text": site,
+            }
+        ],
+    }
+    if record.latest(RecordKind.ORDER) is not None:
+        out["basedOn"] = [ids.ref("order")]
+    if p.get("notes"):
+        out["note"] = [{"text": str(p["notes"])}]
+    return out
+
+
+def _specimens(record: CaseRecord, ids: _Ids) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for s in record.specimens:
+        kind = _words(s.kind.value)
+        resource: dict[str, Any] = {
+            "resourceType": "Specimen",
+            "identifier": [{"system": system("accession"), "value": s.accession}],
+            "accessionIdentifier": {"system": system("accession"), "value": s.accession},
+            "status": "available",
+            "type": {
+                "coding": [
+                    {"system": system("specimen_kind"), "code": s.kind.value, "display": kind}
+                ],
+                "text": kind,
+            },
+            "subject": ids.ref("patient"),
+            "collection": {"collectedDateTime": _iso(s.collected_at)},
+        }
+        if s.received_at is not None:
+            resource["receivedTime"] = _iso(s.received_at)
+        if record.latest(RecordKind.ORDER) is not None:
+            resource["request"] = [ids.ref("order")]
+        out.append((f"specimen/{s.accession}", resource))
+    return out
+
+
+def _cbc_observations(record: CaseRecord, ids: _Ids) -> list[tuple[str, dict[str, Any]]]:
+    stored = record.latest(RecordKind.CBC)
+    if stored is None:
+        return []
+    collected = str(stored.payload["collected_at"])
+    out = []
+    for key, value in stored.payload["values"].items():
+        info = analyte_info(key)
+        if not info.loinc:
+            continue
+        obs: dict[str, Any] = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [_LAB_CATEGORY],
+            "code": {
+                "coding": [{"system": system("loinc"), "code": info.loinc, "display": info.name}],
+                "text": info.name,
+            },
+            "subject": ids.ref("patient"),
+            "effectiveDateTime": collected,
+            "valueQuantity": {
+                "value": float(value),
+                "unit": info.unit,
+                "system": system("ucum"),
+                "code": info.ucum or info.unit,
+            },
+        }
+        if stored.payload.get("laboratory"):
+            obs["performer"] = [{"display": str(stored.payload["laboratory"])}]
+        out.append((f"cbc/{key}", obs))
+    return out
+
+
+def _percent(value: float) -> float:
+    """Percent as exchanged: two decimals (a 500-cell count resolves 0.2 %)."""
+    return round(value, 2)
+
+
+def _differential(
+    export: CaseExport, ids: _Ids, effective: str, specimen: str | None
+) -> list[tuple[str, dict[str, Any]]]:
+    diff = export.differential
+    if diff is None:
+        return []
+
+    def observation(code: dict[str, Any], value: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        obs: dict[str, Any] = {
+            "resourceType": "Observation",
+            "status": "final" if export.final else "preliminary",
+            "category": [_LAB_CATEGORY],
+            "code": code,
+            "subject": ids.ref("patient"),
+            "effectiveDateTime": effective,
+            "valueQuantity": value,
+            **extra,
+        }
+        if specimen is not None:
+            obs["specimen"] = ids.ref(specimen)
+        return obs
+
+    members: list[tuple[str, dict[str, Any]]] = []
+    for row in diff.rows:
+        codes = [cell_code(row.code, row.name)]
+        if codes[0].is_loinc:
+            codes.append(local_cell_code(row.code, row.name))
+        ci = row.interval_percent
+        members.append(
+            (
+                f"differential/{row.code.value}",
+                observation(
+                    {"coding": [_coding(c) for c in codes], "text": row.name},
+                    {**_UCUM_PERCENT, "value": _percent(row.percent)},
+                    note=[
+                        {
+                            "text": f"{row.count} of {diff.nucleated_cells} nucleated cells; "
+                            f"{round(100 * diff.level)}% CI {ci.low:.1f}-{ci.high:.1f}%"
+                        }
+                    ],
+                ),
+            )
+        )
+    if diff.me.ratio is not None:
+        me = panel_code("me_ratio")
+        members.append(
+            (
+                "differential/me_ratio",
+                observation(
+                    {"coding": [_coding(me)], "text": "M:E ratio"},
+                    {
+                        "value": round(diff.me.ratio, 2),
+                        "unit": "ratio",
+                        "system": system("ucum"),
+                        "code": "{ratio}",
+                    },
+                ),
+            )
+        )
+    counted = panel_code("cells_counted")
+    members.append(
+        (
+            "differential/cells_counted",
+            observation(
+                {"coding": [_coding(counted)], "text": "Nucleated cells counted"},
+                {
+                    "value": diff.nucleated_cells,
+                    "unit": "cells",
+                    "system": system("ucum"),
+                    "code": "{cells}",
+                },
+            ),
+        )
+    )
+    panel = panel_code("differential")
+    panel_obs: dict[str, Any] = {
+        "resourceType": "Observation",
+        "status": "final" if export.final else "preliminary",
+        "category": [_LAB_CATEGORY],
+        "code": {"coding": [_coding(panel)], "text": "Bone marrow differential"},
+        "subject": ids.ref("patient"),
+        "effectiveDateTime": effective,
+        "hasMember": [ids.ref(name) for name, _ in members],
+    }
+    if diff.adequacy.warning:
+        panel_obs["note"] = [{"text": diff.adequacy.warning}]
+    if specimen is not None:
+        panel_obs["specimen"] = ids.ref(specimen)
+    return [("differential/panel", panel_obs), *members]
+
+
+def _report(
+    export: CaseExport,
+    ids: _Ids,
+    effective: str,
+    specimens: Sequence[str],
+    results: Sequence[str],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resourceType": "DiagnosticReport",
+        "status": "final" if export.final else "preliminary",
+        "category": [_HM_CATEGORY],
+        "code": {
+            "coding": [
+                {
+                    "system": system("procedure"),
+                    "code": "bone-marrow-report",
+                    "display": "Bone marrow examination report",
+                }
+            ],
+            "text": "Bone marrow examination report",
+        },
+        "subject": ids.ref("patient"),
+        "effectiveDateTime": effective,
+        "issued": _iso(export.generated_at),
+        "identifier": [{"system": system("case"), "value": str(export.record.case.id)}],
+    }
+    if export.record.latest(RecordKind.ORDER) is not None:
+        out["basedOn"] = [ids.ref("order")]
+    if specimens:
+        out["specimen"] = [ids.ref(s) for s in specimens]
+    if results:
+        out["result"] = [ids.ref(r) for r in results]
+    if export.conclusion:
+        out["conclusion"] = export.conclusion
+    if export.pdf is not None:
+        out["presentedForm"] = [
+            {
+                "contentType": "application/pdf",
+                "data": base64.b64encode(export.pdf).decode("ascii"),
+                "title": f"Bone marrow report, case {export.record.case.id}",
+                "creation": _iso(export.generated_at),
+            }
+        ]
+    return out
+
+
+def case_bundle(export: CaseExport) -> dict[str, Any]:
+    """The case as a FHIR R4 ``collection`` Bundle (JSON), validated by the models."""
+    record = export.record
+    ids = _Ids(record.case.id)
+    entries: list[tuple[str, dict[str, Any]]] = [("patient", _patient(record))]
+    order = _order(record, ids)
+    if order is not None:
+        entries.append(("order", order))
+    procedure = _procedure(record, ids)
+    effective = _iso(export.generated_at)
+    if procedure is not None:
+        entries.append(("procedure", procedure))
+        effective = str(procedure["performedPeriod"]["start"])
+    specimens = _specimens(record, ids)
+    entries.extend(specimens)
+    smear = next(
+        (name for name, s in specimens if s["type"]["coding"][0]["code"] == "aspirate_smear"),
+        None,
+    )
+    cbc = _cbc_observations(record, ids)
+    entries.extend(cbc)
+    differential = _differential(export, ids, effective, smear)
+    entries.extend(differential)
+    results = [name for name, _ in differential[:1]] + [name for name, _ in cbc]
+    entries.append(
+        (
+            "report",
+            _report(export, ids, effective, [name for name, _ in specimens], results),
+        )
+    )
+    for name, resource in entries:
+        resource["id"] = ids.url(name).removeprefix("urn:uuid:")
+    data: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "id": ids.url("bundle").removeprefix("urn:uuid:"),
+        "type": "collection",
+        "timestamp": _iso(export.generated_at),
+        "entry": [{"fullUrl": ids.url(name), "resource": resource} for name, resource in entries],
+    }
+    _validate_bundle(data)
+    return data
+
+
+def _validate_bundle(data: Mapping[str, Any]) -> Bundle:
+    try:
+        return Bundle.model_validate(data)
+    except ValidationError as error:
+        raise InvalidMessage(f"FHIR Bundle: {_first_error(error)}") from None
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    count = error.error_count()
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return f"{where or 'resource'}: {first.get('msg', 'not valid')}{more}"
+
+
+def _observations(data: Mapping[str, Any]) -> list[Observation]:
+    """The Observations of a Bundle (or of a single Observation), validated."""
+    if not isinstance(data, Mapping):
+        raise InvalidMessage("FHIR: expected a JSON object (a Bundle or an Observation)")
+    kind = data.get("resourceType")
+    if kind == "Observation":
+        try:
+            return [Observation.model_validate(data)]
+        except ValidationError as error:
+            raise InvalidMessage(f"FHIR Observation: {_first_error(error)}") from None
+    if kind != "Bundle":
+        raise InvalidMessage(f"FHIR: expected a Bundle or an Observation, got {kind!r}")
+    bundle = _validate_bundle(data)
+    out = []
+    for entry in bundle.entry or []:
+        resource = entry.resource
+        if isinstance(resource, Observation):
+            out.append(resource)
+    return out
+
+
+def _codes(obs: Observation) -> list[tuple[str, str]]:
+    return [(str(c.system or ""), str(c.code or "")) for c in (obs.code.coding or [])]
+
+
+def _effective(obs: Observation, where: str) -> datetime:
+    at = obs.effectiveDateTime
+    if at is None:
+        raise InvalidMessage(f"{where}: effectiveDateTime (collection time) is missing")
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if not isinstance(at, datetime) or at.tzinfo is None:
+        raise InvalidMessage(f"{where}: effectiveDateTime needs a date, time and time zone")
+    return at
+
+
+def cbc_from_fhir(data: Mapping[str, Any]) -> CbcImport:
+    """The CBC values of a Bundle or Observation, refused whole when any is unusable."""
+    measurements: dict[str, tuple[float, str]] = {}
+    collected: datetime | None = None
+    laboratory = ""
+    for index, obs in enumerate(_observations(data)):
+        if str(obs.status) in {"cancelled", "entered-in-error", "registered"}:
+            continue
+        key = next(
+            (
+                analyte_for_loinc(code)
+                for sys, code in _codes(obs)
+                if sys == system("loinc") and analyte_for_loinc(code)
+            ),
+            None,
+        )
+        if key is None:
+            continue
+        where = f"Observation {obs.id or index} ({key})"
+        q = obs.valueQuantity
+        if q is None or q.value is None:
+            raise InvalidMessage(f"{where}: valueQuantity with a value is required")
+        if key in measurements:
+            raise InvalidMessage(f"{where}: {key} is given twice")
+        at = _effective(obs, where)
+        if collected is None:
+            collected = at
+        elif at != collected:
+            raise InvalidMessage(
+                f"{where}: collected at {at.isoformat()}, other values at "
+                f"{collected.isoformat()}; send one blood count per import"
+            )
+        measurements[key] = (float(q.value), _unit(key, q.code, q.unit))
+        for performer in obs.performer or []:
+            laboratory = laboratory or str(performer.display or "")
+    if not measurements or collected is None:
+        raise InvalidMessage("FHIR: no CBC Observation with a known LOINC code (e.g. 718-7 Hb)")
+    return CbcImport(collected, measurements, laboratory=laboratory)
+
+
+def _unit(key: str, ucum: str | None, unit: str | None) -> str:
+    """The table's unit for a UCUM code; else the printed unit (checked by the domain)."""
+    info = analyte_info(key)
+    if ucum and info.ucum and ucum == info.ucum:
+        return info.unit
+    return str(unit or ucum or "")
+
+
+@dataclass(frozen=True, slots=True)
+class DifferentialImport:
+    """The marrow differential read back from a Bundle: percent per cell class."""
+
+    percent: dict[CellClass, float]
+    me_ratio: float | None
+    cells_counted: int | None
+
+
+def differential_from_fhir(data: Mapping[str, Any]) -> DifferentialImport:
+    """The differential Observations of a Bundle (for round trips and receiving systems)."""
+    percent: dict[CellClass, float] = {}
+    me: float | None = None
+    counted: int | None = None
+    for obs in _observations(data):
+        q = obs.valueQuantity
+        if q is None or q.value is None:
+            continue
+        codes = _codes(obs)
+        if (system("loinc"), panel_code("me_ratio").code) in codes:
+            me = float(q.value)
+            continue
+        if (system("loinc"), panel_code("cells_counted").code) in codes:
+            counted = int(q.value)
+            continue
+        for sys, code in codes:
+            cell = cell_for_code(sys, code)
+            if cell is not None:
+                percent[cell] = float(q.value)
+                break
+    return DifferentialImport(percent, me, counted)
+
+
+def patient_mrn(data: Mapping[str, Any]) -> str:
+    """The MRN of the Bundle's Patient (our identifier system), '' when it names none."""
+    if data.get("resourceType") != "Bundle":
+        return ""
+    for entry in data.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "Patient":
+            for identifier in resource.get("identifier") or []:
+                if identifier.get("system") == system("mrn") and identifier.get("value"):
+                    return str(identifier["value"])
+    return ""
