@@ -34,6 +34,7 @@ _GROUPS: tuple[str, ...] = (
     "ai",
     "pathway",
     "ai_review",
+    "interop",
     "export_counts",
 )
 

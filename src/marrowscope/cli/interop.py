@@ -1,0 +1,207 @@
+"""``marrowscope export fhir|hl7`` and ``marrowscope import fhir|hl7``: exchange with
+hospital systems (see docs/interop.md).
+
+The ``export`` group is shared with ``export counts`` (``cli/export_counts.py``): this
+module joins the group if it is already registered, else creates it, so the order of
+``_GROUPS`` does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
+from marrowscope.domain.roles import Actor, Role
+
+__all__ = ["register"]
+
+T = TypeVar("T")
+
+import_app = typer.Typer(
+    help="Import results from hospital systems (FHIR R4, HL7 v2.5.1).", no_args_is_help=True
+)
+
+_User = Annotated[str, typer.Option("--user", help="who is acting (written to the audit log)")]
+_Role = Annotated[str, typer.Option("--role", help="their role")]
+_Output = Annotated[
+    Path | None, typer.Option("-o", "--output", help="file to write (default: stdout)")
+]
+_Pdf = Annotated[
+    Path | None,
+    typer.Option("--pdf", help="report PDF to attach (default: the signed report's, if any)"),
+]
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run ``action``; a deliberate error goes to stderr with exit status 2."""
+    try:
+        return action()
+    except MarrowscopeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _actor(user: str, role: str) -> Actor:
+    try:
+        return Actor(user, Role(role))
+    except ValueError:
+        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}") from None
+
+
+def _wiring() -> tuple[Any, Any]:
+    """The unit-of-work factory and the slide-count stores (for the differential)."""
+    from marrowscope.bootstrap import (
+        build_account_services,
+        build_engine,
+        build_uow_factory,
+        get_settings,
+    )
+
+    factory = build_uow_factory(build_engine(get_settings()))
+    return factory, build_account_services(factory).stores
+
+
+def _read_pdf(pdf: Path | None) -> bytes | None:
+    if pdf is None:
+        return None
+    try:
+        data = pdf.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"--pdf: cannot read {pdf} ({error.strerror})") from None
+    if not data.startswith(b"%PDF-"):
+        raise InvalidInput(f"--pdf: {pdf} is not a PDF file")
+    return data
+
+
+def _write(text: str, output: Path | None, what: str) -> None:
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{what} written to {output}", err=True)
+
+
+def export_fhir(
+    case_id: Annotated[int, typer.Argument(help="the case number")],
+    output: _Output = None,
+    pdf: _Pdf = None,
+    user: _User = "pathologist",
+    role: _Role = Role.PATHOLOGIST.value,
+) -> None:
+    """The case as a FHIR R4 Bundle (JSON), validated against the R4 models."""
+    from marrowscope.services import interop
+
+    def act() -> str:
+        actor = _actor(user, role)
+        attached = _read_pdf(pdf)
+        factory, stores = _wiring()
+        with factory() as uow:
+            bundle = interop.export_case_fhir(uow, actor, case_id, stores=stores, pdf=attached)
+        return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+
+    _write(_run(act), output, "FHIR Bundle")
+
+
+def export_hl7(
+    case_id: Annotated[int, typer.Argument(help="the case number")],
+    output: _Output = None,
+    pdf: _Pdf = None,
+    receiving: Annotated[str, typer.Option("--to", help="receiving application (MSH-5)")] = "HIS",
+    user: _User = "pathologist",
+    role: _Role = Role.PATHOLOGIST.value,
+) -> None:
+    """The report as an HL7 v2.5.1 ORU^R01 (segments on separate lines)."""
+    from marrowscope.services import interop
+
+    def act() -> str:
+        actor = _actor(user, role)
+        attached = _read_pdf(pdf)
+        factory, stores = _wiring()
+        with factory() as uow:
+            text = interop.export_case_hl7(
+                uow, actor, case_id, stores=stores, pdf=attached, receiving=receiving
+            )
+        return text.replace("\r", "\n") + "\n"
+
+    _write(_run(act), output, "HL7 ORU^R01")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{path}: cannot be read as UTF-8 text ({error})") from None
+
+
+@import_app.command("fhir")
+def import_fhir(
+    file: Annotated[Path, typer.Argument(help="a FHIR R4 Bundle or Observation (JSON)")],
+    case_id: Annotated[int, typer.Option("--case", help="the case to file the count on")],
+    user: _User = "clinician",
+    role: _Role = Role.CLINICIAN.value,
+) -> None:
+    """File the CBC Observations (LOINC-coded) of a FHIR file on a case."""
+    from marrowscope.services import interop
+
+    def act() -> Any:
+        actor = _actor(user, role)
+        text = _read_text(file)
+        factory, _stores = _wiring()
+        with factory() as uow:
+            return interop.import_fhir_cbc(uow, actor, case_id, text)
+
+    outcome = _run(act)
+    values = outcome.record.payload["values"]
+    typer.echo(f"CBC recorded on case {case_id} (record {outcome.record.id}): {len(values)} values")
+    for flag in outcome.flags:
+        typer.echo(f"  {flag.text}")
+
+
+@import_app.command("hl7")
+def import_hl7(
+    file: Annotated[Path, typer.Argument(help="an HL7 v2.5.1 ORU^R01 message (ER7)")],
+    case_id: Annotated[
+        int | None, typer.Option("--case", help="the case (default: the patient's open case)")
+    ] = None,
+    ack_file: Annotated[
+        Path | None, typer.Option("--ack", help="where to write the ACK (default: stdout)")
+    ] = None,
+) -> None:
+    """File the CBC of an ORU^R01 and answer its ACK; a refused message exits with 2."""
+    from marrowscope.services import interop
+
+    def act() -> Any:
+        text = _read_text(file)
+        factory, _stores = _wiring()
+        with factory() as uow:
+            return interop.import_hl7_cbc(uow, text, case_id=case_id)
+
+    result = _run(act)
+    _write(result.ack.replace("\r", "\n") + "\n", ack_file, "ACK")
+    if not result.accepted:
+        typer.echo(f"error: {result.error}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"CBC recorded on case {result.case_id}", err=True)
+
+
+def _export_group(app: typer.Typer) -> typer.Typer:
+    """The ``export`` group already registered on ``app``, or a new one."""
+    for info in app.registered_groups:
+        if info.name == "export" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Export data from marrowscope.", no_args_is_help=True)
+    app.add_typer(group, name="export")
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``export fhir``, ``export hl7`` and the ``import`` group."""
+    group = _export_group(app)
+    group.command("fhir")(export_fhir)
+    group.command("hl7")(export_hl7)
+    app.add_typer(import_app, name="import")
