@@ -489,14 +489,33 @@ def _effective(obs: Observation, where: str) -> datetime:
     return at
 
 
+_STATUSES = frozenset(
+    {
+        "registered",
+        "preliminary",
+        "final",
+        "amended",
+        "corrected",
+        "cancelled",
+        "entered-in-error",
+        "unknown",
+    }
+)
+
+
 def cbc_from_fhir(data: Mapping[str, Any]) -> CbcImport:
     """The CBC values of a Bundle or Observation, refused whole when any is unusable."""
     measurements: dict[str, tuple[float, str]] = {}
     collected: datetime | None = None
     laboratory = ""
     for index, obs in enumerate(_observations(data)):
-        if str(obs.status) in {"cancelled", "entered-in-error", "registered"}:
-            continue
+        status = str(obs.status)
+        if status not in _STATUSES:
+            raise InvalidMessage(
+                f"Observation {obs.id or index}: status {status!r} is not an Observation status"
+            )
+        if status in {"cancelled", "entered-in-error", "registered", "unknown"}:
+            continue  # no result to file
         key = next(
             (
                 analyte_for_loinc(code)

@@ -293,10 +293,11 @@ def read_cbc_oru(text: str) -> CbcImport:
     if len(results) != 1:
         raise InvalidMessage("HL7: send exactly one patient's results per message", code="100")
     result = results[0]
-    try:
-        pid = result.ORU_R01_PATIENT.PID
-    except (HL7apyException, AttributeError, IndexError):
-        raise InvalidMessage("HL7: the PID segment is missing", code="101") from None
+    patients = _as_list(result.children.get("ORU_R01_PATIENT"))
+    pids = _as_list(patients[0].children.get("PID")) if patients else []
+    if not pids:
+        raise InvalidMessage("HL7: the PID segment is missing", code="100")
+    pid = pids[0]
     mrn = _field(pid, "pid_3").split("~")[0].split("^")[0]
     if not mrn:
         raise InvalidMessage("PID-3: the patient identifier (MRN) is missing", code="101")

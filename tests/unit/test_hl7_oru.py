@@ -1,0 +1,140 @@
+"""HL7 v2.5.1: the report out as ORU^R01 (read back by hl7apy), the CBC in, and ACKs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hl7apy.consts import VALIDATION_LEVEL
+from hl7apy.parser import parse_message
+
+from marrowscope.domain.errors import InvalidMessage
+from marrowscope.interop.hl7v2 import ack, escape, oru_report, read_cbc_oru
+from tests.unit.interop_support import case_export
+
+CBC = "\r".join(
+    [
+        "MSH|^~\\&|LIS|LAB|MARROWSCOPE|HAEM|20260301080000+0000||ORU^R01^ORU_R01|MSG0001|P|2.5.1",
+        "PID|1||MRN-7^^^HOSP^MR||Demo^Daniel||19590314|M",
+        "OBR|1||LAB123|58410-2^CBC panel^LN|||20260301074500+0100",
+        "OBX|1|NM|718-7^Hemoglobin^LN||9.2|g/dL^g/dL^UCUM|||||F",
+        "OBX|2|NM|777-3^Platelets^LN||64|10*9/L^10*9/L^UCUM|||||F",
+        "OBX|3|NM|11108-8^Lymphocytes BM^LN||16|%^%^UCUM|||||F",
+    ]
+)
+
+
+def _parse(text: str) -> object:
+    message = parse_message(text, validation_level=VALIDATION_LEVEL.STRICT, find_groups=True)
+    message.validate()
+    return message
+
+
+def _segments(text: str, name: str) -> list[list[str]]:
+    return [s.split("|") for s in text.split("\r") if s.startswith(name + "|")]
+
+
+def test_the_report_parses_back_with_hl7apy_strict_validation() -> None:
+    text = oru_report(case_export(), control_id="C1")
+
+    message = _parse(text)
+
+    assert message.name == "ORU_R01"  # type: ignore[attr-defined]
+    assert _segments(text, "MSH")[0][11] == "2.5.1"
+
+
+def test_each_differential_value_is_an_obx_with_a_sub_id() -> None:
+    export = case_export()
+    assert export.differential is not None
+
+    obx = _segments(oru_report(export, control_id="C1"), "OBX")
+
+    percent = [s for s in obx if s[4].startswith("1.")]
+    assert [s[4] for s in percent] == [
+        f"1.{n}" for n in range(1, len(export.differential.rows) + 1)
+    ]
+    blasts = next(s for s in percent if s[3].startswith("BLA^"))
+    assert float(blasts[5]) == round(
+        export.differential.percent(export.differential.rows[0].code), 2
+    )
+    assert any(s[3].startswith("11138-5^") for s in obx)
+    assert any(s[3].startswith("38257-2^") and s[5] == "500" for s in obx)
+
+
+def test_delimiters_in_names_and_text_are_escaped() -> None:
+    export = case_export(family_name="O|Brien^&~", conclusion="A | B ^ C & D ~ E \\ F")
+
+    text = oru_report(export, control_id="C1")
+
+    assert _segments(text, "PID")[0][5].startswith("O\\F\\Brien\\S\\\\T\\\\R\\")
+    assert len(_segments(text, "PID")[0]) == 9  # no field split by the name
+    assert escape("a|b") == "a\\F\\b"
+
+
+def test_a_pdf_travels_as_base64_in_an_ed_observation() -> None:
+    text = oru_report(case_export(pdf=b"%PDF-1.4 tiny"), control_id="C1")
+
+    ed = [s for s in _segments(text, "OBX") if s[2] == "ED"]
+
+    assert ed and ed[0][5].split("^")[3] == "Base64"
+
+
+def test_a_cbc_message_maps_obx_by_loinc_and_keeps_the_time_zone() -> None:
+    cbc = read_cbc_oru(CBC)
+
+    assert cbc.patient_mrn == "MRN-7" and cbc.message_id == "MSG0001"
+    assert cbc.measurements == {"hb": (9.2, "g/dL"), "platelets": (64.0, "x10^9/L")}
+    assert cbc.collected_at == datetime(2026, 3, 1, 7, 45, tzinfo=timezone(timedelta(hours=1)))
+    assert cbc.collected_at == datetime(2026, 3, 1, 6, 45, tzinfo=UTC)
+
+
+def test_newlines_instead_of_carriage_returns_are_accepted() -> None:
+    assert read_cbc_oru(CBC.replace("\r", "\n")).measurements["hb"] == (9.2, "g/dL")
+
+
+@pytest.mark.parametrize(
+    ("text", "says", "reject"),
+    [
+        ("hello", "start with an MSH", True),
+        (CBC.replace("|2.5.1", "|2.3"), "version 2.3", True),
+        (CBC.replace("ORU^R01^ORU_R01", "ADT^A01^ADT_A01"), "ADT", True),
+        (CBC.replace("||9.2|", "||9,2|"), "not a number", False),
+        (CBC.replace("074500+0100", "074500"), "time zone", False),
+        (CBC.replace("|NM|718-7", "|ST|718-7"), "NM", False),
+        (CBC.replace("MRN-7^^^HOSP^MR", ""), "PID.PID_3|MRN", False),
+        (CBC.replace("718-7^Hemoglobin", "777-3^Platelets"), "twice", False),
+        (CBC.replace("PID|1||", "PIX|1||"), "PID segment is missing", False),
+    ],
+)
+def test_malformed_messages_are_refused(text: str, says: str, reject: bool) -> None:
+    with pytest.raises(InvalidMessage, match=says) as refused:
+        read_cbc_oru(text)
+
+    assert refused.value.reject is reject
+
+
+def test_ack_aa_names_the_original_message() -> None:
+    text = ack(CBC, control_id="A1", at=datetime(2026, 3, 1, 8, tzinfo=UTC))
+
+    _parse(text)
+    assert _segments(text, "MSA")[0][:3] == ["MSA", "AA", "MSG0001"]
+    assert _segments(text, "MSH")[0][4:6] == ["LIS", "LAB"]  # back to the sender
+
+
+def test_ack_ae_carries_the_error_in_msa_and_err() -> None:
+    error = InvalidMessage("OBX 1 (hb, 718-7): OBX-5 '9,2' is not a number", code="102")
+
+    text = ack(CBC, control_id="A2", error=error)
+
+    _parse(text)
+    msa = _segments(text, "MSA")[0]
+    err = _segments(text, "ERR")[0]
+    assert msa[1] == "AE" and "not a number" in msa[3]
+    assert err[3].startswith("102^") and err[4] == "E" and "not a number" in err[8]
+
+
+def test_ack_ar_for_a_message_that_is_not_hl7() -> None:
+    text = ack("not a message", control_id="A3", error=InvalidMessage("no MSH", reject=True))
+
+    _parse(text)
+    assert _segments(text, "MSA")[0][1] == "AR"
