@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.domain.roles import Role
 from marrowscope.domain.safety import overall
-from marrowscope.services import laboratory, pathway
+from marrowscope.services import interop, laboratory, pathway
 from marrowscope.services import pathway_codec as codec
 from marrowscope.services import slide_counts as counting
 from marrowscope.services.auth import AuthService
@@ -44,6 +44,7 @@ Counter = Annotated[SignedIn, Depends(require(*COUNTERS))]
 Checklist = Annotated[SignedIn, Depends(require(*WARD, Role.CLINICIAN))]
 Clinical = Annotated[SignedIn, Depends(require(Role.CLINICIAN, Role.NURSE, Role.PROCEDURALIST))]
 LabStaff = Annotated[SignedIn, Depends(require(Role.LAB_SCIENTIST, Role.PATHOLOGIST))]
+Exporter = Annotated[SignedIn, Depends(require(*interop.EXPORTERS))]
 Reader = Annotated[SignedIn, Depends(require(*counting.READING_ROLES))]
 
 
@@ -170,6 +171,33 @@ def post_cbc(ctx: Ctx, me: Clinical, case_id: int, body: CbcIn) -> dict[str, Any
             measurements=measurements,
             laboratory=body.laboratory,
         )
+    return {
+        "record_id": outcome.record.id,
+        "flags": codec.dump(outcome.flags),
+        "suggestions": [s.text for s in outcome.suggestions],
+    }
+
+
+@router.get("/cases/{case_id}/fhir")
+def case_fhir(ctx: Ctx, me: Exporter, case_id: int) -> Any:
+    """The case as a FHIR R4 Bundle (the export is audited)."""
+    with ctx.uow() as uow:
+        return interop.export_case_fhir(uow, me.actor, case_id, stores=ctx.stores)
+
+
+@router.get("/cases/{case_id}/hl7")
+def case_hl7(ctx: Ctx, me: Exporter, case_id: int) -> Response:
+    """The report as an HL7 v2.5.1 ORU^R01 message (ER7 text; the export is audited)."""
+    with ctx.uow() as uow:
+        text = interop.export_case_hl7(uow, me.actor, case_id, stores=ctx.stores)
+    return Response(text, media_type="x-application/hl7-v2+er7")
+
+
+@router.post("/cases/{case_id}/cbc/fhir")
+def post_cbc_fhir(ctx: Ctx, me: Clinical, case_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Record a CBC sent as FHIR Observations (a Bundle or one Observation)."""
+    with ctx.uow() as uow:
+        outcome = interop.import_fhir_cbc(uow, me.actor, case_id, body)
     return {
         "record_id": outcome.record.id,
         "flags": codec.dump(outcome.flags),
