@@ -10,11 +10,12 @@ the write is one transaction: a malformed message never leaves part of itself be
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.case import CaseStatus
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HL7_INTERFACE",
     "HL7Import",
+    "ReportDocument",
     "case_export",
     "export_case_fhir",
     "export_case_hl7",
@@ -89,6 +91,33 @@ def _conclusion(record: CaseRecord) -> str:
     return " ".join(parts)
 
 
+class ReportDocument(Protocol):
+    """What an export takes from the signed report, when the report service has one."""
+
+    conclusion: str
+    pdf: bytes | None
+    final: bool
+
+
+def _signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> ReportDocument | None:
+    """The report service's document for the case, looked up lazily.
+
+    ``services.reports`` (the report model, sign-out and PDF) is optional to this module:
+    when it offers ``report_for_export(uow, actor, case_id)`` returning an object with
+    ``conclusion``, ``pdf`` and ``final`` (or None), the export carries the signed
+    conclusion and attaches its PDF; otherwise the verified result texts are used.
+    """
+    try:
+        reports = importlib.import_module("marrowscope.services.reports")
+    except ImportError:
+        return None
+    lookup = getattr(reports, "report_for_export", None)
+    if lookup is None:
+        return None
+    found = lookup(uow, actor, case_id)
+    return cast("ReportDocument | None", found)
+
+
 def case_export(
     uow: UnitOfWork,
     actor: Actor,
@@ -99,9 +128,18 @@ def case_export(
     conclusion: str | None = None,
     final: bool = False,
 ) -> CaseExport:
-    """Everything an export carries, read in this unit of work (nothing is written)."""
+    """Everything an export carries, read in this unit of work (nothing is written).
+
+    An explicit ``pdf``/``conclusion`` wins; else the signed report's (when the report
+    service provides one); else the verified morphology and trephine texts, preliminary.
+    """
     require_staff(actor, EXPORTERS)
     record = load_case_record(uow, actor, case_id)
+    report = _signed_report(uow, actor, case_id)
+    if report is not None:
+        conclusion = report.conclusion if conclusion is None else conclusion
+        pdf = report.pdf if pdf is None else pdf
+        final = final or report.final
     return CaseExport(
         record=record,
         differential=_differential(uow, stores, actor, case_id),
