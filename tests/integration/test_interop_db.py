@@ -17,9 +17,10 @@ from hl7apy.parser import parse_message
 from marrowscope.bootstrap import build_account_services, build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
+from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.counts import CellCounts
 from marrowscope.domain.differential import compute_differential
-from marrowscope.domain.errors import InvalidMessage
+from marrowscope.domain.errors import InvalidMessage, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.fhir import cbc_from_fhir, differential_from_fhir
@@ -187,3 +188,30 @@ def test_malformed_hl7_gets_an_error_ack_and_the_database_is_unchanged(
     assert f"MSA|{code}|" in result.ack and "\rERR|" in result.ack
     parse_message(result.ack, validation_level=VALIDATION_LEVEL.STRICT).validate()
     assert _state(uow_factory, case_id) == before
+
+
+@pytest.mark.parametrize("role", [Role.PATIENT, Role.NURSE])
+def test_only_staff_who_read_reports_may_export(
+    uow_factory: UnitOfWorkFactory, demo: tuple[int, Any], role: Role
+) -> None:
+    case_id, stores = demo
+
+    with uow_factory() as uow, pytest.raises(PermissionDenied):
+        interop.export_case_fhir(uow, Actor("someone", role), case_id, stores=stores)
+
+
+def test_each_export_is_audited_with_its_format(
+    uow_factory: UnitOfWorkFactory, demo: tuple[int, Any]
+) -> None:
+    case_id, stores = demo
+
+    with uow_factory() as uow:
+        interop.export_case_fhir(uow, PATHOLOGIST, case_id, stores=stores)
+        interop.export_case_hl7(uow, PATHOLOGIST, case_id, stores=stores)
+
+    with uow_factory() as uow:
+        views = [e for e in uow.audit.for_case(case_id) if e.action is AuditAction.VIEW]
+    assert [(e.actor.username, e.changes["export"].new) for e in views[-2:]] == [
+        (PATHOLOGIST.username, "fhir"),
+        (PATHOLOGIST.username, "hl7v2"),
+    ]

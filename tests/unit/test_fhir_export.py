@@ -4,11 +4,16 @@ and read back to the same differential."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marrowscope.domain.cbc import ANALYTES, analyte_info
+from marrowscope.domain.counts import CellCounts
+from marrowscope.domain.differential import compute_differential
 from marrowscope.domain.tables import load_table
 from marrowscope.interop.codes import system
 from marrowscope.interop.fhir import case_bundle, differential_from_fhir
@@ -102,3 +107,23 @@ def test_the_same_case_exports_with_the_same_resource_ids() -> None:
     second = case_bundle(case_export())
 
     assert [e["fullUrl"] for e in first["entry"]] == [e["fullUrl"] for e in second["entry"]]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["BLA", "PMO", "MYB", "NGS", "EBO", "LYT", "MON", "PLM", "BAS", "MAS"]),
+        st.integers(min_value=0, max_value=400),
+        min_size=1,
+    ).filter(lambda d: sum(d.values()) > 0)
+)
+def test_any_count_reads_back_to_its_exported_percentages(counts: dict[str, int]) -> None:
+    """Whatever was counted, the percentages read back are those sent (two decimals),
+    and they add up to 100 within the rounding of each row."""
+    differential = compute_differential(CellCounts.of(counts))
+    export = replace(case_export(), differential=differential)
+
+    back = differential_from_fhir(case_bundle(export))
+
+    assert back.percent == {r.code: round(r.percent, 2) for r in differential.rows}
+    assert abs(sum(back.percent.values()) - 100) <= 0.005 * len(differential.rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hl7apy.consts import VALIDATION_LEVEL
@@ -138,3 +139,25 @@ def test_ack_ar_for_a_message_that_is_not_hl7() -> None:
 
     _parse(text)
     assert _segments(text, "MSA")[0][1] == "AR"
+
+
+def _local_code(obx: Any) -> str:
+    """The marrowscope code of an OBX: OBX-3.1 when local, else the alternate OBX-3.4."""
+    code = obx.obx_3
+    return str(code.obx_3_1.to_er7() if code.obx_3_3.to_er7() == "L" else code.obx_3_4.to_er7())
+
+
+def test_hl7apy_reads_every_differential_value_back() -> None:
+    export = case_export()
+    assert export.differential is not None
+    message = _parse(oru_report(export, control_id="C1"))
+
+    order = message.ORU_R01_PATIENT_RESULT.ORU_R01_ORDER_OBSERVATION  # type: ignore[attr-defined]
+    read = {
+        _local_code(obx): float(obx.obx_5.to_er7())
+        for obx in (o.OBX for o in order.ORU_R01_OBSERVATION)
+        if obx.obx_4.to_er7().startswith("1.")
+    }
+
+    assert read == {r.code.value: round(r.percent, 2) for r in export.differential.rows}
+    assert order.OBR.obr_4.obr_4_1.to_er7() == "47286-0"
