@@ -148,7 +148,11 @@ def classify(
     ] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads")] = None,
 ) -> None:
-    """Code, confidence, top three and review flag for each image."""
+    """Code, confidence, top three and review flag for each image.
+
+    Exit status: 0 if at least one image was classified (unreadable files get an error
+    row and a line on stderr), 1 if none could be read, 2 on a usage or model error.
+    """
     from marrowscope.ai.data import iter_image_files
     from marrowscope.ai.infer import CellClassifier, default_model_path
 
