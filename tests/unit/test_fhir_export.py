@@ -127,3 +127,17 @@ def test_any_count_reads_back_to_its_exported_percentages(counts: dict[str, int]
 
     assert back.percent == {r.code: round(r.percent, 2) for r in differential.rows}
     assert abs(sum(back.percent.values()) - 100) <= 0.005 * len(differential.rows)
+
+
+def test_rows_with_an_adult_range_carry_it_and_an_h_or_l_interpretation() -> None:
+    """Demo blasts 8 % against the table's 0.2-1.5 % (reference_ranges.toml, WINTROBE1999)."""
+    bundle = case_bundle(case_export())
+    by_code = {c["code"]: o for o in _resources(bundle, "Observation") for c in o["code"]["coding"]}
+
+    blasts, lymphoblasts = by_code["BLA"], by_code["LBL"]
+
+    assert blasts["referenceRange"][0]["low"]["value"] == 0.2
+    assert blasts["referenceRange"][0]["high"]["value"] == 1.5
+    assert blasts["interpretation"][0]["coding"][0]["code"] == "H"
+    assert "referenceRange" not in lymphoblasts  # no range of its own in the table
+    assert "referenceRange" in by_code["11138-5"]

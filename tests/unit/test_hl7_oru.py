@@ -161,3 +161,13 @@ def test_hl7apy_reads_every_differential_value_back() -> None:
 
     assert read == {r.code.value: round(r.percent, 2) for r in export.differential.rows}
     assert order.OBR.obr_4.obr_4_1.to_er7() == "47286-0"
+
+
+def test_obx_7_and_8_carry_the_adult_range_and_its_flag() -> None:
+    obx = _segments(oru_report(case_export(), control_id="C1"), "OBX")
+
+    blasts = next(s for s in obx if s[3].startswith("BLA^"))
+    lymphoblasts = next(s for s in obx if s[3].startswith("LBL^"))
+
+    assert blasts[7:9] == ["0.2-1.5", "H"]
+    assert lymphoblasts[7:9] == ["", ""] or len(lymphoblasts) <= 8

@@ -14,6 +14,8 @@ from datetime import datetime
 from marrowscope.domain.cbc import ANALYTES, analyte_info
 from marrowscope.domain.differential import Differential
 from marrowscope.domain.pathway import CaseRecord
+from marrowscope.domain.quantities import quantity_definitions
+from marrowscope.domain.reference_ranges import ReferenceRange, reference_range
 from marrowscope.domain.tables import load_table
 from marrowscope.domain.taxonomy import CellClass
 
@@ -24,7 +26,10 @@ __all__ = [
     "analyte_for_loinc",
     "cell_code",
     "cell_for_code",
+    "local_cell_code",
+    "me_range",
     "panel_code",
+    "range_for_cell",
     "system",
 ]
 
@@ -117,3 +122,20 @@ class CbcImport:
     laboratory: str = ""
     patient_mrn: str = ""
     message_id: str = ""
+
+
+def range_for_cell(cell: CellClass) -> ReferenceRange | None:
+    """The adult reference range of one cell class, where the table has one for it alone.
+
+    Ranges are kept per quantity (``reference_ranges.toml``); only a quantity made of this
+    single class applies to its row (e.g. ``blasts`` = BLA), never a grouped one.
+    """
+    for name, definition in quantity_definitions().items():
+        if definition.codes == (cell,):
+            return reference_range(name)
+    return None
+
+
+def me_range() -> ReferenceRange | None:
+    """The adult reference range of the M:E ratio."""
+    return reference_range("me_ratio")

@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from marrowscope.domain.cbc import analyte_info
 from marrowscope.domain.indication import indication_label
 from marrowscope.domain.pathway import CaseRecord, RecordKind
+from marrowscope.domain.reference_ranges import RangeFlag, ReferenceRange
 from marrowscope.interop.codes import (
     CaseExport,
     Code,
     cell_code,
     local_cell_code,
+    me_range,
     panel_code,
+    range_for_cell,
     system,
 )
 from marrowscope.interop.fhir_read import (
@@ -250,6 +253,39 @@ def _cbc_observations(record: CaseRecord, ids: _Ids) -> list[tuple[str, dict[str
     return out
 
 
+_UCUM_RATIO = {"unit": "ratio", "system": "http://unitsofmeasure.org", "code": "{ratio}"}
+_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+_FLAG_TEXT = {RangeFlag.HIGH: "High", RangeFlag.LOW: "Low"}
+
+
+def _against(
+    reference: ReferenceRange | None, value: float, unit: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``referenceRange`` (adult, with its source) and the H/L ``interpretation``."""
+    if reference is None:
+        return {}
+    quantity = {k: v for k, v in unit.items() if k != "value"}
+    out: dict[str, Any] = {
+        "referenceRange": [
+            {
+                "low": {**quantity, "value": reference.low},
+                "high": {**quantity, "value": reference.high},
+                "text": f"adult range {reference.describe()} ({reference.source_key})",
+            }
+        ]
+    }
+    flag = reference.flag(value)
+    if flag is not RangeFlag.NORMAL:
+        out["interpretation"] = [
+            {
+                "coding": [
+                    {"system": _INTERPRETATION, "code": flag.value, "display": _FLAG_TEXT[flag]}
+                ]
+            }
+        ]
+    return out
+
+
 def _percent(value: float) -> float:
     """Percent as exchanged: two decimals (a 500-cell count resolves 0.2 %)."""
     return round(value, 2)
@@ -295,6 +331,7 @@ def _differential(
                             f"{round(100 * diff.level)}% CI {ci.low:.1f}-{ci.high:.1f}%"
                         }
                     ],
+                    **_against(range_for_cell(row.code), row.percent, _UCUM_PERCENT),
                 ),
             )
         )
@@ -311,6 +348,7 @@ def _differential(
                         "system": system("ucum"),
                         "code": "{ratio}",
                     },
+                    **_against(me_range(), diff.me.ratio, _UCUM_RATIO),
                 ),
             )
         )

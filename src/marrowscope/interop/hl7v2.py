@@ -34,12 +34,15 @@ from hl7apy.parser import parse_message
 from marrowscope.domain.cbc import analyte_info
 from marrowscope.domain.errors import InvalidMessage
 from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.reference_ranges import ReferenceRange
 from marrowscope.interop.codes import (
     CaseExport,
     CbcImport,
     analyte_for_loinc,
     cell_code,
+    me_range,
     panel_code,
+    range_for_cell,
 )
 
 __all__ = ["HL7_VERSION", "ack", "escape", "oru_report", "read_cbc_oru"]
@@ -170,7 +173,15 @@ def oru_report(export: CaseExport, *, control_id: str, receiving: str = "HIS") -
     ]
     obx: list[str] = []
 
-    def add(kind: str, code: str, sub_id: str, value: str, unit: str = "") -> None:
+    def add(
+        kind: str,
+        code: str,
+        sub_id: str,
+        value: str,
+        unit: str = "",
+        against: tuple[ReferenceRange | None, float] | None = None,
+    ) -> None:
+        reference, measured = against if against is not None else (None, 0.0)
         obx.append(
             _segment(
                 "OBX",
@@ -180,8 +191,8 @@ def oru_report(export: CaseExport, *, control_id: str, receiving: str = "HIS") -
                 sub_id,
                 value,
                 unit,
-                "",
-                "",
+                f"{reference.low:g}-{reference.high:g}" if reference is not None else "",
+                reference.flag(measured).value if reference is not None else "",
                 "",
                 "",
                 status,
@@ -199,10 +210,24 @@ def oru_report(export: CaseExport, *, control_id: str, receiving: str = "HIS") -
             code = f"{c.code}^{escape(c.display)}^{coding}"
             if c.is_loinc:  # the local code beside it, as the alternate identifier
                 code += f"^{row.code.value}^{escape(row.name)}^L"
-            add("NM", code, f"1.{n}", f"{round(row.percent, 2):g}", "%^%^UCUM")
+            add(
+                "NM",
+                code,
+                f"1.{n}",
+                f"{round(row.percent, 2):g}",
+                "%^%^UCUM",
+                (range_for_cell(row.code), row.percent),
+            )
         if diff.me.ratio is not None:
             me = panel_code("me_ratio")
-            add("NM", f"{me.code}^{escape(me.display)}^LN", "2", f"{round(diff.me.ratio, 2):g}")
+            add(
+                "NM",
+                f"{me.code}^{escape(me.display)}^LN",
+                "2",
+                f"{round(diff.me.ratio, 2):g}",
+                "",
+                (me_range(), diff.me.ratio),
+            )
         counted = panel_code("cells_counted")
         add(
             "NM",
