@@ -76,6 +76,12 @@ def _differential(
     return compute_differential(tally)
 
 
+def _differential_of(counts: Mapping[str, int]) -> Differential | None:
+    """The differential of a signed report's counts snapshot (cell code -> number)."""
+    tally = CellCounts.of(dict(counts))
+    return compute_differential(tally) if tally.nucleated_cells else None
+
+
 def _conclusion(record: CaseRecord) -> str:
     """Verified morphology and trephine texts, until a signed report provides one."""
     parts = []
@@ -99,23 +105,49 @@ class ReportDocument(Protocol):
     final: bool
 
 
-def _signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> ReportDocument | None:
-    """The report service's document for the case, looked up lazily.
+@dataclass(frozen=True, slots=True)
+class _SignedReport:
+    conclusion: str
+    pdf: bytes | None
+    final: bool
+    counts: Mapping[str, int] | None = None
 
-    ``services.reports`` (the report model, sign-out and PDF) is optional to this module:
-    when it offers ``report_for_export(uow, actor, case_id)`` returning an object with
-    ``conclusion``, ``pdf`` and ``final`` (or None), the export carries the signed
-    conclusion and attaches its PDF; otherwise the verified result texts are used.
+
+def _signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> _SignedReport | None:
+    """The signed report of the case, looked up lazily in ``services.reports``.
+
+    The reports area is optional to this module (it may not be installed). In order:
+    ``report_for_export(uow, actor, case_id)`` returning a ``ReportDocument`` (or None);
+    else ``current_report(uow, actor, case_id)``: when that version is signed, its
+    conclusion, its counts snapshot (so the export shows the differential the report was
+    signed on) and, if ``report_pdf(uow, actor, case_id)`` exists, the stored PDF.
+    A draft is not exported as the conclusion: the verified result texts are used instead.
     """
     try:
         reports = importlib.import_module("marrowscope.services.reports")
     except ImportError:
         return None
-    lookup = getattr(reports, "report_for_export", None)
-    if lookup is None:
+    document = getattr(reports, "report_for_export", None)
+    if document is not None:
+        found = cast("ReportDocument | None", document(uow, actor, case_id))
+        if found is None:
+            return None
+        return _SignedReport(found.conclusion, found.pdf, found.final)
+    current = getattr(reports, "current_report", None)
+    if current is None:
         return None
-    found = lookup(uow, actor, case_id)
-    return cast("ReportDocument | None", found)
+    report = current(uow, actor, case_id)
+    if report is None or not getattr(report, "is_signed", False):
+        return None
+    pdf_of = getattr(reports, "report_pdf", None)
+    pdf = pdf_of(uow, actor, case_id) if pdf_of is not None else None
+    counts = getattr(report, "counts", None)
+    return _SignedReport(
+        conclusion=str(getattr(report, "conclusion", "")),
+        pdf=pdf if isinstance(pdf, bytes) else None,
+        final=True,
+        counts=dict(counts) if counts else None,
+    )
 
 
 def case_export(
@@ -136,13 +168,16 @@ def case_export(
     require_staff(actor, EXPORTERS)
     record = load_case_record(uow, actor, case_id)
     report = _signed_report(uow, actor, case_id)
+    differential = None
     if report is not None:
         conclusion = report.conclusion if conclusion is None else conclusion
         pdf = report.pdf if pdf is None else pdf
         final = final or report.final
+        if report.counts:
+            differential = _differential_of(report.counts)
     return CaseExport(
         record=record,
-        differential=_differential(uow, stores, actor, case_id),
+        differential=differential or _differential(uow, stores, actor, case_id),
         conclusion=_conclusion(record) if conclusion is None else conclusion,
         generated_at=uow.now(),
         pdf=pdf,
