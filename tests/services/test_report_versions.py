@@ -1,0 +1,113 @@
+"""Report sign-out, amendment and release on a real database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.differential import demo_counts
+from marrowscope.domain.errors import ImmutableRecord, PermissionDenied, TransitionNotAllowed
+from marrowscope.domain.report import ReportKind, ReportStatus
+from marrowscope.domain.roles import Actor, Role
+from marrowscope.services import reports
+from marrowscope.services.demo import seed_demo_case
+from marrowscope.services.demo_report import DEMO_FIELDS, seed_demo_report
+from marrowscope.services.unit_of_work import UnitOfWork
+from tests.services.conftest import FakeClock
+
+PATHOLOGIST = Actor("dr.path", Role.PATHOLOGIST)
+MORPHOLOGIST = Actor("morph", Role.MORPHOLOGIST)
+
+
+@pytest.fixture
+def case_id(uow: UnitOfWork) -> int:
+    return seed_demo_case(uow).case_id
+
+
+def _signed(uow: UnitOfWork, case_id: int) -> None:
+    reports.save_draft(uow, PATHOLOGIST, case_id, DEMO_FIELDS, counts=demo_counts().as_dict())
+    reports.sign_report(uow, PATHOLOGIST, case_id)
+
+
+def test_amending_keeps_the_original_json_and_pdf_byte_for_byte(
+    uow: UnitOfWork, case_id: int, clock: FakeClock
+) -> None:
+    """The signed original's stored documents survive an amendment unchanged."""
+    _signed(uow, case_id)
+    original = reports.signed_documents(uow, PATHOLOGIST, case_id, 1)
+
+    clock.advance(hours=2)
+    amended = reports.amend_report(
+        uow, PATHOLOGIST, case_id, {"fibrosis_grade": "MF-2"}, reason="reticulin re-read"
+    )
+
+    assert amended.version == 2 and amended.kind is ReportKind.AMENDMENT
+    assert reports.signed_documents(uow, PATHOLOGIST, case_id, 1) == original
+    assert json.loads(original[0])["fields"]["fibrosis_grade"] == "MF-1"
+    assert original[1].startswith(b"%PDF")
+    new_json, new_pdf = reports.signed_documents(uow, PATHOLOGIST, case_id, 2)
+    assert json.loads(new_json)["fields"]["fibrosis_grade"] == "MF-2"
+    assert json.loads(new_json)["reason"] == "reticulin re-read"
+    assert new_pdf != original[1]
+    versions = reports.list_versions(uow, PATHOLOGIST, case_id)
+    assert [v.version for v in versions] == [1, 2]
+    assert reports.get_version(uow, PATHOLOGIST, case_id, 1).get("fibrosis_grade") == "MF-1"
+
+
+def test_signed_report_refuses_a_draft_edit(uow: UnitOfWork, case_id: int) -> None:
+    """After sign-out the only way to change the report is a new version."""
+    _signed(uow, case_id)
+
+    with pytest.raises(ImmutableRecord):
+        reports.save_draft(uow, PATHOLOGIST, case_id, {"comment": "late change"})
+
+    assert reports.current_report(uow, PATHOLOGIST, case_id).comment == ""  # type: ignore[union-attr]
+
+
+def test_morphologist_may_draft_but_not_sign(uow: UnitOfWork, case_id: int) -> None:
+    """Sign-out is the pathologist's (roles)."""
+    reports.save_draft(uow, MORPHOLOGIST, case_id, {"conclusion": "consistent with MDS"})
+
+    with pytest.raises(PermissionDenied):
+        reports.sign_report(uow, MORPHOLOGIST, case_id)
+
+    report = reports.current_report(uow, PATHOLOGIST, case_id)
+    assert report is not None and report.status is ReportStatus.DRAFT
+
+
+def test_sign_without_conclusion_is_refused(uow: UnitOfWork, case_id: int) -> None:
+    reports.save_draft(uow, PATHOLOGIST, case_id, {"comment": "x"})
+
+    with pytest.raises(TransitionNotAllowed):
+        reports.sign_report(uow, PATHOLOGIST, case_id)
+
+
+def test_release_is_recorded_and_opens_the_patient_summary(uow: UnitOfWork, case_id: int) -> None:
+    """The patient sees nothing until release; release is its own audited step."""
+    _signed(uow, case_id)
+    case = uow.cases.get(case_id)
+    assert case is not None
+    patient = Actor("daniel", Role.PATIENT, patient_id=case.patient_id)
+    assert reports.patient_summary(uow, patient, case_id) is None
+
+    released = reports.release_report(uow, PATHOLOGIST, case_id)
+
+    summary = reports.patient_summary(uow, patient, case_id)
+    assert released == 1 and summary is not None
+    assert "discussion with your doctor" in summary
+    actions = [(e.entity, e.action) for e in uow.audit.for_case(case_id) if e.entity == "report"]
+    assert actions.count(("report", AuditAction.TRANSITION)) == 2  # sign, release
+
+
+def test_demo_report_is_signed_and_offered_to_exports(uow: UnitOfWork) -> None:
+    case_id = seed_demo_case(uow).case_id
+
+    assert seed_demo_report(uow) == case_id
+    assert seed_demo_report(uow) == case_id  # idempotent
+
+    exported = reports.report_for_export(uow, PATHOLOGIST, case_id)
+    assert exported is not None and exported.final and exported.pdf is not None
+    assert "myelodysplastic" in exported.conclusion
+    assert len(reports.list_versions(uow, PATHOLOGIST, case_id)) == 1
