@@ -171,3 +171,16 @@ def test_obx_7_and_8_carry_the_adult_range_and_its_flag() -> None:
 
     assert blasts[7:9] == ["0.2-1.5", "H"]
     assert lymphoblasts[7:9] == ["", ""] or len(lymphoblasts) <= 8
+
+
+def test_a_garbled_header_and_a_long_reason_still_get_a_valid_ack() -> None:
+    """The ACK must never fail: over-long echoed fields are dropped, the reason is cut
+    to MSA-3's 80 and ERR-8's 250 characters after escaping."""
+    garbled = CBC.replace("|HAEM|", "|" + "H" * 300 + "|")
+    reason = InvalidMessage("x^y|" * 200)
+
+    text = ack(garbled, control_id="A4", error=reason)
+
+    _parse(text)
+    assert len(_segments(text, "MSA")[0][3]) <= 80
+    assert len(_segments(text, "ERR")[0][8]) <= 250

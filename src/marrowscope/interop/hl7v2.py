@@ -116,6 +116,14 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def _fit(text: str, limit: int) -> str:
+    """``text`` escaped and cut so that the escaped form holds at most ``limit`` characters."""
+    keep = len(text)
+    while len(escape(_short(text, keep))) > limit and keep > 0:
+        keep -= 5
+    return escape(_short(text, max(keep, 0)))
+
+
 def _validated(text: str) -> Any:
     """The message parsed and validated by hl7apy; ``InvalidMessage`` otherwise."""
     try:
@@ -378,26 +386,46 @@ def ack(
     at: datetime | None = None,
     error: InvalidMessage | Exception | None = None,
 ) -> str:
-    """The ACK for ``message``: AA, or AE/AR with an ERR segment carrying ``error``."""
+    """The ACK for ``message``: AA, or AE/AR with an ERR segment carrying ``error``.
+
+    The sender's application, facility and control id are echoed as received; when they
+    would make the ACK itself invalid (an over-long or garbled header), the ACK is sent
+    without them, so that a malformed message always gets an answer.
+    """
     at = at or datetime.now(UTC)
     fields = _normalise(message).split("\r", 1)[0].split("|") if message else []
     is_msh = len(fields) > 1 and fields[0] == "MSH"
 
     def part(index: int) -> str:
         # MSH-n is fields[n - 1] (MSH-1 is the field separator itself)
-        return escape(fields[index - 1]) if is_msh and len(fields) >= index else ""
+        return fields[index - 1] if is_msh and len(fields) >= index else ""
 
-    original = part(10) or "UNKNOWN"  # MSA-2 is required even for an unreadable message
-    trigger = (part(9).split("^") + [""])[1] if part(9) else "R01"
+    header = (part(3), part(4), part(6), part(9), part(10))
+    try:
+        return _ack(header, control_id, at, error, is_msh)
+    except InvalidMessage:
+        return _ack(("", "", "", "", ""), control_id, at, error, is_msh)
+
+
+def _ack(
+    header: tuple[str, str, str, str, str],
+    control_id: str,
+    at: datetime,
+    error: InvalidMessage | Exception | None,
+    is_msh: bool,
+) -> str:
+    sender, sender_facility, our_facility, kind, original_id = header
+    original = original_id or "UNKNOWN"  # MSA-2 is required even for an unreadable message
+    trigger = (kind.split("^") + [""])[1] if kind else ""
     segments = [
         _msh(
             _APP,
-            part(3) or "UNKNOWN",
+            sender or "UNKNOWN",
             at,
             f"ACK^{trigger or 'R01'}^ACK",
             escape(control_id),
-            part(6),
-            part(4),
+            our_facility,
+            sender_facility,
         )
     ]
     if error is None:
@@ -405,8 +433,9 @@ def ack(
     else:
         reject = bool(getattr(error, "reject", False)) or not is_msh
         code = str(getattr(error, "code", "") or "207")
-        text = escape(str(error))[:250]
-        segments.append(_segment("MSA", "AR" if reject else "AE", original, text))
+        reason = str(error)
+        # MSA-3 holds 80 characters, ERR-8 250 (HL7 2.5.1)
+        segments.append(_segment("MSA", "AR" if reject else "AE", original, _fit(reason, 80)))
         segments.append(
             _segment(
                 "ERR",
@@ -417,7 +446,7 @@ def ack(
                 "",
                 "",
                 "",
-                text,
+                _fit(reason, 250),
             )
         )
     out = "\r".join(segments)
