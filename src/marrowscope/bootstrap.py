@@ -142,11 +142,14 @@ def prepare_demo(settings: Settings) -> DemoIds:
     twice keeps the counts and reports made in between.
     """
     from marrowscope.services.demo import seed_demo_case
+    from marrowscope.services.demo_report import seed_demo_report
     from marrowscope.services.users import ensure_demo_users
 
     upgrade_database(settings)
     uow_factory = build_uow_factory(build_engine(settings))
     seeded = seed_demo_case(uow_factory)
+    with uow_factory() as uow:
+        seed_demo_report(uow)  # signs the demo case's report once (services.demo_report)
     accounts = build_account_services(uow_factory)
     with uow_factory() as uow:
         ensure_demo_users(

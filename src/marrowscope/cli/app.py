@@ -35,6 +35,7 @@ _GROUPS: tuple[str, ...] = (
     "pathway",
     "ai_review",
     "interop",
+    "report_pdf",
     "export_counts",
 )
 

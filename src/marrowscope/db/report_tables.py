@@ -102,7 +102,9 @@ class SqlReportStore:
     def add(self, report: ReportVersion, *, canonical: bytes | None, pdf: bytes | None) -> int:
         """Insert a version (a draft, or an amendment signed at once); returns its id."""
         result = self._session.execute(
-            insert(report_version).values(
+            insert(report_version)
+            .returning(report_version.c.id)
+            .values(
                 case_id=report.case_id,
                 version=report.version,
                 kind=report.kind.value,
@@ -118,8 +120,7 @@ class SqlReportStore:
                 pdf=pdf,
             )
         )
-        key = result.inserted_primary_key
-        return int(key[0]) if key else 0
+        return int(result.scalar_one())
 
     def _require_draft(self, case_id: int, version: int) -> None:
         status = self._session.execute(

@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from marrowscope.domain.report import RangeRow, TrendPoint  # noqa: E402
 
@@ -21,7 +22,7 @@ __all__ = ["blast_trend_png", "differential_png"]
 _METADATA: dict[str, str | None] = {"Software": None}
 
 
-def _png(fig: plt.Figure) -> bytes:
+def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata=_METADATA)
     plt.close(fig)

@@ -144,5 +144,5 @@ def render_pdf(view: ReportView) -> bytes:
         topMargin=15 * mm,
         bottomMargin=15 * mm,
     )
-    doc.build(story)  # type: ignore[arg-type]
+    doc.build(story)
     return buffer.getvalue()
