@@ -10,7 +10,7 @@ import pytest
 
 from marrowscope.domain.cbc import parse_blood_count
 from marrowscope.domain.errors import InvalidInput, InvalidMessage
-from marrowscope.interop.fhir import cbc_from_fhir
+from marrowscope.interop.fhir import cbc_from_fhir, patient_mrn
 
 WHEN = "2026-03-01T07:45:00+00:00"
 
@@ -97,3 +97,20 @@ def test_unusable_files_are_refused_whole(data: dict[str, Any], says: str) -> No
 def test_a_refusal_is_an_invalid_input() -> None:
     """The CLI and web map InvalidInput to a plain message (exit 2, 4xx)."""
     assert issubclass(InvalidMessage, InvalidInput)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"resourceType": "Bundle", "type": "collection", "entry": 1},
+        _bundle({**_obs("718-7", 92, "g/L", "g/L"), "resourceType": 7}),
+        _bundle({**_obs("718-7", 92, "g/L", "g/L"), "code": None}),
+        _bundle({**_obs("718-7", 92, "g/L", "g/L"), "valueQuantity": [1]}),
+        {**_obs("718-7", 92, "g/L", "g/L"), "effectiveDateTime": "2026-13-01"},
+    ],
+)
+def test_json_of_the_wrong_shape_is_refused_as_invalid_not_a_crash(data: dict[str, Any]) -> None:
+    """Found by mutating a valid Bundle at random: every fault must be an InvalidMessage."""
+    with pytest.raises(InvalidMessage):
+        cbc_from_fhir(data)
+    assert patient_mrn(data) == ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
@@ -40,10 +40,21 @@ __all__ = [
 
 def validate_bundle(data: Mapping[str, Any]) -> Bundle:
     """The Bundle parsed by the R4B models; ``InvalidMessage`` naming the first fault."""
+    return cast(Bundle, _parse(Bundle, data, "FHIR Bundle"))
+
+
+# fhir.resources reports most faults as a ValidationError, but a resourceType or a key of
+# the wrong JSON type can surface as one of these while it looks the model up
+_MODEL_FAULTS = (TypeError, KeyError, ValueError, AttributeError)
+
+
+def _parse(model: Any, data: Mapping[str, Any], what: str) -> Any:
     try:
-        return Bundle.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
-        raise InvalidMessage(f"FHIR Bundle: {_first_error(error)}") from None
+        raise InvalidMessage(f"{what}: {_first_error(error)}") from None
+    except _MODEL_FAULTS as error:
+        raise InvalidMessage(f"{what}: not valid FHIR R4 ({type(error).__name__})") from None
 
 
 def _first_error(error: ValidationError) -> str:
@@ -60,10 +71,7 @@ def _observations(data: Mapping[str, Any]) -> list[Observation]:
         raise InvalidMessage("FHIR: expected a JSON object (a Bundle or an Observation)")
     kind = data.get("resourceType")
     if kind == "Observation":
-        try:
-            return [Observation.model_validate(data)]
-        except ValidationError as error:
-            raise InvalidMessage(f"FHIR Observation: {_first_error(error)}") from None
+        return [cast(Observation, _parse(Observation, data, "FHIR Observation"))]
     if kind != "Bundle":
         raise InvalidMessage(f"FHIR: expected a Bundle or an Observation, got {kind!r}")
     bundle = validate_bundle(data)
@@ -76,6 +84,8 @@ def _observations(data: Mapping[str, Any]) -> list[Observation]:
 
 
 def _codes(obs: Observation) -> list[tuple[str, str]]:
+    if obs.code is None:  # required by FHIR, but the models accept its absence
+        return []
     return [(str(c.system or ""), str(c.code or "")) for c in (obs.code.coding or [])]
 
 
@@ -194,10 +204,14 @@ def patient_mrn(data: Mapping[str, Any]) -> str:
     """The MRN of the Bundle's Patient (our identifier system), '' when it names none."""
     if data.get("resourceType") != "Bundle":
         return ""
-    for entry in data.get("entry") or []:
+    entries = data.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
         if isinstance(resource, Mapping) and resource.get("resourceType") == "Patient":
-            for identifier in resource.get("identifier") or []:
+            identifiers = resource.get("identifier")
+            for identifier in identifiers if isinstance(identifiers, list) else []:
+                if not isinstance(identifier, Mapping):
+                    continue
                 if identifier.get("system") == system("mrn") and identifier.get("value"):
                     return str(identifier["value"])
     return ""
