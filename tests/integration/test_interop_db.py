@@ -24,7 +24,7 @@ from marrowscope.domain.errors import InvalidMessage, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.fhir import cbc_from_fhir, differential_from_fhir
-from marrowscope.services import interop
+from marrowscope.services import interop, patients
 from marrowscope.services import slide_counts as counting
 from marrowscope.services.demo import seed_demo_case
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
@@ -215,3 +215,20 @@ def test_each_export_is_audited_with_its_format(
         (PATHOLOGIST.username, "fhir"),
         (PATHOLOGIST.username, "hl7v2"),
     ]
+
+
+def test_an_hl7_cbc_aimed_at_another_patients_case_is_refused(
+    uow_factory: UnitOfWorkFactory, demo: tuple[int, Any]
+) -> None:
+    case_id, _stores = demo
+    with uow_factory() as uow:
+        other = uow.patients.by_mrn("DEMO-0002")
+        assert other is not None
+        other_case = patients.open_case(uow, CLINICIAN, other.id)
+    before = _state(uow_factory, other_case.id)
+
+    with uow_factory() as uow:
+        result = interop.import_hl7_cbc(uow, _oru("51"), case_id=other_case.id)
+
+    assert not result.accepted and "MSA|AE|M42|" in result.ack and "204^" in result.ack
+    assert _state(uow_factory, other_case.id) == before
