@@ -111,3 +111,40 @@ def test_demo_report_is_signed_and_offered_to_exports(uow: UnitOfWork) -> None:
     assert exported is not None and exported.final and exported.pdf is not None
     assert "myelodysplastic" in exported.conclusion
     assert len(reports.list_versions(uow, PATHOLOGIST, case_id)) == 1
+
+
+def test_serial_examinations_give_a_blast_trend_and_html(
+    uow: UnitOfWork, clock: FakeClock, clinician: Actor
+) -> None:
+    """A second signed examination of the same patient puts both blast % in the trend."""
+    from marrowscope.domain.case import Sex
+    from marrowscope.domain.taxonomy import CellClass
+    from marrowscope.reports.pdf import render_pdf
+    from marrowscope.services import patients
+
+    person = patients.register_patient(
+        uow, clinician, mrn="T-1", family_name="Trend", given_name="Tess",
+        birth_date=clock().date().replace(year=1960), sex=Sex.FEMALE,
+    )  # fmt: skip
+    first = patients.open_case(uow, clinician, person.id).id
+    reports.save_draft(
+        uow, PATHOLOGIST, first, {"conclusion": "consistent with MDS"},
+        counts={CellClass("BLA"): 6, CellClass("NGS"): 94},
+    )  # fmt: skip
+    reports.sign_report(uow, PATHOLOGIST, first)
+    clock.advance(days=90)
+    second = patients.open_case(uow, clinician, person.id).id
+    reports.save_draft(
+        uow, PATHOLOGIST, second, {"conclusion": "consider progression", "iron_grade": "0"},
+        counts={CellClass("BLA"): 12, CellClass("NGS"): 88},
+    )  # fmt: skip
+
+    view = reports.report_view(uow, PATHOLOGIST, second)
+    reports.sign_report(uow, PATHOLOGIST, second)
+    signed_view = reports.report_view(uow, PATHOLOGIST, second)
+    html = reports.report_html(uow, PATHOLOGIST, second)
+
+    assert [p.blast_percent for p in view.trend] == [6.0]  # a draft is not in the trend
+    assert [p.blast_percent for p in signed_view.trend] == [6.0, 12.0]
+    assert render_pdf(signed_view).startswith(b"%PDF")
+    assert html is not None and "grade 0 (absent)" in html and "M:E" in html

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from html import escape
 
-from marrowscope.domain.report import SECTIONS, ReportView, fibrosis_description, range_rows
+from marrowscope.domain.report import (
+    SECTIONS,
+    ReportView,
+    fibrosis_description,
+    iron_grade_category,
+    range_rows,
+)
 
 __all__ = ["render_html"]
 
@@ -50,6 +56,8 @@ def render_html(view: ReportView) -> str:
             text = r.get(name)
             if name == "fibrosis_grade" and text:
                 text = f"{text}: {fibrosis_description(text)}"
+            if name == "iron_grade" and text:
+                text = f"grade {text} ({iron_grade_category(int(text))})"
             if text:
                 parts.append(f"<dt>{escape(label)}</dt><dd>{escape(text)}</dd>")
         parts.append("</dl>")

@@ -16,7 +16,13 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marrowscope.domain.report import SECTIONS, ReportView, fibrosis_description, range_rows
+from marrowscope.domain.report import (
+    SECTIONS,
+    ReportView,
+    fibrosis_description,
+    iron_grade_category,
+    range_rows,
+)
 from marrowscope.reports.charts import blast_trend_png, differential_png
 
 __all__ = ["render_pdf"]
@@ -98,6 +104,8 @@ def _field_text(view: ReportView, name: str) -> str:
     text = view.report.get(name)
     if text and name == "fibrosis_grade":
         text = f"{text}: {fibrosis_description(text)} (Thiele 2005)"
+    if text and name == "iron_grade":
+        text = f"grade {text} ({iron_grade_category(int(text))}; Gale 1963)"
     if text and name == "trephine_cellularity_percent":
         judged = view.cellularity()
         if judged is not None:
