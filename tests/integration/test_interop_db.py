@@ -3,6 +3,7 @@ malformed HL7 answered with an AE ACK while the database stays as it was."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,14 +20,15 @@ from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.differential import compute_differential
+from marrowscope.domain.differential import compute_differential, demo_counts
 from marrowscope.domain.errors import InvalidMessage, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.fhir import cbc_from_fhir, differential_from_fhir
-from marrowscope.services import interop, patients
+from marrowscope.services import interop, patients, reports
 from marrowscope.services import slide_counts as counting
 from marrowscope.services.demo import seed_demo_case
+from marrowscope.services.demo_report import DEMO_FIELDS, seed_demo_report
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.db_support import database_url
 
@@ -232,3 +234,33 @@ def test_an_hl7_cbc_aimed_at_another_patients_case_is_refused(
 
     assert not result.accepted and "MSA|AE|M42|" in result.ack and "204^" in result.ack
     assert _state(uow_factory, other_case.id) == before
+
+
+def test_a_signed_report_gives_the_conclusion_the_pdf_and_the_differential_signed_on(
+    uow_factory: UnitOfWorkFactory, demo: tuple[int, Any]
+) -> None:
+    """The demo report (services.demo_report) is signed on the table's demo count, not on
+    the later slide count of the fixture: the export follows what was signed."""
+    case_id, stores = demo
+    with uow_factory() as uow:
+        seed_demo_report(uow)
+        _canonical, signed_pdf = reports.signed_documents(uow, PATHOLOGIST, case_id, 1)
+
+    with uow_factory() as uow:
+        bundle = interop.export_case_fhir(uow, PATHOLOGIST, case_id, stores=stores)
+        text = interop.export_case_hl7(uow, PATHOLOGIST, case_id, stores=stores)
+
+    report = next(
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "DiagnosticReport"
+    )
+    assert report["status"] == "final"
+    assert report["conclusion"] == DEMO_FIELDS["conclusion"]
+    assert base64.b64decode(report["presentedForm"][0]["data"]) == signed_pdf
+    signed_on = compute_differential(demo_counts())
+    back = differential_from_fhir(bundle)
+    assert back.percent == {r.code: round(r.percent, 2) for r in signed_on.rows}
+    ed = next(s for s in text.split("\r") if s.startswith("OBX|") and "|ED|" in s)
+    assert base64.b64decode(ed.split("|")[5].split("^")[4]) == signed_pdf
+    assert text.split("\r")[3].split("|")[25] == "F"  # OBR-25 result status: final

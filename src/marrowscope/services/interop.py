@@ -113,6 +113,18 @@ class _SignedReport:
     counts: Mapping[str, int] | None = None
 
 
+def _snapshot(
+    reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object
+) -> Mapping[str, int] | None:
+    """The counts the exported version was signed on (``get_version(...).counts``)."""
+    version = getattr(found, "version", None)
+    get_version = getattr(reports, "get_version", None)
+    if not isinstance(version, int) or get_version is None:
+        return None
+    counts = getattr(get_version(uow, actor, case_id, version), "counts", None)
+    return dict(counts) if counts else None
+
+
 def _signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> _SignedReport | None:
     """The signed report of the case, looked up lazily in ``services.reports``.
 
@@ -132,7 +144,9 @@ def _signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> _SignedReport
         found = cast("ReportDocument | None", document(uow, actor, case_id))
         if found is None:
             return None
-        return _SignedReport(found.conclusion, found.pdf, found.final)
+        return _SignedReport(
+            found.conclusion, found.pdf, found.final, _snapshot(reports, uow, actor, case_id, found)
+        )
     current = getattr(reports, "current_report", None)
     if current is None:
         return None
