@@ -14,7 +14,7 @@ from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import reports
 from marrowscope.services.demo import seed_demo_case
 from marrowscope.services.demo_report import DEMO_FIELDS, seed_demo_report
-from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests.services.conftest import FakeClock
 
 PATHOLOGIST = Actor("dr.path", Role.PATHOLOGIST)
@@ -148,3 +148,25 @@ def test_serial_examinations_give_a_blast_trend_and_html(
     assert [p.blast_percent for p in signed_view.trend] == [6.0, 12.0]
     assert render_pdf(signed_view).startswith(b"%PDF")
     assert html is not None and "grade 0 (absent)" in html and "M:E" in html
+
+
+def test_the_database_refuses_to_rewrite_a_signed_version(
+    uow_factory: UnitOfWorkFactory,
+) -> None:
+    """Hand-written SQL cannot change or delete a signed version (migration reports_0002)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with uow_factory() as uow:
+        case_id = seed_demo_case(uow).case_id
+        _signed(uow, case_id)
+
+    for statement in (
+        "UPDATE report_version SET pdf = NULL WHERE case_id = :c",
+        "DELETE FROM report_version WHERE case_id = :c",
+    ):
+        with uow_factory() as uow, pytest.raises(DBAPIError):
+            uow.session.execute(text(statement), {"c": case_id})  # type: ignore[attr-defined]
+
+    with uow_factory() as uow:
+        assert reports.signed_documents(uow, PATHOLOGIST, case_id, 1)[1].startswith(b"%PDF")
