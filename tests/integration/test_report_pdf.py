@@ -112,3 +112,23 @@ def test_cli_writes_the_report_pdf(demo: tuple[Settings, int, bytes], tmp_path: 
 
     assert done.returncode == 0, done.stderr
     assert out.read_bytes() == pdf
+
+
+def test_cli_says_plainly_when_a_case_has_no_report(
+    demo: tuple[Settings, int, bytes], tmp_path: Path
+) -> None:
+    settings, _, _ = demo
+    env = {**os.environ, "MARROWSCOPE_DATABASE_URL": settings.database_url}
+
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("marrowscope")), "report", "pdf", "9999"]
+        + ["-o", str(tmp_path / "none.pdf")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 2
+    assert "no case 9999" in done.stderr
+    assert not (tmp_path / "none.pdf").exists()
