@@ -128,12 +128,19 @@ def test_walk_the_demo_case_through_every_role(page: Any, live_app: LiveApp) -> 
     page.goto(f"{live_app.url}/lab/overdue")
     screenshot(page, "lab_overdue_board")
 
+    sign_in(page, live_app, "patient")
+    assert page.locator("#results-pending").is_visible()  # signed, not yet released
+
     sign_in(page, live_app, "pathologist")
     page.goto(f"{live_app.url}/pathologist/cases/{case}")
     assert "blasts 9%" in page.inner_text("#results")
+    assert "signed" in page.inner_text("#report-status")
     screenshot(page, "pathologist_case")
+    page.click("#release-form button")
+    page.wait_for_selector("#report-status")
 
     sign_in(page, live_app, "patient")
+    assert "signed by a pathologist" in page.inner_text("#released-summary")
     page.check("#check-in-form input[value=fever]")
     page.fill("#check-in-form input[name=temperature_c]", "38.4")
     page.click("#check-in-form button[type=submit]")

@@ -172,3 +172,38 @@ def test_a_slide_label_cannot_inject_script_into_the_counter(
 
     assert page.status_code == 200
     assert "<script>x()" not in page.text
+
+
+def test_a_signed_report_is_amended_and_the_original_pdf_stays_the_same(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, ids = web
+    _sign_in(client, "pathologist", "pathologist-demo")
+    original = client.get(f"/pathologist/cases/{ids.case_id}/report.pdf?version=1").content
+
+    amended = client.post(
+        f"/pathologist/cases/{ids.case_id}/report/amend",
+        data={
+            "csrf_token": _csrf(client),
+            "conclusion": "Consistent with MDS with increased blasts 1 (amended wording).",
+            "reason": "conclusion reworded after the karyotype review",
+        },
+    )
+    again = client.get(f"/pathologist/cases/{ids.case_id}/report.pdf?version=1").content
+
+    assert amended.status_code == 200
+    assert "conclusion reworded" in amended.text
+    assert original[:4] == b"%PDF" and again == original
+
+
+def test_a_morphologist_may_not_sign_even_with_a_valid_form(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, ids = web
+    _sign_in(client, "morphologist", "morphologist-demo")
+
+    answer = client.post(
+        f"/pathologist/cases/{ids.case_id}/report/sign", data={"csrf_token": _csrf(client)}
+    )
+
+    assert answer.status_code == 403

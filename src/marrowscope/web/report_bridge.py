@@ -15,7 +15,20 @@ from marrowscope.domain.errors import NotAllowed
 from marrowscope.domain.roles import Actor
 from marrowscope.services.unit_of_work import UnitOfWork
 
-__all__ = ["available", "current_report", "patient_summary", "release", "save_draft", "sign"]
+__all__ = [
+    "addendum",
+    "amend",
+    "available",
+    "current_report",
+    "patient_summary",
+    "release",
+    "report_html",
+    "report_pdf",
+    "save_draft",
+    "sections",
+    "sign",
+    "versions",
+]
 
 
 def _service() -> ModuleType | None:
@@ -46,9 +59,69 @@ def current_report(uow: UnitOfWork, actor: Actor, case_id: int) -> Any | None:
     return _call("current_report", uow, actor, case_id)
 
 
-def save_draft(uow: UnitOfWork, actor: Actor, case_id: int, fields: Mapping[str, str]) -> None:
-    """Create or update the draft report."""
-    _call("save_draft", uow, actor, case_id, dict(fields))
+def save_draft(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    fields: Mapping[str, str],
+    counts: Mapping[Any, int] | None = None,
+) -> None:
+    """Create or update the draft report (``counts``: a new differential snapshot)."""
+    service = _service()
+    function = getattr(service, "save_draft", None) if service is not None else None
+    if function is None:
+        raise NotAllowed("the report service offers no save draft in this version")
+    function(uow, actor, case_id, dict(fields), counts=counts)
+
+
+def amend(
+    uow: UnitOfWork, actor: Actor, case_id: int, fields: Mapping[str, str], reason: str
+) -> None:
+    """A signed amendment (new version with its reason)."""
+    service = _service()
+    function = getattr(service, "amend_report", None) if service is not None else None
+    if function is None:
+        raise NotAllowed("the report service offers no amendment in this version")
+    function(uow, actor, case_id, dict(fields), reason=reason)
+
+
+def addendum(uow: UnitOfWork, actor: Actor, case_id: int, text: str, reason: str) -> None:
+    """A signed addendum (supplementary report)."""
+    service = _service()
+    function = getattr(service, "addend_report", None) if service is not None else None
+    if function is None:
+        raise NotAllowed("the report service offers no addendum in this version")
+    function(uow, actor, case_id, text, reason=reason)
+
+
+def versions(uow: UnitOfWork, actor: Actor, case_id: int) -> list[Any]:
+    """Every version of the report, oldest first (empty without the service)."""
+    if getattr(_service(), "list_versions", None) is None:
+        return []
+    return list(_call("list_versions", uow, actor, case_id))
+
+
+def report_html(uow: UnitOfWork, actor: Actor, case_id: int) -> str | None:
+    """The newest version as an escaped HTML fragment, or None."""
+    if getattr(_service(), "report_html", None) is None:
+        return None
+    html = _call("report_html", uow, actor, case_id)
+    return None if html is None else str(html)
+
+
+def report_pdf(uow: UnitOfWork, actor: Actor, case_id: int, version: int | None) -> bytes:
+    """The PDF (stored bytes of a signed version)."""
+    return bytes(_call("report_pdf", uow, actor, case_id, version))
+
+
+def sections() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+    """The report's sections and fields, in ICSH order (empty without the service)."""
+    try:
+        module = importlib.import_module("marrowscope.domain.report")
+    except ImportError:
+        return ()
+    found: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = module.SECTIONS
+    return found
 
 
 def sign(uow: UnitOfWork, actor: Actor, case_id: int) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData
 
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Role
@@ -52,6 +53,8 @@ def case_view(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Resp
         cbcs = [pathway.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
         slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
         report = report_bridge.current_report(uow, me.actor, case_id)
+        report_html = report_bridge.report_html(uow, me.actor, case_id)
+        versions = report_bridge.versions(uow, me.actor, case_id)
     merged = counting.merged_counts(slides)
     specimens = {s.id: s for s in record.specimens}
     tests = [(t, specimens[t.specimen_id], record.current_result(t.id)) for t in record.tests]
@@ -69,18 +72,54 @@ def case_view(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Resp
         merged=merged,
         summary=counting.summarise(merged),
         report=report,
+        report_html=report_html,
+        versions=versions,
+        sections=report_bridge.sections(),
         reports_available=report_bridge.available(),
     )
 
 
+_CONTROL_FIELDS = frozenset({"csrf_token", "use_counts", "reason"})
+
+
+def _report_fields(form: FormData) -> dict[str, str]:
+    return {k: str(v) for k, v in form.items() if k not in _CONTROL_FIELDS}
+
+
 @router.post("/cases/{case_id}/report")
 async def save_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Response:
-    """Save the report draft (conclusion and comments)."""
+    """Save the report draft; optionally take the differential counted so far."""
     form = await request.form()
-    fields = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     with ctx.uow() as uow:
-        report_bridge.save_draft(uow, me.actor, case_id, fields)
+        counts = None
+        if form.get("use_counts") == "yes":
+            slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
+            counts = counting.merged_counts(slides)
+        report_bridge.save_draft(uow, me.actor, case_id, _report_fields(form), counts)
     return redirect(f"/pathologist/cases/{case_id}#report")
+
+
+@router.post("/cases/{case_id}/report/amend")
+async def amend_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Response:
+    """Amend the signed report: a new signed version with the reason."""
+    form = await request.form()
+    with ctx.uow() as uow:
+        report_bridge.amend(
+            uow, me.actor, case_id, _report_fields(form), str(form.get("reason", ""))
+        )
+    return redirect(f"/pathologist/cases/{case_id}#report")
+
+
+@router.get("/cases/{case_id}/report.pdf")
+def report_pdf(ctx: Ctx, me: Pathologist, case_id: int, version: int | None = None) -> Response:
+    """The report as PDF (a signed version exactly as it was signed)."""
+    with ctx.uow() as uow:
+        pdf = report_bridge.report_pdf(uow, me.actor, case_id, version)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="case-{case_id}-report.pdf"'},
+    )
 
 
 @router.post("/cases/{case_id}/report/sign")
