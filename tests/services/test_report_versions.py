@@ -59,11 +59,12 @@ def test_amending_keeps_the_original_json_and_pdf_byte_for_byte(
 def test_signed_report_refuses_a_draft_edit(uow: UnitOfWork, case_id: int) -> None:
     """After sign-out the only way to change the report is a new version."""
     _signed(uow, case_id)
+    before = reports.current_report(uow, PATHOLOGIST, case_id)
 
     with pytest.raises(ImmutableRecord):
         reports.save_draft(uow, PATHOLOGIST, case_id, {"comment": "late change"})
 
-    assert reports.current_report(uow, PATHOLOGIST, case_id).comment == ""  # type: ignore[union-attr]
+    assert reports.current_report(uow, PATHOLOGIST, case_id) == before
 
 
 def test_morphologist_may_draft_but_not_sign(uow: UnitOfWork, case_id: int) -> None:
@@ -170,3 +171,19 @@ def test_the_database_refuses_to_rewrite_a_signed_version(
 
     with uow_factory() as uow:
         assert reports.signed_documents(uow, PATHOLOGIST, case_id, 1)[1].startswith(b"%PDF")
+
+
+def test_a_new_draft_starts_from_verified_results_and_lists_pending_tests(
+    uow: UnitOfWork, case_id: int
+) -> None:
+    """Karyotype, FISH, molecular, flow are copied; IHC (in process) is pending."""
+    draft = reports.save_draft(uow, MORPHOLOGIST, case_id, {"conclusion": "to follow"})
+
+    assert draft.get("cytogenetics").startswith("46,XY,del(5)(q31q33)[12]/46,XY[8]")
+    assert "92/200 nuclei (46 %)" in draft.get("fish")
+    assert "TP53" in draft.get("molecular") and "VAF 23.5 %" in draft.get("molecular")
+    assert "aberrant CD7" in draft.get("flow_cytometry")
+    assert draft.get("trephine_cellularity_percent") == "80"
+    assert draft.get("pending_tests") == "immunohistochemistry"
+    assert "Fatigue and bruising" in draft.get("clinical_details")
+    assert draft.conclusion == "to follow"

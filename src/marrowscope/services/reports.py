@@ -15,10 +15,12 @@ from marrowscope.domain import report as model
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import NotFound
 from marrowscope.domain.report import ReportKind, ReportVersion
+from marrowscope.domain.report_prefill import prefill_fields
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.reports.pdf import render_pdf
 from marrowscope.services.audit import record_audit
+from marrowscope.services.case_views import load_case_record
 from marrowscope.services.patients import get_case
 from marrowscope.services.report_views import (
     ExportedReport,
@@ -74,6 +76,9 @@ def save_draft(
 ) -> ReportVersion:
     """Create the draft, or change its fields; ``counts`` replaces the differential snapshot.
 
+    A new draft starts from ``domain.report_prefill`` (order, verified results, tests
+    pending); the given ``fields`` win over the prefilled text.
+
     A signed report refuses (``ImmutableRecord``): it changes by amendment only.
     """
     _require(actor, DRAFTERS, "write a report")
@@ -84,7 +89,9 @@ def save_draft(
         None if counts is None else {CellClass(c).value: int(n) for c, n in counts.items() if n}
     )
     if not versions:
-        draft = model.new_draft(case_id, fields, snapshot or {}, by=actor.username, at=uow.now())
+        # the first draft starts from the order and the verified results already filed
+        start = {**prefill_fields(load_case_record(uow, actor, case_id)), **fields}
+        draft = model.new_draft(case_id, start, snapshot or {}, by=actor.username, at=uow.now())
         store.add(draft, canonical=None, pdf=None)
         record_audit(
             uow, actor, "report", case_id, AuditAction.CREATE, None, _fields(draft),
