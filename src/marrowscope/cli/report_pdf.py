@@ -1,32 +1,31 @@
-"""``marrowscope report pdf CASE_ID -o out.pdf`` : the case's report.
+"""``marrowscope report ...``: the case's report from the command line.
 
-A signed version is written exactly as stored at sign-out; a draft is rendered afresh and
-marked as a draft on every page header.
+``pdf`` writes a signed version exactly as stored at sign-out (a draft is rendered afresh
+and marked as a draft on every page header); ``versions``, ``draft``, ``sign``, ``amend``,
+``addend`` and ``release`` run the same audited use cases as the web app, so a report
+written at the terminal has the same history as one written in the browser.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
-from marrowscope.domain.errors import InvalidInput, MarrowscopeError
-from marrowscope.domain.roles import Actor, Role
+from marrowscope.cli._common import fail, parse_actor, uow_factory
+from marrowscope.domain.errors import MarrowscopeError
+from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = ["register"]
+
+_T = TypeVar("_T")
 
 report_app = typer.Typer(help="The bone marrow report (PDF, HTML).", no_args_is_help=True)
 
 _User = Annotated[str, typer.Option("--user", help="who is reading (kept in the audit log)")]
 _Role = Annotated[str, typer.Option("--role", help="their role")]
-
-
-def _actor(user: str, role: str) -> Actor:
-    try:
-        return Actor(user, Role(role))
-    except ValueError:
-        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}") from None
 
 
 @report_app.command("pdf")
@@ -38,21 +37,142 @@ def pdf(
     role: _Role = "pathologist",
 ) -> None:
     """Write the report of CASE_ID as a PDF."""
-    from marrowscope.bootstrap import build_engine, build_uow_factory
     from marrowscope.services import reports
 
     try:
-        actor = _actor(user, role)
-        with build_uow_factory(build_engine())() as uow:
+        actor = parse_actor(user, role)
+        with uow_factory()() as uow:
             data = reports.report_pdf(uow, actor, case_id, version)
         output.write_bytes(data)
     except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(error) from None
     except OSError as error:
         typer.echo(f"error: cannot write {output} ({error.strerror})", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"wrote {output} ({len(data)} bytes)")
+
+
+_Field = Annotated[
+    list[str] | None,
+    typer.Option("--field", "-f", help="NAME=TEXT, repeatable (names: docs/report.md)"),
+]
+_Reason = Annotated[str, typer.Option("--reason", help="why the signed report changes")]
+
+
+def _parse_fields(pairs: Sequence[str] | None) -> dict[str, str]:
+    """``NAME=TEXT`` pairs; a pair without ``=`` is refused, not guessed at."""
+    out: dict[str, str] = {}
+    for pair in pairs or ():
+        name, sep, text = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidInput(f"--field takes NAME=TEXT, got {pair!r}")
+        out[name.strip()] = text
+    return out
+
+
+def _run(user: str, role: str, work: Callable[[UnitOfWork, Actor], _T]) -> _T:
+    """Run one use case in a unit of work; a refusal goes to stderr with exit status 2."""
+    from marrowscope.bootstrap import build_engine, build_uow_factory
+
+    try:
+        actor = _actor(user, role)
+        with build_uow_factory(build_engine())() as uow:
+            return work(uow, actor)
+    except MarrowscopeError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@report_app.command("versions")
+def versions(case_id: int, user: _User = "pathologist", role: _Role = "pathologist") -> None:
+    """List every version of the report of CASE_ID (kind, status, author, time, reason)."""
+    from marrowscope.services import reports
+
+    found = _run(user, role, lambda uow, actor: reports.list_versions(uow, actor, case_id))
+    if not found:
+        typer.echo(f"case {case_id} has no report")
+    for v in found:
+        when = (v.signed_at or v.created_at).isoformat(timespec="seconds")
+        line = f"v{v.version}\t{v.kind.value}\t{v.status.value}\t{v.signed_by or v.author}\t{when}"
+        typer.echo(line + (f"\t{v.reason}" if v.reason else ""))
+
+
+@report_app.command("draft")
+def draft(
+    case_id: int, field: _Field = None, user: _User = "pathologist", role: _Role = "pathologist"
+) -> None:
+    """Create the draft of CASE_ID or change its fields (-f conclusion=...)."""
+    from marrowscope.services import reports
+
+    saved = _run(
+        user,
+        role,
+        lambda uow, actor: reports.save_draft(uow, actor, case_id, _parse_fields(field)),
+    )
+    typer.echo(f"draft v{saved.version} of case {case_id} saved")
+
+
+@report_app.command("sign")
+def sign(case_id: int, user: _User = "pathologist", role: _Role = "pathologist") -> None:
+    """Sign the draft of CASE_ID out (pathologists only); it cannot change afterwards."""
+    from marrowscope.services import reports
+
+    signed = _run(user, role, lambda uow, actor: reports.sign_report(uow, actor, case_id))
+    typer.echo(f"v{signed.version} of case {case_id} signed by {signed.signed_by}")
+
+
+@report_app.command("amend")
+def amend(
+    case_id: int,
+    reason: _Reason,
+    field: _Field = None,
+    user: _User = "pathologist",
+    role: _Role = "pathologist",
+) -> None:
+    """A signed amendment of CASE_ID's report; earlier versions stay as signed."""
+    from marrowscope.services import reports
+
+    new = _run(
+        user,
+        role,
+        lambda uow, actor: reports.amend_report(
+            uow, actor, case_id, _parse_fields(field), reason=reason
+        ),
+    )
+    typer.echo(f"v{new.version} (amendment) of case {case_id} signed by {new.signed_by}")
+
+
+@report_app.command("addend")
+def addend(
+    case_id: int,
+    text: str,
+    reason: _Reason,
+    pending: Annotated[
+        str | None, typer.Option("--pending", help="tests still pending after this one")
+    ] = None,
+    user: _User = "pathologist",
+    role: _Role = "pathologist",
+) -> None:
+    """A signed addendum (supplementary report), e.g. the result of a pending test."""
+    from marrowscope.services import reports
+
+    new = _run(
+        user,
+        role,
+        lambda uow, actor: reports.addend_report(
+            uow, actor, case_id, text, reason=reason, pending_tests=pending
+        ),
+    )
+    typer.echo(f"v{new.version} (addendum) of case {case_id} signed by {new.signed_by}")
+
+
+@report_app.command("release")
+def release(case_id: int, user: _User = "pathologist", role: _Role = "pathologist") -> None:
+    """Release the newest signed version of CASE_ID to the patient (a recorded step)."""
+    from marrowscope.services import reports
+
+    number = _run(user, role, lambda uow, actor: reports.release_report(uow, actor, case_id))
+    typer.echo(f"v{number} of case {case_id} released to the patient")
 
 
 def register(app: typer.Typer) -> None:
