@@ -14,8 +14,9 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from marrowscope.cli._common import fail, parse_actor, uow_factory
-from marrowscope.domain.errors import MarrowscopeError
+from marrowscope.cli._common import fail, parse_actor, run, uow_factory
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
+from marrowscope.domain.roles import Actor
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = ["register"]
@@ -72,15 +73,13 @@ def _parse_fields(pairs: Sequence[str] | None) -> dict[str, str]:
 
 def _run(user: str, role: str, work: Callable[[UnitOfWork, Actor], _T]) -> _T:
     """Run one use case in a unit of work; a refusal goes to stderr with exit status 2."""
-    from marrowscope.bootstrap import build_engine, build_uow_factory
 
-    try:
-        actor = _actor(user, role)
-        with build_uow_factory(build_engine())() as uow:
+    def act() -> _T:
+        actor = parse_actor(user, role)
+        with uow_factory()() as uow:
             return work(uow, actor)
-    except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+
+    return run(act)
 
 
 @report_app.command("versions")
