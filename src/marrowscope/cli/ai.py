@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from marrowscope.cli._common import fail
 from marrowscope.config import get_settings
 from marrowscope.domain.errors import MarrowscopeError
 
@@ -24,11 +25,6 @@ _LIMITS_NOTE = (
     "note: model trained on healthy peripheral blood; it cannot recognise blasts, plasma "
     "cells or other marrow-only classes. Cells with review=true need a person's decision."
 )
-
-
-def _fail(error: MarrowscopeError) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(2)
 
 
 def train(
@@ -71,7 +67,7 @@ def train(
         typer.echo(f"error: training needs pip install '.[train]' ({error})", err=True)
         raise typer.Exit(2) from None
     except MarrowscopeError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     metrics = spec.info.get("metrics", {})
     typer.echo(f"run: {result.run_dir}  best val macro F1 {result.best_val_macro_f1:.4f}")
     typer.echo(
@@ -111,7 +107,7 @@ def evaluate(
             samples = load_dataset(layout, root)
         result = evaluate_samples(classifier, samples)
     except MarrowscopeError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     fine = result.fine
     typer.echo(f"model {classifier.spec.name} on {root} ({split}): {fine.n} labelled images")
     typer.echo(f"{'code':<6}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
@@ -157,7 +153,7 @@ def classify(
     from marrowscope.ai.infer import CellClassifier, default_model_path
 
     if as_csv and as_json:
-        raise _fail(MarrowscopeError("choose one of --csv and --json"))
+        raise fail(MarrowscopeError("choose one of --csv and --json"))
     try:
         classifier = CellClassifier(model or default_model_path(get_settings().model_dir), threads)
         files = iter_image_files(paths)
@@ -165,7 +161,7 @@ def classify(
             raise MarrowscopeError("no image files found in the given paths")
         predictions = classifier.classify_images(files)
     except MarrowscopeError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     for p in predictions:
         if p.error:
             typer.echo(f"error: {p.error}", err=True)

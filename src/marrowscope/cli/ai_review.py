@@ -8,19 +8,21 @@ so that every change is audited like one made in the browser.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from marrowscope.cli._common import parse_actor, run, uow_factory
 from marrowscope.domain.ai_review import CellCall
-from marrowscope.domain.errors import InvalidInput, MarrowscopeError
-from marrowscope.domain.roles import Actor, Role
+from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.roles import Role
+
+if TYPE_CHECKING:
+    from marrowscope.services.ai_review import ReviewStores
+    from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["IMAGE_SUFFIXES", "register"]
-
-T = TypeVar("T")
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"})
 
@@ -33,21 +35,12 @@ _User = Annotated[str, typer.Option("--user", help="who is acting (written to th
 _Role = Annotated[str, typer.Option("--role", help="morphologist or pathologist")]
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run ``action``; a deliberate error goes to stderr with exit status 2."""
-    try:
-        return action()
-    except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+def _review_wiring() -> tuple[UnitOfWorkFactory, ReviewStores]:
+    """The unit-of-work factory and the review stores every ``review`` command needs."""
+    from marrowscope.bootstrap import build_account_services, build_review_stores
 
-
-def _actor(user: str, role: str) -> Actor:
-    try:
-        return Actor(user, Role(role))
-    except ValueError:
-        typer.echo(f"error: role must be one of {', '.join(r.value for r in Role)}", err=True)
-        raise typer.Exit(2) from None
+    factory = uow_factory()
+    return factory, build_review_stores(build_account_services(factory))
 
 
 def _images_in(folder: Path) -> list[Path]:
@@ -72,31 +65,22 @@ def review_import(
     role: _Role = Role.MORPHOLOGIST.value,
 ) -> None:
     """Pre-classify every image in FOLDER as one slide of case CASE_ID."""
-    from marrowscope.bootstrap import (
-        build_account_services,
-        build_cell_reviewer,
-        build_engine,
-        build_review_stores,
-        build_uow_factory,
-        get_settings,
-    )
+    from marrowscope.bootstrap import build_cell_reviewer, get_settings
     from marrowscope.services import ai_review as review
 
-    actor = _actor(user, role)
+    actor = run(lambda: parse_actor(user, role))
 
     def act() -> review.ImportResult:
         paths = _images_in(folder)
         images = [review.UploadedImage(p.name, p.read_bytes()) for p in paths]
-        settings = get_settings()
-        factory = build_uow_factory(build_engine(settings))
-        stores = build_review_stores(build_account_services(factory))
+        factory, stores = _review_wiring()
         label = (slide or folder.resolve().name)[:40]
         with factory() as uow:
             return review.import_images(
-                uow, stores, build_cell_reviewer(settings), actor, case_id, label, images
+                uow, stores, build_cell_reviewer(get_settings()), actor, case_id, label, images
             )
 
-    result = _run(act)
+    result = run(act)
     flagged = sum(1 for c in result.calls if c.model.review)
     label = result.calls[0].slide_label if result.calls else (slide or folder.name)
     typer.echo(
@@ -116,25 +100,17 @@ def review_list(
     role: _Role = Role.MORPHOLOGIST.value,
 ) -> None:
     """The case's cells: model's call, confidence, review flag, decision."""
-    from marrowscope.bootstrap import (
-        build_account_services,
-        build_engine,
-        build_review_stores,
-        build_uow_factory,
-        get_settings,
-    )
     from marrowscope.services import ai_review as review
 
-    actor = _actor(user, role)
+    actor = run(lambda: parse_actor(user, role))
 
     def act() -> list[CellCall]:
-        factory = build_uow_factory(build_engine(get_settings()))
-        stores = build_review_stores(build_account_services(factory))
+        factory, stores = _review_wiring()
         with factory() as uow:
             return review.calls_for_case(uow, stores, actor, case_id, slide)
 
     typer.echo("id,slide,image,model_code,confidence,review,state,final_code,decided_by")
-    for c in _run(act):
+    for c in run(act):
         typer.echo(
             f"{c.id},{c.slide_label},{c.image_name},{c.model.code.value},"
             f"{c.model.confidence:.3f},{str(c.model.review).lower()},{c.state.value},"
@@ -150,25 +126,17 @@ def review_decide(
     role: _Role = Role.MORPHOLOGIST.value,
 ) -> None:
     """Confirm (the model's code), change (another code) or reject one cell."""
-    from marrowscope.bootstrap import (
-        build_account_services,
-        build_engine,
-        build_review_stores,
-        build_uow_factory,
-        get_settings,
-    )
     from marrowscope.services import ai_review as review
 
-    actor = _actor(user, role)
+    actor = run(lambda: parse_actor(user, role))
 
     def act() -> CellCall:
-        factory = build_uow_factory(build_engine(get_settings()))
-        stores = build_review_stores(build_account_services(factory))
+        factory, stores = _review_wiring()
         chosen = None if code.strip().lower() == "reject" else code
         with factory() as uow:
             return review.decide_cell(uow, stores, actor, cell_id, chosen)
 
-    call = _run(act)
+    call = run(act)
     final = call.final_code.value if call.final_code else "-"
     typer.echo(f"cell {call.id}: {call.state.value} {final} (model said {call.model.code.value})")
 
@@ -181,25 +149,17 @@ def review_count(
     role: _Role = Role.MORPHOLOGIST.value,
 ) -> None:
     """Turn a fully decided slide into a saved slide count of the case's differential."""
-    from marrowscope.bootstrap import (
-        build_account_services,
-        build_engine,
-        build_review_stores,
-        build_uow_factory,
-        get_settings,
-    )
     from marrowscope.services import ai_review as review
 
-    actor = _actor(user, role)
+    actor = run(lambda: parse_actor(user, role))
 
     def act() -> tuple[int, int]:
-        factory = build_uow_factory(build_engine(get_settings()))
-        stores = build_review_stores(build_account_services(factory))
+        factory, stores = _review_wiring()
         with factory() as uow:
             count = review.count_slide(uow, stores, actor, case_id, slide)
             return count.id, count.total
 
-    count_id, cells = _run(act)
+    count_id, cells = run(act)
     typer.echo(f"slide count {count_id}: {cells} cell(s) in the differential of case {case_id}")
 
 

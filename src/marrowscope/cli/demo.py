@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from marrowscope.cli._common import fail
 from marrowscope.cli.differential_text import render_assessment
 from marrowscope.domain.assessment import assess
 from marrowscope.domain.differential import demo_counts
@@ -32,8 +33,7 @@ def demo(
     try:
         report = render_assessment(assess(demo_counts()))
     except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(error) from None
     typer.echo("Demo count (invented, not a patient)\n")
     typer.echo(report)
     if serve:
@@ -50,8 +50,7 @@ def _serve_demo(host: str | None, port: int | None) -> None:
     try:
         ids = prepare_demo(settings)
     except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(error) from None
     chosen_host = host or settings.host
     chosen_port = port or settings.port
     typer.echo(f"\nDemo case #{ids.case_id} is in {settings.database_url}")

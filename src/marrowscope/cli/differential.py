@@ -14,6 +14,7 @@ from typing import Annotated, TextIO
 
 import typer
 
+from marrowscope.cli._common import fail
 from marrowscope.cli.differential_text import render_assessment
 from marrowscope.domain.assessment import Assessment, assess, assessment_to_dict
 from marrowscope.domain.confidence import IntervalMethod
@@ -26,11 +27,6 @@ from marrowscope.domain.taxonomy import info
 from marrowscope.domain.thresholds import Findings
 
 __all__ = ["count", "differential", "register"]
-
-
-def _fail(error: MarrowscopeError) -> typer.Exit:
-    typer.echo(f"error: {error}", err=True)
-    return typer.Exit(2)
 
 
 def _read_counts(path: Path) -> CellCounts:
@@ -107,7 +103,7 @@ def differential(
             slides=len(files),
         )
     except MarrowscopeError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     _emit(assessment, as_json)
 
 
@@ -193,7 +189,7 @@ def count(
             return
         assessment = assess(counter.counts)
     except MarrowscopeError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     _emit(assessment, as_json)
 
 

@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
+from marrowscope.cli._common import export_group, fail, parse_actor
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
-from marrowscope.domain.roles import Actor, Role
 
 __all__ = ["export_counts", "register"]
 
@@ -46,17 +46,13 @@ def export_counts(
     try:
         if not deidentified:
             raise InvalidInput("pass --deidentified: only a de-identified count log is exported")
-        try:
-            actor = Actor(user, Role(role))
-        except ValueError:
-            raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}") from None
+        actor = parse_actor(user, role)
         settings = get_settings()
         factory = build_uow_factory(build_engine(settings))
         with factory() as uow:
             rows = log.count_log(uow, build_count_log_source(), actor, settings.secret_key)
     except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(error) from None
     if as_json or (output is not None and output.suffix.lower() == ".json"):
         text = json.dumps([log.row_as_dict(r) for r in rows], indent=2) + "\n"
     else:
@@ -68,16 +64,6 @@ def export_counts(
         typer.echo(f"{len(rows)} differential(s) written to {output}", err=True)
 
 
-def _export_group(app: typer.Typer) -> typer.Typer:
-    """The ``export`` group already registered on ``app``, or a new one."""
-    for info in app.registered_groups:
-        if info.name == "export" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help="Export data from marrowscope.", no_args_is_help=True)
-    app.add_typer(group, name="export")
-    return group
-
-
 def register(app: typer.Typer) -> None:
     """Add ``export counts`` (to the existing ``export`` group, if any)."""
-    _export_group(app).command("counts")(export_counts)
+    export_group(app).command("counts")(export_counts)

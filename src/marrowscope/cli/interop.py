@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from marrowscope.domain.errors import InvalidInput, MarrowscopeError
-from marrowscope.domain.roles import Actor, Role
+from marrowscope.cli._common import export_group, parse_actor, run, uow_factory
+from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.roles import Role
+
+if TYPE_CHECKING:
+    from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["register"]
 
@@ -37,33 +41,28 @@ _Pdf = Annotated[
 ]
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run ``action``; a deliberate error goes to stderr with exit status 2."""
-    try:
-        return action()
-    except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _actor(user: str, role: str) -> Actor:
-    try:
-        return Actor(user, Role(role))
-    except ValueError:
-        raise InvalidInput(f"role must be one of {', '.join(r.value for r in Role)}") from None
-
-
-def _wiring() -> tuple[Any, Any]:
+def _wiring() -> tuple[UnitOfWorkFactory, Any]:
     """The unit-of-work factory and the slide-count stores (for the differential)."""
-    from marrowscope.bootstrap import (
-        build_account_services,
-        build_engine,
-        build_uow_factory,
-        get_settings,
-    )
+    from marrowscope.bootstrap import build_account_services
 
-    factory = build_uow_factory(build_engine(get_settings()))
+    factory = uow_factory()
     return factory, build_account_services(factory).stores
+
+
+def _export(user: str, role: str, pdf: Path | None, build: Callable[..., T]) -> T:
+    """Parse the actor and the PDF, then call ``build(uow, actor, stores, attached)``.
+
+    The shared part of ``export fhir`` and ``export hl7``; errors map to exit 2.
+    """
+
+    def act() -> T:
+        actor = parse_actor(user, role)
+        attached = _read_pdf(pdf)
+        factory, stores = _wiring()
+        with factory() as uow:
+            return build(uow, actor, stores, attached)
+
+    return run(act)
 
 
 def _read_pdf(pdf: Path | None) -> bytes | None:
@@ -96,15 +95,15 @@ def export_fhir(
     """The case as a FHIR R4 Bundle (JSON), validated against the R4 models."""
     from marrowscope.services import interop
 
-    def act() -> str:
-        actor = _actor(user, role)
-        attached = _read_pdf(pdf)
-        factory, stores = _wiring()
-        with factory() as uow:
-            bundle = interop.export_case_fhir(uow, actor, case_id, stores=stores, pdf=attached)
-        return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
-
-    _write(_run(act), output, "FHIR Bundle")
+    bundle = _export(
+        user,
+        role,
+        pdf,
+        lambda uow, actor, stores, attached: interop.export_case_fhir(
+            uow, actor, case_id, stores=stores, pdf=attached
+        ),
+    )
+    _write(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", output, "FHIR Bundle")
 
 
 def export_hl7(
@@ -118,17 +117,15 @@ def export_hl7(
     """The report as an HL7 v2.5.1 ORU^R01 (segments on separate lines)."""
     from marrowscope.services import interop
 
-    def act() -> str:
-        actor = _actor(user, role)
-        attached = _read_pdf(pdf)
-        factory, stores = _wiring()
-        with factory() as uow:
-            text = interop.export_case_hl7(
-                uow, actor, case_id, stores=stores, pdf=attached, receiving=receiving
-            )
-        return text.replace("\r", "\n") + "\n"
-
-    _write(_run(act), output, "HL7 ORU^R01")
+    text = _export(
+        user,
+        role,
+        pdf,
+        lambda uow, actor, stores, attached: interop.export_case_hl7(
+            uow, actor, case_id, stores=stores, pdf=attached, receiving=receiving
+        ),
+    )
+    _write(text.replace("\r", "\n") + "\n", output, "HL7 ORU^R01")
 
 
 def _read_text(path: Path) -> str:
@@ -149,13 +146,13 @@ def import_fhir(
     from marrowscope.services import interop
 
     def act() -> Any:
-        actor = _actor(user, role)
+        actor = parse_actor(user, role)
         text = _read_text(file)
         factory, _stores = _wiring()
         with factory() as uow:
             return interop.import_fhir_cbc(uow, actor, case_id, text)
 
-    outcome = _run(act)
+    outcome = run(act)
     values = outcome.record.payload["values"]
     typer.echo(f"CBC recorded on case {case_id} (record {outcome.record.id}): {len(values)} values")
     for flag in outcome.flags:
@@ -181,7 +178,7 @@ def import_hl7(
         with factory() as uow:
             return interop.import_hl7_cbc(uow, text, case_id=case_id)
 
-    result = _run(act)
+    result = run(act)
     _write(result.ack.replace("\r", "\n") + "\n", ack_file, "ACK")
     if not result.accepted:
         typer.echo(f"error: {result.error}", err=True)
@@ -189,19 +186,9 @@ def import_hl7(
     typer.echo(f"CBC recorded on case {result.case_id}", err=True)
 
 
-def _export_group(app: typer.Typer) -> typer.Typer:
-    """The ``export`` group already registered on ``app``, or a new one."""
-    for info in app.registered_groups:
-        if info.name == "export" and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help="Export data from marrowscope.", no_args_is_help=True)
-    app.add_typer(group, name="export")
-    return group
-
-
 def register(app: typer.Typer) -> None:
     """Add ``export fhir``, ``export hl7`` and the ``import`` group."""
-    group = _export_group(app)
+    group = export_group(app)
     group.command("fhir")(export_fhir)
     group.command("hl7")(export_hl7)
     app.add_typer(import_app, name="import")

@@ -6,20 +6,18 @@ makes is audited like one made in the web app.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 
-from marrowscope.domain.errors import InvalidMeasurement, MarrowscopeError
+from marrowscope.cli._common import parse_actor, run, uow_factory
+from marrowscope.domain.errors import InvalidMeasurement
 from marrowscope.domain.pathway import CaseRecord, RecordKind
-from marrowscope.domain.roles import Actor, Role
+from marrowscope.domain.roles import Role
 
 __all__ = ["register"]
-
-T = TypeVar("T")
 
 db_app = typer.Typer(help="Create or upgrade the database.", no_args_is_help=True)
 case_app = typer.Typer(
@@ -33,35 +31,12 @@ _INDICATIONS = typer.Option(..., "--indication", help="e.g. pancytopenia, lympho
 _OUT = typer.Option(..., "--out", help="where to write the label (.svg or .png)")
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run ``action``; a deliberate error goes to stderr with exit status 2."""
-    try:
-        return action()
-    except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _factory() -> Any:
-    from marrowscope.bootstrap import build_engine, build_uow_factory, get_settings
-
-    return build_uow_factory(build_engine(get_settings()))
-
-
-def _actor(user: str, role: str) -> Actor:
-    try:
-        return Actor(user, Role(role))
-    except ValueError:
-        typer.echo(f"error: role must be one of {', '.join(r.value for r in Role)}", err=True)
-        raise typer.Exit(2) from None
-
-
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration (``alembic upgrade heads``) to the configured database."""
     from marrowscope.bootstrap import upgrade_database
 
-    heads = _run(upgrade_database)
+    heads = run(upgrade_database)
     typer.echo("database at: " + ", ".join(heads))
 
 
@@ -81,8 +56,8 @@ def case_demo() -> None:
     from marrowscope.bootstrap import upgrade_database
     from marrowscope.services.demo import seed_demo_case
 
-    _run(upgrade_database)
-    made = _run(lambda: seed_demo_case(_factory()))
+    run(upgrade_database)
+    made = run(lambda: seed_demo_case(uow_factory()))
     typer.echo(
         f"demo case #{made.case_id} (patient #{made.patient_id})"
         + ("" if made.created else " already present")
@@ -101,10 +76,10 @@ def case_walk(script: Path) -> None:
             doc = json.loads(script.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
             raise InvalidMeasurement(f"script: cannot read {script}: {error}") from None
-        with _factory()() as uow:
+        with uow_factory()() as uow:
             return walk_script(uow, doc)
 
-    done = _run(act)
+    done = run(act)
     typer.echo(f"case #{done.case_id} (patient #{done.patient_id}): {done.steps_run} steps")
     for name, accession in done.accessions.items():
         typer.echo(f"  {name}: {accession}")
@@ -128,13 +103,13 @@ def case_register(
             born = date.fromisoformat(birth_date)
         except ValueError:
             raise InvalidMeasurement("birth_date: use YYYY-MM-DD") from None
-        with _factory()() as uow:
+        with uow_factory()() as uow:
             return register_patient(
-                uow, _actor(user, role), mrn=mrn, family_name=family_name,
+                uow, parse_actor(user, role), mrn=mrn, family_name=family_name,
                 given_name=given_name, birth_date=born, sex=sex,
             ).id  # fmt: skip
 
-    typer.echo(f"patient #{_run(act)}")
+    typer.echo(f"patient #{run(act)}")
 
 
 @case_app.command("open")
@@ -143,10 +118,10 @@ def case_open(patient_id: int, user: str = _USER, role: str = _ROLE) -> None:
     from marrowscope.services.patients import open_case
 
     def act() -> int:
-        with _factory()() as uow:
-            return open_case(uow, _actor(user, role), patient_id).id
+        with uow_factory()() as uow:
+            return open_case(uow, parse_actor(user, role), patient_id).id
 
-    typer.echo(f"case #{_run(act)}")
+    typer.echo(f"case #{run(act)}")
 
 
 def _parse_value(text: str) -> tuple[str, tuple[float, str]]:
@@ -176,12 +151,12 @@ def case_cbc(
     def act() -> Any:
         measurements = dict(_parse_value(v) for v in values)
         at = datetime.fromisoformat(collected_at) if collected_at else datetime.now(UTC)
-        with _factory()() as uow:
+        with uow_factory()() as uow:
             return record_cbc(
-                uow, _actor(user, role), case_id, collected_at=at, measurements=measurements
+                uow, parse_actor(user, role), case_id, collected_at=at, measurements=measurements
             )
 
-    outcome = _run(act)
+    outcome = run(act)
     for flag in outcome.flags:
         typer.echo(flag.text)
     for suggestion in outcome.suggestions:
@@ -201,13 +176,13 @@ def case_order(
     from marrowscope.services.pathway import place_order
 
     def act() -> int:
-        with _factory()() as uow:
+        with uow_factory()() as uow:
             return place_order(
-                uow, _actor(user, role), case_id, indications=indication,
+                uow, parse_actor(user, role), case_id, indications=indication,
                 clinical_details=details, urgency=urgency,
             ).id  # fmt: skip
 
-    typer.echo(f"order record #{_run(act)}")
+    typer.echo(f"order record #{run(act)}")
 
 
 def _describe(record: CaseRecord) -> list[str]:
@@ -235,10 +210,10 @@ def case_show(case_id: int, user: str = _USER, role: str = _ROLE) -> None:
     from marrowscope.services.pathway import load_case_record
 
     def act() -> CaseRecord:
-        with _factory()() as uow:
-            return load_case_record(uow, _actor(user, role), case_id)
+        with uow_factory()() as uow:
+            return load_case_record(uow, parse_actor(user, role), case_id)
 
-    for line in _describe(_run(act)):
+    for line in _describe(run(act)):
         typer.echo(line)
 
 
@@ -248,10 +223,10 @@ def case_overdue(user: str = _USER, role: str = _ROLE) -> None:
     from marrowscope.services.laboratory import overdue_tests
 
     def act() -> Any:
-        with _factory()() as uow:
-            return overdue_tests(uow, _actor(user, role))
+        with uow_factory()() as uow:
+            return overdue_tests(uow, parse_actor(user, role))
 
-    items = _run(act)
+    items = run(act)
     if not items:
         typer.echo("no overdue tests")
     for o in items:
@@ -273,10 +248,10 @@ def case_label(
     from marrowscope.services.laboratory import specimen_label
 
     def act() -> Any:
-        with _factory()() as uow:
-            return specimen_label(uow, _actor(user, role), specimen_id)
+        with uow_factory()() as uow:
+            return specimen_label(uow, parse_actor(user, role), specimen_id)
 
-    label = _run(act)
+    label = run(act)
     if out.suffix.lower() == ".png":
         out.write_bytes(label_png(label))
     else:

@@ -7,6 +7,7 @@ import logging
 import typer
 
 from marrowscope.bootstrap import Settings, get_settings, upgrade_database
+from marrowscope.cli._common import fail
 from marrowscope.domain.errors import MarrowscopeError
 
 __all__ = ["register", "serve", "run_server"]
@@ -42,8 +43,7 @@ def serve(
         settings = get_settings()
         upgrade_database(settings)
     except MarrowscopeError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise fail(error) from None
     chosen_host = host or settings.host
     chosen_port = port or settings.port
     typer.echo(f"marrowscope web app on http://{chosen_host}:{chosen_port}/ (Ctrl-C stops it)")
