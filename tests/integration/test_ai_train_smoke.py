@@ -86,3 +86,38 @@ def test_a_finished_run_resumes_without_training_again(tiny_config: Path) -> Non
 
     assert (config.run_dir / "last.pt").stat().st_mtime_ns == stamp
     assert len((config.run_dir / "history.jsonl").read_text().splitlines()) == 2
+
+
+def test_bf16_channels_last_run_ships_an_int8_model_close_to_its_float_graph(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """The fast recipe (bfloat16, channels-last, int8 export) still yields a usable model.
+
+    The int8 graph must hold quantized convolutions and give nearly the float graph's
+    probabilities on real images, so shipping it does not silently change the answers.
+    """
+    from dataclasses import replace
+
+    import numpy as np
+    import onnx
+
+    from marrowscope.ai.calibrate import softmax
+    from marrowscope.ai.preprocess import decode_image
+
+    config = replace(load_config(tiny_config), bf16=True, channels_last=True, quantize=True)
+    train(config, seed=2)
+    spec = ship_run(config, seed=2, out_dir=tmp_path / "shipped")
+
+    graph = onnx.load(str(tmp_path / "shipped" / "tiny.onnx"))
+    assert sum(n.op_type == "DequantizeLinear" for n in graph.graph.node) >= 3
+    assert spec.info["weights"].startswith("int8")
+    images = sorted((tmp_path / "data").glob("*/*.jpg"))
+    pixels = np.stack([decode_image(p, config.input_size) for p in images])
+    float_sidecar = tmp_path / "float.json"
+    data = json.loads((tmp_path / "shipped" / "tiny.json").read_text())
+    shutil.copy(config.run_dir / "tiny.float32.onnx", tmp_path / "tiny.float32.onnx")
+    float_sidecar.write_text(json.dumps({**data, "onnx_file": "tiny.float32.onnx"}))
+    int8_logits, _ = CellClassifier(tmp_path / "shipped" / "tiny.json", threads=1).run(pixels)
+    float_logits, _ = CellClassifier(float_sidecar, threads=1).run(pixels)
+    gap = np.abs(softmax(int8_logits, 1.0) - softmax(float_logits, 1.0)).max()
+    assert gap < 0.05

@@ -36,8 +36,14 @@ class TrainConfig:
     class_weight_power: float = 0.5
     colour_jitter: float = 0.15
     threads: int = 2
+    # bfloat16 autocast and channels-last tensors: about 2x faster training on CPUs with
+    # AVX-512 BF16 (measured in the model card); weights and EMA stay float32
+    bf16: bool = False
+    channels_last: bool = False
     max_batches: int | None = None  # per epoch; a smoke run sets it small
     tta_views: int = 1  # orientations averaged inside the exported graph (1..4)
+    quantize: bool = False  # ship int8 convolutions (ai/train/quantize.py)
+    calibration_images: int = 640  # training images that set the int8 activation ranges
     run_dir: Path = Path("runs/cellnet")
     cache_dir: Path = Path("runs/cache")
     extra: dict[str, Any] = field(default_factory=dict)

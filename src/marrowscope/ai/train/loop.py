@@ -123,6 +123,8 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     std = torch.tensor(std_np, dtype=torch.float32)
 
     model = build_model(config, len(codes))
+    layout = torch.channels_last if config.channels_last else torch.contiguous_format
+    model = model.to(memory_format=layout)  # type: ignore[call-overload]
     ema = AveragedModel(
         model,
         multi_avg_fn=get_ema_multi_avg_fn(0.998),  # type: ignore[no-untyped-call]
@@ -189,7 +191,9 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
             idx = np.sort(order[step * config.batch_size : (step + 1) * config.batch_size])
             x = augment(torch.from_numpy(x_train[idx]), mean, std, config.colour_jitter, generator)
             y = torch.from_numpy(y_train[idx])
-            loss = criterion(model(x), y)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                logits = model(x.contiguous(memory_format=layout))
+            loss = criterion(logits.float(), y)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()

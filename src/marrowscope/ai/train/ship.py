@@ -30,6 +30,7 @@ from marrowscope.ai.train.cache import cached_pixels
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.export import OnnxHead, export_onnx, fit_gaussian, load_checkpoint
 from marrowscope.ai.train.model import count_macs, count_parameters
+from marrowscope.ai.train.quantize import quantize_int8
 from marrowscope.domain.taxonomy import all_classes
 
 __all__ = ["OOD_QUANTILE", "TARGET_ACCEPTED_ACCURACY", "ship_run"]
@@ -101,7 +102,15 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     means, precision = fit_gaussian(net, x_train, y_train, mean, std, len(codes), config.tta_views)
     onnx_path = run_dir / f"{config.name}.onnx"
     head = OnnxHead(net, means, precision, config.tta_views)
-    export_onnx(head, config.input_size, onnx_path)
+    if config.quantize:
+        float_path = run_dir / f"{config.name}.float32.onnx"
+        export_onnx(head, config.input_size, float_path)
+        picks = np.random.default_rng(seed).choice(
+            len(x_train), min(config.calibration_images, len(x_train)), replace=False
+        )
+        quantize_int8(float_path, onnx_path, x_train[np.sort(picks)], state["mean"], state["std"])
+    else:
+        export_onnx(head, config.input_size, onnx_path)
 
     known = set(codes)
     spec = ModelSpec(
@@ -158,6 +167,9 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         "parameters": count_parameters(net),
         "macs": count_macs(net, config.input_size) * config.tta_views,
         "tta_views": config.tta_views,
+        "weights": "int8 convolutions (post-training, per-channel)"
+        if config.quantize
+        else "float32",
         "outputs": {
             "logits": "one per code, divide by temperature then softmax",
             "ood_distance": "Mahalanobis distance of features to the nearest class mean",
