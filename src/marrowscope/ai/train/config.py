@@ -35,6 +35,8 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     class_weight_power: float = 0.5
     colour_jitter: float = 0.15
+    free_rotation: bool = False  # rotate by any angle, not only quarter turns
+    scale_jitter: float = 0.0  # zoom each image by 1 +- this (with free_rotation)
     threads: int = 2
     # bfloat16 autocast and channels-last tensors: about 2x faster training on CPUs with
     # AVX-512 BF16 (measured in the model card); weights and EMA stay float32

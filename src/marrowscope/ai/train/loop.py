@@ -189,7 +189,15 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}", unit="b")
         for step in bar:
             idx = np.sort(order[step * config.batch_size : (step + 1) * config.batch_size])
-            x = augment(torch.from_numpy(x_train[idx]), mean, std, config.colour_jitter, generator)
+            x = augment(
+                torch.from_numpy(x_train[idx]),
+                mean,
+                std,
+                config.colour_jitter,
+                generator,
+                config.free_rotation,
+                config.scale_jitter,
+            )
             y = torch.from_numpy(y_train[idx])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
                 logits = model(x.contiguous(memory_format=layout))
