@@ -80,6 +80,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/pathologist/cases/{case_id}/report/sign"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/release"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/amend"): frozenset({PA}),
+    ("POST", "/pathologist/cases/{case_id}/report/addendum"): frozenset({PA}),
     ("GET", "/pathologist/cases/{case_id}/report.pdf"): frozenset({PA}),
     ("GET", "/patient/{patient_id}"): frozenset({PT}),
     ("POST", "/patient/{patient_id}/check-in"): frozenset({PT}),

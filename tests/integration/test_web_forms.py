@@ -196,6 +196,33 @@ def test_a_signed_report_is_amended_and_the_original_pdf_stays_the_same(
     assert original[:4] == b"%PDF" and again == original
 
 
+def test_an_addendum_is_a_new_signed_version_and_leaves_earlier_pdfs_alone(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, ids = web
+    _sign_in(client, "pathologist", "pathologist-demo")
+    original = client.get(f"/pathologist/cases/{ids.case_id}/report.pdf?version=1").content
+
+    added = client.post(
+        f"/pathologist/cases/{ids.case_id}/report/addendum",
+        data={
+            "csrf_token": _csrf(client),
+            "text": "Karyotype: 46,XY,del(5)(q13q33)[12]/46,XY[8].",
+            "reason": "late cytogenetics result",
+        },
+    )
+    empty = client.post(
+        f"/pathologist/cases/{ids.case_id}/report/addendum",
+        data={"csrf_token": _csrf(client), "text": "", "reason": "nothing to add"},
+    )
+
+    assert added.status_code == 200
+    assert "addendum (late cytogenetics result)" in added.text
+    assert "del(5)(q13q33)" in added.text
+    assert client.get(f"/pathologist/cases/{ids.case_id}/report.pdf?version=1").content == original
+    assert empty.status_code in (400, 422)
+
+
 def test_a_morphologist_may_not_sign_even_with_a_valid_form(
     web: tuple[TestClient, DemoIds],
 ) -> None:

@@ -110,6 +110,17 @@ async def amend_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int
     return redirect(f"/pathologist/cases/{case_id}#report")
 
 
+@router.post("/cases/{case_id}/report/addendum")
+async def addend_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Response:
+    """Add a signed addendum (e.g. a late karyotype) without touching the signed text."""
+    form = await request.form()
+    with ctx.uow() as uow:
+        report_bridge.addendum(
+            uow, me.actor, case_id, str(form.get("text", "")), str(form.get("reason", ""))
+        )
+    return redirect(f"/pathologist/cases/{case_id}#report")
+
+
 @router.get("/cases/{case_id}/report.pdf")
 def report_pdf(ctx: Ctx, me: Pathologist, case_id: int, version: int | None = None) -> Response:
     """The report as PDF (a signed version exactly as it was signed)."""
