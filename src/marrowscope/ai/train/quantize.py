@@ -2,8 +2,10 @@
 
 Convolutions carry nearly all of the model's arithmetic; quantizing their weights
 (per output channel) and activations to 8 bits lets ONNX Runtime use the CPU's integer
-dot-product instructions, about 1.5x faster on our 2-core machine at the same
-accuracy (model card). The out-of-distribution head (a few small matrix products on
+dot-product instructions (speed and accuracy in the model card). The first
+convolution stays float32: it reads the raw standardised pixels, and quantizing it
+alone cost 0.003 test macro F1 on the shipped network, while it is a small share of
+the arithmetic. The out-of-distribution head (a few small matrix products on
 the pooled features) and the classifier layer stay float32: they cost nothing and the
 Mahalanobis distance is sensitive to rounding. Activation ranges are calibrated on
 training images pushed through the same normalisation inference uses.
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import onnx
 from numpy.typing import NDArray
 from onnxruntime.quantization import (
     CalibrationDataReader,
@@ -63,6 +66,7 @@ def quantize_int8(
     with tempfile.TemporaryDirectory() as scratch:
         prepared = Path(scratch) / "prepared.onnx"
         quant_pre_process(str(source), str(prepared))
+        stem = next(n.name for n in onnx.load(str(prepared)).graph.node if n.op_type == "Conv")
         quantize_static(
             str(prepared),
             str(target),
@@ -73,4 +77,5 @@ def quantize_int8(
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_exclude=[stem],
         )
