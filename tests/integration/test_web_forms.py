@@ -223,6 +223,21 @@ def test_an_addendum_is_a_new_signed_version_and_leaves_earlier_pdfs_alone(
     assert empty.status_code in (400, 422)
 
 
+def test_the_report_editor_suggests_each_classifications_own_names(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, ids = web
+    _sign_in(client, "pathologist", "pathologist-demo")
+
+    page = client.get(f"/pathologist/cases/{ids.case_id}").text
+
+    who = page.split('<datalist id="names-who_2022">')[1].split("</datalist>")[0]
+    icc = page.split('<datalist id="names-icc_2022">')[1].split("</datalist>")[0]
+    assert "Myelodysplastic neoplasm with increased blasts 2 (MDS-IB2)" in who
+    assert "MDS with excess blasts (MDS-EB)" in icc and "MDS-IB2" not in icc
+    assert 'list="names-who_2022"' in page
+
+
 def test_a_morphologist_may_not_sign_even_with_a_valid_form(
     web: tuple[TestClient, DemoIds],
 ) -> None:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from marrowscope.domain.classification_names import SCHEMES, suggested_names
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Role
 from marrowscope.services import pathway
@@ -75,6 +76,7 @@ def case_view(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Resp
         report_html=report_html,
         versions=versions,
         sections=report_bridge.sections(),
+        name_suggestions={scheme: suggested_names(scheme) for scheme in SCHEMES},
         reports_available=report_bridge.available(),
     )
 
