@@ -47,8 +47,8 @@ DEMO_FIELDS: dict[str, str] = {
     "pathogenic.",
     "conclusion": "Hypercellular marrow with multilineage dysplasia and 8 % blasts, del(5q) "
     "and a TP53 mutation: consistent with a myelodysplastic neoplasm with increased blasts.",
-    "who_2022": "Myelodysplastic neoplasm with increased blasts-1 (MDS-IB1)",
-    "icc_2022": "Myelodysplastic syndrome with excess blasts (MDS-EB)",
+    "who_2022": "Myelodysplastic neoplasm with increased blasts 1 (MDS-IB1)",
+    "icc_2022": "MDS with excess blasts (MDS-EB)",
     "icd10": "D46.2",
     "icdo3": "9983/3",
     "comparison": "No previous marrow examination.",
