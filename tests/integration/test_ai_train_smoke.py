@@ -121,3 +121,25 @@ def test_bf16_channels_last_run_ships_an_int8_model_close_to_its_float_graph(
     float_logits, _ = CellClassifier(float_sidecar, threads=1).run(pixels)
     gap = np.abs(softmax(int8_logits, 1.0) - softmax(float_logits, 1.0)).max()
     assert gap < 0.05
+
+
+def test_a_student_learns_from_a_finished_teacher_run(tiny_config: Path, tmp_path: Path) -> None:
+    """A run with ``teacher_run`` trains and ships; a teacher of other classes is refused."""
+    from dataclasses import replace
+
+    from marrowscope.domain.errors import InvalidInput
+
+    teacher = load_config(tiny_config)
+    train(teacher, seed=4)
+    student = replace(
+        teacher, run_dir=tmp_path / "student", teacher_run=teacher.run_dir, teacher_views=2
+    )
+
+    result = train(student, seed=5)
+
+    assert result.codes == ("EOS", "LYT", "PLT")
+    assert (tmp_path / "student" / "best.pt").is_file()
+    shutil.rmtree(tmp_path / "data" / "PLT")
+    wrong = replace(student, run_dir=tmp_path / "wrong", cache_dir=tmp_path / "cache2")
+    with pytest.raises(InvalidInput, match="teacher"):
+        train(wrong, seed=5)

@@ -44,6 +44,11 @@ class TrainConfig:
     channels_last: bool = False
     max_batches: int | None = None  # per epoch; a smoke run sets it small
     tta_views: int = 1  # orientations averaged inside the exported graph (1..4)
+    # distillation (ai/train/distill.py): a finished run whose best.pt teaches this one
+    teacher_run: Path | None = None
+    teacher_views: int = 4  # orientations the teacher averages over
+    distill_weight: float = 0.5  # share of the loss from the teacher (rest: hard labels)
+    distill_temperature: float = 2.0
     quantize: bool = False  # ship int8 convolutions (ai/train/quantize.py)
     calibration_images: int = 640  # training images that set the int8 activation ranges
     run_dir: Path = Path("runs/cellnet")
@@ -76,7 +81,7 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> TrainCon
     unknown = set(flat) - known
     if unknown:
         raise InvalidInput(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(known)}")
-    for key in ("data_root", "run_dir", "cache_dir"):
+    for key in ("data_root", "run_dir", "cache_dir", "teacher_run"):
         if key in flat:
             flat[key] = Path(flat[key])
     if "widths" in flat:

@@ -30,6 +30,7 @@ from marrowscope.ai.split import Split, load_split, save_split, stratified_split
 from marrowscope.ai.train.augment import augment, to_float
 from marrowscope.ai.train.cache import cached_pixels
 from marrowscope.ai.train.config import TrainConfig
+from marrowscope.ai.train.distill import distillation_loss, teacher_probabilities
 from marrowscope.ai.train.model import CellNet
 
 __all__ = ["TrainResult", "build_model", "predict_logits", "prepare_split", "train"]
@@ -133,6 +134,11 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     counts = np.bincount(y_train, minlength=len(codes)).astype(np.float64)
     # inverse-frequency weights softened by a power: rare stages count more, not wildly more
     weights = (counts.max() / np.maximum(counts, 1)) ** config.class_weight_power
+    soft_targets = None
+    if config.teacher_run is not None:
+        soft_targets = teacher_probabilities(
+            config.teacher_run, x_train, codes, config.teacher_views, config.distill_temperature
+        )
     criterion = nn.CrossEntropyLoss(
         weight=torch.tensor(weights / weights.mean(), dtype=torch.float32),
         label_smoothing=config.label_smoothing,
@@ -202,6 +208,11 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
                 logits = model(x.contiguous(memory_format=layout))
             loss = criterion(logits.float(), y)
+            if soft_targets is not None:
+                soft = distillation_loss(
+                    logits.float(), soft_targets[torch.from_numpy(idx)], config.distill_temperature
+                )
+                loss = (1 - config.distill_weight) * loss + config.distill_weight * soft
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
