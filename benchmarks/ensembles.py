@@ -22,25 +22,19 @@ from numpy.typing import NDArray
 from marrowscope.ai.data import Sample, fine_samples
 from marrowscope.ai.metrics import report
 from marrowscope.ai.split import load_split
-from marrowscope.ai.train.augment import to_float
 from marrowscope.ai.train.cache import cached_pixels
-from marrowscope.ai.train.export import load_checkpoint, views
+from marrowscope.ai.train.distill import teacher_probabilities
 
 
 def _probabilities(
     run: Path, samples: list[Sample], cache: Path, n_views: int
 ) -> tuple[NDArray[np.float64], tuple[str, ...]]:
-    net, state = load_checkpoint(run / "best.pt")
-    size = int(state["config"]["input_size"])
-    mean, std = torch.tensor(state["mean"]), torch.tensor(state["std"])
-    pixels = cached_pixels(samples, size, cache)
-    out = []
-    with torch.no_grad():
-        for start in range(0, len(pixels), 256):
-            x = to_float(torch.from_numpy(np.asarray(pixels[start : start + 256])), mean, std)
-            logits = net(views(x, n_views)).reshape(n_views, x.shape[0], -1)
-            out.append(torch.softmax(logits, -1).mean(0).double().numpy())
-    return np.concatenate(out), tuple(state["codes"])
+    """The run's probabilities averaged over ``n_views`` orientations (as a teacher's)."""
+    state = torch.load(run / "best.pt", weights_only=False)
+    codes = tuple(str(c) for c in state["codes"])
+    pixels = cached_pixels(samples, int(state["config"]["input_size"]), cache)
+    probabilities = teacher_probabilities(run, pixels, codes, n_views, temperature=1.0)
+    return probabilities.double().numpy(), codes
 
 
 def main() -> None:
