@@ -134,11 +134,6 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     counts = np.bincount(y_train, minlength=len(codes)).astype(np.float64)
     # inverse-frequency weights softened by a power: rare stages count more, not wildly more
     weights = (counts.max() / np.maximum(counts, 1)) ** config.class_weight_power
-    soft_targets = None
-    if config.teacher_run is not None:
-        soft_targets = teacher_probabilities(
-            config.teacher_run, x_train, codes, config.teacher_views, config.distill_temperature
-        )
     criterion = nn.CrossEntropyLoss(
         weight=torch.tensor(weights / weights.mean(), dtype=torch.float32),
         label_smoothing=config.label_smoothing,
@@ -187,6 +182,12 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         "config": {k: str(v) for k, v in asdict(config).items()},
         "seed": seed,
     }
+    soft_targets = None
+    if config.teacher_run is not None and start_epoch < config.epochs:
+        # only when there is training left: a finished run resumed to ship needs none
+        soft_targets = teacher_probabilities(
+            config.teacher_run, x_train, codes, config.teacher_views, config.distill_temperature
+        )
     for epoch in range(start_epoch, config.epochs):
         model.train()
         began = time.perf_counter()
