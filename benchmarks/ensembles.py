@@ -32,7 +32,9 @@ def _probabilities(
     """The run's probabilities averaged over ``n_views`` orientations (as a teacher's)."""
     state = torch.load(run / "best.pt", weights_only=False)
     codes = tuple(str(c) for c in state["codes"])
-    pixels = cached_pixels(samples, int(state["config"]["input_size"]), cache)
+    config = state["config"]
+    crop = float(config.get("crop_fraction", 1.0))
+    pixels = cached_pixels(samples, int(config["input_size"]), cache, crop)
     probabilities = teacher_probabilities(run, pixels, codes, n_views, temperature=1.0)
     return probabilities.double().numpy(), codes
 

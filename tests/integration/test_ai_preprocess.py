@@ -52,3 +52,37 @@ def test_normalise_standardises_channels_first() -> None:
 
     assert x.shape == (2, 3, 4, 4) and x.dtype == np.float32
     assert np.allclose(x[0, :, 0, 0], [2.0, 1.0, 0.5])
+
+
+def test_crop_keeps_the_central_square_at_the_model_size() -> None:
+    """A crop of 0.5 shows the middle half of each side: a centred cell fills the input."""
+    frame = Image.new("RGB", (200, 200), (255, 0, 0))
+    frame.paste((0, 0, 255), (50, 50, 150, 150))  # the "cell": the central half
+    buffer = io.BytesIO()
+    frame.save(buffer, format="PNG")
+
+    whole = decode_image(buffer.getvalue(), 40)
+    cropped = decode_image(buffer.getvalue(), 40, crop=0.5)
+
+    assert cropped.shape == (40, 40, 3)
+    assert (cropped[..., 2] == 255).all() and (cropped[..., 0] == 0).all()
+    assert (whole[0, 0] == (255, 0, 0)).all()
+
+
+def test_crop_of_a_non_square_image_is_square_and_centred() -> None:
+    """Other scanners' images need not be square: the crop follows the short side."""
+    frame = Image.new("RGB", (300, 100), (0, 0, 0))
+    frame.paste((0, 255, 0), (125, 25, 175, 75))
+    buffer = io.BytesIO()
+    frame.save(buffer, format="PNG")
+
+    cropped = decode_image(buffer.getvalue(), 10, crop=0.5)
+
+    assert (cropped[..., 1] == 255).all()
+
+
+@pytest.mark.parametrize("crop", [0.0, -0.5, 1.5])
+def test_a_crop_outside_zero_to_one_is_refused(crop: float) -> None:
+    """A mangled sidecar must not silently classify the wrong pixels."""
+    with pytest.raises(ValueError, match="crop"):
+        decode_image(b"", 32, crop=crop)

@@ -85,13 +85,13 @@ def evaluate_samples(classifier: CellClassifier, samples: Sequence[Sample]) -> E
     """Decode ``samples`` as inference does, run the model and compute the figures."""
     if not samples:
         raise InvalidInput("no labelled images to evaluate")
-    size = classifier.spec.input_size
+    size, crop = classifier.spec.input_size, classifier.spec.crop_fraction
     kept: list[Sample] = []
     pixels: list[NDArray[np.uint8]] = []
     unreadable = 0
     for sample in samples:
         try:
-            pixels.append(decode_image(sample.path, size))
+            pixels.append(decode_image(sample.path, size, crop))
             kept.append(sample)
         except InvalidImage:
             unreadable += 1

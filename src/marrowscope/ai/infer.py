@@ -128,14 +128,14 @@ class CellClassifier:
         GIL) prepare the next batches while ONNX Runtime classifies the current one,
         so on two cores the slower of the two sets the pace rather than their sum.
         """
-        size = self.spec.input_size
+        size, crop = self.spec.input_size, self.spec.crop_fraction
         names = [str(i) if isinstance(i, Path) else f"<image {n}>" for n, i in enumerate(images)]
 
         def decode(chunk: Sequence[Path | bytes]) -> list[NDArray[np.uint8] | str]:
             out: list[NDArray[np.uint8] | str] = []
             for item in chunk:
                 try:
-                    out.append(decode_image(item, size))
+                    out.append(decode_image(item, size, crop))
                 except InvalidImage as error:
                     out.append(str(error))
             return out

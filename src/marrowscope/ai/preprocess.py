@@ -8,6 +8,7 @@ Only Pillow and numpy are used: inference must run without PyTorch.
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +20,20 @@ from marrowscope.domain.errors import InvalidImage
 __all__ = ["decode_image", "normalise"]
 
 
-def decode_image(source: Path | bytes, size: int) -> NDArray[np.uint8]:
+def decode_image(source: Path | bytes, size: int, crop: float = 1.0) -> NDArray[np.uint8]:
     """RGB pixels of ``source`` resized to ``size`` x ``size`` (H, W, 3, uint8).
 
+    ``crop`` < 1 keeps only the central square of that share of each side before
+    resizing: single-cell images centre the cell in a wide frame of red cells, so a
+    crop spends the network's pixels on the cell's nucleus and granules instead of on
+    background (the same input size then shows finer detail at the same cost).
     JPEG ``draft`` lets libjpeg downscale by a power of two while decoding, which is
     several times faster than decoding at full size; the final resize is bilinear
     with antialiasing. Raises :class:`InvalidImage` naming the file when the bytes are
     not a readable image.
     """
+    if not 0.0 < crop <= 1.0:
+        raise ValueError(f"crop must be in (0, 1], got {crop}")
     name = source.name if isinstance(source, Path) else "<bytes>"
     try:
         if isinstance(source, Path):
@@ -35,8 +42,11 @@ def decode_image(source: Path | bytes, size: int) -> NDArray[np.uint8]:
             image = Image.open(io.BytesIO(source))
         with image:
             if image.format == "JPEG":
-                image.draft("RGB", (size, size))
+                wanted = math.ceil(size / crop)
+                image.draft("RGB", (wanted, wanted))
             rgb = image.convert("RGB")
+            if crop < 1.0:
+                rgb = rgb.crop(_central_box(rgb.size, crop))
             if rgb.size != (size, size):
                 rgb = rgb.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=None)
             return np.asarray(rgb, dtype=np.uint8)
@@ -46,6 +56,14 @@ def decode_image(source: Path | bytes, size: int) -> NDArray[np.uint8]:
         raise InvalidImage(f"{name}: too many pixels for a single-cell image") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise InvalidImage(f"{name}: not a readable image ({error})") from None
+
+
+def _central_box(size: tuple[int, int], crop: float) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the central square covering ``crop`` of the short side."""
+    width, height = size
+    side = max(1, round(min(width, height) * crop))
+    left, top = (width - side) // 2, (height - side) // 2
+    return left, top, left + side, top + side
 
 
 def normalise(

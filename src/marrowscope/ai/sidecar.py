@@ -31,6 +31,7 @@ class ModelSpec:
     temperature: float
     review_threshold: float
     ood_threshold: float
+    crop_fraction: float = 1.0  # central share of each side kept before resizing
     code_groups: dict[str, str] = field(default_factory=dict)
     cannot_recognise: tuple[str, ...] = ()
     limits: str = ""
@@ -42,6 +43,7 @@ class ModelSpec:
             "name": self.name,
             "onnx_file": self.onnx_file,
             "input_size": self.input_size,
+            "crop_fraction": self.crop_fraction,
             "mean": list(self.mean),
             "std": list(self.std),
             "codes": list(self.codes),
@@ -63,6 +65,7 @@ _CORE = (
     "name",
     "onnx_file",
     "input_size",
+    "crop_fraction",
     "mean",
     "std",
     "codes",
@@ -84,10 +87,11 @@ def load_spec(path: Path) -> ModelSpec:
     except json.JSONDecodeError as error:
         raise InvalidInput(f"model sidecar {path} is not JSON: {error}") from None
     try:
-        return ModelSpec(
+        spec = ModelSpec(
             name=str(raw["name"]),
             onnx_file=str(raw["onnx_file"]),
             input_size=int(raw["input_size"]),
+            crop_fraction=float(raw.get("crop_fraction", 1.0)),
             mean=(float(raw["mean"][0]), float(raw["mean"][1]), float(raw["mean"][2])),
             std=(float(raw["std"][0]), float(raw["std"][1]), float(raw["std"][2])),
             codes=tuple(str(c) for c in raw["codes"]),
@@ -101,3 +105,6 @@ def load_spec(path: Path) -> ModelSpec:
         )
     except (KeyError, IndexError, TypeError, ValueError) as error:
         raise InvalidInput(f"model sidecar {path} lacks or mangles {error}") from None
+    if not 0.0 < spec.crop_fraction <= 1.0:
+        raise InvalidInput(f"model sidecar {path}: crop_fraction must be in (0, 1]")
+    return spec

@@ -18,13 +18,16 @@ from tqdm import tqdm
 
 from marrowscope.ai.data import Sample
 from marrowscope.ai.preprocess import decode_image
+from marrowscope.ai.train.config import TrainConfig
 
-__all__ = ["cached_pixels"]
+__all__ = ["cached_pixels", "run_pixels"]
 
 
-def cached_pixels(samples: Sequence[Sample], size: int, cache_dir: Path) -> NDArray[np.uint8]:
+def cached_pixels(
+    samples: Sequence[Sample], size: int, cache_dir: Path, crop: float = 1.0
+) -> NDArray[np.uint8]:
     """(N, size, size, 3) pixels of ``samples`` in order, decoded once and reused."""
-    digest = hashlib.sha256(f"{size}\n".encode())
+    digest = hashlib.sha256(f"{size}\n".encode() if crop == 1.0 else f"{size}\n{crop}\n".encode())
     for s in samples:
         digest.update(str(s.path.resolve()).encode() + b"\n")
     target = cache_dir / f"pixels-{size}-{digest.hexdigest()[:16]}.npy"
@@ -35,8 +38,13 @@ def cached_pixels(samples: Sequence[Sample], size: int, cache_dir: Path) -> NDAr
     cache_dir.mkdir(parents=True, exist_ok=True)
     pixels = np.empty((len(samples), size, size, 3), dtype=np.uint8)
     for i, sample in enumerate(tqdm(samples, desc=f"decode {size}px", unit="img")):
-        pixels[i] = decode_image(sample.path, size)
+        pixels[i] = decode_image(sample.path, size, crop)
     partial = target.with_suffix(".tmp.npy")
     np.save(partial, pixels)
     partial.replace(target)  # atomic: a killed run never leaves half a cache
     return pixels
+
+
+def run_pixels(samples: Sequence[Sample], config: TrainConfig) -> NDArray[np.uint8]:
+    """Pixels of ``samples`` prepared as the run of ``config`` (and its sidecar) says."""
+    return cached_pixels(samples, config.input_size, config.cache_dir, config.crop_fraction)

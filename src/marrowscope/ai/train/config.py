@@ -26,6 +26,7 @@ class TrainConfig:
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     input_size: int = 80
+    crop_fraction: float = 1.0  # central share of each side kept before resizing
     widths: tuple[int, ...] = (24, 48, 96, 160)
     epochs: int = 30
     batch_size: int = 64

@@ -28,7 +28,7 @@ from marrowscope.ai.data import Sample, fine_samples, label_codes, load_dataset
 from marrowscope.ai.metrics import report
 from marrowscope.ai.split import Split, load_split, save_split, stratified_split
 from marrowscope.ai.train.augment import augment, to_float
-from marrowscope.ai.train.cache import cached_pixels
+from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.distill import distillation_loss, teacher_probabilities
 from marrowscope.ai.train.model import CellNet
@@ -116,8 +116,8 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     codes = label_codes(train_samples)
     y_train = _targets(train_samples, codes)
     y_val = _targets(val_samples, codes)
-    x_train = cached_pixels(train_samples, config.input_size, config.cache_dir)
-    x_val = cached_pixels(val_samples, config.input_size, config.cache_dir)
+    x_train = run_pixels(train_samples, config)
+    x_val = run_pixels(val_samples, config)
     mean_np = x_train.reshape(-1, 3).mean(axis=0) / 255.0
     std_np = x_train.reshape(-1, 3).std(axis=0) / 255.0
     mean = torch.tensor(mean_np, dtype=torch.float32)

@@ -26,7 +26,7 @@ from marrowscope.ai.infer import CellClassifier
 from marrowscope.ai.metrics import report
 from marrowscope.ai.sidecar import ModelSpec
 from marrowscope.ai.split import load_split, save_split
-from marrowscope.ai.train.cache import cached_pixels
+from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.export import OnnxHead, export_onnx, fit_gaussian, load_checkpoint
 from marrowscope.ai.train.model import count_macs, count_parameters
@@ -97,7 +97,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     split = load_split(run_dir / "split.csv")
     index = {c: i for i, c in enumerate(codes)}
     train_samples = fine_samples(split.train)
-    x_train = cached_pixels(train_samples, config.input_size, config.cache_dir)
+    x_train = run_pixels(train_samples, config)
     y_train = np.array([index[s.code] for s in train_samples], dtype=np.int64)
     means, precision = fit_gaussian(net, x_train, y_train, mean, std, len(codes), config.tta_views)
     onnx_path = run_dir / f"{config.name}.onnx"
@@ -117,6 +117,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         name=config.name,
         onnx_file=onnx_path.name,
         input_size=config.input_size,
+        crop_fraction=config.crop_fraction,
         mean=(float(mean[0]), float(mean[1]), float(mean[2])),
         std=(float(std[0]), float(std[1]), float(std[2])),
         codes=codes,
@@ -132,7 +133,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     classifier = CellClassifier(sidecar, threads=config.threads)
 
     val_samples = fine_samples(split.val)
-    x_val = cached_pixels(val_samples, config.input_size, config.cache_dir)
+    x_val = run_pixels(val_samples, config)
     y_val = np.array([index[s.code] for s in val_samples], dtype=np.int64)
     val_logits, val_distance = classifier.run(x_val)
     temperature = fit_temperature(val_logits, y_val)
@@ -150,7 +151,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     classifier = CellClassifier(sidecar, threads=config.threads)
 
     test_samples = list(split.test)
-    x_test = cached_pixels(test_samples, config.input_size, config.cache_dir)
+    x_test = run_pixels(test_samples, config)
     test_logits, test_distance = classifier.run(x_test)
     evaluation = evaluate_arrays(classifier, test_logits, test_distance, test_samples)
     plot_confusion(
@@ -218,6 +219,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
             "epochs": config.epochs,
             "best_epoch": int(state["epoch"]),
             "input_size": config.input_size,
+            "crop_fraction": config.crop_fraction,
             "exported": datetime.now(UTC).strftime("%Y-%m-%d"),
         },
         "licence": "model weights: Apache-2.0 (as marrowscope); training data: CC BY 4.0, "
