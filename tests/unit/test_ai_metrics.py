@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marrowscope.ai.calibrate import fit_temperature, review_threshold, softmax
-from marrowscope.ai.metrics import confusion_matrix, expected_calibration_error, report
+from marrowscope.ai.metrics import (
+    bootstrap_interval,
+    confusion_matrix,
+    expected_calibration_error,
+    macro_f1_of,
+    report,
+)
 
 CODES = ("A", "B", "C")
 
@@ -86,3 +92,32 @@ def test_review_threshold_is_one_when_the_target_is_out_of_reach() -> None:
     threshold = review_threshold(np.array([0.9, 0.8]), np.array([False, True]), 0.99)
 
     assert threshold == 1.0
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_more_cells() -> None:
+    """Four times the cells, about half the width: the interval measures sampling noise."""
+    rng = np.random.default_rng(3)
+
+    def width_and_hit(n: int) -> tuple[float, bool]:
+        truth = rng.integers(0, 4, n)
+        predicted = np.where(rng.random(n) < 0.8, truth, rng.integers(0, 4, n))
+        point = macro_f1_of(confusion_matrix(truth, predicted, 4))
+        low, high = bootstrap_interval(
+            lambda rows: macro_f1_of(confusion_matrix(truth[rows], predicted[rows], 4)), n
+        )
+        return high - low, low <= point <= high
+
+    small, small_hit = width_and_hit(500)
+    large, large_hit = width_and_hit(2000)
+
+    assert small_hit and large_hit
+    assert 0.35 < large / small < 0.7
+
+
+def test_bootstrap_interval_of_a_perfect_model_is_a_point() -> None:
+    """No errors in any resample: nothing to be uncertain about."""
+    truth = np.arange(100) % 5
+    low, high = bootstrap_interval(
+        lambda rows: macro_f1_of(confusion_matrix(truth[rows], truth[rows], 5)), 100
+    )
+    assert low == high == 1.0

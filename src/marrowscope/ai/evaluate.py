@@ -16,7 +16,13 @@ from numpy.typing import NDArray
 from marrowscope.ai.calibrate import softmax
 from marrowscope.ai.data import Sample
 from marrowscope.ai.infer import CellClassifier
-from marrowscope.ai.metrics import Report, confusion_matrix, report
+from marrowscope.ai.metrics import (
+    Report,
+    bootstrap_interval,
+    confusion_matrix,
+    macro_f1_of,
+    report,
+)
 from marrowscope.ai.preprocess import decode_image
 from marrowscope.domain.errors import InvalidImage, InvalidInput
 
@@ -28,9 +34,11 @@ class Evaluation:
     """Figures of one model on one set of labelled images."""
 
     fine: Report
+    macro_f1_interval: tuple[float, float]  # 95 % bootstrap interval over the cells
     confusion: NDArray[np.int64]
     codes: tuple[str, ...]
     group_accuracy: float | None  # None when the model has no code -> group table
+    group_accuracy_interval: tuple[float, float] | None
     group_n: int
     review_fraction: float
     accepted_accuracy: float
@@ -52,14 +60,21 @@ def evaluate_arrays(
     fine_rows = [i for i, s in enumerate(samples) if not s.ambiguous and s.code in index]
     truth = np.array([index[samples[i].code] for i in fine_rows], dtype=np.int64)
     fine = report(truth, probabilities[fine_rows], spec.codes)
-    matrix = confusion_matrix(truth, predicted[fine_rows].astype(np.int64), len(spec.codes))
+    fine_predicted = predicted[fine_rows].astype(np.int64)
+    matrix = confusion_matrix(truth, fine_predicted, len(spec.codes))
+    f1_interval = bootstrap_interval(
+        lambda rows: macro_f1_of(confusion_matrix(truth[rows], fine_predicted[rows], len(index))),
+        len(fine_rows),
+    )
     group_accuracy: float | None = None
+    group_interval: tuple[float, float] | None = None
     group_rows = [i for i, s in enumerate(samples) if s.code in index or s.ambiguous]
     if spec.code_groups and group_rows:
-        hits = [
-            spec.code_groups.get(spec.codes[predicted[i]]) == samples[i].group for i in group_rows
-        ]
-        group_accuracy = float(np.mean(hits))
+        hits = np.array(
+            [spec.code_groups.get(spec.codes[predicted[i]]) == samples[i].group for i in group_rows]
+        )
+        group_accuracy = float(hits.mean())
+        group_interval = bootstrap_interval(lambda rows: float(hits[rows].mean()), len(hits))
     confidence = probabilities.max(axis=1)
     review = (confidence < spec.review_threshold) | (distance > spec.ood_threshold)
     accepted = [i for i in fine_rows if not review[i]]
@@ -70,9 +85,11 @@ def evaluate_arrays(
             unknown[s.code] = unknown.get(s.code, 0) + 1
     return Evaluation(
         fine=fine,
+        macro_f1_interval=f1_interval,
         confusion=matrix,
         codes=spec.codes,
         group_accuracy=group_accuracy,
+        group_accuracy_interval=group_interval,
         group_n=len(group_rows),
         review_fraction=float(review[fine_rows].mean()) if fine_rows else 0.0,
         accepted_accuracy=float(np.mean(accepted_correct)) if accepted_correct else 0.0,

@@ -113,14 +113,19 @@ def evaluate(
     typer.echo(f"{'code':<6}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
     for m in fine.per_class:
         typer.echo(f"{m.code:<6}{m.precision:>10.4f}{m.recall:>10.4f}{m.f1:>10.4f}{m.support:>9}")
-    typer.echo(f"macro F1           {fine.macro_f1:.4f}")
+    low, high = result.macro_f1_interval
+    typer.echo(f"macro F1           {fine.macro_f1:.4f}  (95% CI {low:.3f}-{high:.3f}, bootstrap)")
     typer.echo(f"accuracy           {fine.accuracy:.4f}")
     typer.echo(f"balanced accuracy  {fine.balanced_accuracy:.4f}")
     typer.echo(
         f"ECE (15 bins)      {fine.ece:.4f}  (after temperature {classifier.spec.temperature:.3f})"
     )
-    if result.group_accuracy is not None:
-        typer.echo(f"grouped accuracy   {result.group_accuracy:.4f}  (n={result.group_n})")
+    if result.group_accuracy is not None and result.group_accuracy_interval is not None:
+        low, high = result.group_accuracy_interval
+        typer.echo(
+            f"grouped accuracy   {result.group_accuracy:.4f}  "
+            f"(95% CI {low:.3f}-{high:.3f}, n={result.group_n})"
+        )
     typer.echo(
         f"marked for review  {result.review_fraction:.1%}; "
         f"accuracy of the rest {result.accepted_accuracy:.4f}"

@@ -194,10 +194,12 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         },
         "metrics": {
             "test_macro_f1": evaluation.fine.macro_f1,
+            "test_macro_f1_95ci": list(evaluation.macro_f1_interval),
             "test_accuracy": evaluation.fine.accuracy,
             "test_balanced_accuracy": evaluation.fine.balanced_accuracy,
             "test_ece": evaluation.fine.ece,
             "test_group_accuracy": evaluation.group_accuracy,
+            "test_group_accuracy_95ci": list(evaluation.group_accuracy_interval or ()),
             "test_group_n": evaluation.group_n,
             "test_fine_n": evaluation.fine.n,
             "test_review_fraction": evaluation.review_fraction,
