@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from marrowscope.ai.infer import CellClassifier, default_model_path
-from marrowscope.ai.preprocess import decode_image
 
 _DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbc"
 
@@ -53,7 +52,7 @@ def main() -> None:
     )
     for threads in args.threads:
         classifier = CellClassifier(args.model, threads=threads)
-        size, crop = classifier.spec.input_size, classifier.spec.crop_fraction
+        size = classifier.spec.input_size
         classifier.classify_images(files[:64])  # warm-up
         end_to_end, decode_only, model_only = [], [], []
         for _ in range(args.repeat):
@@ -61,7 +60,7 @@ def main() -> None:
             predictions = classifier.classify_images(files)
             end_to_end.append(time.perf_counter() - began)
             began = time.perf_counter()
-            pixels = np.stack([decode_image(f, size, crop) for f in files])
+            pixels = np.stack([classifier.decode(f) for f in files])
             decode_only.append(time.perf_counter() - began)
             began = time.perf_counter()
             for start in range(0, len(pixels), 64):

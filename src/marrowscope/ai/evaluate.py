@@ -23,7 +23,6 @@ from marrowscope.ai.metrics import (
     macro_f1_of,
     report,
 )
-from marrowscope.ai.preprocess import decode_image
 from marrowscope.domain.errors import InvalidImage, InvalidInput
 
 __all__ = ["Evaluation", "evaluate_arrays", "evaluate_samples", "plot_confusion"]
@@ -102,13 +101,12 @@ def evaluate_samples(classifier: CellClassifier, samples: Sequence[Sample]) -> E
     """Decode ``samples`` as inference does, run the model and compute the figures."""
     if not samples:
         raise InvalidInput("no labelled images to evaluate")
-    size, crop = classifier.spec.input_size, classifier.spec.crop_fraction
     kept: list[Sample] = []
     pixels: list[NDArray[np.uint8]] = []
     unreadable = 0
     for sample in samples:
         try:
-            pixels.append(decode_image(sample.path, size, crop))
+            pixels.append(classifier.decode(sample.path))
             kept.append(sample)
         except InvalidImage:
             unreadable += 1

@@ -103,6 +103,14 @@ class CellClassifier:
         """Differential classes the model has never seen and will never output."""
         return self.spec.cannot_recognise
 
+    def decode(self, source: Path | bytes) -> NDArray[np.uint8]:
+        """Pixels of one image prepared exactly as this model was trained (size, crop).
+
+        The one place outside training that turns the sidecar's preprocessing into
+        pixels, so evaluation and benchmarks cannot drift from what the lab runs.
+        """
+        return decode_image(source, self.spec.input_size, self.spec.crop_fraction)
+
     def run(self, pixels: NDArray[np.uint8]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Raw ``(logits, ood_distance)`` for decoded (N, S, S, 3) pixels."""
         x = normalise(pixels, self.spec.mean, self.spec.std)
@@ -128,14 +136,13 @@ class CellClassifier:
         GIL) prepare the next batches while ONNX Runtime classifies the current one,
         so on two cores the slower of the two sets the pace rather than their sum.
         """
-        size, crop = self.spec.input_size, self.spec.crop_fraction
         names = [str(i) if isinstance(i, Path) else f"<image {n}>" for n, i in enumerate(images)]
 
         def decode(chunk: Sequence[Path | bytes]) -> list[NDArray[np.uint8] | str]:
             out: list[NDArray[np.uint8] | str] = []
             for item in chunk:
                 try:
-                    out.append(decode_image(item, size, crop))
+                    out.append(self.decode(item))
                 except InvalidImage as error:
                     out.append(str(error))
             return out
