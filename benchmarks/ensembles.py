@@ -1,4 +1,4 @@
-"""Validation and test macro F1 of trained runs, alone and averaged in pairs.
+"""Validation and test macro F1 of trained runs, alone and averaged in pairs (or larger groups).
 
 Why: averaging models (or orientations of one image) is the usual way to buy accuracy
 with inference time; this prints what it buys on our split, so the model card can say
@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path)
     parser.add_argument("--views", nargs="+", type=int, default=[1])
     parser.add_argument("--cache", type=Path, default=Path("../runs/cache"))
+    parser.add_argument("--members", type=int, default=2, help="largest ensemble to try")
     args = parser.parse_args()
     torch.set_num_threads(2)
     split = load_split(args.runs[0] / "split.csv")
@@ -66,7 +67,7 @@ def main() -> None:
     group_of = {c: v.most_common(1)[0][0] for c, v in votes.items()}
     truth_groups = np.array([s.group for s in group_rows])
     print(f"{'members':52s} {'val F1':>7s} {'test F1':>7s} {'grouped':>7s}")  # noqa: T201
-    for size in (1, 2):
+    for size in range(1, args.members + 1):
         for combo in itertools.combinations(results, size):
             if len({name for name, _ in combo}) < size:
                 continue

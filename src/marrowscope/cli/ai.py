@@ -61,7 +61,13 @@ def train(
         if run_dir is not None:
             overrides["run_dir"] = run_dir
         cfg = load_config(config, overrides)
-        result = run_training(cfg, seed, fresh=fresh)
+        # an ensemble trains (or resumes) each member run, then ships their average
+        # (their own run_dir: an override names the ensemble's)
+        member_overrides = {k: v for k, v in overrides.items() if k != "run_dir"}
+        runs = [load_config(m, member_overrides) for m in cfg.members] if cfg.members else [cfg]
+        for run in runs:
+            result = run_training(run, seed, fresh=fresh)
+            typer.echo(f"run: {result.run_dir}  best val macro F1 {result.best_val_macro_f1:.4f}")
         spec = ship_run(cfg, seed, ship_to)
     except ModuleNotFoundError as error:
         typer.echo(f"error: training needs pip install '.[train]' ({error})", err=True)
@@ -69,8 +75,8 @@ def train(
     except MarrowscopeError as error:
         raise fail(error) from None
     metrics = spec.info.get("metrics", {})
-    typer.echo(f"run: {result.run_dir}  best val macro F1 {result.best_val_macro_f1:.4f}")
     typer.echo(
+        f"{spec.name}: val macro F1 {metrics.get('val_macro_f1', 0):.4f}  "
         f"test macro F1 {metrics.get('test_macro_f1', 0):.4f}  "
         f"grouped accuracy {metrics.get('test_group_accuracy') or 0:.4f}  "
         f"temperature {spec.temperature:.3f}  review below {spec.review_threshold:.3f}"

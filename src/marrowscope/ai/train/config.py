@@ -28,6 +28,7 @@ class TrainConfig:
     input_size: int = 80
     crop_fraction: float = 1.0  # central share of each side kept before resizing
     widths: tuple[int, ...] = (24, 48, 96, 160)
+    depths: tuple[int, ...] | None = None  # residual blocks per width; None: one each
     epochs: int = 30
     batch_size: int = 64
     lr: float = 3e-3
@@ -52,12 +53,15 @@ class TrainConfig:
     distill_temperature: float = 2.0
     quantize: bool = False  # ship int8 convolutions (ai/train/quantize.py)
     calibration_images: int = 640  # training images that set the int8 activation ranges
+    # an ensemble: finished runs (their config files) averaged in one graph; the model
+    # and recipe settings above are then the members' own, not this file's
+    members: tuple[Path, ...] = ()
     run_dir: Path = Path("runs/cellnet")
     cache_dir: Path = Path("runs/cache")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_SECTIONS = ("data", "model", "train", "output")
+_SECTIONS = ("data", "model", "train", "ensemble", "output")
 
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
@@ -85,6 +89,9 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> TrainCon
     for key in ("data_root", "run_dir", "cache_dir", "teacher_run"):
         if key in flat:
             flat[key] = Path(flat[key])
-    if "widths" in flat:
-        flat["widths"] = tuple(int(w) for w in flat["widths"])
+    if "members" in flat:
+        flat["members"] = tuple(Path(m) for m in flat["members"])
+    for key in ("widths", "depths"):
+        if key in flat:
+            flat[key] = tuple(int(w) for w in flat[key])
     return TrainConfig(**flat)

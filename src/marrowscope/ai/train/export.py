@@ -28,6 +28,7 @@ from marrowscope.ai.train.model import CellNet
 
 __all__ = [
     "OnnxHead",
+    "checkpoint_stats",
     "export_onnx",
     "fit_gaussian",
     "load_checkpoint",
@@ -92,11 +93,32 @@ class OnnxHead(nn.Module):
 def load_checkpoint(path: Path) -> tuple[CellNet, dict[str, Any]]:
     """The EMA model of ``best.pt`` (eval mode) and the checkpoint's metadata."""
     state: dict[str, Any] = torch.load(path, weights_only=False)
-    widths = tuple(int(w) for w in state["config"]["widths"].strip("()").split(",") if w.strip())
-    net = CellNet(len(state["codes"]), widths)
+    net = CellNet(
+        len(state["codes"]),
+        _int_tuple(state["config"]["widths"]) or (),
+        _int_tuple(state["config"].get("depths", "None")),
+    )
     net.load_state_dict(state["model"])
     net.eval()
     return net, state
+
+
+def checkpoint_stats(
+    state: dict[str, Any],
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Per-channel mean and standard deviation the checkpoint's network expects."""
+    mean, std = state["mean"], state["std"]
+    return (
+        (float(mean[0]), float(mean[1]), float(mean[2])),
+        (float(std[0]), float(std[1]), float(std[2])),
+    )
+
+
+def _int_tuple(text: str) -> tuple[int, ...] | None:
+    """A tuple the checkpoint stored as its ``str()``: ``"(16, 32)"``; ``"None"`` is None."""
+    if text == "None":
+        return None
+    return tuple(int(w) for w in text.strip("()").split(",") if w.strip())
 
 
 def fit_gaussian(
@@ -123,7 +145,7 @@ def fit_gaussian(
     return means, np.linalg.inv(cov)
 
 
-def export_onnx(head: OnnxHead, size: int, path: Path) -> None:
+def export_onnx(head: nn.Module, size: int, path: Path) -> None:
     """Write ``head`` as ONNX (opset 17, dynamic batch; input ``image``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     head.eval()

@@ -40,19 +40,32 @@ class _Block(nn.Module):
 
 
 class CellNet(nn.Module):
-    """Stem (3x3, stride 2) then one residual block per width, each halving the size."""
+    """Stem (3x3, stride 2) then one stage per width, each halving the size.
 
-    def __init__(self, n_classes: int, widths: Sequence[int] = (24, 48, 96, 160)) -> None:
+    A stage is ``depths[i]`` residual blocks (one each by default, the original network):
+    extra blocks deepen the network without widening it, the cheaper way to grow it.
+    """
+
+    def __init__(
+        self,
+        n_classes: int,
+        widths: Sequence[int] = (24, 48, 96, 160),
+        depths: Sequence[int] | None = None,
+    ) -> None:
         super().__init__()
+        depths = tuple(depths) if depths is not None else (1,) * len(widths)
+        if len(depths) != len(widths) or min(depths) < 1:
+            raise ValueError(f"depths {depths} must give one count >= 1 per width {widths}")
         stem = widths[0]
         self.stem = nn.Sequential(
             nn.Conv2d(3, stem, 3, 2, 1, bias=False), nn.BatchNorm2d(stem), nn.ReLU(inplace=True)
         )
         blocks: list[nn.Module] = []
         c_in = stem
-        for i, width in enumerate(widths):
-            blocks.append(_Block(c_in, width, 1 if i == 0 else 2))
-            c_in = width
+        for i, (width, depth) in enumerate(zip(widths, depths, strict=True)):
+            for j in range(depth):
+                blocks.append(_Block(c_in, width, 1 if i == 0 or j > 0 else 2))
+                c_in = width
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(0.2)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from marrowscope.ai.calibrate import fit_temperature, review_threshold, softmax
 from marrowscope.ai.data import Sample, fine_samples
@@ -25,10 +26,17 @@ from marrowscope.ai.evaluate import evaluate_arrays, plot_confusion
 from marrowscope.ai.infer import CellClassifier
 from marrowscope.ai.metrics import report
 from marrowscope.ai.sidecar import ModelSpec
-from marrowscope.ai.split import load_split, save_split
+from marrowscope.ai.split import Split, load_split, save_split
 from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
-from marrowscope.ai.train.export import OnnxHead, export_onnx, fit_gaussian, load_checkpoint
+from marrowscope.ai.train.ensemble import ensemble_head, load_members, outer_config
+from marrowscope.ai.train.export import (
+    OnnxHead,
+    checkpoint_stats,
+    export_onnx,
+    fit_gaussian,
+    load_checkpoint,
+)
 from marrowscope.ai.train.model import count_macs, count_parameters
 from marrowscope.ai.train.quantize import quantize_int8
 from marrowscope.domain.taxonomy import all_classes
@@ -87,30 +95,104 @@ def _groups(samples: list[Sample]) -> dict[str, str]:
     return {code: c.most_common(1)[0][0] for code, c in sorted(votes.items())}
 
 
-def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> ModelSpec:
-    """Export, calibrate and measure the run of ``config``; copy to ``out_dir`` if given."""
-    run_dir = config.run_dir
-    net, state = load_checkpoint(run_dir / "best.pt")
+@dataclass(frozen=True, slots=True)
+class _Graph:
+    """What the shipping steps need to know about the network(s) behind one ONNX file."""
+
+    head: nn.Module
+    config: TrainConfig  # input size and crop of the graph's input
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    codes: tuple[str, ...]
+    split: Split
+    architecture: str
+    parameters: int
+    macs: int
+    epochs: int | list[int]  # a list: one per ensemble member
+    best_epoch: int | list[int]
+
+
+def _single_graph(config: TrainConfig) -> _Graph:
+    """One run's best EMA checkpoint with its out-of-distribution head."""
+    net, state = load_checkpoint(config.run_dir / "best.pt")
     codes = tuple(str(c) for c in state["codes"])
-    mean = torch.tensor(state["mean"], dtype=torch.float32)
-    std = torch.tensor(state["std"], dtype=torch.float32)
-    split = load_split(run_dir / "split.csv")
+    mean, std = checkpoint_stats(state)
+    split = load_split(config.run_dir / "split.csv")
     index = {c: i for i, c in enumerate(codes)}
     train_samples = fine_samples(split.train)
     x_train = run_pixels(train_samples, config)
     y_train = np.array([index[s.code] for s in train_samples], dtype=np.int64)
-    means, precision = fit_gaussian(net, x_train, y_train, mean, std, len(codes), config.tta_views)
+    means, precision = fit_gaussian(
+        net, x_train, y_train, torch.tensor(mean), torch.tensor(std), len(codes), config.tta_views
+    )
+    depths = f" depths={list(config.depths)}" if config.depths else ""
+    return _Graph(
+        head=OnnxHead(net, means, precision, config.tta_views),
+        config=config,
+        mean=mean,
+        std=std,
+        codes=codes,
+        split=split,
+        architecture=f"CellNet widths={list(config.widths)}{depths} (narrow ResNet, from scratch)",
+        parameters=count_parameters(net),
+        macs=count_macs(net, config.input_size) * config.tta_views,
+        epochs=config.epochs,
+        best_epoch=int(state["epoch"]),
+    )
+
+
+def _ensemble_graph(config: TrainConfig) -> _Graph:
+    """The members' graphs on slices of one input, probabilities averaged."""
+    members = load_members(config)
+    outer = outer_config(config, members)
+    outer.run_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(members[0].config.run_dir / "split.csv", outer.run_dir / "split.csv")
+    largest = max(members, key=lambda m: m.config.input_size)
+    return _Graph(
+        head=ensemble_head(members),
+        config=outer,
+        mean=largest.mean,
+        std=largest.std,
+        codes=largest.codes,
+        split=load_split(outer.run_dir / "split.csv"),
+        architecture="average of "
+        + ", ".join(
+            f"{m.config.name} ({m.config.input_size} px, CellNet widths="
+            f"{list(m.config.widths)}"
+            + (f" depths={list(m.config.depths)}" if m.config.depths else "")
+            + ")"
+            for m in members
+        ),
+        parameters=sum(count_parameters(m.net) for m in members),
+        macs=sum(count_macs(m.net, m.config.input_size) for m in members),
+        epochs=[m.config.epochs for m in members],
+        best_epoch=[m.best_epoch for m in members],
+    )
+
+
+def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> ModelSpec:
+    """Export, calibrate and measure the run of ``config``; copy to ``out_dir`` if given.
+
+    An ensemble config (``members``) ships its finished members as one averaged graph.
+    """
+    graph = _ensemble_graph(config) if config.members else _single_graph(config)
+    config = graph.config
+    run_dir = config.run_dir
+    codes, split = graph.codes, graph.split
+    index = {c: i for i, c in enumerate(codes)}
     onnx_path = run_dir / f"{config.name}.onnx"
-    head = OnnxHead(net, means, precision, config.tta_views)
     if config.quantize:
         float_path = run_dir / f"{config.name}.float32.onnx"
-        export_onnx(head, config.input_size, float_path)
+        export_onnx(graph.head, config.input_size, float_path)
+        x_train = run_pixels(fine_samples(split.train), config)
         picks = np.random.default_rng(seed).choice(
             len(x_train), min(config.calibration_images, len(x_train)), replace=False
         )
-        quantize_int8(float_path, onnx_path, x_train[np.sort(picks)], state["mean"], state["std"])
+        quantize_int8(
+            float_path, onnx_path, x_train[np.sort(picks)], list(graph.mean), list(graph.std)
+        )
     else:
-        export_onnx(head, config.input_size, onnx_path)
+        export_onnx(graph.head, config.input_size, onnx_path)
 
     known = set(codes)
     spec = ModelSpec(
@@ -118,8 +200,8 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         onnx_file=onnx_path.name,
         input_size=config.input_size,
         crop_fraction=config.crop_fraction,
-        mean=(float(mean[0]), float(mean[1]), float(mean[2])),
-        std=(float(std[0]), float(std[1]), float(std[2])),
+        mean=graph.mean,
+        std=graph.std,
         codes=codes,
         temperature=1.0,
         review_threshold=0.0,
@@ -164,9 +246,9 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
     split_file = f"{config.name}.split.csv"
     save_split(split, run_dir / split_file, root=root)
     info: dict[str, Any] = {
-        "architecture": f"CellNet widths={list(config.widths)} (narrow ResNet, from scratch)",
-        "parameters": count_parameters(net),
-        "macs": count_macs(net, config.input_size) * config.tta_views,
+        "architecture": graph.architecture,
+        "parameters": graph.parameters,
+        "macs": graph.macs,
         "tta_views": config.tta_views,
         "weights": "int8 convolutions (post-training, per-channel)"
         if config.quantize
@@ -193,6 +275,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
             "counts": {name: len(getattr(split, name)) for name in ("train", "val", "test")},
         },
         "metrics": {
+            "val_macro_f1": report(y_val, p_val, codes).macro_f1,
             "test_macro_f1": evaluation.fine.macro_f1,
             "test_macro_f1_95ci": list(evaluation.macro_f1_interval),
             "test_accuracy": evaluation.fine.accuracy,
@@ -218,8 +301,8 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         },
         "training": {
             "command": f"marrowscope train --config configs/{config.name}.toml --seed {seed}",
-            "epochs": config.epochs,
-            "best_epoch": int(state["epoch"]),
+            "epochs": graph.epochs,
+            "best_epoch": graph.best_epoch,
             "input_size": config.input_size,
             "crop_fraction": config.crop_fraction,
             "exported": datetime.now(UTC).strftime("%Y-%m-%d"),
