@@ -29,6 +29,7 @@ class TrainConfig:
     crop_fraction: float = 1.0  # central share of each side kept before resizing
     widths: tuple[int, ...] = (24, 48, 96, 160)
     depths: tuple[int, ...] | None = None  # residual blocks per width; None: one each
+    squeeze_excite: bool = False  # channel gates in every block (model.py)
     epochs: int = 30
     batch_size: int = 64
     lr: float = 3e-3

@@ -97,6 +97,7 @@ def load_checkpoint(path: Path) -> tuple[CellNet, dict[str, Any]]:
         len(state["codes"]),
         _int_tuple(state["config"]["widths"]) or (),
         _int_tuple(state["config"].get("depths", "None")),
+        state["config"].get("squeeze_excite", "False") == "True",
     )
     net.load_state_dict(state["model"])
     net.eval()

@@ -64,7 +64,7 @@ def prepare_split(config: TrainConfig, seed: int) -> Split:
 
 def build_model(config: TrainConfig, n_classes: int) -> CellNet:
     """The architecture named by the config."""
-    return CellNet(n_classes, config.widths, config.depths)
+    return CellNet(n_classes, config.widths, config.depths, config.squeeze_excite)
 
 
 def predict_logits(

@@ -112,6 +112,16 @@ class _Graph:
     best_epoch: int | list[int]
 
 
+def _network(config: TrainConfig) -> str:
+    """The network's shape in words, for the sidecar."""
+    words = [f"CellNet widths={list(config.widths)}"]
+    if config.depths:
+        words.append(f"depths={list(config.depths)}")
+    if config.squeeze_excite:
+        words.append("squeeze-excite")
+    return " ".join(words)
+
+
 def _single_graph(config: TrainConfig) -> _Graph:
     """One run's best EMA checkpoint with its out-of-distribution head."""
     net, state = load_checkpoint(config.run_dir / "best.pt")
@@ -125,7 +135,6 @@ def _single_graph(config: TrainConfig) -> _Graph:
     means, precision = fit_gaussian(
         net, x_train, y_train, torch.tensor(mean), torch.tensor(std), len(codes), config.tta_views
     )
-    depths = f" depths={list(config.depths)}" if config.depths else ""
     return _Graph(
         head=OnnxHead(net, means, precision, config.tta_views),
         config=config,
@@ -133,7 +142,7 @@ def _single_graph(config: TrainConfig) -> _Graph:
         std=std,
         codes=codes,
         split=split,
-        architecture=f"CellNet widths={list(config.widths)}{depths} (narrow ResNet, from scratch)",
+        architecture=f"{_network(config)} (narrow ResNet, from scratch)",
         parameters=count_parameters(net),
         macs=count_macs(net, config.input_size) * config.tta_views,
         epochs=config.epochs,
@@ -157,12 +166,9 @@ def _ensemble_graph(config: TrainConfig) -> _Graph:
         split=load_split(outer.run_dir / "split.csv"),
         architecture="average of "
         + ", ".join(
-            f"{m.config.name} ({m.config.input_size} px, CellNet widths="
-            f"{list(m.config.widths)}"
-            + (f" depths={list(m.config.depths)}" if m.config.depths else "")
-            + ")"
-            for m in members
-        ),
+            f"{m.config.name} ({m.config.input_size} px, {_network(m.config)})" for m in members
+        )
+        + " (narrow ResNets, from scratch)",
         parameters=sum(count_parameters(m.net) for m in members),
         macs=sum(count_macs(m.net, m.config.input_size) for m in members),
         epochs=[m.config.epochs for m in members],
