@@ -1,24 +1,23 @@
 """Turn a finished run into a shippable model: ONNX file, sidecar, split, figures.
 
-Steps, all from the run directory: export the best EMA checkpoint with its
-out-of-distribution head, fit the temperature and the review threshold on the
-validation split, set the out-of-distribution threshold at a high quantile of the
-validation distances, then measure the test split through ONNX Runtime exactly as
-inference will, and write everything into the sidecar.
+Steps, all from the run directory: export the graph (``graph.py``: the best EMA
+checkpoint with its out-of-distribution head, or an ensemble's members averaged), fit
+the temperature and the review threshold on the validation split, set the
+out-of-distribution threshold at a high quantile of the validation distances, then
+measure the test split through ONNX Runtime exactly as inference will, and write
+everything into the sidecar.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from marrowscope.ai.calibrate import fit_temperature, review_threshold, softmax
 from marrowscope.ai.data import Sample, fine_samples
@@ -26,18 +25,11 @@ from marrowscope.ai.evaluate import evaluate_arrays, plot_confusion
 from marrowscope.ai.infer import CellClassifier
 from marrowscope.ai.metrics import report
 from marrowscope.ai.sidecar import ModelSpec
-from marrowscope.ai.split import Split, load_split, save_split
+from marrowscope.ai.split import save_split
 from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
-from marrowscope.ai.train.ensemble import ensemble_head, load_members, outer_config
-from marrowscope.ai.train.export import (
-    OnnxHead,
-    checkpoint_stats,
-    export_onnx,
-    fit_gaussian,
-    load_checkpoint,
-)
-from marrowscope.ai.train.model import count_macs, count_parameters
+from marrowscope.ai.train.export import export_onnx
+from marrowscope.ai.train.graph import ensemble_graph, single_graph
 from marrowscope.ai.train.quantize import quantize_int8
 from marrowscope.domain.taxonomy import all_classes
 
@@ -95,93 +87,12 @@ def _groups(samples: list[Sample]) -> dict[str, str]:
     return {code: c.most_common(1)[0][0] for code, c in sorted(votes.items())}
 
 
-@dataclass(frozen=True, slots=True)
-class _Graph:
-    """What the shipping steps need to know about the network(s) behind one ONNX file."""
-
-    head: nn.Module
-    config: TrainConfig  # input size and crop of the graph's input
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
-    codes: tuple[str, ...]
-    split: Split
-    architecture: str
-    parameters: int
-    macs: int
-    epochs: int | list[int]  # a list: one per ensemble member
-    best_epoch: int | list[int]
-
-
-def _network(config: TrainConfig) -> str:
-    """The network's shape in words, for the sidecar."""
-    words = [f"CellNet widths={list(config.widths)}"]
-    if config.depths:
-        words.append(f"depths={list(config.depths)}")
-    if config.squeeze_excite:
-        words.append("squeeze-excite")
-    return " ".join(words)
-
-
-def _single_graph(config: TrainConfig) -> _Graph:
-    """One run's best EMA checkpoint with its out-of-distribution head."""
-    net, state = load_checkpoint(config.run_dir / "best.pt")
-    codes = tuple(str(c) for c in state["codes"])
-    mean, std = checkpoint_stats(state)
-    split = load_split(config.run_dir / "split.csv")
-    index = {c: i for i, c in enumerate(codes)}
-    train_samples = fine_samples(split.train)
-    x_train = run_pixels(train_samples, config)
-    y_train = np.array([index[s.code] for s in train_samples], dtype=np.int64)
-    means, precision = fit_gaussian(
-        net, x_train, y_train, torch.tensor(mean), torch.tensor(std), len(codes), config.tta_views
-    )
-    return _Graph(
-        head=OnnxHead(net, means, precision, config.tta_views),
-        config=config,
-        mean=mean,
-        std=std,
-        codes=codes,
-        split=split,
-        architecture=f"{_network(config)} (narrow ResNet, from scratch)",
-        parameters=count_parameters(net),
-        macs=count_macs(net, config.input_size) * config.tta_views,
-        epochs=config.epochs,
-        best_epoch=int(state["epoch"]),
-    )
-
-
-def _ensemble_graph(config: TrainConfig) -> _Graph:
-    """The members' graphs on slices of one input, probabilities averaged."""
-    members = load_members(config)
-    outer = outer_config(config, members)
-    outer.run_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(members[0].config.run_dir / "split.csv", outer.run_dir / "split.csv")
-    largest = max(members, key=lambda m: m.config.input_size)
-    return _Graph(
-        head=ensemble_head(members),
-        config=outer,
-        mean=largest.mean,
-        std=largest.std,
-        codes=largest.codes,
-        split=load_split(outer.run_dir / "split.csv"),
-        architecture="average of "
-        + ", ".join(
-            f"{m.config.name} ({m.config.input_size} px, {_network(m.config)})" for m in members
-        )
-        + " (narrow ResNets, from scratch)",
-        parameters=sum(count_parameters(m.net) for m in members),
-        macs=sum(count_macs(m.net, m.config.input_size) for m in members),
-        epochs=[m.config.epochs for m in members],
-        best_epoch=[m.best_epoch for m in members],
-    )
-
-
 def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> ModelSpec:
     """Export, calibrate and measure the run of ``config``; copy to ``out_dir`` if given.
 
     An ensemble config (``members``) ships its finished members as one averaged graph.
     """
-    graph = _ensemble_graph(config) if config.members else _single_graph(config)
+    graph = ensemble_graph(config) if config.members else single_graph(config)
     config = graph.config
     run_dir = config.run_dir
     codes, split = graph.codes, graph.split
