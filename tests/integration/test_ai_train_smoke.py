@@ -143,3 +143,25 @@ def test_a_student_learns_from_a_finished_teacher_run(tiny_config: Path, tmp_pat
     wrong = replace(student, run_dir=tmp_path / "wrong", cache_dir=tmp_path / "cache2")
     with pytest.raises(InvalidInput, match="teacher"):
         train(wrong, seed=5)
+
+
+def test_init_seed_starts_other_weights_on_the_same_split(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """``init_seed`` changes the network a run starts from, never the split it uses."""
+    from dataclasses import replace
+
+    import torch
+
+    base = replace(load_config(tiny_config), epochs=1)
+    first = replace(base, run_dir=tmp_path / "a")
+    second = replace(base, run_dir=tmp_path / "b", init_seed=99)
+
+    train(first, seed=1)
+    train(second, seed=1)
+
+    assert (first.run_dir / "split.csv").read_text() == (second.run_dir / "split.csv").read_text()
+    weights = [
+        torch.load(c.run_dir / "last.pt", weights_only=False)["model"] for c in (first, second)
+    ]
+    assert not torch.equal(weights[0]["head.weight"], weights[1]["head.weight"])

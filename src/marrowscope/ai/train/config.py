@@ -23,6 +23,10 @@ class TrainConfig:
     name: str = "cellnet"
     layout: str = "pbc"
     data_root: Path = Path("../shared/data/pbc")
+    # seed of the initial weights and of the batches, when it must differ from the run's
+    # (--seed, which also draws the split): networks started differently on one split,
+    # e.g. to be averaged in an ensemble
+    init_seed: int | None = None
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     input_size: int = 80

@@ -110,7 +110,7 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     if fresh:
         for stale in (last, best, run_dir / "split.csv", run_dir / "history.jsonl"):
             stale.unlink(missing_ok=True)
-    generator = _seed_everything(seed)
+    generator = _seed_everything(seed if config.init_seed is None else config.init_seed)
     split = prepare_split(config, seed)
     train_samples, val_samples = fine_samples(split.train), fine_samples(split.val)
     codes = label_codes(train_samples)

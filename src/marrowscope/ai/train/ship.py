@@ -219,6 +219,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         "training": {
             "command": f"marrowscope train --config configs/{config.name}.toml --seed {seed}",
             "epochs": graph.epochs,
+            "init_seed": config.init_seed,
             "best_epoch": graph.best_epoch,
             "input_size": config.input_size,
             "crop_fraction": config.crop_fraction,
