@@ -150,3 +150,33 @@ def test_a_member_that_was_never_trained_is_named(
     ghost.write_text(small.read_text().replace(str(small.parent / "small"), str(tmp_path / "none")))
     with pytest.raises(InvalidInput, match="train it first"):
         ship_run(load_config(_ensemble_config(tmp_path, small, ghost)), seed=3)
+
+
+def test_an_int8_ensemble_keeps_every_members_stem_in_float(
+    members: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Each member's pixel-reading convolution stays float; the rest is int8, answers close."""
+    import onnx
+
+    small, large, _ = members
+    config = _ensemble_config(tmp_path, small, large)
+    config.write_text(config.read_text() + "\n[train]\nquantize = true\n", encoding="utf-8")
+
+    ship_run(load_config(config), seed=3)
+
+    graph = onnx.load(str(tmp_path / "pair" / "pair.onnx")).graph
+    floats = {w.name: tuple(w.dims) for w in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    float_stems = [n for n in convs if len(floats.get(n.input[1], ())) == 4]
+    assert [floats[n.input[1]][1] for n in float_stems] == [3, 3]
+    assert sum(n.op_type == "DequantizeLinear" for n in graph.node) > len(convs)
+    images = sorted((small.parent / "data").glob("*/*.jpg"))[::6]
+    answers = []
+    for name in ("pair.onnx", "pair.float32.onnx"):
+        sidecar = json.loads((tmp_path / "pair" / "pair.json").read_text())
+        (tmp_path / name).write_bytes((tmp_path / "pair" / name).read_bytes())
+        (tmp_path / f"{name}.json").write_text(json.dumps({**sidecar, "onnx_file": name}))
+        classifier = CellClassifier(tmp_path / f"{name}.json", threads=1)
+        logits, _ = classifier.run(np.stack([classifier.decode(p) for p in images]))
+        answers.append(softmax(logits, 1.0))
+    assert np.abs(answers[0] - answers[1]).max() < 0.05
