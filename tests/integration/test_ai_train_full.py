@@ -1,4 +1,4 @@
-"""The real training run of the shipped model (about 30 minutes on one CPU core).
+"""The real training run of the shipped model (about 40 minutes on one CPU core).
 
 Run with ``make test-slow``. It retrains from the config in a temporary folder and
 checks that the result lands near the figures written in the shipped sidecar, so a
@@ -19,7 +19,7 @@ from marrowscope.ai.train.config import load_config  # noqa: E402
 from marrowscope.ai.train.loop import train  # noqa: E402
 from marrowscope.ai.train.ship import ship_run  # noqa: E402
 
-CONFIG = Path(__file__).resolve().parents[2] / "configs" / "cellnet80c.toml"
+CONFIG = Path(__file__).resolve().parents[2] / "configs" / "cellnet80d.toml"
 
 
 @pytest.mark.slow

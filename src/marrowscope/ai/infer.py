@@ -30,7 +30,7 @@ from marrowscope.domain.errors import InvalidImage, InvalidInput
 
 __all__ = ["DEFAULT_MODEL", "CellClassifier", "Prediction", "default_model_path"]
 
-DEFAULT_MODEL = "cellnet80c"
+DEFAULT_MODEL = "cellnet80d"
 
 _BATCH = 64
 _LOOKAHEAD = 2  # decoded batches kept ready per decoder thread
