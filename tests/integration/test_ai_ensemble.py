@@ -33,8 +33,9 @@ _PER_CLASS = 24
 def _member(tmp_path: Path, data: Path, name: str, size: int, crop: float, seed: int) -> Path:
     """A tiny member config: ``size`` px of the central ``crop`` of each side.
 
-    Deeper than one block per stage, with channel gates on the 48 px member, so that the
-    round trip checkpoint -> ONNX covers those shapes of the network too.
+    Deeper than one block per stage, with channel gates on the 48 px member and two
+    averaged orientations on the 32 px ones, so that the round trip checkpoint -> ONNX
+    and the ensemble cover those shapes of the network too.
     """
     config = tmp_path / f"{name}.toml"
     config.write_text(
@@ -54,6 +55,7 @@ epochs = 2
 batch_size = 16
 max_batches = 2
 threads = 1
+tta_views = {2 if size == 32 else 1}
 [output]
 run_dir = "{tmp_path / name}"
 cache_dir = "{tmp_path / "cache"}"

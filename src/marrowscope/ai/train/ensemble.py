@@ -107,7 +107,6 @@ def outer_config(config: TrainConfig, members: Sequence[Member]) -> TrainConfig:
         crop_fraction=largest.config.crop_fraction,
         layout=largest.config.layout,
         data_root=largest.config.data_root,
-        run_dir=config.run_dir,
     )
 
 
@@ -159,7 +158,11 @@ class EnsembleHead(nn.Module):
 
 
 def ensemble_head(members: Sequence[Member]) -> EnsembleHead:
-    """The graph of ``members``, each with its out-of-distribution head fitted."""
+    """The graph of ``members``, each with its out-of-distribution head fitted.
+
+    A member trained to average orientations (``tta_views``) keeps doing so inside the
+    ensemble, as it would when shipped alone.
+    """
     heads: list[OnnxHead] = []
     for member in members:
         split = load_split(member.config.run_dir / "split.csv")
@@ -173,8 +176,9 @@ def ensemble_head(members: Sequence[Member]) -> EnsembleHead:
             torch.tensor(member.mean),
             torch.tensor(member.std),
             len(member.codes),
+            member.config.tta_views,
         )
-        heads.append(OnnxHead(member.net, means, precision))
+        heads.append(OnnxHead(member.net, means, precision, member.config.tta_views))
     return EnsembleHead(
         heads,
         [m.config.input_size for m in members],

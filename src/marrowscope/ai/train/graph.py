@@ -106,7 +106,7 @@ def ensemble_graph(config: TrainConfig) -> ShippableGraph:
         )
         + " (narrow ResNets, from scratch)",
         parameters=sum(count_parameters(m.net) for m in members),
-        macs=sum(count_macs(m.net, m.config.input_size) for m in members),
+        macs=sum(count_macs(m.net, m.config.input_size) * m.config.tta_views for m in members),
         epochs=[m.config.epochs for m in members],
         best_epoch=[m.best_epoch for m in members],
     )
