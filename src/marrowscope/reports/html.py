@@ -10,11 +10,11 @@ from html import escape
 
 from marrowscope.domain.report import (
     SECTIONS,
-    ReportView,
     fibrosis_description,
     iron_grade_category,
     range_rows,
 )
+from marrowscope.domain.report_view import ReportView
 
 __all__ = ["render_html"]
 

@@ -18,11 +18,11 @@ from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Tabl
 
 from marrowscope.domain.report import (
     SECTIONS,
-    ReportView,
     fibrosis_description,
     iron_grade_category,
     range_rows,
 )
+from marrowscope.domain.report_view import ReportView
 from marrowscope.reports.charts import blast_trend_png, differential_png
 
 __all__ = ["render_pdf"]

@@ -15,7 +15,8 @@ from marrowscope.domain.counts import CellCounts
 from marrowscope.domain.differential import Differential, compute_differential
 from marrowscope.domain.errors import NotFound, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.report import ReportVersion, ReportView, TrendPoint
+from marrowscope.domain.report import ReportVersion
+from marrowscope.domain.report_view import ReportView, TrendPoint
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.reports.html import render_html

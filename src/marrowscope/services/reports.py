@@ -16,6 +16,7 @@ from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import NotFound
 from marrowscope.domain.report import ReportKind, ReportVersion
 from marrowscope.domain.report_prefill import prefill_fields
+from marrowscope.domain.report_view import canonical_json
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.reports.pdf import render_pdf
@@ -113,7 +114,7 @@ def save_draft(
 
 def _freeze(uow: UnitOfWork, store: ReportStore, version: ReportVersion) -> tuple[bytes, bytes]:
     view = _view(uow, store, version)
-    return model.canonical_json(view), render_pdf(view)
+    return canonical_json(view), render_pdf(view)
 
 
 @transactional
