@@ -34,7 +34,14 @@ from marrowscope.ai.train.export import (
 from marrowscope.ai.train.model import CellNet
 from marrowscope.domain.errors import InvalidInput
 
-__all__ = ["EnsembleHead", "Member", "ensemble_head", "load_members", "outer_config"]
+__all__ = [
+    "EnsembleHead",
+    "Member",
+    "ensemble_head",
+    "largest_member",
+    "load_members",
+    "outer_config",
+]
 
 _SCALE_TOLERANCE = 1e-6
 
@@ -98,9 +105,14 @@ def load_members(config: TrainConfig) -> list[Member]:
     return members
 
 
+def largest_member(members: Sequence[Member]) -> Member:
+    """The member with the largest input: its decoding and statistics feed the graph."""
+    return max(members, key=lambda m: m.config.input_size)
+
+
 def outer_config(config: TrainConfig, members: Sequence[Member]) -> TrainConfig:
     """``config`` with the largest member's input: what the shipped graph is given."""
-    largest = max(members, key=lambda m: m.config.input_size)
+    largest = largest_member(members)
     return replace(
         config,
         input_size=largest.config.input_size,

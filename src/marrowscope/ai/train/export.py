@@ -93,11 +93,13 @@ class OnnxHead(nn.Module):
 def load_checkpoint(path: Path) -> tuple[CellNet, dict[str, Any]]:
     """The EMA model of ``best.pt`` (eval mode) and the checkpoint's metadata."""
     state: dict[str, Any] = torch.load(path, weights_only=False)
+    config = state["config"]
+    depths = config.get("depths", "None")  # checkpoints older than the knob have none
     net = CellNet(
         len(state["codes"]),
-        _int_tuple(state["config"]["widths"]) or (),
-        _int_tuple(state["config"].get("depths", "None")),
-        state["config"].get("squeeze_excite", "False") == "True",
+        _int_tuple(config["widths"]),
+        None if depths == "None" else _int_tuple(depths),
+        config.get("squeeze_excite", "False") == "True",
     )
     net.load_state_dict(state["model"])
     net.eval()
@@ -115,10 +117,8 @@ def checkpoint_stats(
     )
 
 
-def _int_tuple(text: str) -> tuple[int, ...] | None:
-    """A tuple the checkpoint stored as its ``str()``: ``"(16, 32)"``; ``"None"`` is None."""
-    if text == "None":
-        return None
+def _int_tuple(text: str) -> tuple[int, ...]:
+    """A tuple the checkpoint stored as its ``str()``, e.g. ``"(16, 32)"``."""
     return tuple(int(w) for w in text.strip("()").split(",") if w.strip())
 
 

@@ -19,7 +19,12 @@ from marrowscope.ai.data import fine_samples
 from marrowscope.ai.split import Split, load_split
 from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
-from marrowscope.ai.train.ensemble import ensemble_head, load_members, outer_config
+from marrowscope.ai.train.ensemble import (
+    ensemble_head,
+    largest_member,
+    load_members,
+    outer_config,
+)
 from marrowscope.ai.train.export import (
     OnnxHead,
     checkpoint_stats,
@@ -90,16 +95,17 @@ def ensemble_graph(config: TrainConfig) -> ShippableGraph:
     """The members' graphs on slices of one input, probabilities averaged."""
     members = load_members(config)
     outer = outer_config(config, members)
+    shared_split = members[0].config.run_dir / "split.csv"  # all members share it
     outer.run_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(members[0].config.run_dir / "split.csv", outer.run_dir / "split.csv")
-    largest = max(members, key=lambda m: m.config.input_size)
+    shutil.copyfile(shared_split, outer.run_dir / "split.csv")
+    largest = largest_member(members)
     return ShippableGraph(
         head=ensemble_head(members),
         config=outer,
         mean=largest.mean,
         std=largest.std,
         codes=largest.codes,
-        split=load_split(outer.run_dir / "split.csv"),
+        split=load_split(shared_split),
         architecture="average of "
         + ", ".join(
             f"{m.config.name} ({m.config.input_size} px, {_network(m.config)})" for m in members
