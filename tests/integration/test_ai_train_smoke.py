@@ -165,3 +165,77 @@ def test_init_seed_starts_other_weights_on_the_same_split(
         torch.load(c.run_dir / "last.pt", weights_only=False)["model"] for c in (first, second)
     ]
     assert not torch.equal(weights[0]["head.weight"], weights[1]["head.weight"])
+
+
+def test_group_only_cells_join_training_through_the_grouped_loss(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """PBC ``NEUTROPHIL`` cells (group known, stage not) train only when the grouped loss is on.
+
+    A tiny PBC-layout set of real images: band and segmented neutrophils, eosinophils and
+    neutrophils labelled with their group alone.
+    """
+    from dataclasses import replace
+
+    from marrowscope.ai.data import load_pbc
+
+    data = tmp_path / "pbc"
+    rows = ["path,group,label"]
+    for folder, group, label in (
+        ("neutrophil", "neutrophil", "BNE"),
+        ("neutrophil", "neutrophil", "NEUTROPHIL"),
+        ("neutrophil", "neutrophil", "SNE"),
+        ("eosinophil", "eosinophil", "EO"),
+    ):
+        (data / folder).mkdir(parents=True, exist_ok=True)
+        for image in sorted((shared_data / "pbc" / folder).glob(f"{label}_*.jpg"))[:16]:
+            shutil.copy(image, data / folder / image.name)
+            rows.append(f"{folder}/{image.name},{group},{label}")
+    (data / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    group_only = sum(s.ambiguous for s in load_pbc(data))
+    assert group_only == 16
+    base = replace(
+        load_config(tiny_config_for(tmp_path, data)), epochs=1, max_batches=None, batch_size=32
+    )
+
+    plain = train(replace(base, run_dir=tmp_path / "plain"), seed=3)
+    grouped = train(replace(base, run_dir=tmp_path / "grouped", group_loss_weight=1.0), seed=3)
+    spec = ship_run(
+        replace(base, run_dir=tmp_path / "grouped", group_loss_weight=1.0), 3, tmp_path / "out"
+    )
+
+    assert plain.codes == grouped.codes == spec.codes == ("EOS", "NGB", "NGS")
+    assert grouped.train_cells - plain.train_cells > 0
+    split_rows = (tmp_path / "grouped" / "split.csv").read_text()
+    assert grouped.train_cells - plain.train_cells == _group_only_in_train(split_rows)
+    history = json.loads((tmp_path / "grouped" / "history.jsonl").read_text().splitlines()[-1])
+    assert history["train_loss"] == history["train_loss"]  # not NaN
+
+
+def tiny_config_for(tmp_path: Path, data: Path) -> Path:
+    """A tiny-model config over the PBC-layout folder ``data``."""
+    config = tmp_path / "tiny_pbc.toml"
+    config.write_text(
+        f"""
+name = "tinypbc"
+[data]
+layout = "pbc"
+data_root = "{data}"
+[model]
+input_size = 32
+widths = [8, 16]
+[train]
+threads = 1
+[output]
+run_dir = "{tmp_path / "run"}"
+cache_dir = "{tmp_path / "cache"}"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _group_only_in_train(split_csv: str) -> int:
+    """Rows of the split's train part that hold a group-only cell (``ambiguous`` 1)."""
+    rows = [line.split(",") for line in split_csv.splitlines()[1:]]
+    return sum(row[0] == "train" and row[-1] == "1" for row in rows)

@@ -56,6 +56,9 @@ class TrainConfig:
     teacher_views: int = 4  # orientations the teacher averages over
     distill_weight: float = 0.5  # share of the loss from the teacher (rest: hard labels)
     distill_temperature: float = 2.0
+    # weight of a loss on the source's coarse groups (ai/train/grouping.py); above 0 the
+    # group-only cells (PBC IG, NEUTROPHIL) join the training set for that term alone
+    group_loss_weight: float = 0.0
     quantize: bool = False  # ship int8 convolutions (ai/train/quantize.py)
     calibration_images: int = 640  # training images that set the int8 activation ranges
     # an ensemble: finished runs (their config files) averaged in one graph; the model

@@ -31,6 +31,7 @@ from marrowscope.ai.train.augment import augment, to_float
 from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.distill import distillation_loss, teacher_probabilities
+from marrowscope.ai.train.grouping import NO_FINE_LABEL, group_targets, grouped_nll
 from marrowscope.ai.train.model import CellNet
 
 __all__ = ["TrainResult", "build_model", "predict_logits", "prepare_split", "train"]
@@ -49,6 +50,7 @@ class TrainResult:
     std: tuple[float, float, float]
     best_val_macro_f1: float
     epochs_done: int
+    train_cells: int  # group-only cells included when the grouped loss is on
 
 
 def prepare_split(config: TrainConfig, seed: int) -> Split:
@@ -96,8 +98,11 @@ def _seed_everything(seed: int) -> torch.Generator:
 
 
 def _targets(samples: list[Sample], codes: tuple[str, ...]) -> NDArray[np.int64]:
+    """Class indices; a group-only cell gets ``NO_FINE_LABEL`` (ignored by the fine loss)."""
     index = {c: i for i, c in enumerate(codes)}
-    return np.array([index[s.code] for s in samples], dtype=np.int64)
+    return np.array(
+        [NO_FINE_LABEL if s.ambiguous else index[s.code] for s in samples], dtype=np.int64
+    )
 
 
 def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
@@ -112,8 +117,13 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
             stale.unlink(missing_ok=True)
     generator = _seed_everything(seed if config.init_seed is None else config.init_seed)
     split = prepare_split(config, seed)
-    train_samples, val_samples = fine_samples(split.train), fine_samples(split.val)
-    codes = label_codes(train_samples)
+    val_samples = fine_samples(split.val)
+    codes = label_codes(fine_samples(split.train))
+    # group-only cells teach only through the grouped loss, so they join only with it
+    train_samples = list(split.train) if config.group_loss_weight > 0 else fine_samples(split.train)
+    grouping = group_targets(train_samples, codes)
+    group_of = torch.from_numpy(grouping.targets)
+    group_members = torch.from_numpy(grouping.members)
     y_train = _targets(train_samples, codes)
     y_val = _targets(val_samples, codes)
     x_train = run_pixels(train_samples, config)
@@ -131,7 +141,7 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         multi_avg_fn=get_ema_multi_avg_fn(0.998),  # type: ignore[no-untyped-call]
         use_buffers=True,
     )
-    counts = np.bincount(y_train, minlength=len(codes)).astype(np.float64)
+    counts = np.bincount(y_train[y_train != NO_FINE_LABEL], minlength=len(codes)).astype(np.float64)
     # inverse-frequency weights softened by a power: rare stages count more, not wildly more
     weights = (counts.max() / np.maximum(counts, 1)) ** config.class_weight_power
     criterion = nn.CrossEntropyLoss(
@@ -208,7 +218,13 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
             y = torch.from_numpy(y_train[idx])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
                 logits = model(x.contiguous(memory_format=layout))
-            loss = criterion(logits.float(), y)
+            # a batch of group-only cells alone has no fine term (cross-entropy of none: NaN)
+            has_fine = bool((y != NO_FINE_LABEL).any())
+            loss = criterion(logits.float(), y) if has_fine else logits.float().sum() * 0.0
+            if config.group_loss_weight > 0:
+                loss = loss + config.group_loss_weight * grouped_nll(
+                    logits.float(), group_of[torch.from_numpy(idx)], group_members
+                )
             if soft_targets is not None:
                 soft = distillation_loss(
                     logits.float(), soft_targets[torch.from_numpy(idx)], config.distill_temperature
@@ -264,6 +280,7 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         std=(float(std_np[0]), float(std_np[1]), float(std_np[2])),
         best_val_macro_f1=best_f1,
         epochs_done=config.epochs,
+        train_cells=len(train_samples),
     )
 
 
