@@ -72,6 +72,28 @@ def test_delimiters_in_names_and_text_are_escaped() -> None:
     assert escape("a|b") == "a\\F\\b"
 
 
+def test_a_long_conclusion_full_of_delimiters_is_cut_after_escaping_and_loses_nothing() -> None:
+    """Escaping lengthens text: lines cut before escaping overran hl7apy's 199 characters."""
+    words = ["a|b^c&d~e\\f"] * 60 + ["|" * 120]
+    export = case_export(conclusion=" ".join(words))
+
+    text = oru_report(export, control_id="C1")
+
+    [tx] = [s for s in _segments(text, "OBX") if s[2] == "TX" and "conclusion" in s[3]]
+    lines = tx[5].split("~")
+    assert len(lines) > 2 and max(len(line) for line in lines) <= 190
+    unescaped = (
+        "".join(lines)
+        .replace(" ", "")
+        .replace("\\F\\", "|")
+        .replace("\\S\\", "^")
+        .replace("\\T\\", "&")
+        .replace("\\R\\", "~")
+        .replace("\\E\\", "\\")
+    )
+    assert unescaped == "".join(words)
+
+
 def test_a_pdf_travels_as_base64_in_an_ed_observation() -> None:
     text = oru_report(case_export(pdf=b"%PDF-1.4 tiny"), control_id="C1")
 

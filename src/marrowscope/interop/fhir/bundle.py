@@ -1,0 +1,121 @@
+"""The Bundle that carries a case out, with the DiagnosticReport at its head.
+
+``case_bundle`` gathers the resources of ``clinical`` and ``observations``, adds the
+DiagnosticReport that points at them (conclusion and, when given, the PDF), gives each
+its stable id and has the whole Bundle validated by the ``fhir.resources`` models
+(``fhir_read.validate_bundle``) before it is returned.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from marrowscope.domain.pathway import RecordKind
+from marrowscope.interop.codes import CaseExport, system
+from marrowscope.interop.fhir import clinical, observations
+from marrowscope.interop.fhir.datatypes import Ids, iso
+from marrowscope.interop.fhir_read import validate_bundle
+
+__all__ = ["FHIR_VERSION", "case_bundle"]
+
+FHIR_VERSION = "4.3.0 (R4B models of fhir.resources; R4-compatible for these resources)"
+_HM_CATEGORY = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/v2-0074",
+            "code": "HM",
+            "display": "Hematology",
+        }
+    ]
+}
+
+
+def _report(
+    export: CaseExport,
+    ids: Ids,
+    effective: str,
+    specimens: Sequence[str],
+    results: Sequence[str],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "resourceType": "DiagnosticReport",
+        "status": "final" if export.final else "preliminary",
+        "category": [_HM_CATEGORY],
+        "code": {
+            "coding": [
+                {
+                    "system": system("procedure"),
+                    "code": "bone-marrow-report",
+                    "display": "Bone marrow examination report",
+                }
+            ],
+            "text": "Bone marrow examination report",
+        },
+        "subject": ids.ref("patient"),
+        "effectiveDateTime": effective,
+        "issued": iso(export.generated_at),
+        "identifier": [{"system": system("case"), "value": str(export.record.case.id)}],
+    }
+    if export.record.latest(RecordKind.ORDER) is not None:
+        out["basedOn"] = [ids.ref("order")]
+    if specimens:
+        out["specimen"] = [ids.ref(s) for s in specimens]
+    if results:
+        out["result"] = [ids.ref(r) for r in results]
+    if export.conclusion:
+        out["conclusion"] = export.conclusion
+    if export.pdf is not None:
+        out["presentedForm"] = [
+            {
+                "contentType": "application/pdf",
+                "data": base64.b64encode(export.pdf).decode("ascii"),
+                "title": f"Bone marrow report, case {export.record.case.id}",
+                "creation": iso(export.generated_at),
+            }
+        ]
+    return out
+
+
+def case_bundle(export: CaseExport) -> dict[str, Any]:
+    """The case as a FHIR R4 ``collection`` Bundle (JSON), validated by the models."""
+    record = export.record
+    ids = Ids(record.case.id)
+    entries: list[tuple[str, dict[str, Any]]] = [("patient", clinical.patient(record))]
+    order = clinical.order(record, ids)
+    if order is not None:
+        entries.append(("order", order))
+    procedure = clinical.procedure(record, ids)
+    effective = iso(export.generated_at)
+    if procedure is not None:
+        entries.append(("procedure", procedure))
+        effective = str(procedure["performedPeriod"]["start"])
+    specimens = clinical.specimens(record, ids)
+    entries.extend(specimens)
+    smear = next(
+        (name for name, s in specimens if s["type"]["coding"][0]["code"] == "aspirate_smear"),
+        None,
+    )
+    cbc = observations.cbc_observations(record, ids)
+    entries.extend(cbc)
+    differential = observations.differential(export, ids, effective, smear)
+    entries.extend(differential)
+    results = [name for name, _ in differential[:1]] + [name for name, _ in cbc]
+    entries.append(
+        (
+            "report",
+            _report(export, ids, effective, [name for name, _ in specimens], results),
+        )
+    )
+    for name, resource in entries:
+        resource["id"] = ids.url(name).removeprefix("urn:uuid:")
+    data: dict[str, Any] = {
+        "resourceType": "Bundle",
+        "id": ids.url("bundle").removeprefix("urn:uuid:"),
+        "type": "collection",
+        "timestamp": iso(export.generated_at),
+        "entry": [{"fullUrl": ids.url(name), "resource": resource} for name, resource in entries],
+    }
+    validate_bundle(data)
+    return data
