@@ -1,0 +1,93 @@
+"""A person's decision on each proposed cell: confirm, change or reject.
+
+Apart from the upload and the count because this is the step the review exists for:
+every call passes through ``_decide``, so each decision is audited the same way, with
+the old and new state and code beside the model's code.
+"""
+
+from __future__ import annotations
+
+from marrowscope.domain.ai_review import CallState, CellCall, decide
+from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.errors import NotFound
+from marrowscope.domain.roles import Actor
+from marrowscope.domain.taxonomy import CellClass, cell_class
+from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
+from marrowscope.services.ai_review.ports import CellCallStore, ReviewStores
+from marrowscope.services.audit import record_audit
+from marrowscope.services.unit_of_work import UnitOfWork, transactional
+
+__all__ = ["confirm_unflagged", "decide_cell"]
+
+
+def _decision_fields(call: CellCall) -> dict[str, object]:
+    return {
+        "state": call.state,
+        "final_code": None if call.final_code is None else call.final_code.value,
+        "decided_by": call.decided_by,
+        "decided_at": call.decided_at,
+    }
+
+
+def _decide(
+    uow: UnitOfWork, store: CellCallStore, actor: Actor, call: CellCall, code: CellClass | None
+) -> CellCall:
+    decided = decide(call, code, by=actor.username, at=uow.now())
+    store.save_decision(decided)
+    record_audit(
+        uow,
+        actor,
+        "ai_cell_call",
+        call.id,
+        AuditAction.TRANSITION,
+        _decision_fields(call),
+        {**_decision_fields(decided), "model_code": call.model.code.value},
+        case_id=call.case_id,
+    )
+    return decided
+
+
+@transactional
+def decide_cell(
+    uow: UnitOfWork,
+    stores: ReviewStores,
+    actor: Actor,
+    call_id: int,
+    code: str | None,
+) -> CellCall:
+    """Confirm (the model's code), change (another code) or reject (``None``) one cell.
+
+    Any code of the taxonomy may be chosen, including those the model cannot output
+    (a blast, a plasma cell): finding those is exactly the person's job.
+    """
+    require_reviewer(actor, "decide cell calls")
+    chosen = None if code is None or code.strip() == "" else cell_class(code.strip())
+    store = uow.bind(stores.calls)
+    call = store.get_for_update(call_id)
+    if call is None:
+        raise NotFound(f"no cell call {call_id}")
+    decided = _decide(uow, store, actor, call, chosen)
+    uow.commit()
+    return decided
+
+
+@transactional
+def confirm_unflagged(
+    uow: UnitOfWork, stores: ReviewStores, actor: Actor, case_id: int, slide_label: str
+) -> int:
+    """Confirm every undecided call of a slide that the model did *not* mark for review.
+
+    For the page where the morphologist has looked over the thumbnails: flagged
+    cells are left undecided, so each of them still needs its own decision.
+    Returns how many cells were confirmed.
+    """
+    require_reviewer(actor, "decide cell calls")
+    require_case(uow, case_id)
+    store = uow.bind(stores.calls)
+    confirmed = 0
+    for call in store.for_case(case_id, clean_label(slide_label)):
+        if call.state is CallState.PROPOSED and not call.model.review:
+            _decide(uow, store, actor, call, call.model.code)
+            confirmed += 1
+    uow.commit()
+    return confirmed
