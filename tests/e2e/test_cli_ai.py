@@ -143,3 +143,11 @@ def test_train_refuses_an_unknown_setting(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "epoch" in result.stderr
+
+
+def test_train_help_names_the_extra_to_install() -> None:
+    """Rich markup once swallowed ``[train]``, leaving an install line that installs nothing."""
+    result = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+
+    assert result.exit_code == 0
+    assert "pip install 'marrowscope[train]'" in result.output

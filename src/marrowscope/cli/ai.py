@@ -40,9 +40,9 @@ def train(
     ] = None,
     run_dir: Annotated[Path | None, typer.Option(help="override the config's run_dir")] = None,
 ) -> None:
-    """Train (or resume) a classifier, then export, calibrate and test it.
+    r"""Train (or resume) a classifier, then export, calibrate and test it.
 
-    Needs the training extra: pip install 'marrowscope[train]'.
+    Needs the training extra: pip install 'marrowscope\[train]'.
     """
     try:
         from marrowscope.ai.train.config import load_config
