@@ -4,39 +4,35 @@ order, pre-procedure assessment, procedure, aftercare and follow-up check-ins.
 Each function is one transaction: it validates through the domain, writes, appends an
 audit entry and commits; any error leaves the database unchanged. Corrections insert a
 new version that supersedes the old one (``correct_record``), never an overwrite.
-Specimens, tests and results are in ``services.laboratory``; aftercare and check-ins in
-``services.followup`` and the read models in ``services.case_views`` (both re-exported
-here, so ``pathway.load_case_record`` keeps working).
+The blood count and the order stay here with their corrections, the only records that
+can be corrected. The assessment is in ``services.assessment``, the procedure in
+``services.procedure``, aftercare and check-ins in ``services.followup`` and the read
+models in ``services.case_views`` (all re-exported here, so
+``pathway.load_case_record`` keeps working). Specimens, tests and results are in
+``services.laboratory``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.cbc import evaluate, parse_blood_count
-from marrowscope.domain.errors import InvalidInput, MarrowscopeError, NotAllowed, NotFound
+from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
 from marrowscope.domain.indication import (
     make_order,
     suggest_indications,
 )
 from marrowscope.domain.pathway import RecordKind, StoredRecord
-from marrowscope.domain.preparation import preparation_sheet
-from marrowscope.domain.procedure import ProcedureRecord, ProcedureWarning, validate_procedure
-from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.safety import (
-    Assessment,
-    Plan,
-    SafetyFinding,
-    Severity,
-    assess,
-    known_drugs,
-    overall,
-)
+from marrowscope.domain.roles import Actor
 from marrowscope.services import pathway_codec as codec
+from marrowscope.services.assessment import (
+    AssessmentOutcome,
+    preparation_sheet_for,
+    record_assessment,
+)
 from marrowscope.services.audit import record_audit
 from marrowscope.services.case_views import (
     CaseOverview,
@@ -48,13 +44,17 @@ from marrowscope.services.case_views import (
 )
 from marrowscope.services.clinical_records import (
     CLINICAL,
-    OPERATORS,
     ORDERERS,
     open_case_for_writing,
     write_record,
 )
 from marrowscope.services.followup import issue_aftercare, record_check_in
-from marrowscope.services.patients import get_case, require_staff
+from marrowscope.services.patients import require_staff
+from marrowscope.services.procedure import (
+    ProcedureOutcome,
+    record_procedure,
+    record_procedure_from,
+)
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
@@ -76,24 +76,6 @@ __all__ = [
     "record_procedure",
     "record_procedure_from",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class AssessmentOutcome:
-    """The stored assessment with its findings and the patient's preparation sheet."""
-
-    record: StoredRecord
-    findings: list[SafetyFinding]
-    overall: Severity | None
-    preparation_sheet: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProcedureOutcome:
-    """The stored procedure with its warnings (short core, vital-sign alerts...)."""
-
-    record: StoredRecord
-    warnings: list[ProcedureWarning]
 
 
 @transactional
@@ -135,149 +117,6 @@ def place_order(
     record = write_record(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
     uow.commit()
     return record
-
-
-def _assessment_payload(a: Assessment, plan: Plan, findings: list[SafetyFinding]) -> dict[str, Any]:
-    return {
-        "assessment": codec.dump(a),
-        "plan": codec.dump(plan),
-        "findings": codec.dump(findings),
-        "overall": codec.dump(overall(findings)),
-    }
-
-
-@transactional
-def record_assessment(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    *,
-    plan: Plan,
-    assessment: Mapping[str, Any],
-) -> AssessmentOutcome:
-    """Pre-procedure assessment: runs every safety rule and keeps what it found.
-
-    ``assessment`` holds the fields of ``domain.safety.Assessment`` except age and sex,
-    which come from the patient record; a missing platelet count is taken from the
-    case's current CBC. An order must exist: no examination without an indication.
-    """
-    require_staff(actor, CLINICAL)
-    _case, patient = open_case_for_writing(uow, actor, case_id)
-    if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
-        raise NotAllowed("assessment: place the order (with its indication) first")
-    fields = dict(assessment)
-    fields.setdefault("assessed_at", codec.dump(uow.now()))
-    cbc = uow.pathway.latest(case_id, RecordKind.CBC)
-    if fields.get("platelets_per_nl") is None and cbc is not None:
-        # the count already on record is the one the rules should see (its age is checked)
-        platelets = cbc.payload["values"].get("platelets")
-        if platelets is not None:
-            fields["platelets_per_nl"] = platelets
-            fields["platelets_at"] = cbc.payload["collected_at"]
-    fields["age_years"] = patient.age_on(plan.planned_at.date())
-    fields["sex"] = patient.sex.value
-    try:
-        a = codec.assessment_from(fields)
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"assessment: {error}") from error
-    unknown = [m.drug for m in a.medications if m.drug.lower() not in known_drugs()]
-    if unknown:
-        raise InvalidInput(
-            f"medications: {', '.join(unknown)} not in the antithrombotic table; "
-            "list other medicines under other_medications"
-        )
-    findings = assess(a, plan)
-    record = write_record(
-        uow, actor, case_id, RecordKind.ASSESSMENT, _assessment_payload(a, plan, findings)
-    )
-    uow.commit()
-    sheet = preparation_sheet(
-        patient.display_name, plan, a.medications, a.creatinine_clearance_ml_min
-    )
-    return AssessmentOutcome(record, findings, overall(findings), sheet)
-
-
-def preparation_sheet_for(uow: UnitOfWork, actor: Actor, case_id: int) -> str:
-    """The plain-language sheet from the current assessment (the patient may read it)."""
-    case = get_case(uow, actor, case_id)
-    record = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
-    patient = uow.patients.get(case.patient_id)
-    if record is None or patient is None:
-        raise NotFound(f"case {case_id} has no pre-procedure assessment yet")
-    a = codec.assessment_from(record.payload["assessment"])
-    plan = codec.plan_from(record.payload["plan"])
-    return preparation_sheet(
-        patient.display_name, plan, a.medications, a.creatinine_clearance_ml_min
-    )
-
-
-@transactional
-def record_procedure(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    procedure: ProcedureRecord,
-    *,
-    stop_override_reason: str = "",
-) -> ProcedureOutcome:
-    """Record the procedure; refused while the assessment holds a 'stop' finding.
-
-    A 'stop' can be overridden only with a written reason (kept in the record and the
-    audit log), for the rare case where the operator judged it safe to go ahead.
-    """
-    require_staff(actor, OPERATORS | {Role.NURSE})
-    _case, patient = open_case_for_writing(uow, actor, case_id)
-    assessment = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
-    if assessment is None:
-        raise NotAllowed("procedure: record the pre-procedure assessment first")
-    stops = [
-        f
-        for f in codec.findings_from(assessment.payload["findings"])
-        if f.severity is Severity.STOP
-    ]
-    if stops and not stop_override_reason.strip():
-        raise NotAllowed(
-            "procedure: the assessment has unresolved stop findings: "
-            + "; ".join(f.message for f in stops)
-        )
-    if procedure.started_at > uow.now():
-        raise InvalidInput("started_at: a procedure cannot be recorded before it happens")
-    months = (
-        (procedure.started_at.year - patient.birth_date.year) * 12
-        + procedure.started_at.month
-        - patient.birth_date.month
-    )
-    warnings = validate_procedure(procedure, patient_age_months=months)
-    payload = {
-        "procedure": codec.dump(procedure),
-        "warnings": codec.dump(warnings),
-        "stop_override_reason": stop_override_reason.strip(),
-    }
-    record = write_record(uow, actor, case_id, RecordKind.PROCEDURE, payload)
-    uow.commit()
-    return ProcedureOutcome(record, warnings)
-
-
-@transactional
-def record_procedure_from(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    data: Mapping[str, Any],
-    *,
-    stop_override_reason: str = "",
-) -> ProcedureOutcome:
-    """``record_procedure`` from plain data (a web form or JSON file): ISO times, enum
-    values as text, vitals as ``[{"at", "sign", "value", "unit"?}]``."""
-    try:
-        procedure = codec.procedure_from(data)
-    except MarrowscopeError:
-        raise
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"procedure: {error!s} is missing or not valid") from error
-    return record_procedure(
-        uow, actor, case_id, procedure, stop_override_reason=stop_override_reason
-    )
 
 
 @transactional

@@ -1,0 +1,88 @@
+"""The signed report an export carries, found without depending on the reports area.
+
+The reports area is optional to the interop use cases (it may not be installed), so it
+is looked up by name at call time rather than imported; kept apart from
+``services.interop_export`` so that this one loose coupling, and the order in which its
+functions are tried, sit in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from marrowscope.domain.roles import Actor
+from marrowscope.services.unit_of_work import UnitOfWork
+
+__all__ = ["ReportDocument", "SignedReport", "signed_report"]
+
+
+class ReportDocument(Protocol):
+    """What an export takes from the signed report, when the report service has one."""
+
+    conclusion: str
+    pdf: bytes | None
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SignedReport:
+    """What the export takes from a signed report, whichever function provided it."""
+
+    conclusion: str
+    pdf: bytes | None
+    final: bool
+    counts: Mapping[str, int] | None = None
+
+
+def _snapshot(
+    reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object
+) -> Mapping[str, int] | None:
+    """The counts the exported version was signed on (``get_version(...).counts``)."""
+    version = getattr(found, "version", None)
+    get_version = getattr(reports, "get_version", None)
+    if not isinstance(version, int) or get_version is None:
+        return None
+    counts = getattr(get_version(uow, actor, case_id, version), "counts", None)
+    return dict(counts) if counts else None
+
+
+def signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> SignedReport | None:
+    """The signed report of the case, looked up lazily in ``services.reports``.
+
+    The reports area is optional to this module (it may not be installed). In order:
+    ``report_for_export(uow, actor, case_id)`` returning a ``ReportDocument`` (or None);
+    else ``current_report(uow, actor, case_id)``: when that version is signed, its
+    conclusion, its counts snapshot (so the export shows the differential the report was
+    signed on) and, if ``report_pdf(uow, actor, case_id)`` exists, the stored PDF.
+    A draft is not exported as the conclusion: the verified result texts are used instead.
+    """
+    try:
+        reports = importlib.import_module("marrowscope.services.reports")
+    except ImportError:
+        return None
+    document = getattr(reports, "report_for_export", None)
+    if document is not None:
+        found = cast("ReportDocument | None", document(uow, actor, case_id))
+        if found is None:
+            return None
+        return SignedReport(
+            found.conclusion, found.pdf, found.final, _snapshot(reports, uow, actor, case_id, found)
+        )
+    current = getattr(reports, "current_report", None)
+    if current is None:
+        return None
+    report = current(uow, actor, case_id)
+    if report is None or not getattr(report, "is_signed", False):
+        return None
+    pdf_of = getattr(reports, "report_pdf", None)
+    pdf = pdf_of(uow, actor, case_id) if pdf_of is not None else None
+    counts = getattr(report, "counts", None)
+    return SignedReport(
+        conclusion=str(getattr(report, "conclusion", "")),
+        pdf=pdf if isinstance(pdf, bytes) else None,
+        final=True,
+        counts=dict(counts) if counts else None,
+    )
