@@ -10,11 +10,8 @@ callers keep one import, ``from marrowscope.services import interop``.
 
 from __future__ import annotations
 
-# EXPORTERS is not in __all__, but web.routers.api reads it as ``interop.EXPORTERS``
 from marrowscope.services.interop_export import (
-    EXPORTERS as EXPORTERS,
-)
-from marrowscope.services.interop_export import (
+    EXPORTERS,
     case_export,
     export_case_fhir,
     export_case_hl7,
@@ -28,6 +25,7 @@ from marrowscope.services.interop_import import (
 from marrowscope.services.interop_report import ReportDocument
 
 __all__ = [
+    "EXPORTERS",
     "HL7_INTERFACE",
     "HL7Import",
     "ReportDocument",

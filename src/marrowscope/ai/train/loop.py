@@ -120,10 +120,9 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     val_samples = fine_samples(split.val)
     codes = label_codes(fine_samples(split.train))
     # group-only cells teach only through the grouped loss, so they join only with it
-    train_samples = list(split.train) if config.group_loss_weight > 0 else fine_samples(split.train)
-    grouping = group_targets(train_samples, codes)
-    group_of = torch.from_numpy(grouping.targets)
-    group_members = torch.from_numpy(grouping.members)
+    grouped = config.group_loss_weight > 0
+    train_samples = list(split.train) if grouped else fine_samples(split.train)
+    grouping = group_targets(train_samples, codes) if grouped else None
     y_train = _targets(train_samples, codes)
     y_val = _targets(val_samples, codes)
     x_train = run_pixels(train_samples, config)
@@ -221,9 +220,11 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
             # a batch of group-only cells alone has no fine term (cross-entropy of none: NaN)
             has_fine = bool((y != NO_FINE_LABEL).any())
             loss = criterion(logits.float(), y) if has_fine else logits.float().sum() * 0.0
-            if config.group_loss_weight > 0:
+            if grouping is not None:
                 loss = loss + config.group_loss_weight * grouped_nll(
-                    logits.float(), group_of[torch.from_numpy(idx)], group_members
+                    logits.float(),
+                    torch.from_numpy(grouping.targets[idx]),
+                    torch.from_numpy(grouping.members),
                 )
             if soft_targets is not None:
                 soft = distillation_loss(
