@@ -46,7 +46,7 @@ def aftercare_instructions(sedation: Sedation, *, on_anticoagulant: bool = False
     """Plain-language instructions for the patient after the procedure."""
     rows = _T["instructions"]
     lines = list(rows["general"])
-    if sedation is not Sedation.LOCAL:
+    if sedation != Sedation.LOCAL:
         lines += rows["sedation"]
     if on_anticoagulant:
         lines += rows["anticoagulant"]

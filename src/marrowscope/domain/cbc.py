@@ -55,12 +55,16 @@ class AnalyteInfo:
     loinc: str = ""  # LOINC code of the analyte (for FHIR / HL7 v2)
     ucum: str = ""  # the canonical unit in UCUM
 
-    def interval(self, sex: Sex) -> tuple[float, float]:
-        """The adult interval for ``sex``; the wider of the two when sex is not recorded."""
+    def interval(self, sex: Sex | str) -> tuple[float, float]:
+        """The adult interval for ``sex``; the wider of the two when sex is not recorded.
+
+        Compared by value: a sex given as text ("male") must not fall through to the
+        wider interval, as it did with an identity test.
+        """
         if "any" in self.intervals:
             return self.intervals["any"]
-        if sex is Sex.MALE or sex is Sex.FEMALE:
-            return self.intervals[sex.value]
+        if sex in (Sex.MALE, Sex.FEMALE):
+            return self.intervals[Sex(sex).value]
         low = min(v[0] for v in self.intervals.values())
         high = max(v[1] for v in self.intervals.values())
         return (low, high)

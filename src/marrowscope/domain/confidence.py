@@ -172,7 +172,7 @@ def proportion_interval(
     method: IntervalMethod = IntervalMethod.WILSON,
 ) -> Interval:
     """Interval of `successes / trials` by the chosen method."""
-    if method is IntervalMethod.CLOPPER_PEARSON:
+    if method == IntervalMethod.CLOPPER_PEARSON:
         return clopper_pearson_interval(successes, trials, level)
     return wilson_interval(successes, trials, level)
 

@@ -182,13 +182,13 @@ def _variant(d: Mapping[str, Any], i: int) -> Variant:
 
 def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
     """The structured result of ``test`` from a plain mapping (form, file or database)."""
-    if test is TestType.KARYOTYPE:
+    if test == TestType.KARYOTYPE:
         return KaryotypeResult(
             iscn=check_iscn(str(data.get("iscn", ""))),
             metaphases_analysed=_int(data, "metaphases_analysed", 1, 200),
             interpretation=str(data.get("interpretation", "")),
         )
-    if test is TestType.FISH:
+    if test == TestType.FISH:
         probes = []
         for i, p in enumerate(data.get("probes") or []):
             scored = _int(p, "nuclei_scored", 1, 100_000)
@@ -210,12 +210,12 @@ def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
         if not probes:
             raise InvalidInput("probes: at least one FISH probe is needed")
         return FishResult(tuple(probes), str(data.get("interpretation", "")))
-    if test is TestType.MOLECULAR_PANEL:
+    if test == TestType.MOLECULAR_PANEL:
         variants = tuple(_variant(v, i) for i, v in enumerate(data.get("variants") or []))
         return MolecularResult(
             variants, str(data.get("panel", "")), str(data.get("interpretation", ""))
         )
-    if test is TestType.CULTURE:
+    if test == TestType.CULTURE:
         organism = data.get("organism")
         organism = str(organism).strip() if organism else None
         return CultureResult(

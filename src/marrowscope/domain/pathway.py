@@ -113,11 +113,17 @@ class CaseRecord:
     stage: CaseStage = CaseStage.OPENED
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def current(self, kind: RecordKind) -> list[StoredRecord]:
-        """Current (not superseded) versions of ``kind``, oldest first."""
-        return [r for r in self.records if r.kind is kind and r.is_current]
+    def current(self, kind: RecordKind | str) -> list[StoredRecord]:
+        """Current (not superseded) versions of ``kind``, oldest first.
 
-    def latest(self, kind: RecordKind) -> StoredRecord | None:
+        Templates and JSON name the kind as text ("check_in"); it is coerced and compared
+        by value, because an identity test (``is``) against text never matched and hid
+        every urgent check-in from the staff pages (issue 18). An unknown kind raises.
+        """
+        wanted = RecordKind(kind)
+        return [r for r in self.records if r.kind == wanted and r.is_current]
+
+    def latest(self, kind: RecordKind | str) -> StoredRecord | None:
         """The newest current version of ``kind``, if any."""
         found = self.current(kind)
         return found[-1] if found else None
@@ -138,7 +144,7 @@ def stage_of(records: Sequence[StoredRecord], tests: Sequence[LabTest]) -> CaseS
     if RecordKind.AFTERCARE in kinds:
         return CaseStage.AFTERCARE
     live = [t for t in tests if t.state not in (TestState.CANCELLED, TestState.REJECTED)]
-    if live and all(t.state is TestState.VERIFIED for t in live):
+    if live and all(t.state == TestState.VERIFIED for t in live):
         return CaseStage.RESULTS_VERIFIED
     if tests:
         return CaseStage.IN_LABORATORY

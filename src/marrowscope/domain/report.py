@@ -269,12 +269,12 @@ def amend(
     """
     if not signed.is_signed:
         raise TransitionNotAllowed("only a signed report is amended; edit the draft instead")
-    if kind is ReportKind.ORIGINAL:
+    if kind == ReportKind.ORIGINAL:
         raise InvalidInput("an amendment is of kind amendment or addendum")
     if not reason.strip():
         raise InvalidInput("an amendment or addendum needs a reason")
     changes = clean_fields(fields)
-    if kind is ReportKind.ADDENDUM and set(changes) - {"addendum", "pending_tests"}:
+    if kind == ReportKind.ADDENDUM and set(changes) - {"addendum", "pending_tests"}:
         raise InvalidInput("an addendum adds text (addendum, pending tests); amend to change")
     if not any(changes.values()):
         raise InvalidInput("the amendment changes nothing")

@@ -146,9 +146,9 @@ def close_case(
     case = get_case(uow, actor, case_id)
     if case.status is not CaseStatus.OPEN:
         raise NotAllowed(f"case {case_id} is already {case.status.value}")
-    if status is CaseStatus.OPEN:
+    if status == CaseStatus.OPEN:
         raise InvalidInput("status: closed or cancelled")
-    if status is CaseStatus.CANCELLED and not reason.strip():
+    if status == CaseStatus.CANCELLED and not reason.strip():
         raise InvalidInput("reason: required to cancel a case")
     uow.cases.set_status(case_id, status, reason.strip())
     record_audit(

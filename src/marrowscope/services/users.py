@@ -120,9 +120,9 @@ def create_user(
     if actor is not None and actor.role is not Role.ADMIN:
         raise PermissionDenied("only an admin can create accounts")
     name = _clean_username(username)
-    if role is Role.PATIENT and patient_id is None:
+    if role == Role.PATIENT and patient_id is None:
         raise InvalidInput("patient_id: a patient account must name its patient record")
-    if role is not Role.PATIENT and patient_id is not None:
+    if role != Role.PATIENT and patient_id is not None:
         raise InvalidInput("patient_id: only a patient account is tied to a patient record")
     if store.by_username(name) is not None:
         raise Conflict(f"username {name!r} is taken")
