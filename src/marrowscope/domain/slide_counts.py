@@ -3,7 +3,9 @@
 The browser counts; the server keeps the latest state of each slide with a version
 number (the number of key presses and undos the browser had applied). A state with a
 version no newer than the stored one is a replay of something already saved and changes
-nothing, so a request sent twice, or late, can neither lose nor double a count.
+nothing, so a request sent twice, or late, can neither lose nor double a count. A version
+no person could have reached (``MAX_VERSION``) is refused: stored, it would make every
+later save look stale and the slide could never be finished.
 """
 
 from __future__ import annotations
@@ -14,9 +16,20 @@ from datetime import datetime
 from enum import StrEnum
 
 from marrowscope.domain.errors import InvalidCount
+from marrowscope.domain.tables import load_table
 from marrowscope.domain.taxonomy import CellClass, cell_class, info
 
-__all__ = ["CountStatus", "SlideCount", "differential_total", "parse_counts"]
+__all__ = [
+    "MAX_VERSION",
+    "CountStatus",
+    "SlideCount",
+    "check_version",
+    "differential_total",
+    "parse_counts",
+]
+
+# Presses and undos a counter can apply (tables/differential.toml, [counter] max_version).
+MAX_VERSION = int(load_table("differential")["counter"]["max_version"])
 
 
 class CountStatus(StrEnum):
@@ -49,6 +62,13 @@ class SlideCount:
 def differential_total(counts: Mapping[CellClass, int]) -> int:
     """Cells counted that enter the nucleated differential."""
     return sum(n for c, n in counts.items() if info(c).in_differential)
+
+
+def check_version(version: int) -> int:
+    """``version`` if a counter could have reached it, else ``InvalidCount``."""
+    if isinstance(version, bool) or not 0 <= version <= MAX_VERSION:
+        raise InvalidCount(f"version: a whole number from 0 to {MAX_VERSION}, got {version}")
+    return version
 
 
 def parse_counts(raw: Mapping[str, object], target: int) -> dict[CellClass, int]:

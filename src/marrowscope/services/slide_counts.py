@@ -23,7 +23,7 @@ from marrowscope.domain.errors import (
     PermissionDenied,
 )
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import CountStatus, SlideCount, parse_counts
+from marrowscope.domain.slide_counts import CountStatus, SlideCount, check_version, parse_counts
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.domain.thresholds import evaluate_differential
 from marrowscope.services.audit import record_audit
@@ -176,6 +176,7 @@ def sync_count(
     every edit of a saved count are.
     """
     _require(actor, COUNTING_ROLES, "count a differential")
+    check_version(version)
     current = _for_update(uow, stores, count_id)
     if version <= current.version:  # a late or repeated request: already stored
         return current
@@ -199,6 +200,7 @@ def finish_count(
 ) -> SlideCount:
     """Save the final state of a slide and mark it saved."""
     _require(actor, COUNTING_ROLES, "count a differential")
+    check_version(version)
     current = _for_update(uow, stores, count_id)
     if current.status is CountStatus.SAVED:
         raise ImmutableRecord("this count is already saved; edit it with a reason instead")

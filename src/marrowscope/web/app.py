@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeSerializer
@@ -27,7 +27,8 @@ from marrowscope.bootstrap import (
     get_settings,
 )
 from marrowscope.web.deps import WebContext
-from marrowscope.web.errors import install_error_handlers
+from marrowscope.web.errors import install_error_handlers, unexpected_error
+from marrowscope.web.path_ids import ids_in_range
 
 __all__ = ["ROUTERS", "create_app"]
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served by routers/docs.py behind sign-in, without a CDN
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(ids_in_range)],  # no id beyond 64 bits reaches a route
     )
     app.state.ctx = WebContext(
         settings=chosen,
@@ -95,7 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as error:  # a bug: answered here so it gets the headers below
+            response = unexpected_error(request, error)
         for header, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(header, value)
         # Log the route template ("/patient/{patient_id}"), never the filled-in path or

@@ -6,11 +6,13 @@ mapping is by type, most specific first (``PermissionDenied`` is a ``NotAllowed`
 
 from __future__ import annotations
 
+import logging
+import traceback
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marrowscope.domain.errors import (
@@ -25,7 +27,9 @@ from marrowscope.domain.errors import (
 )
 from marrowscope.web.deps import CsrfFailed, NotSignedIn, get_ctx, session_of
 
-__all__ = ["install_error_handlers", "status_of", "wants_json"]
+__all__ = ["install_error_handlers", "status_of", "unexpected_error", "wants_json"]
+
+_log = logging.getLogger("marrowscope.web")
 
 _STATUS: tuple[tuple[type[MarrowscopeError], int, str], ...] = (
     (NotFound, 404, "Not found"),
@@ -64,6 +68,24 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
         {"title": title, "message": message, "status": status, "me": session},
         status_code=status,
     )
+
+
+def unexpected_error(request: Request, error: Exception) -> Response:
+    """A 500 answer for a bug: a plain message, no traceback, one log line without data.
+
+    The log names the exception type and where it was raised, not its message: a
+    database error's message carries the statement's parameters, which may be a
+    patient's name or MRN.
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    route = getattr(request.scope.get("route"), "path", "?")
+    _log.error("unhandled %s at %s on %s %s", type(error).__name__, where, request.method, route)
+    message = "something went wrong on the server; it has been logged"
+    try:
+        return _page(request, 500, "Server error", message)
+    except Exception:  # the page itself needs the database that may have failed
+        return PlainTextResponse("Server error: " + message, status_code=500)
 
 
 def install_error_handlers(app: FastAPI) -> None:

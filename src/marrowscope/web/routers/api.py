@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.domain.roles import Role
 from marrowscope.domain.safety import overall
+from marrowscope.domain.slide_counts import MAX_VERSION
 from marrowscope.services import interop, laboratory, pathway
 from marrowscope.services import pathway_codec as codec
 from marrowscope.services import slide_counts as counting
@@ -58,7 +59,7 @@ class Credentials(BaseModel):
 class CountState(BaseModel):
     """The whole state of a slide as the counter holds it."""
 
-    version: int = Field(ge=0, description="presses and undos applied so far")
+    version: int = Field(ge=0, le=MAX_VERSION, description="presses and undos applied so far")
     counts: dict[str, int] = Field(description="cell code -> cells counted")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -128,6 +129,28 @@ async def enter_cbc(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> 
     return redirect(f"/clinician/cases/{case_id}")
 
 
+def _cbc_rows(text: str) -> dict[str, Any]:
+    """Measurements of a CSV text ``analyte,value,unit`` (``csv.Error`` if malformed)."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or not {"analyte", "value"} <= set(reader.fieldnames):
+        raise InvalidInput("file: the first line must be the header analyte,value,unit")
+    known = {key for key, *_ in analytes()}
+    measurements: dict[str, Any] = {}
+    for line, row in enumerate(reader, start=2):
+        key = (row.get("analyte") or "").strip().lower()
+        if key not in known:
+            raise InvalidInput(f"line {line}: unknown analyte {key!r}")
+        try:
+            number = float((row.get("value") or "").strip())
+        except ValueError:
+            raise InvalidInput(f"line {line}: {row.get('value')!r} is not a number") from None
+        if not math.isfinite(number):
+            raise InvalidInput(f"line {line}: {row.get('value')!r} is not a finite number")
+        unit = (row.get("unit") or "").strip()
+        measurements[key] = (number, unit) if unit else number
+    return measurements
+
+
 @router.post("/cases/{case_id}/cbc/import")
 async def import_cbc(
     ctx: Ctx,
@@ -142,21 +165,11 @@ async def import_cbc(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("file: not a UTF-8 text (CSV) file") from None
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not {"analyte", "value"} <= set(reader.fieldnames):
-        raise InvalidInput("file: the first line must be the header analyte,value,unit")
-    known = {key for key, *_ in analytes()}
-    measurements: dict[str, Any] = {}
-    for line, row in enumerate(reader, start=2):
-        key = (row.get("analyte") or "").strip().lower()
-        if key not in known:
-            raise InvalidInput(f"line {line}: unknown analyte {key!r}")
-        try:
-            number = float((row.get("value") or "").strip())
-        except ValueError:
-            raise InvalidInput(f"line {line}: {row.get('value')!r} is not a number") from None
-        unit = (row.get("unit") or "").strip()
-        measurements[key] = (number, unit) if unit else number
+    try:
+        measurements = _cbc_rows(text)
+    except csv.Error as error:
+        # A bare carriage return inside a field, a NUL byte...: the file, not the server.
+        raise InvalidInput(f"file: not a readable CSV file ({error})") from None
     when = as_datetime("collected_at", collected_at) or datetime.now(UTC)
     _record_cbc(ctx, me, case_id, when, measurements)
     return redirect(f"/clinician/cases/{case_id}")
