@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from marrowscope.domain.aftercare import CheckIn, Escalation, aftercare_instructions, escalate
+from marrowscope.domain.alerts import AlertSource
 from marrowscope.domain.errors import NotAllowed
 from marrowscope.domain.pathway import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.safety import Sedation, known_drugs
 from marrowscope.services import pathway_codec as codec
+from marrowscope.services.alerts import raise_for_check_in
 from marrowscope.services.clinical_records import CLINICAL, open_case_for_writing, write_record
 from marrowscope.services.patients import require_staff
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
@@ -56,7 +58,7 @@ def record_check_in(
     temperature_c: float | None = None,
     notes: str = "",
 ) -> tuple[StoredRecord, Escalation]:
-    """A follow-up contact; symptoms escalate to the care team by their level."""
+    """A follow-up call; an urgent or same-day answer raises an alert for the care team."""
     require_staff(actor, CLINICAL)
     open_case_for_writing(uow, actor, case_id)
     if uow.pathway.latest(case_id, RecordKind.PROCEDURE) is None:
@@ -73,6 +75,10 @@ def record_check_in(
         case_id,
         RecordKind.CHECK_IN,
         {"check_in": codec.dump(check_in), "escalation": codec.dump(escalation)},
+    )
+    # Same transaction: an escalated call is never stored without its alert (issue 18).
+    raise_for_check_in(
+        uow, actor, record, escalation, source=AlertSource.STAFF_CALL, temperature_c=temperature_c
     )
     uow.commit()
     return record, escalation

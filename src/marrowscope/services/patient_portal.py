@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from marrowscope.domain.aftercare import CheckIn, Escalation, escalate
+from marrowscope.domain.alerts import AlertSource
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.case import CaseStatus
 from marrowscope.domain.errors import NotAllowed, PermissionDenied
 from marrowscope.domain.pathway import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import pathway_codec as codec
+from marrowscope.services.alerts import raise_for_check_in
 from marrowscope.services.audit import record_audit
 from marrowscope.services.patients import get_case
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
@@ -34,7 +36,8 @@ def patient_check_in(
     temperature_c: float | None = None,
     notes: str = "",
 ) -> tuple[StoredRecord, Escalation]:
-    """A patient's own check-in on their own case; worrying symptoms escalate."""
+    """A patient's own check-in on their own case; an urgent or same-day answer raises an
+    alert for the care team in the same transaction."""
     if actor.role is not Role.PATIENT:
         raise PermissionDenied("staff record a follow-up call with record_check_in")
     case = get_case(uow, actor, case_id)  # NotFound for anyone else's case
@@ -54,6 +57,15 @@ def patient_check_in(
     )
     record_audit(
         uow, actor, "check_in", record.id, AuditAction.CREATE, None, payload, case_id=case_id
+    )
+    # Same transaction: an urgent answer is never stored without its alert (issue 18).
+    raise_for_check_in(
+        uow,
+        actor,
+        record,
+        escalation,
+        source=AlertSource.PATIENT_CHECK_IN,
+        temperature_c=temperature_c,
     )
     uow.commit()
     return record, escalation
