@@ -7,8 +7,9 @@ model, a development secret that is refused outside development.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -28,6 +29,18 @@ class Settings(BaseSettings):
     port: int = 8000
     model_dir: Path | None = None  # None: the model shipped inside the package
     shared_data_dir: Path = Path("../shared/data")
+    # IANA zone in which people read times on screen (stored times stay UTC)
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        # A typo would otherwise show every time shifted, silently.
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"MARROWSCOPE_TIMEZONE: unknown zone {value!r}") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
