@@ -7,6 +7,7 @@ model, a development secret that is refused outside development.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_validator
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
     port: int = 8000
     model_dir: Path | None = None  # None: the model shipped inside the package
     shared_data_dir: Path = Path("../shared/data")
+    # Report: the letterhead printed on every page, and who releases a signed report to
+    # the patient ("clinician", who discusses it first, or "pathologist").
+    laboratory_name: str = "Haematology laboratory"
+    institution_name: str = ""
+    laboratory_address: str = ""
+    release_by: Literal["clinician", "pathologist"] = "clinician"
     # IANA zone in which people read times on screen (stored times stay UTC)
     timezone: str = "UTC"
 

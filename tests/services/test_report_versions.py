@@ -19,6 +19,7 @@ from tests.services.conftest import FakeClock
 
 PATHOLOGIST = Actor("dr.path", Role.PATHOLOGIST)
 MORPHOLOGIST = Actor("morph", Role.MORPHOLOGIST)
+CLINICIAN = Actor("dr.clin", Role.CLINICIAN)
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def case_id(uow: UnitOfWork) -> int:
 
 def _signed(uow: UnitOfWork, case_id: int) -> None:
     reports.save_draft(uow, PATHOLOGIST, case_id, DEMO_FIELDS, counts=demo_counts().as_dict())
-    reports.sign_report(uow, PATHOLOGIST, case_id)
+    reports.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
 
 
 def test_amending_keeps_the_original_json_and_pdf_byte_for_byte(
@@ -93,7 +94,7 @@ def test_release_is_recorded_and_opens_the_patient_summary(uow: UnitOfWork, case
     patient = Actor("daniel", Role.PATIENT, patient_id=case.patient_id)
     assert reports.patient_summary(uow, patient, case_id) is None
 
-    released = reports.release_report(uow, PATHOLOGIST, case_id)
+    released = reports.release_report(uow, CLINICIAN, case_id)
 
     summary = reports.patient_summary(uow, patient, case_id)
     assert released == 1 and summary is not None
@@ -132,7 +133,7 @@ def test_serial_examinations_give_a_blast_trend_and_html(
         uow, PATHOLOGIST, first, {"conclusion": "consistent with MDS"},
         counts={CellClass("BLA"): 6, CellClass("NGS"): 94},
     )  # fmt: skip
-    reports.sign_report(uow, PATHOLOGIST, first)
+    reports.sign_report(uow, PATHOLOGIST, first, confirm_warnings=True)
     clock.advance(days=90)
     second = patients.open_case(uow, clinician, person.id).id
     reports.save_draft(
@@ -141,7 +142,7 @@ def test_serial_examinations_give_a_blast_trend_and_html(
     )  # fmt: skip
 
     view = reports.report_view(uow, PATHOLOGIST, second)
-    reports.sign_report(uow, PATHOLOGIST, second)
+    reports.sign_report(uow, PATHOLOGIST, second, confirm_warnings=True)
     signed_view = reports.report_view(uow, PATHOLOGIST, second)
     html = reports.report_html(uow, PATHOLOGIST, second)
 
@@ -184,6 +185,6 @@ def test_a_new_draft_starts_from_verified_results_and_lists_pending_tests(
     assert "TP53" in draft.get("molecular") and "VAF 23.5 %" in draft.get("molecular")
     assert "aberrant CD7" in draft.get("flow_cytometry")
     assert draft.get("trephine_cellularity_percent") == "80"
-    assert draft.get("pending_tests") == "immunohistochemistry"
+    assert draft.get("pending_tests") == "Immunohistochemistry (pending)"
     assert "Fatigue and bruising" in draft.get("clinical_details")
     assert draft.conclusion == "to follow"

@@ -111,12 +111,32 @@ def draft(
     typer.echo(f"draft v{saved.version} of case {case_id} saved")
 
 
+_Confirm = Annotated[
+    bool,
+    typer.Option(
+        "--confirm-warnings",
+        help="sign although the count is small, tests are pending or AI cells undecided",
+    ),
+]
+
+
 @report_app.command("sign")
-def sign(case_id: int, user: _User = "pathologist", role: _Role = "pathologist") -> None:
+def sign(
+    case_id: int,
+    user: _User = "pathologist",
+    role: _Role = "pathologist",
+    confirm_warnings: _Confirm = False,
+) -> None:
     """Sign the draft of CASE_ID out (pathologists only); it cannot change afterwards."""
     from marrowscope.services import reports
 
-    signed = _run(user, role, lambda uow, actor: reports.sign_report(uow, actor, case_id))
+    signed = _run(
+        user,
+        role,
+        lambda uow, actor: reports.sign_report(
+            uow, actor, case_id, confirm_warnings=confirm_warnings
+        ),
+    )
     typer.echo(f"v{signed.version} of case {case_id} signed by {signed.signed_by}")
 
 
@@ -166,11 +186,21 @@ def addend(
 
 
 @report_app.command("release")
-def release(case_id: int, user: _User = "pathologist", role: _Role = "pathologist") -> None:
-    """Release the newest signed version of CASE_ID to the patient (a recorded step)."""
+def release(case_id: int, user: _User = "clinician", role: _Role = "clinician") -> None:
+    """Release the newest signed version of CASE_ID to the patient (a recorded step).
+
+    Who may release is the laboratory's setting ``MARROWSCOPE_RELEASE_BY``.
+    """
+    from marrowscope.bootstrap import get_settings
+    from marrowscope.domain.roles import Role
     from marrowscope.services import reports
 
-    number = _run(user, role, lambda uow, actor: reports.release_report(uow, actor, case_id))
+    releaser = Role(get_settings().release_by)
+    number = _run(
+        user,
+        role,
+        lambda uow, actor: reports.release_report(uow, actor, case_id, releaser=releaser),
+    )
     typer.echo(f"v{number} of case {case_id} released to the patient")
 
 

@@ -50,6 +50,8 @@ report_version = Table(
     Column("signed_at", UtcDateTime, nullable=True),
     Column("canonical_json", LargeBinary, nullable=True),
     Column("pdf", LargeBinary, nullable=True),
+    Column("signer_name", String(128), nullable=True),  # branch "reporting"
+    Column("signer_role", String(32), nullable=True),
     UniqueConstraint("case_id", "version"),
 )
 
@@ -78,6 +80,8 @@ def _version(row: Any) -> ReportVersion:
         reason=row.reason,
         signed_by=row.signed_by,
         signed_at=row.signed_at,
+        signer_name=row.signer_name or "",
+        signer_role=row.signer_role or "",
     )
 
 
@@ -116,6 +120,8 @@ class SqlReportStore:
                 reason=report.reason,
                 signed_by=report.signed_by,
                 signed_at=report.signed_at,
+                signer_name=report.signer_name or None,
+                signer_role=report.signer_role or None,
                 canonical_json=canonical,
                 pdf=pdf,
             )
@@ -159,6 +165,8 @@ class SqlReportStore:
                 status=ReportStatus.SIGNED.value,
                 signed_by=report.signed_by,
                 signed_at=report.signed_at,
+                signer_name=report.signer_name or None,
+                signer_role=report.signer_role or None,
                 canonical_json=canonical,
                 pdf=pdf,
             )
@@ -183,12 +191,16 @@ class SqlReportStore:
             )
         )
 
-    def released(self, case_id: int) -> tuple[int, datetime] | None:
-        """The newest released version and when, or None."""
+    def released(self, case_id: int) -> tuple[int, datetime, str] | None:
+        """The newest released version, when and by whom, or None."""
         row = self._session.execute(
-            select(report_release.c.version, report_release.c.released_at)
+            select(
+                report_release.c.version,
+                report_release.c.released_at,
+                report_release.c.released_by,
+            )
             .where(report_release.c.case_id == case_id)
             .order_by(report_release.c.id.desc())
             .limit(1)
         ).one_or_none()
-        return None if row is None else (int(row.version), row.released_at)
+        return None if row is None else (int(row.version), row.released_at, row.released_by)

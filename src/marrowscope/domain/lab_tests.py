@@ -19,6 +19,7 @@ from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
 from marrowscope.domain.specimen import TestType
 
 __all__ = [
+    "VARIANT_CLASSES",
     "CultureResult",
     "FishProbe",
     "FishResult",
@@ -72,6 +73,7 @@ class KaryotypeResult:
     iscn: str
     metaphases_analysed: int
     interpretation: str = ""
+    abnormal_metaphases: int | None = None  # None: not stated (older results)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,12 @@ class FishProbe:
     @property
     def above_cutoff(self) -> bool | None:
         return None if self.cutoff_percent is None else self.percent_abnormal > self.cutoff_percent
+
+    @property
+    def call(self) -> str:
+        """'abnormal' above the laboratory's cut-off, 'normal' at or below it."""
+        above = self.above_cutoff
+        return "no cut-off given" if above is None else "abnormal" if above else "normal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,20 @@ class NarrativeResult:
     values: Mapping[str, float]
 
 
+# ACMG/AMP germline terms (Richards 2015, doi:10.1038/gim.2015.30) and AMP/ASCO/CAP somatic
+# tiers (Li 2017, doi:10.1016/j.jmoldx.2016.10.002): the words a variant row may carry.
+VARIANT_CLASSES: tuple[str, ...] = (
+    "pathogenic",
+    "likely pathogenic",
+    "VUS",
+    "likely benign",
+    "benign",
+    "tier I",
+    "tier II",
+    "tier III",
+    "tier IV",
+)
+
 LabResult = KaryotypeResult | FishResult | MolecularResult | CultureResult | NarrativeResult
 
 _GENE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
@@ -145,11 +167,22 @@ _HGVS_C = re.compile(r"^(?:[A-Z]{2}_\d+(?:\.\d+)?:)?[cgn]\.\S+$")
 _HGVS_P = re.compile(r"^p\.\(?\S+\)?$")
 
 
-def _int(d: Mapping[str, Any], key: str, low: int, high: int) -> int:
+def _int(d: Mapping[str, Any], key: str, low: int, high: int, where: str = "") -> int:
     v = d.get(key)
     if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
-        raise InvalidMeasurement(f"{key}: a whole number from {low} to {high} is needed")
+        raise InvalidMeasurement(f"{where}{key}: a whole number from {low} to {high} is needed")
     return v
+
+
+def _classification(text: str, i: int) -> str:
+    if not text:
+        return ""
+    for known in VARIANT_CLASSES:
+        if text.casefold() == known.casefold():
+            return known
+    raise InvalidInput(
+        f"variants[{i}].classification: {text!r} is not one of {', '.join(VARIANT_CLASSES)}"
+    )
 
 
 def _float(v: Any, key: str, low: float, high: float) -> float:
@@ -176,23 +209,28 @@ def _variant(d: Mapping[str, Any], i: int) -> Variant:
         vaf_percent=_float(d.get("vaf_percent"), f"variants[{i}].vaf_percent", 0.0, 100.0),
         hgvs_p=hgvs_p,
         transcript=str(d.get("transcript", "") or ""),
-        classification=str(d.get("classification", "") or ""),
+        classification=_classification(str(d.get("classification", "") or "").strip(), i),
     )
 
 
 def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
     """The structured result of ``test`` from a plain mapping (form, file or database)."""
     if test == TestType.KARYOTYPE:
+        analysed = _int(data, "metaphases_analysed", 1, 200)
+        abnormal = None
+        if data.get("abnormal_metaphases") is not None:
+            abnormal = _int(data, "abnormal_metaphases", 0, analysed)
         return KaryotypeResult(
             iscn=check_iscn(str(data.get("iscn", ""))),
-            metaphases_analysed=_int(data, "metaphases_analysed", 1, 200),
+            metaphases_analysed=analysed,
             interpretation=str(data.get("interpretation", "")),
+            abnormal_metaphases=abnormal,
         )
     if test == TestType.FISH:
         probes = []
         for i, p in enumerate(data.get("probes") or []):
-            scored = _int(p, "nuclei_scored", 1, 100_000)
-            abnormal = _int(p, "abnormal_nuclei", 0, 100_000)
+            scored = _int(p, "nuclei_scored", 1, 100_000, f"probes[{i}].")
+            abnormal = _int(p, "abnormal_nuclei", 0, 100_000, f"probes[{i}].")
             if abnormal > scored:
                 raise InvalidMeasurement(f"probes[{i}].abnormal_nuclei: more than nuclei scored")
             cutoff = p.get("cutoff_percent")
@@ -204,7 +242,9 @@ def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
                     name,
                     scored,
                     abnormal,
-                    None if cutoff is None else _float(cutoff, "cutoff_percent", 0, 100),
+                    None
+                    if cutoff is None
+                    else _float(cutoff, f"probes[{i}].cutoff_percent", 0, 100),
                 )
             )
         if not probes:
@@ -238,6 +278,7 @@ def result_to_dict(result: LabResult) -> dict[str, Any]:
         return {
             "iscn": result.iscn,
             "metaphases_analysed": result.metaphases_analysed,
+            "abnormal_metaphases": result.abnormal_metaphases,
             "interpretation": result.interpretation,
         }
     if isinstance(result, FishResult):

@@ -191,6 +191,14 @@ class ReportVersion:
     signed_by: str | None = None
     signed_at: datetime | None = None
     id: int | None = None
+    signer_name: str = ""  # full name as it stood at signing (the username is the key)
+    signer_role: str = ""
+
+    @property
+    def signer(self) -> str:
+        """'Dr Ada Lovelace, pathologist': what the report prints, never the username."""
+        name = self.signer_name or self.signed_by or ""
+        return f"{name}, {self.signer_role}" if name and self.signer_role else name
 
     def get(self, name: str) -> str:
         """A field's text ('' when empty)."""
@@ -244,13 +252,22 @@ def replace_counts(draft: ReportVersion, counts: Mapping[str, int]) -> ReportVer
     return replace(draft, counts=dict(counts))
 
 
-def sign(draft: ReportVersion, *, by: str, at: datetime) -> ReportVersion:
+def sign(
+    draft: ReportVersion, *, by: str, at: datetime, name: str = "", role: str = ""
+) -> ReportVersion:
     """The draft signed out; a report without a conclusion cannot be signed."""
     if draft.is_signed:
         raise ImmutableRecord(f"report version {draft.version} is already signed")
     if not draft.conclusion:
         raise TransitionNotAllowed("a report needs an integrated conclusion before sign-out")
-    return replace(draft, status=ReportStatus.SIGNED, signed_by=by, signed_at=at)
+    return replace(
+        draft,
+        status=ReportStatus.SIGNED,
+        signed_by=by,
+        signed_at=at,
+        signer_name=name,
+        signer_role=role,
+    )
 
 
 def amend(
@@ -261,6 +278,8 @@ def amend(
     reason: str,
     by: str,
     at: datetime,
+    name: str = "",
+    role: str = "",
 ) -> ReportVersion:
     """A new signed version after ``signed``, carrying its reason, author and time.
 
@@ -293,4 +312,6 @@ def amend(
         reason=reason.strip(),
         signed_by=by,
         signed_at=at,
+        signer_name=name,
+        signer_role=role,
     )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from marrowscope.domain.differential import Differential
 from marrowscope.domain.errors import InvalidInput
-from marrowscope.domain.quantities import measure_all
+from marrowscope.domain.quantities import measure_all, quantity_definition
 from marrowscope.domain.reference_ranges import RangeFlag, reference_range
 from marrowscope.domain.tables import load_table
 
@@ -90,6 +90,7 @@ class RangeRow:
     range_low: float
     range_high: float
     flag: RangeFlag
+    subtotal: bool = False  # a series of several classes, not one more class to add up
 
 
 def range_rows(differential: Differential) -> tuple[RangeRow, ...]:
@@ -113,6 +114,7 @@ def range_rows(differential: Differential) -> tuple[RangeRow, ...]:
                 range_low=ref.low,
                 range_high=ref.high,
                 flag=ref.flag(value.percent),
+                subtotal=len(quantity_definition(name).codes) > 1,
             )
         )
     return tuple(out)

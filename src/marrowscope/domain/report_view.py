@@ -14,10 +14,11 @@ from typing import Any
 
 from marrowscope.domain.case import Patient, age_in_years
 from marrowscope.domain.differential import Differential
-from marrowscope.domain.report import ReportVersion
+from marrowscope.domain.lab_result_table import ResultTable
+from marrowscope.domain.report import FIELD_LABELS, ReportVersion
 from marrowscope.domain.report_findings import CellularityJudgement, cellularity_against_age
 
-__all__ = ["ReportView", "TrendPoint", "canonical_json"]
+__all__ = ["ReportView", "TrendPoint", "canonical_json", "changed_fields"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,14 @@ class ReportView:
     trend: tuple[TrendPoint, ...] = ()
     released_at: datetime | None = None
     history: tuple[ReportVersion, ...] = field(default=())
+    letterhead: tuple[str, ...] = ()  # laboratory / institution lines (from settings)
+    range_source: str = ""  # where the differential's reference ranges come from
+    lab_results: tuple[ResultTable, ...] = ()  # verified results as tables
+    released_by: str = ""
+
+    def changes(self) -> tuple[str, ...]:
+        """Labels of the fields this version changed against the one before it."""
+        return changed_fields(self.history[-1], self.report) if self.history else ()
 
     @property
     def age_years(self) -> int:
@@ -53,6 +62,14 @@ class ReportView:
         """Trephine cellularity against age, when a value was reported."""
         text = self.report.get("trephine_cellularity_percent")
         return cellularity_against_age(float(text), self.age_years) if text else None
+
+
+def changed_fields(old: ReportVersion, new: ReportVersion) -> tuple[str, ...]:
+    """What an amendment or addendum changed, as field labels in report order."""
+    names = [n for n in FIELD_LABELS if old.get(n) != new.get(n)]
+    if dict(old.counts) != dict(new.counts):
+        names.append("differential")
+    return tuple(FIELD_LABELS.get(n, "Differential count") for n in names)
 
 
 def canonical_json(view: ReportView) -> bytes:
@@ -70,6 +87,7 @@ def canonical_json(view: ReportView) -> bytes:
         "author": r.author,
         "created_at": r.created_at.isoformat(),
         "signed_by": r.signed_by,
+        "signer": r.signer,
         "signed_at": r.signed_at.isoformat() if r.signed_at else None,
         "patient": {
             "mrn": view.patient.mrn,

@@ -14,10 +14,13 @@ from typing import Any, Protocol
 from marrowscope.domain.counts import CellCounts
 from marrowscope.domain.differential import Differential, compute_differential
 from marrowscope.domain.errors import NotFound, PermissionDenied
+from marrowscope.domain.lab_result_table import ResultTable, result_table
 from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.reference_ranges import reference_ranges
 from marrowscope.domain.report import ReportVersion
 from marrowscope.domain.report_view import ReportView, TrendPoint
 from marrowscope.domain.roles import Actor, Role
+from marrowscope.domain.specimen import TestState
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.reports.html import render_html
 from marrowscope.reports.patient_summary import render_patient_summary
@@ -26,7 +29,9 @@ from marrowscope.services.patients import get_case, require_staff
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = [
+    "ROLE_WORDS",
     "ExportedReport",
+    "Letterhead",
     "ReportStore",
     "current_report",
     "get_version",
@@ -38,6 +43,21 @@ __all__ = [
     "report_view",
     "signed_documents",
 ]
+
+
+# The role as printed under a signature (never the enum key).
+ROLE_WORDS: Mapping[Role, str] = {
+    Role.CLINICIAN: "clinician",
+    Role.PROCEDURALIST: "proceduralist",
+    Role.NURSE: "nurse",
+    Role.LAB_SCIENTIST: "laboratory scientist",
+    Role.MORPHOLOGIST: "morphologist",
+    Role.PATHOLOGIST: "pathologist",
+    Role.PATIENT: "patient",
+    Role.ADMIN: "administrator",
+}
+
+Letterhead = tuple[str, ...]  # laboratory / institution lines printed at the top of each page
 
 
 class ReportStore(Protocol):
@@ -55,7 +75,7 @@ class ReportStore(Protocol):
 
     def add_release(self, case_id: int, version: int, *, at: datetime, by: str) -> None: ...
 
-    def released(self, case_id: int) -> tuple[int, datetime] | None: ...
+    def released(self, case_id: int) -> tuple[int, datetime, str] | None: ...
 
 
 def _default_factory() -> Callable[[Any], ReportStore]:
@@ -86,10 +106,16 @@ def _fields(r: ReportVersion) -> dict[str, object]:
 
 
 def _examined_on(uow: UnitOfWork, case_id: int) -> date:
-    """Day of the procedure, else the day the case was opened."""
+    """Day of the procedure, else the day the case was opened.
+
+    The procedure record's payload holds the procedure under ``"procedure"`` (beside its
+    warnings); reading ``started_at`` at the top level found nothing and printed the day
+    the case was opened as "Examined".
+    """
     procedure = uow.pathway.latest(case_id, RecordKind.PROCEDURE)
-    if procedure is not None and procedure.payload.get("started_at"):
-        return datetime.fromisoformat(str(procedure.payload["started_at"])).date()
+    body = procedure.payload.get("procedure", {}) if procedure is not None else {}
+    if isinstance(body, Mapping) and body.get("started_at"):
+        return datetime.fromisoformat(str(body["started_at"])).date()
     case = uow.cases.get(case_id)
     if case is None:
         raise NotFound(f"no case {case_id}")
@@ -119,19 +145,43 @@ def _trend(uow: UnitOfWork, store: ReportStore, patient_id: int) -> tuple[TrendP
     return tuple(sorted(points, key=lambda p: p.examined_on))
 
 
-def _view(uow: UnitOfWork, store: ReportStore, version: ReportVersion) -> ReportView:
+def _lab_tables(uow: UnitOfWork, case_id: int) -> tuple[ResultTable, ...]:
+    """Each verified result of the case as a table (unverified results never print)."""
+    tables = []
+    for test in uow.pathway.tests_for_case(case_id):
+        result = uow.pathway.current_result(test.id)
+        if test.state is TestState.VERIFIED and result is not None and result.verified_at:
+            tables.append(result_table(test.test_type, result.payload))
+    return tuple(tables)
+
+
+def _range_source() -> str:
+    keys = dict.fromkeys(r.source for r in reference_ranges().values())
+    return "; ".join(keys)
+
+
+def _view(
+    uow: UnitOfWork,
+    store: ReportStore,
+    version: ReportVersion,
+    letterhead: Letterhead | None = None,
+) -> ReportView:
     case = uow.cases.get(version.case_id)
     patient = uow.patients.get(case.patient_id) if case is not None else None
     if case is None or patient is None:
         raise NotFound(f"no case {version.case_id}")
     released = store.released(case.id)
     return ReportView(
+        letterhead=letterhead or (),
+        range_source=_range_source(),
+        lab_results=_lab_tables(uow, case.id),
         report=version,
         patient=patient,
         examined_on=_examined_on(uow, case.id),
         differential=_differential(version.counts),
         trend=_trend(uow, store, patient.id),
         released_at=released[1] if released and released[0] == version.version else None,
+        released_by=released[2] if released and released[0] == version.version else "",
         history=tuple(v for v in store.versions(case.id) if v.version < version.version),
     )
 
@@ -217,13 +267,14 @@ def report_pdf(
     case_id: int,
     version: int | None = None,
     *,
+    letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> bytes:
     """The PDF: the stored bytes for a signed version, a fresh rendering for a draft."""
     view = report_view(uow, actor, case_id, version, stores=stores)
     if view.report.is_signed:
         return signed_documents(uow, actor, case_id, view.report.version, stores=stores)[1]
-    return render_pdf(view)
+    return render_pdf(_view(uow, _store(uow, stores), view.report, letterhead))
 
 
 def report_html(

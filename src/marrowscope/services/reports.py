@@ -13,9 +13,10 @@ from typing import Any
 
 from marrowscope.domain import report as model
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.errors import NotFound
+from marrowscope.domain.errors import Conflict, InvalidInput, NotFound
 from marrowscope.domain.report import ReportKind, ReportVersion
 from marrowscope.domain.report_prefill import prefill_fields
+from marrowscope.domain.report_signout import require_confirmation
 from marrowscope.domain.report_view import canonical_json
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass
@@ -23,8 +24,11 @@ from marrowscope.reports.pdf import render_pdf
 from marrowscope.services.audit import record_audit
 from marrowscope.services.case_views import load_case_record
 from marrowscope.services.patients import get_case
+from marrowscope.services.report_signout import draft_prefill, signout_warnings
 from marrowscope.services.report_views import (
+    ROLE_WORDS,
     ExportedReport,
+    Letterhead,
     ReportStore,
     _fields,
     _require,
@@ -44,10 +48,12 @@ from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
     "ExportedReport",
+    "Letterhead",
     "ReportStore",
     "addend_report",
     "amend_report",
     "current_report",
+    "draft_prefill",
     "get_version",
     "list_versions",
     "patient_summary",
@@ -59,6 +65,7 @@ __all__ = [
     "save_draft",
     "sign_report",
     "signed_documents",
+    "signout_warnings",
 ]
 
 DRAFTERS = frozenset({Role.PATHOLOGIST, Role.MORPHOLOGIST})
@@ -77,8 +84,11 @@ def save_draft(
 ) -> ReportVersion:
     """Create the draft, or change its fields; ``counts`` replaces the differential snapshot.
 
-    A new draft starts from ``domain.report_prefill`` (order, verified results, tests
-    pending); the given ``fields`` win over the prefilled text.
+    A new draft starts from ``domain.report_prefill`` (order, blood count, procedure,
+    verified results, tests pending); the given ``fields`` win over the prefilled text
+    where they say something. A blank given field does not wipe the prefilled text: the
+    web form posts every field, and before this rule a first save posted blanks over the
+    whole prefill, so every draft started empty.
 
     A signed report refuses (``ImmutableRecord``): it changes by amendment only.
     """
@@ -91,7 +101,8 @@ def save_draft(
     )
     if not versions:
         # the first draft starts from the order and the verified results already filed
-        start = {**prefill_fields(load_case_record(uow, actor, case_id)), **fields}
+        given = {k: v for k, v in fields.items() if str(v).strip()}
+        start = {**prefill_fields(load_case_record(uow, actor, case_id)), **given}
         draft = model.new_draft(case_id, start, snapshot or {}, by=actor.username, at=uow.now())
         store.add(draft, canonical=None, pdf=None)
         record_audit(
@@ -112,8 +123,10 @@ def save_draft(
     return draft
 
 
-def _freeze(uow: UnitOfWork, store: ReportStore, version: ReportVersion) -> tuple[bytes, bytes]:
-    view = _view(uow, store, version)
+def _freeze(
+    uow: UnitOfWork, store: ReportStore, version: ReportVersion, letterhead: Letterhead | None
+) -> tuple[bytes, bytes]:
+    view = _view(uow, store, version, letterhead)
     return canonical_json(view), render_pdf(view)
 
 
@@ -123,21 +136,38 @@ def sign_report(
     actor: Actor,
     case_id: int,
     *,
+    confirm_warnings: bool = False,
+    undecided_ai_cells: int = 0,
+    signer_name: str = "",
+    letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> ReportVersion:
-    """Sign the draft out (pathologists only); stores its canonical JSON and PDF."""
+    """Sign the draft out (pathologists only); stores its canonical JSON and PDF.
+
+    Refused (``NotAllowed``) while ``signout_warnings`` stand and ``confirm_warnings`` is
+    not given: a small count, tests pending or unverified, undecided AI cells. The
+    caller re-authenticates the signer; ``signer_name`` is printed with the role.
+    """
     _require(actor, SIGNERS, "sign a report")
     get_case(uow, actor, case_id)
     store = _store(uow, stores)
     versions = store.versions(case_id)
     if not versions:
         raise NotFound(f"case {case_id} has no report draft")
-    signed = model.sign(versions[-1], by=actor.username, at=uow.now())
-    canonical, pdf = _freeze(uow, store, signed)
+    signed = model.sign(
+        versions[-1], by=actor.username, at=uow.now(),
+        name=signer_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
+    )  # fmt: skip
+    warnings = signout_warnings(
+        uow, actor, case_id, undecided_ai_cells=undecided_ai_cells, stores=stores
+    )
+    require_confirmation(warnings, confirm_warnings)
+    canonical, pdf = _freeze(uow, store, signed, letterhead)
     store.mark_signed(signed, canonical=canonical, pdf=pdf)
     record_audit(
         uow, actor, "report", case_id, AuditAction.TRANSITION, _fields(versions[-1]),
-        _fields(signed), case_id=case_id,
+        {**_fields(signed), "warnings_confirmed": [w.code for w in warnings]},
+        case_id=case_id,
     )  # fmt: skip
     uow.commit()
     return signed
@@ -151,6 +181,8 @@ def _new_version(
     fields: Mapping[str, str],
     reason: str,
     stores: Callable[[Any], ReportStore] | None,
+    signer_name: str = "",
+    letterhead: Letterhead | None = None,
 ) -> ReportVersion:
     _require(actor, SIGNERS, f"write an {kind.value}")
     get_case(uow, actor, case_id)
@@ -158,8 +190,11 @@ def _new_version(
     versions = store.versions(case_id)
     if not versions:
         raise NotFound(f"case {case_id} has no report")
-    new = model.amend(versions[-1], kind, fields, reason=reason, by=actor.username, at=uow.now())
-    canonical, pdf = _freeze(uow, store, new)
+    new = model.amend(
+        versions[-1], kind, fields, reason=reason, by=actor.username, at=uow.now(),
+        name=signer_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
+    )  # fmt: skip
+    canonical, pdf = _freeze(uow, store, new, letterhead)
     store.add(new, canonical=canonical, pdf=pdf)
     record_audit(
         uow, actor, "report", case_id, AuditAction.SUPERSEDE, _fields(versions[-1]),
@@ -177,10 +212,15 @@ def amend_report(
     fields: Mapping[str, str],
     *,
     reason: str,
+    signer_name: str = "",
+    letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> ReportVersion:
     """A signed amendment: a new version with changed fields, its reason, author, time."""
-    return _new_version(uow, actor, case_id, ReportKind.AMENDMENT, fields, reason, stores)
+    return _new_version(
+        uow, actor, case_id, ReportKind.AMENDMENT, fields, reason, stores, signer_name,
+        letterhead,
+    )  # fmt: skip
 
 
 @transactional
@@ -192,13 +232,18 @@ def addend_report(
     *,
     reason: str,
     pending_tests: str | None = None,
+    signer_name: str = "",
+    letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> ReportVersion:
     """A signed addendum (supplementary report), e.g. a pending test's result."""
     fields = {"addendum": text}
     if pending_tests is not None:
         fields["pending_tests"] = pending_tests
-    return _new_version(uow, actor, case_id, ReportKind.ADDENDUM, fields, reason, stores)
+    return _new_version(
+        uow, actor, case_id, ReportKind.ADDENDUM, fields, reason, stores, signer_name,
+        letterhead,
+    )  # fmt: skip
 
 
 @transactional
@@ -207,19 +252,30 @@ def release_report(
     actor: Actor,
     case_id: int,
     *,
+    releaser: Role = Role.CLINICIAN,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> int:
-    """Release the newest signed version to the patient (a recorded step); its number."""
-    _require(actor, SIGNERS, "release a report")
+    """Release the newest signed version to the patient (a recorded step); its number.
+
+    Who may release is the laboratory's setting (``releaser``: the clinician by default,
+    who discusses the result with the patient first; or the pathologist).
+    """
+    if releaser not in (Role.CLINICIAN, Role.PATHOLOGIST):
+        raise InvalidInput("release: the releasing role is the clinician or the pathologist")
+    _require(actor, frozenset({releaser}), "release a report to the patient in this laboratory")
     get_case(uow, actor, case_id)
     store = _store(uow, stores)
     signed = [v for v in store.versions(case_id) if v.is_signed]
     if not signed:
         raise NotFound(f"case {case_id} has no signed report to release")
+    released = store.released(case_id)
+    if released is not None and released[0] == signed[-1].version:
+        raise Conflict(f"version {released[0]} of case {case_id} is already released")
     store.add_release(case_id, signed[-1].version, at=uow.now(), by=actor.username)
     record_audit(
         uow, actor, "report", case_id, AuditAction.TRANSITION, None,
-        {"released_version": signed[-1].version}, case_id=case_id,
+        {"released_version": signed[-1].version, "released_by_role": actor.role.value},
+        case_id=case_id,
     )  # fmt: skip
     uow.commit()
     return signed[-1].version
