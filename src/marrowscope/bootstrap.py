@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
-from marrowscope.services.ai_review import CellClassifierPort, ReviewStores
+from marrowscope.domain.errors import DatabaseNotReady
+from marrowscope.services.ai_review import CellClassifierPort, FieldCellFinderPort, ReviewStores
 from marrowscope.services.auth import AuthService
 from marrowscope.services.count_log import SavedCountSource
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -31,6 +32,7 @@ __all__ = [
     "build_review_stores",
     "build_engine",
     "build_uow_factory",
+    "check_database_ready",
     "get_settings",
     "prepare_demo",
     "upgrade_database",
@@ -80,6 +82,24 @@ def upgrade_database(settings: Settings | None = None) -> list[str]:
     return _upgrade((settings or get_settings()).database_url)
 
 
+def check_database_ready(settings: Settings | None = None) -> None:
+    """``DatabaseNotReady`` unless every shipped migration has been applied.
+
+    Without it a command on a new, empty database fails deep in a query with a
+    SQLAlchemy traceback ("no such table: patient") instead of saying what to run.
+    """
+    from marrowscope.db.migrate import current_revisions, pending_revisions
+
+    url = (settings or get_settings()).database_url
+    pending = pending_revisions(url)
+    if not pending:
+        return
+    state = "is behind this version" if current_revisions(url) else "has no tables yet"
+    raise DatabaseNotReady(
+        f"the database (MARROWSCOPE_DATABASE_URL) {state}; run `marrowscope db upgrade` first"
+    )
+
+
 def build_uow_factory(
     engine: Engine, clock: Callable[[], datetime] | None = None
 ) -> UnitOfWorkFactory:
@@ -121,6 +141,25 @@ def build_cell_reviewer(settings: Settings | None = None) -> CellClassifierPort:
 
         _REVIEWERS[model_dir] = ModelCellReviewer.load(model_dir)
     return _REVIEWERS[model_dir]
+
+
+_FINDERS: dict[Path | None, FieldCellFinderPort] = {}
+
+
+def build_field_finder(settings: Settings | None = None) -> FieldCellFinderPort:
+    """The cell detector for field images (``Settings.model_dir`` or the shipped one).
+
+    Kept once built, like the classifier: the session is shared between requests.
+    """
+    model_dir = (settings or get_settings()).model_dir
+    if model_dir not in _FINDERS:
+        from marrowscope.ai.detection.detector import DEFAULT_DETECTOR
+        from marrowscope.ai.field_cells import DetectorFieldCellFinder
+
+        own = model_dir / f"{DEFAULT_DETECTOR}.json" if model_dir else None
+        sidecar = own if own is not None and own.exists() else None
+        _FINDERS[model_dir] = DetectorFieldCellFinder(sidecar)
+    return _FINDERS[model_dir]
 
 
 # --- the demo database (make run, browser tests) ---

@@ -40,6 +40,10 @@ def run(action: Callable[[], T]) -> T:
         return action()
     except MarrowscopeError as error:
         raise fail(error) from None
+    except OverflowError:
+        # A number typed on the command line that no database column holds (an id past
+        # 2**63 - 1): a refusal like any other, not a traceback.
+        raise fail(InvalidInput("a number given is out of range (at most 2**63 - 1)")) from None
 
 
 def parse_actor(user: str, role: str) -> Actor:
@@ -60,9 +64,16 @@ def uow_factory() -> UnitOfWorkFactory:
     Bootstrap is imported here, not at module top, so that commands which never touch
     the database (``differential``, ``classify``) start without SQLAlchemy.
     """
-    from marrowscope.bootstrap import build_engine, build_uow_factory, get_settings
+    from marrowscope.bootstrap import (
+        build_engine,
+        build_uow_factory,
+        check_database_ready,
+        get_settings,
+    )
 
-    return build_uow_factory(build_engine(get_settings()))
+    settings = get_settings()
+    check_database_ready(settings)  # a one-line "run db upgrade", not a SQL traceback
+    return build_uow_factory(build_engine(settings))
 
 
 def export_group(app: typer.Typer) -> typer.Typer:

@@ -39,6 +39,7 @@ def export_counts(
         build_count_log_source,
         build_engine,
         build_uow_factory,
+        check_database_ready,
         get_settings,
     )
     from marrowscope.services import count_log as log
@@ -48,6 +49,7 @@ def export_counts(
             raise InvalidInput("pass --deidentified: only a de-identified count log is exported")
         actor = parse_actor(user, role)
         settings = get_settings()
+        check_database_ready(settings)
         factory = build_uow_factory(build_engine(settings))
         with factory() as uow:
             rows = log.count_log(uow, build_count_log_source(), actor, settings.secret_key)

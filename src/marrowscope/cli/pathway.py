@@ -74,7 +74,9 @@ def case_walk(script: Path) -> None:
     def act() -> Any:
         try:
             doc = json.loads(script.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+        except (OSError, ValueError, RecursionError) as error:
+            # ValueError: bad JSON or UTF-8, a number past 4,300 digits; RecursionError:
+            # nesting deeper than the parser's stack.
             raise InvalidMeasurement(f"script: cannot read {script}: {error}") from None
         with uow_factory()() as uow:
             return walk_script(uow, doc)
@@ -150,7 +152,12 @@ def case_cbc(
 
     def act() -> Any:
         measurements = dict(_parse_value(v) for v in values)
-        at = datetime.fromisoformat(collected_at) if collected_at else datetime.now(UTC)
+        try:
+            at = datetime.fromisoformat(collected_at) if collected_at else datetime.now(UTC)
+        except ValueError:
+            raise InvalidMeasurement(
+                f"--collected-at: {collected_at!r} is not an ISO time"
+            ) from None
         with uow_factory()() as uow:
             return record_cbc(
                 uow, parse_actor(user, role), case_id, collected_at=at, measurements=measurements

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 
-from marrowscope.domain.counts import CellCounts
+from marrowscope.domain.counts import MAX_CELLS_PER_CLASS, CellCounts
 from marrowscope.domain.errors import EmptyCount, InvalidCount, UnknownCellCode
 from marrowscope.domain.taxonomy import CellClass, cell_class
 
@@ -60,6 +60,11 @@ def parse_counts_csv(text: str, source: str = "counts") -> CellCounts:
         if not _WHOLE_NUMBER.fullmatch(cells[1]):
             raise InvalidCount(
                 f"{where}: count of {code.value} must be a whole number, got {cells[1]!r}"
+            )
+        if len(cells[1].lstrip("+-").lstrip("0")) > len(str(MAX_CELLS_PER_CLASS)):
+            # Refused on its length: int() of a 5,000-digit text raises its own error.
+            raise InvalidCount(
+                f"{where}: count of {code.value} is over {MAX_CELLS_PER_CLASS:,} cells"
             )
         count = int(cells[1])
         if count < 0:

@@ -11,9 +11,21 @@ from dataclasses import dataclass
 from functools import cache
 
 from marrowscope.domain.errors import InvalidCount
+from marrowscope.domain.tables import load_table
 from marrowscope.domain.taxonomy import CellClass, Lineage, cell_class, info
 
-__all__ = ["CellCounts", "erythroid_classes", "merge_counts", "nucleated_classes"]
+__all__ = [
+    "MAX_CELLS_PER_CLASS",
+    "CellCounts",
+    "erythroid_classes",
+    "merge_counts",
+    "nucleated_classes",
+]
+
+# The plausible ceiling of one class's count (tables/differential.toml, [counter]): a
+# larger number is a typing or file error, and one past a float's range would overflow
+# the percentages.
+MAX_CELLS_PER_CLASS = int(load_table("differential")["counter"]["max_cells_per_class"])
 
 _ORDER = {code: position for position, code in enumerate(CellClass)}
 
@@ -52,6 +64,11 @@ class CellCounts:
             if count < 0:
                 raise InvalidCount(f"count of {code.value} must not be negative, got {count}")
             merged[code] = merged.get(code, 0) + count
+            if merged[code] > MAX_CELLS_PER_CLASS:
+                raise InvalidCount(
+                    f"count of {code.value} is over {MAX_CELLS_PER_CLASS:,} cells; "
+                    "no slide holds that many (a typing or file error?)"
+                )
         canonical = tuple(
             (code, merged[code]) for code in sorted(merged, key=_ORDER.__getitem__) if merged[code]
         )

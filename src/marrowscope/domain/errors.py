@@ -15,7 +15,8 @@ stderr and exit status 2. The tree::
     │   ├── TransitionNotAllowed
     │   ├── ImmutableRecord      signed reports are amended, never overwritten
     │   ├── PermissionDenied     the role may not do this
-    │   └── TooManyAttempts      sign-in rate limit reached; try again later
+    │   ├── TooManyAttempts      sign-in rate limit reached; try again later
+    │   └── DatabaseNotReady     the database was never migrated (or is behind)
     ├── Conflict                duplicate accession number, duplicate submission
     ├── AuthenticationFailed    unknown user or wrong password (never says which)
     └── NotFound                no such case, specimen, test or report
@@ -26,6 +27,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationFailed",
     "Conflict",
+    "DatabaseNotReady",
     "EmptyCount",
     "ImmutableRecord",
     "InvalidCount",
@@ -103,6 +105,10 @@ class PermissionDenied(NotAllowed):
 
 class TooManyAttempts(NotAllowed):
     """Too many failed sign-ins for this user or address; a brake on password guessing."""
+
+
+class DatabaseNotReady(NotAllowed):
+    """A command ran on a database that lacks this version's tables (say what to run)."""
 
 
 class AuthenticationFailed(MarrowscopeError):

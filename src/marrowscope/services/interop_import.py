@@ -12,24 +12,37 @@ keeps working.
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marrowscope.domain.case import CaseStatus
-from marrowscope.domain.errors import InvalidMessage, MarrowscopeError, NotFound
-from marrowscope.domain.roles import Actor, Role
+from marrowscope.domain.errors import InvalidMessage
+from marrowscope.domain.roles import Actor
 from marrowscope.interop import fhir, hl7v2
 from marrowscope.interop.codes import CbcImport
 from marrowscope.services.case_views import CbcOutcome
+from marrowscope.services.interop_hl7 import HL7_INTERFACE, HL7Import, file_hl7_cbc
+from marrowscope.services.interop_log import MessageLog
 from marrowscope.services.pathway import record_cbc
 from marrowscope.services.unit_of_work import UnitOfWork
 
-__all__ = ["HL7_INTERFACE", "HL7Import", "import_fhir_cbc", "import_hl7_cbc"]
+__all__ = [
+    "HL7_INTERFACE",
+    "MAX_FHIR_CHARS",
+    "MAX_HL7_CHARS",
+    "MAX_HL7_SEGMENTS",
+    "HL7Import",
+    "import_fhir_cbc",
+    "import_hl7_cbc",
+]
 
-# The identity an interface engine writes under (a CBC is clinical data: clinician rights).
-HL7_INTERFACE = Actor("hl7-interface", Role.CLINICIAN)
+# Size limits of an incoming blood count, checked before any parser runs. A CBC is some
+# 25 OBX segments and a few kilobytes; hl7apy's parse time grows faster than the message
+# (5,003 OBX: 18 s), so a message far beyond a CBC is refused before it is parsed; at
+# 200 segments one parses in about 0.4 s on the development machine.
+MAX_HL7_CHARS = 64 * 1024
+MAX_HL7_SEGMENTS = 200
+MAX_FHIR_CHARS = 1024 * 1024
 
 
 def _check_patient(uow: UnitOfWork, case_id: int, mrn: str) -> None:
@@ -49,10 +62,16 @@ def import_fhir_cbc(
 ) -> CbcOutcome:
     """Record the CBC Observations of a FHIR Bundle (or Observation) on a case."""
     if isinstance(data, str):
+        if len(data) > MAX_FHIR_CHARS:
+            raise InvalidMessage(f"FHIR: larger than {MAX_FHIR_CHARS} characters")
         try:
             data = json.loads(data)
         except json.JSONDecodeError as error:
             raise InvalidMessage(f"FHIR: not JSON ({error.msg}, line {error.lineno})") from None
+        except RecursionError:
+            raise InvalidMessage("FHIR: JSON nested too deeply") from None
+        except ValueError as error:  # a number of more than 4,300 digits
+            raise InvalidMessage(f"FHIR: unreadable JSON value ({error})") from None
     if not isinstance(data, Mapping):
         raise InvalidMessage("FHIR: expected a JSON object (a Bundle or an Observation)")
     cbc = fhir.cbc_from_fhir(data)
@@ -71,17 +90,6 @@ def _record(uow: UnitOfWork, actor: Actor, case_id: int, cbc: CbcImport) -> CbcO
     )
 
 
-@dataclass(frozen=True, slots=True)
-class HL7Import:
-    """What an HL7 import did: the ACK to send back, and the count when one was filed."""
-
-    ack: str
-    accepted: bool
-    case_id: int | None
-    error: str = ""
-    outcome: CbcOutcome | None = None
-
-
 def _case_for(uow: UnitOfWork, mrn: str) -> int:
     patient = uow.patients.by_mrn(mrn)
     if patient is None:
@@ -92,38 +100,46 @@ def _case_for(uow: UnitOfWork, mrn: str) -> int:
     return max(open_cases, key=lambda c: (c.opened_at, c.id)).id
 
 
+def _check_hl7_size(text: str) -> None:
+    """Refuse (AR) a message too large to be a blood count, before it is parsed."""
+    if len(text) > MAX_HL7_CHARS:
+        raise InvalidMessage(
+            f"HL7: message of {len(text)} characters; at most {MAX_HL7_CHARS} are read",
+            reject=True,
+            code="100",
+        )
+    segments = sum(1 for line in text.replace("\n", "\r").split("\r") if line.strip())
+    if segments > MAX_HL7_SEGMENTS:
+        raise InvalidMessage(
+            f"HL7: message of {segments} segments; at most {MAX_HL7_SEGMENTS} are read",
+            reject=True,
+            code="100",
+        )
+
+
 def import_hl7_cbc(
     uow: UnitOfWork,
-    text: str,
+    text: str | bytes,
     *,
     actor: Actor = HL7_INTERFACE,
     case_id: int | None = None,
+    rules: hl7v2.InboundRules | None = None,
+    messages: Callable[[Any], MessageLog] | None = None,
 ) -> HL7Import:
     """Read an ORU^R01 CBC and file it on the patient's open case; always answers an ACK.
 
     The case is ``case_id`` when given (its patient must match PID-3), else the newest
-    open case of the patient named in PID-3. Any refusal rolls the unit back and answers
-    AE (content refused) or AR (message not taken) with the reason in MSA-3 and ERR-8.
+    open case of the patient named in PID-3; the checks (identity, duplicates, superseding
+    a preliminary or corrected result) are ``services.interop_hl7.file_hl7_cbc``. Any
+    refusal rolls the unit back and answers AE (content refused) or AR (message not
+    taken) with the reason in MSA-3 and ERR-8.
     """
-    control = f"ACK-{uuid.uuid4().hex[:12]}"
-    try:
-        cbc = hl7v2.read_cbc_oru(text)
-        target = case_id if case_id is not None else _case_for(uow, cbc.patient_mrn)
-        if uow.cases.get(target) is None:
-            raise NotFound(f"no case {target}")
-        _check_patient(uow, target, cbc.patient_mrn)
-        outcome = _record(uow, actor, target, cbc)
-    except MarrowscopeError as error:
-        uow.rollback()
-        return HL7Import(
-            ack=hl7v2.ack(text, control_id=control, at=uow.now(), error=error),
-            accepted=False,
-            case_id=case_id,
-            error=str(error),
-        )
-    return HL7Import(
-        ack=hl7v2.ack(text, control_id=control, at=uow.now()),
-        accepted=True,
-        case_id=target,
-        outcome=outcome,
+    return file_hl7_cbc(
+        uow,
+        text,
+        actor=actor,
+        case_id=case_id,
+        rules=rules,
+        messages=messages,
+        precheck=_check_hl7_size,
     )
