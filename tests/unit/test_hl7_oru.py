@@ -50,10 +50,11 @@ def test_each_differential_value_is_an_obx_with_a_sub_id() -> None:
 
     obx = _segments(oru_report(export, control_id="C1"), "OBX")
 
-    percent = [s for s in obx if s[4].startswith("1.")]
-    assert [s[4] for s in percent] == [
-        f"1.{n}" for n in range(1, len(export.differential.rows) + 1)
-    ]
+    percent = [s for s in obx if s[6].startswith("%^")]
+    assert len(percent) == len(export.differential.rows)
+    sub_ids = [s[4] for s in obx]
+    # unique as text and as numbers: 1.1 and 1.10 would be the same number
+    assert len(set(sub_ids)) == len({float(i) for i in sub_ids}) == len(obx)
     blasts = next(s for s in percent if s[3].startswith("BLA^"))
     assert float(blasts[5]) == round(
         export.differential.percent(export.differential.rows[0].code), 2
@@ -120,11 +121,13 @@ def test_newlines_instead_of_carriage_returns_are_accepted() -> None:
     [
         ("hello", "start with an MSH", True),
         (CBC.replace("|2.5.1", "|2.3"), "version 2.3", True),
+        (CBC.replace("|2.5.1", "|2.6"), "version 2.6", True),
         (CBC.replace("ORU^R01^ORU_R01", "ADT^A01^ADT_A01"), "ADT", True),
         (CBC.replace("||9.2|", "||9,2|"), "not a number", False),
-        (CBC.replace("074500+0100", "074500"), "time zone", False),
-        (CBC.replace("|NM|718-7", "|ST|718-7"), "NM", False),
-        (CBC.replace("MRN-7^^^HOSP^MR", ""), "PID.PID_3|MRN", False),
+        (CBC.replace("074500+0100", ""), "to the minute", False),
+        (CBC.replace("|NM|718-7", "|ST|718-7"), "NM or SN", False),
+        (CBC.replace("MRN-7^^^HOSP^MR", ""), "PID-3: no patient identifier", False),
+        (CBC.replace("MRN-7^^^HOSP^MR", "MRN-7^^^HOSP^MR~MRN-8^^^HOSP^MR"), "more than one", False),
         (CBC.replace("718-7^Hemoglobin", "777-3^Platelets"), "twice", False),
         (CBC.replace("PID|1||", "PIX|1||"), "PID segment is missing", False),
     ],
@@ -178,7 +181,7 @@ def test_hl7apy_reads_every_differential_value_back() -> None:
     read = {
         _local_code(obx): float(obx.obx_5.to_er7())
         for obx in (o.OBX for o in order.ORU_R01_OBSERVATION)
-        if obx.obx_4.to_er7().startswith("1.")
+        if obx.obx_6.to_er7().startswith("%")
     }
 
     assert read == {r.code.value: round(r.percent, 2) for r in export.differential.rows}

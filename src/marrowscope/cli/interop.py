@@ -81,7 +81,7 @@ def _write(text: str, output: Path | None, what: str) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
     else:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(text.encode("utf-8"))  # exactly as given: no newline translation
         typer.echo(f"{what} written to {output}", err=True)
 
 
@@ -114,7 +114,7 @@ def export_hl7(
     user: _User = "pathologist",
     role: _Role = Role.PATHOLOGIST.value,
 ) -> None:
-    """The report as an HL7 v2.5.1 ORU^R01 (segments on separate lines)."""
+    """The report as an HL7 v2.5.1 ORU^R01 (segments ended by carriage returns)."""
     from marrowscope.services import interop
 
     text = _export(
@@ -125,7 +125,9 @@ def export_hl7(
             uow, actor, case_id, stores=stores, pdf=attached, receiving=receiving
         ),
     )
-    _write(text.replace("\r", "\n") + "\n", output, "HL7 ORU^R01")
+    # HL7 segments end with CR (0x0D), in a file as on the wire: receivers that split on
+    # CR only would read a newline-separated message as one segment
+    _write(text if text.endswith("\r") else text + "\r", output, "HL7 ORU^R01")
 
 
 def _read_text(path: Path) -> str:
@@ -179,7 +181,7 @@ def import_hl7(
             return interop.import_hl7_cbc(uow, text, case_id=case_id)
 
     result = run(act)
-    _write(result.ack.replace("\r", "\n") + "\n", ack_file, "ACK")
+    _write(result.ack if result.ack.endswith("\r") else result.ack + "\r", ack_file, "ACK")
     if not result.accepted:
         typer.echo(f"error: {result.error}", err=True)
         raise typer.Exit(2)

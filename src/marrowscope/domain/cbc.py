@@ -54,6 +54,9 @@ class AnalyteInfo:
     source: str
     loinc: str = ""  # LOINC code of the analyte (for FHIR / HL7 v2)
     ucum: str = ""  # the canonical unit in UCUM
+    # other LOINC codes that name the same measurement (e.g. blasts 26446-5 beside 709-6),
+    # read on import so that a sender's choice of code never drops a value
+    loinc_alternates: tuple[str, ...] = ()
 
     def interval(self, sex: Sex | str) -> tuple[float, float]:
         """The adult interval for ``sex``; the wider of the two when sex is not recorded.
@@ -87,6 +90,7 @@ def _load() -> dict[str, AnalyteInfo]:
             source=row["source"],
             loinc=row.get("loinc", ""),
             ucum=row.get("ucum", ""),
+            loinc_alternates=tuple(str(c) for c in row.get("loinc_alternates", ())),
         )
     return out
 
@@ -130,6 +134,11 @@ class BloodCount:
     collected_at: datetime
     values: Mapping[str, float] = field(default_factory=dict)
     laboratory: str = ""
+    # "final" or "preliminary" (a laboratory's result not yet verified, e.g. HL7 'P')
+    status: str = "final"
+    # values reported as a bound, e.g. {"blasts_percent": "<"} for "< 0.01": the number
+    # is the bound, never a measured value
+    comparators: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> float | None:
         """The value of ``key`` or None when not measured."""
@@ -141,6 +150,8 @@ def parse_blood_count(
     measurements: Mapping[str, Any],
     *,
     laboratory: str = "",
+    status: str = "final",
+    comparators: Mapping[str, str] | None = None,
 ) -> BloodCount:
     """Build a ``BloodCount`` from ``{"hb": (95, "g/L"), "platelets": 42, ...}``.
 
@@ -170,7 +181,19 @@ def parse_blood_count(
         raise InvalidMeasurement(
             f"differential: the leucocyte subsets add to {diff:g}, more than WBC {wbc:g}"
         )
-    return BloodCount(collected_at=collected_at, values=values, laboratory=laboratory)
+    if status not in ("final", "preliminary"):
+        raise InvalidMeasurement(f"status: {status!r} is not final or preliminary")
+    bounds = dict(comparators or {})
+    for key, comparator in bounds.items():
+        if key not in values or comparator not in ("<", ">", "<=", ">="):
+            raise InvalidMeasurement(f"{key}: comparator {comparator!r} without its value")
+    return BloodCount(
+        collected_at=collected_at,
+        values=values,
+        laboratory=laboratory,
+        status=status,
+        comparators=bounds,
+    )
 
 
 _DIFFERENTIAL = ("neutrophils", "lymphocytes", "monocytes", "eosinophils", "basophils")

@@ -8,8 +8,8 @@ A cell class with no checked LOINC bone marrow code is sent with the local code 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from marrowscope.domain.cbc import ANALYTES, analyte_info
 from marrowscope.domain.differential import Differential
@@ -23,10 +23,13 @@ __all__ = [
     "CaseExport",
     "CbcImport",
     "Code",
+    "PatientIdentity",
+    "analyte_code",
     "analyte_for_loinc",
     "cell_code",
     "cell_for_code",
     "local_cell_code",
+    "loinc_display",
     "me_range",
     "panel_code",
     "range_for_cell",
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 _TABLE = load_table("loinc")
+_VERIFIED: dict[str, dict[str, str]] = load_table("loinc_verified")["codes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +59,37 @@ def system(name: str) -> str:
     return str(_TABLE["systems"][name])
 
 
+def loinc_display(code: str) -> str:
+    """LOINC's own display (long common name) of a verified code, '' when not listed.
+
+    Receivers check the display against LOINC and report any other text as an error,
+    so exports always send this text, never one of ours.
+    """
+    row = _VERIFIED.get(code)
+    return str(row["display"]) if row is not None else ""
+
+
+def _loinc(code: str, fallback: str) -> Code:
+    return Code(system("loinc"), code, loinc_display(code) or fallback)
+
+
 def panel_code(name: str) -> Code:
-    """LOINC code of ``differential``, ``me_ratio`` or ``cells_counted``."""
+    """LOINC code of ``differential``, ``me_ratio``, ``cells_counted``, ``report``, ``cbc``."""
     row = _TABLE["panel"][name]
-    return Code(system("loinc"), str(row["code"]), str(row["display"]))
+    return _loinc(str(row["code"]), str(row["display"]))
+
+
+def analyte_code(key: str) -> Code | None:
+    """The LOINC coding of a CBC analyte (with LOINC's display), None when it has none."""
+    info = analyte_info(key)
+    return _loinc(info.loinc, info.name) if info.loinc else None
 
 
 def cell_code(cell: CellClass, name: str) -> Code:
     """The LOINC code of a cell class where one is listed, else its local code."""
     row = _TABLE["cells"].get(cell.value)
     if row is not None:
-        return Code(system("loinc"), str(row["code"]), str(row["display"]))
+        return _loinc(str(row["code"]), str(row["display"]))
     return Code(system("cell_class"), cell.value, f"{name}/cells in Bone marrow")
 
 
@@ -89,9 +113,13 @@ def cell_for_code(code_system: str, code: str) -> CellClass | None:
 
 
 def analyte_for_loinc(code: str) -> str | None:
-    """The CBC analyte key (``hb``, ``wbc``...) of a LOINC code, None when not a CBC code."""
+    """The CBC analyte key (``hb``, ``wbc``...) of a LOINC code, None when not a CBC code.
+
+    Alternate codes of the table count too (blasts: 709-6 manual count, or 26446-5).
+    """
     for key in ANALYTES:
-        if analyte_info(key).loinc == code:
+        info = analyte_info(key)
+        if code and (info.loinc == code or code in info.loinc_alternates):
             return key
     return None
 
@@ -107,6 +135,21 @@ class CaseExport:
     generated_at: datetime
     pdf: bytes | None = None
     final: bool = False  # True when the conclusion comes from a signed report
+    # the signed version exported: its kind (original, amendment, addendum), when and by
+    # whom it was signed; an amendment goes out as amended/corrected (FHIR, HL7 'C')
+    kind: str = "original"
+    signed_at: datetime | None = None
+    signed_by: str = ""
+
+    @property
+    def amended(self) -> bool:
+        """Whether the exported version replaces or adds to an earlier signed one."""
+        return self.final and self.kind in ("amendment", "addendum")
+
+    @property
+    def issued(self) -> datetime:
+        """When this version was issued: its sign-out time, else the export time."""
+        return self.signed_at or self.generated_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +165,25 @@ class CbcImport:
     laboratory: str = ""
     patient_mrn: str = ""
     message_id: str = ""
+    # what an HL7 message adds: the result status (final, preliminary, corrected), values
+    # sent as a bound (``{"blasts_percent": "<"}`` for ``<^0.01``), the sender (MSH-3^MSH-4),
+    # the order the result answers (OBR-3 filler, else OBR-2 placer) and the patient's
+    # name, sex and birth date as sent, to be checked against the MRN's patient
+    status: str = "final"
+    comparators: dict[str, str] = field(default_factory=dict)
+    sender: str = ""
+    order_id: str = ""
+    identity: PatientIdentity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientIdentity:
+    """The patient as a message names them (PID-5, PID-7, PID-8); '' / None when not sent."""
+
+    family_name: str = ""
+    given_name: str = ""
+    birth_date: date | None = None
+    sex: str = ""  # HL7 table 0001: F, M, O, U, A, N
 
 
 def range_for_cell(cell: CellClass) -> ReferenceRange | None:

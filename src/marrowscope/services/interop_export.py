@@ -102,7 +102,9 @@ def case_export(
     record = load_case_record(uow, actor, case_id)
     report = signed_report(uow, actor, case_id)
     differential = None
+    signed: dict[str, Any] = {}
     if report is not None:
+        signed = {"kind": report.kind, "signed_at": report.signed_at, "signed_by": report.signed_by}
         conclusion = report.conclusion if conclusion is None else conclusion
         pdf = report.pdf if pdf is None else pdf
         final = final or report.final
@@ -115,6 +117,7 @@ def case_export(
         generated_at=uow.now(),
         pdf=pdf,
         final=final,
+        **signed,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from marrowscope.domain.roles import Actor
@@ -35,6 +36,9 @@ class SignedReport:
     pdf: bytes | None
     final: bool
     counts: Mapping[str, int] | None = None
+    kind: str = "original"  # ReportKind value: original, amendment or addendum
+    signed_at: datetime | None = None
+    signed_by: str = ""
 
 
 def _snapshot(
@@ -80,9 +84,13 @@ def signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> SignedReport |
     pdf_of = getattr(reports, "report_pdf", None)
     pdf = pdf_of(uow, actor, case_id) if pdf_of is not None else None
     counts = getattr(report, "counts", None)
+    signed_at = getattr(report, "signed_at", None)
     return SignedReport(
         conclusion=str(getattr(report, "conclusion", "")),
         pdf=pdf if isinstance(pdf, bytes) else None,
         final=True,
         counts=dict(counts) if counts else None,
+        kind=str(getattr(getattr(report, "kind", None), "value", "original")),
+        signed_at=signed_at if isinstance(signed_at, datetime) else None,
+        signed_by=str(getattr(report, "signed_by", "") or ""),
     )

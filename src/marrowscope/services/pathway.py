@@ -87,11 +87,19 @@ def record_cbc(
     collected_at: datetime,
     measurements: Mapping[str, Any],
     laboratory: str = "",
+    status: str = "final",
+    comparators: Mapping[str, str] | None = None,
 ) -> CbcOutcome:
-    """Record a blood count; returns its flags and the indications it suggests."""
+    """Record a blood count; returns its flags and the indications it suggests.
+
+    ``status`` "preliminary" and ``comparators`` (values sent as a bound, ``<`` ...) come
+    from laboratory messages; a count typed in by hand is final and exact.
+    """
     require_staff(actor, CLINICAL)
     _case, patient = open_case_for_writing(uow, actor, case_id)
-    count = parse_blood_count(collected_at, measurements, laboratory=laboratory)
+    count = parse_blood_count(
+        collected_at, measurements, laboratory=laboratory, status=status, comparators=comparators
+    )
     record = write_record(uow, actor, case_id, RecordKind.CBC, codec.dump(count))
     uow.commit()
     flags = evaluate(count, patient.sex)
@@ -148,6 +156,8 @@ def correct_record(
             changes.get("collected_at") or codec.cbc_from(old.payload).collected_at,
             changes["measurements"],
             laboratory=str(changes.get("laboratory", old.payload.get("laboratory", ""))),
+            status=str(changes.get("status", "final")),
+            comparators=changes.get("comparators"),
         )
         payload: dict[str, Any] = codec.dump(count)
     elif old.kind is RecordKind.ORDER:

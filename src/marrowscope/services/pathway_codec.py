@@ -109,6 +109,8 @@ def cbc_from(p: Mapping[str, Any]) -> BloodCount:
         _req_dt(p["collected_at"]),
         {k: float(v) for k, v in p["values"].items()},
         p.get("laboratory", ""),
+        str(p.get("status", "final")),
+        {str(k): str(v) for k, v in (p.get("comparators") or {}).items()},
     )
 
 

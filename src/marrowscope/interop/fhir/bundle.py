@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from marrowscope.domain.pathway import RecordKind
-from marrowscope.interop.codes import CaseExport, system
+from marrowscope.interop.codes import CaseExport, panel_code, system
 from marrowscope.interop.fhir import clinical, observations
 from marrowscope.interop.fhir.datatypes import Ids, iso
 from marrowscope.interop.fhir_read import validate_bundle
@@ -39,27 +39,33 @@ def _report(
     specimens: Sequence[str],
     results: Sequence[str],
 ) -> dict[str, Any]:
+    loinc = panel_code("report")
     out: dict[str, Any] = {
         "resourceType": "DiagnosticReport",
-        "status": "final" if export.final else "preliminary",
+        "status": report_status(export),
         "category": [_HM_CATEGORY],
         "code": {
             "coding": [
+                {"system": loinc.system, "code": loinc.code, "display": loinc.display},
                 {
                     "system": system("procedure"),
                     "code": "bone-marrow-report",
                     "display": "Bone marrow examination report",
-                }
+                },
             ],
             "text": "Bone marrow examination report",
         },
         "subject": ids.ref("patient"),
         "effectiveDateTime": effective,
-        "issued": iso(export.generated_at),
+        # the sign-out time of the version sent, not the time of the export
+        "issued": iso(export.issued),
         "identifier": [{"system": system("case"), "value": str(export.record.case.id)}],
     }
     if export.record.latest(RecordKind.ORDER) is not None:
         out["basedOn"] = [ids.ref("order")]
+    if export.signed_by:
+        out["resultsInterpreter"] = [ids.ref("pathologist")]
+        out["performer"] = [ids.ref("pathologist")]
     if specimens:
         out["specimen"] = [ids.ref(s) for s in specimens]
     if results:
@@ -72,10 +78,31 @@ def _report(
                 "contentType": "application/pdf",
                 "data": base64.b64encode(export.pdf).decode("ascii"),
                 "title": f"Bone marrow report, case {export.record.case.id}",
-                "creation": iso(export.generated_at),
+                "creation": iso(export.issued),
             }
         ]
     return out
+
+
+def report_status(export: CaseExport) -> str:
+    """FHIR DiagnosticReport.status: preliminary, final, or amended/appended after a
+    signed version was replaced (amendment) or added to (addendum)."""
+    if not export.final:
+        return "preliminary"
+    if export.kind == "amendment":
+        return "amended"
+    if export.kind == "addendum":
+        return "appended"
+    return "final"
+
+
+def _practitioner(username: str) -> dict[str, Any]:
+    """The signing pathologist; the account name is the only identity held for them."""
+    return {
+        "resourceType": "Practitioner",
+        "identifier": [{"system": system("user"), "value": username}],
+        "name": [{"text": username}],
+    }
 
 
 def case_bundle(export: CaseExport) -> dict[str, Any]:
@@ -83,6 +110,8 @@ def case_bundle(export: CaseExport) -> dict[str, Any]:
     record = export.record
     ids = Ids(record.case.id)
     entries: list[tuple[str, dict[str, Any]]] = [("patient", clinical.patient(record))]
+    if export.signed_by:
+        entries.append(("pathologist", _practitioner(export.signed_by)))
     order = clinical.order(record, ids)
     if order is not None:
         entries.append(("order", order))

@@ -18,6 +18,7 @@ from marrowscope.domain.reference_ranges import RangeFlag, ReferenceRange
 from marrowscope.interop.codes import (
     CaseExport,
     Code,
+    analyte_code,
     cell_code,
     local_cell_code,
     me_range,
@@ -61,7 +62,7 @@ def cbc_observations(record: CaseRecord, ids: Ids) -> list[tuple[str, dict[str, 
             "status": "final",
             "category": [_LAB_CATEGORY],
             "code": {
-                "coding": [{"system": system("loinc"), "code": info.loinc, "display": info.name}],
+                "coding": [_coding(analyte_code(key) or Code(system("loinc"), info.loinc, ""))],
                 "text": info.name,
             },
             "subject": ids.ref("patient"),

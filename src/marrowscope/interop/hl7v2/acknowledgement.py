@@ -17,7 +17,7 @@ __all__ = ["ack"]
 
 
 def ack(
-    message: str,
+    message: str | bytes,
     *,
     control_id: str,
     at: datetime | None = None,
@@ -30,6 +30,8 @@ def ack(
     without them, so that a malformed message always gets an answer.
     """
     at = at or datetime.now(UTC)
+    if isinstance(message, bytes):  # only the ASCII header is echoed: any codec reads it
+        message = message[:4096].decode("latin-1")
     fields = normalise(message).split("\r", 1)[0].split("|") if message else []
     is_msh = len(fields) > 1 and fields[0] == "MSH"
 
@@ -86,7 +88,7 @@ def _ack(
                 fit(reason, 250),
             )
         )
-    out = "\r".join(segments)
+    out = "\r".join(segments) + "\r"  # every segment ends with CR, the last one too
     validated(out)
     return out
 

@@ -1,8 +1,10 @@
 """The report out as an HL7 v2.5.1 ORU^R01: one order, one report.
 
-The segment layout (PID, ORC, OBR for the differential panel, then one OBX per value
-with its sub-ID) is drawn in the package docstring. The message is written as ER7 text
-and validated by ``er7.validated`` before it is returned.
+The segment layout (PID, ORC, OBR for the differential panel, one OBX per value, one
+SPM per specimen; then, when a blood count is recorded, a second OBR for it) is drawn
+in the package docstring. OBX-4 sub-IDs are plain sequence numbers: dotted ones such as
+``1.1``..``1.24`` collide for receivers that read them as numbers (1.1 = 1.10). The
+message is written as ER7 text and validated by ``er7.validated`` before it is returned.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.cbc import analyte_info
+from marrowscope.domain.pathway import CaseRecord, RecordKind
 from marrowscope.domain.reference_ranges import ReferenceRange
 from marrowscope.interop.codes import (
     CaseExport,
+    Code,
+    analyte_code,
     cell_code,
     me_range,
     panel_code,
@@ -61,26 +66,135 @@ def _escaped_pieces(word: str, width: int) -> list[str]:
     return pieces
 
 
-def oru_report(export: CaseExport, *, control_id: str, receiving: str = "HIS") -> str:
-    """The report as an ORU^R01 (ER7, segments separated by carriage returns)."""
+def _cwe(code: Code, local: str = "L") -> str:
+    return f"{code.code}^{escape(code.display)}^{'LN' if code.is_loinc else local}"
+
+
+class _Obx:
+    """OBX segments of one order group, numbered and sub-IDed in sequence."""
+
+    def __init__(self, status: str, observed: datetime) -> None:
+        self.segments: list[str] = []
+        self._status = status
+        self._observed = observed
+
+    def add(
+        self,
+        kind: str,
+        code: str,
+        value: str,
+        unit: str = "",
+        against: tuple[ReferenceRange | None, float] | None = None,
+    ) -> None:
+        reference, measured = against if against is not None else (None, 0.0)
+        n = str(len(self.segments) + 1)
+        self.segments.append(
+            segment(
+                "OBX",
+                n,
+                kind,
+                code,
+                n,  # OBX-4: one sub-ID per value, never a dotted number
+                value,
+                unit,
+                f"{reference.low:g}-{reference.high:g}" if reference is not None else "",
+                reference.flag(measured).value if reference is not None else "",
+                "",
+                "",
+                self._status,
+                "",
+                "",
+                ts(self._observed),
+            )
+        )
+
+
+def _result_status(export: CaseExport) -> str:
+    """OBR-25/OBX-11: P preliminary, F final, C corrected (an amended or added version)."""
+    if not export.final:
+        return "P"
+    return "C" if export.amended else "F"
+
+
+def _spm(record: CaseRecord) -> list[str]:
+    """One SPM per specimen container: accession, kind, collection and receipt times."""
+    out = []
+    for n, s in enumerate(record.specimens, start=1):
+        kind = s.kind.value.replace("_", " ")
+        out.append(
+            segment(
+                "SPM",
+                str(n),
+                f"^{escape(s.accession)}",
+                "",
+                f"{escape(s.kind.value)}^{escape(kind)}^L",
+                *[""] * 12,
+                ts(s.collected_at),
+                ts(s.received_at) if s.received_at is not None else "",
+            )
+        )
+    return out
+
+
+def _cbc_group(record: CaseRecord, case_no: str, status: str) -> list[str]:
+    """The recorded blood count as its own OBR (58410-2) with one OBX per analyte."""
+    stored = record.latest(RecordKind.CBC)
+    if stored is None:
+        return []
+    collected = datetime.fromisoformat(str(stored.payload["collected_at"]))
+    obx = _Obx("F", collected)
+    for key, value in stored.payload["values"].items():
+        code = analyte_code(key)
+        if code is None:
+            continue
+        info = analyte_info(key)
+        ucum = info.ucum or info.unit
+        obx.add("NM", _cwe(code), f"{float(value):g}", f"{escape(ucum)}^{escape(ucum)}^UCUM")
+    if not obx.segments:
+        return []
+    panel = panel_code("cbc")
+    obr = segment(
+        "OBR", "2", case_no, case_no, _cwe(panel), "", "", ts(collected), *[""] * 17, status
+    )
+    return [obr, *obx.segments]
+
+
+def oru_report(
+    export: CaseExport,
+    *,
+    control_id: str,
+    receiving: str = "HIS",
+    facility: str = APP,
+    assigning_authority: str = "",
+) -> str:
+    """The report as an ORU^R01 (ER7, every segment ended by a carriage return)."""
     record = export.record
     patient = record.patient
     case_no = str(record.case.id)
-    status = "F" if export.final else "P"
+    status = _result_status(export)
     procedure = record.latest(RecordKind.PROCEDURE)
     observed = (
         datetime.fromisoformat(str(procedure.payload["procedure"]["started_at"]))
         if procedure is not None
         else export.generated_at
     )
+    order = record.latest(RecordKind.ORDER)
+    ordered_by = str(order.payload.get("ordered_by", "")) if order is not None else ""
     panel = panel_code("differential")
     segments = [
-        msh(APP, receiving, export.generated_at, "ORU^R01^ORU_R01", escape(control_id)),
+        msh(
+            APP,
+            receiving,
+            export.generated_at,
+            "ORU^R01^ORU_R01",
+            escape(control_id),
+            escape(facility),
+        ),
         segment(
             "PID",
             "1",
             "",
-            f"{escape(patient.mrn)}^^^{APP}^MR",
+            f"{escape(patient.mrn)}^^^{escape(assigning_authority or facility)}^MR",
             "",
             f"{escape(patient.family_name)}^{escape(patient.given_name)}",
             "",
@@ -93,89 +207,58 @@ def oru_report(export: CaseExport, *, control_id: str, receiving: str = "HIS") -
             "1",
             case_no,
             case_no,
-            f"{panel.code}^{escape(panel.display)}^LN",
+            _cwe(panel),
             "",
             "",
             ts(observed),
-            *[""] * 14,
-            ts(export.generated_at),
+            *[""] * 8,
+            escape(ordered_by),  # OBR-16 ordering provider
+            *[""] * 5,
+            ts(export.issued),  # OBR-22 results reported: sign-out of this version
             "",
             "",
-            status,
+            status,  # OBR-25
+            *[""] * 6,
+            escape(export.signed_by),  # OBR-32 principal result interpreter
         ),
     ]
-    obx: list[str] = []
-
-    def add(
-        kind: str,
-        code: str,
-        sub_id: str,
-        value: str,
-        unit: str = "",
-        against: tuple[ReferenceRange | None, float] | None = None,
-    ) -> None:
-        reference, measured = against if against is not None else (None, 0.0)
-        obx.append(
-            segment(
-                "OBX",
-                str(len(obx) + 1),
-                kind,
-                code,
-                sub_id,
-                value,
-                unit,
-                f"{reference.low:g}-{reference.high:g}" if reference is not None else "",
-                reference.flag(measured).value if reference is not None else "",
-                "",
-                "",
-                status,
-                "",
-                "",
-                ts(observed),
-            )
-        )
-
+    obx = _Obx(status, observed)
     diff = export.differential
     if diff is not None:
-        for n, row in enumerate(diff.rows, start=1):
+        for row in diff.rows:
             c = cell_code(row.code, row.name)
-            coding = "LN" if c.is_loinc else "L"
-            code = f"{c.code}^{escape(c.display)}^{coding}"
+            code = _cwe(c)
             if c.is_loinc:  # the local code beside it, as the alternate identifier
                 code += f"^{row.code.value}^{escape(row.name)}^L"
-            add(
+            obx.add(
                 "NM",
                 code,
-                f"1.{n}",
                 f"{round(row.percent, 2):g}",
                 "%^%^UCUM",
                 (range_for_cell(row.code), row.percent),
             )
         if diff.me.ratio is not None:
-            me = panel_code("me_ratio")
-            add(
+            obx.add(
                 "NM",
-                f"{me.code}^{escape(me.display)}^LN",
-                "2",
+                _cwe(panel_code("me_ratio")),
                 f"{round(diff.me.ratio, 2):g}",
                 "",
                 (me_range(), diff.me.ratio),
             )
-        counted = panel_code("cells_counted")
-        add(
+        obx.add(
             "NM",
-            f"{counted.code}^{escape(counted.display)}^LN",
-            "3",
+            _cwe(panel_code("cells_counted")),
             str(diff.nucleated_cells),
             "{cells}^cells^UCUM",
         )
     if export.conclusion:
-        add("TX", "conclusion^Conclusion^L", "4", "~".join(_lines(export.conclusion)))
+        obx.add("TX", "conclusion^Conclusion^L", "~".join(_lines(export.conclusion)))
     pdf_data = ""
     if export.pdf is not None:
         pdf_data = base64.b64encode(export.pdf).decode("ascii")
-        add("ED", "report-pdf^Report PDF^L", "5", f"{APP}^AP^PDF^Base64^{pdf_data}")
-    text = "\r".join(segments + obx)
+        obx.add("ED", "report-pdf^Report PDF^L", f"{APP}^AP^PDF^Base64^{pdf_data}")
+    segments += obx.segments + _spm(record) + _cbc_group(record, case_no, status)
+    text = "\r".join(segments) + "\r"
     # hl7apy holds OBX-5 to 199 characters whatever the type, while HL7 2.5.1 allows
     # 65536 for ED: the structure is validated with the PDF data left out
     validated(text.replace(pdf_data, "") if pdf_data else text)
