@@ -87,7 +87,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/cases/{case_id}/safety-preview"): frozenset({C, N, PR}),
     ("POST", "/api/session"): PUBLIC,
     ("GET", "/api/me"): EVERYONE,
-    ("GET", "/api/cases"): STAFF,
+    ("GET", "/api/cases"): EVERYONE,  # a patient gets their own cases only (issue 18)
     ("GET", "/api/cases/{case_id}"): STAFF,
     ("GET", "/api/cases/{case_id}/record"): STAFF,
     ("POST", "/api/cases/{case_id}/cbc"): frozenset({C, N, PR}),
@@ -109,6 +109,12 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/review/cells/{cell_id}/thumbnail"): frozenset({M, PA}),
     ("POST", "/review/cells/{cell_id}/decide"): frozenset({M, PA}),
     ("GET", "/api/export/counts"): frozenset({A, L}),
+    # care-team alerts (issue 18): those who can phone the patient back
+    ("GET", "/alerts"): frozenset({C, N, PR}),
+    ("POST", "/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),
+    ("GET", "/api/alerts"): frozenset({C, N, PR}),
+    ("POST", "/api/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),
+    ("POST", "/api/cases/{case_id}/check-ins"): frozenset({PT, C, N, PR}),
 }
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
@@ -151,6 +157,7 @@ def _fill(path: str, ids: DemoIds, count_id: int) -> str:
         .replace("{test_id}", "1")
         .replace("{specimen_id}", "1")
         .replace("{test_type}", "smear_morphology")
+        .replace("{alert_id}", "1")
     )
 
 

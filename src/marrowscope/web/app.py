@@ -11,6 +11,7 @@ import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -26,6 +27,8 @@ from marrowscope.bootstrap import (
     build_uow_factory,
     get_settings,
 )
+from marrowscope.domain.alerts import level_words
+from marrowscope.web.alert_views import local_words
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers, unexpected_error
 from marrowscope.web.path_ids import ids_in_range
@@ -49,6 +52,8 @@ ROUTERS: tuple[str, ...] = (
     "docs",
     "ai_review",
     "count_log",
+    "alerts",
+    "api_alerts",
 )
 
 _SECURITY_HEADERS = {
@@ -70,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     accounts = build_account_services(build_uow_factory(engine))
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["version"] = __version__
+    # issue 18: levels in words and times in the lab's zone on staff pages
+    templates.env.filters["level_words"] = level_words
+    templates.env.filters["local_time"] = partial(local_words, zone=chosen.timezone)
     app = FastAPI(
         title="marrowscope",
         version=__version__,

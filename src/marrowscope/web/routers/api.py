@@ -106,8 +106,8 @@ def whoami(me: Anyone) -> dict[str, Any]:
 
 
 @router.get("/cases")
-def cases(ctx: Ctx, me: Staff) -> list[dict[str, Any]]:
-    """Examination cases, newest first."""
+def cases(ctx: Ctx, me: Anyone) -> list[dict[str, Any]]:
+    """Examination cases, newest first; a patient gets only their own."""
     with ctx.uow() as uow:
         found = list_cases(uow, me.actor)
     return [
