@@ -30,6 +30,23 @@ class Settings(BaseSettings):
     port: int = 8000
     model_dir: Path | None = None  # None: the model shipped inside the package
     shared_data_dir: Path = Path("../shared/data")
+    # HL7 interfaces: our facility (MSH-4 out), the authority of hospital MRNs (PID-3.4:
+    # only an MR identifier of it is read; '' accepts MR of any authority) and the lab's
+    # time zone, for timestamps that senders give without an offset
+    hl7_facility: str = "MARROWSCOPE"
+    hl7_assigning_authority: str = ""
+    lab_timezone: str = "UTC"
+    # Addresses of the reverse proxies in front of the app, comma-separated. Only a
+    # request from one of them may name the client in X-Forwarded-For; from anyone else
+    # the header is ignored, or a guesser could pick a fresh address for every attempt
+    # and never meet the per-address sign-in limit.
+    trusted_proxies: str = ""
+
+    @property
+    def trusted_proxy_set(self) -> frozenset[str]:
+        """``trusted_proxies`` as a set of addresses."""
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+
     # Report: the letterhead printed on every page, and who releases a signed report to
     # the patient ("clinician", who discusses it first, or "pathologist").
     laboratory_name: str = "Haematology laboratory"

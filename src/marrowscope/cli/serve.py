@@ -31,6 +31,9 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         port=port,
         access_log=False,
         log_level="info",
+        # X-Forwarded-For is read by the app, from MARROWSCOPE_TRUSTED_PROXIES only
+        # (web/client_address.py); uvicorn's default trusts it from any loopback peer.
+        proxy_headers=False,
     )
 
 

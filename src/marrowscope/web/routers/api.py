@@ -23,6 +23,7 @@ from marrowscope.services import pathway_codec as codec
 from marrowscope.services import slide_counts as counting
 from marrowscope.services.auth import AuthService
 from marrowscope.services.patients import get_case, get_patient, list_cases
+from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
     PRE_SESSION_COOKIE,
@@ -74,7 +75,7 @@ def api_sign_in(request: Request, ctx: Ctx, body: Credentials) -> Response:
         request.cookies.get(PRE_SESSION_COOKIE, ""), request.headers.get("x-csrf-token")
     ):
         raise AuthenticationFailed("sign in through the sign-in page in a browser")
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, ctx.settings.trusted_proxy_set)
     session = ctx.auth.sign_in(body.username, body.password, client)
     response = JSONResponse(
         {

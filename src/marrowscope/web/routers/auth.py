@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
 from marrowscope.services.auth import AuthService
+from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
     PRE_SESSION_COOKIE,
@@ -91,7 +92,7 @@ def login(
             error="the sign-in form expired; please try again",
         )
         return response
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, ctx.settings.trusted_proxy_set)
     try:
         session = ctx.auth.sign_in(username, password, client)
     except (AuthenticationFailed, TooManyAttempts) as error:
