@@ -136,8 +136,14 @@ def test_walk_the_demo_case_through_every_role(page: Any, live_app: LiveApp) -> 
     assert "blasts 9%" in page.inner_text("#results")
     assert "signed" in page.inner_text("#report-status")
     screenshot(page, "pathologist_case")
+    assert page.locator("#release-form").count() == 0  # release is the clinician's decision
+
+    sign_in(page, live_app, "clinician")
+    page.goto(f"{live_app.url}/clinician/cases/{case}")
+    assert "awaiting release" in page.inner_text("#report-state")
     page.click("#release-form button")
-    page.wait_for_selector("#report-status")
+    page.wait_for_selector("#report-state")
+    assert "released" in page.inner_text("#report-state")
 
     sign_in(page, live_app, "patient")
     assert "signed by a pathologist" in page.inner_text("#released-summary")

@@ -78,7 +78,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/pathologist/cases/{case_id}"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/sign"): frozenset({PA}),
-    ("POST", "/pathologist/cases/{case_id}/report/release"): frozenset({PA}),
+    # the default laboratory setting (release_by="clinician"); the service holds the rule
+    ("POST", "/reports/cases/{case_id}/release"): frozenset({C}),
     ("POST", "/pathologist/cases/{case_id}/report/amend"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/addendum"): frozenset({PA}),
     ("GET", "/pathologist/cases/{case_id}/report.pdf"): frozenset({PA}),

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from marrowscope.domain.differential import adequacy_of
 from marrowscope.domain.errors import NotAllowed
 
-__all__ = ["SignoutWarning", "require_confirmation", "signout_warnings"]
+__all__ = ["SignoutWarning", "UnconfirmedWarnings", "require_confirmation", "signout_warnings"]
+
+
+class UnconfirmedWarnings(NotAllowed):
+    """Sign-out was asked while warnings stood and nobody confirmed reading them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ def signout_warnings(
 def require_confirmation(warnings: Sequence[SignoutWarning], confirmed: bool) -> None:
     """Refuse sign-out while warnings stand unconfirmed (``NotAllowed``)."""
     if warnings and not confirmed:
-        raise NotAllowed(
+        raise UnconfirmedWarnings(
             "sign-out: confirm that you have read the warnings: "
             + " ".join(w.message for w in warnings)
         )

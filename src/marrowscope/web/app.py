@@ -54,6 +54,7 @@ ROUTERS: tuple[str, ...] = (
     "count_log",
     "alerts",
     "api_alerts",
+    "report_release",
 )
 
 _SECURITY_HEADERS = {

@@ -21,12 +21,15 @@ __all__ = [
     "available",
     "current_report",
     "patient_summary",
+    "prefill",
     "release",
     "report_html",
     "report_pdf",
     "save_draft",
     "sections",
     "sign",
+    "signout_warnings",
+    "state",
     "versions",
 ]
 
@@ -75,23 +78,48 @@ def save_draft(
 
 
 def amend(
-    uow: UnitOfWork, actor: Actor, case_id: int, fields: Mapping[str, str], reason: str
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    fields: Mapping[str, str],
+    reason: str,
+    **options: Any,
 ) -> None:
-    """A signed amendment (new version with its reason)."""
+    """A signed amendment (new version with its reason); ``options``: signer, letterhead."""
     service = _service()
     function = getattr(service, "amend_report", None) if service is not None else None
     if function is None:
         raise NotAllowed("the report service offers no amendment in this version")
-    function(uow, actor, case_id, dict(fields), reason=reason)
+    function(uow, actor, case_id, dict(fields), reason=reason, **options)
 
 
-def addendum(uow: UnitOfWork, actor: Actor, case_id: int, text: str, reason: str) -> None:
+def addendum(
+    uow: UnitOfWork, actor: Actor, case_id: int, text: str, reason: str, **options: Any
+) -> None:
     """A signed addendum (supplementary report)."""
     service = _service()
     function = getattr(service, "addend_report", None) if service is not None else None
     if function is None:
         raise NotAllowed("the report service offers no addendum in this version")
-    function(uow, actor, case_id, text, reason=reason)
+    function(uow, actor, case_id, text, reason=reason, **options)
+
+
+def prefill(uow: UnitOfWork, actor: Actor, case_id: int) -> dict[str, str]:
+    """What a new draft starts with (empty without the service)."""
+    if getattr(_service(), "draft_prefill", None) is None:
+        return {}
+    return dict(_call("draft_prefill", uow, actor, case_id))
+
+
+def signout_warnings(
+    uow: UnitOfWork, actor: Actor, case_id: int, undecided_ai_cells: int
+) -> list[Any]:
+    """Warnings to confirm before sign-out (empty without the service)."""
+    service = _service()
+    function = getattr(service, "signout_warnings", None) if service is not None else None
+    if function is None:
+        return []
+    return list(function(uow, actor, case_id, undecided_ai_cells=undecided_ai_cells))
 
 
 def versions(uow: UnitOfWork, actor: Actor, case_id: int) -> list[Any]:
@@ -109,9 +137,15 @@ def report_html(uow: UnitOfWork, actor: Actor, case_id: int) -> str | None:
     return None if html is None else str(html)
 
 
-def report_pdf(uow: UnitOfWork, actor: Actor, case_id: int, version: int | None) -> bytes:
-    """The PDF (stored bytes of a signed version)."""
-    return bytes(_call("report_pdf", uow, actor, case_id, version))
+def report_pdf(
+    uow: UnitOfWork, actor: Actor, case_id: int, version: int | None, **options: Any
+) -> bytes:
+    """The PDF (stored bytes of a signed version; a draft with ``options['letterhead']``)."""
+    service = _service()
+    function = getattr(service, "report_pdf", None) if service is not None else None
+    if function is None:
+        raise NotAllowed("the report service offers no report pdf in this version")
+    return bytes(function(uow, actor, case_id, version, **options))
 
 
 def sections() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
@@ -124,14 +158,31 @@ def sections() -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
     return found
 
 
-def sign(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
-    """Sign the draft out."""
-    _call("sign_report", uow, actor, case_id)
+def sign(uow: UnitOfWork, actor: Actor, case_id: int, **options: Any) -> None:
+    """Sign the draft out (``options``: confirm_warnings, undecided_ai_cells, signer...)."""
+    service = _service()
+    function = getattr(service, "sign_report", None) if service is not None else None
+    if function is None:
+        raise NotAllowed("the report service offers no sign report in this version")
+    function(uow, actor, case_id, **options)
 
 
-def release(uow: UnitOfWork, actor: Actor, case_id: int) -> None:
-    """Release the signed report to the patient."""
-    _call("release_report", uow, actor, case_id)
+def release(uow: UnitOfWork, actor: Actor, case_id: int, releaser: Any) -> None:
+    """Release the signed report to the patient (``releaser``: the lab's releasing role)."""
+    service = _service()
+    function = getattr(service, "release_report", None) if service is not None else None
+    if function is None:
+        raise NotAllowed("the report service offers no release in this version")
+    function(uow, actor, case_id, releaser=releaser)
+
+
+def state(uow: UnitOfWork, actor: Actor, case_id: int, releaser: Any) -> Any | None:
+    """Where the report stands (none/draft/signed/released), or None without the service."""
+    try:
+        module = importlib.import_module("marrowscope.services.report_state")
+    except ImportError:
+        return None
+    return module.report_state(uow, actor, case_id, releaser=releaser)
 
 
 def patient_summary(uow: UnitOfWork, actor: Actor, case_id: int) -> str | None:

@@ -19,9 +19,11 @@ from marrowscope.domain.roles import Role
 from marrowscope.domain.tables import load_table
 from marrowscope.services import pathway
 from marrowscope.services.patients import get_patient, list_cases, open_case, register_patient
+from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.forms import as_datetime, local_input
 from marrowscope.web.pages import redirect, render
+from marrowscope.web.report_settings import releaser_of
 
 __all__ = ["router"]
 
@@ -87,11 +89,21 @@ def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Respon
     with ctx.uow() as uow:
         record = pathway.load_case_record(uow, me.actor, case_id)
         cbcs = [pathway.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
+        # the signed report and its release (the clinician's decision by default)
+        report_state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
+        signed_html = (
+            report_bridge.report_html(uow, me.actor, case_id)
+            if report_state is not None and report_state.status in ("signed", "released")
+            else None
+        )
     order = record.latest(RecordKind.ORDER)
     return render(
         request,
         "clinician_case.html",
         me,
+        report_state=report_state,
+        signed_html=signed_html,
+        releaser=releaser_of(ctx.settings).value,
         record=record,
         cbcs=list(reversed(cbcs)),
         order=order,

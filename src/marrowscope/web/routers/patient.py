@@ -23,6 +23,7 @@ from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.forms import as_float
 from marrowscope.web.pages import redirect, render
+from marrowscope.web.report_settings import releaser_of
 
 __all__ = ["router"]
 
@@ -44,7 +45,7 @@ def patient_home(request: Request, ctx: Ctx, me: Patient, patient_id: int) -> Re
         patient = get_patient(uow, me.actor, patient_id)
         cases = list(list_cases(uow, me.actor))
         case = cases[0] if cases else None
-        sheet = aftercare = summary = None
+        sheet = aftercare = summary = report_state = None
         if case is not None:
             try:
                 sheet = pathway.preparation_sheet_for(uow, me.actor, case.id)
@@ -53,6 +54,7 @@ def patient_home(request: Request, ctx: Ctx, me: Patient, patient_id: int) -> Re
             record = pathway.load_case_record(uow, me.actor, case.id)
             aftercare = record.latest(RecordKind.AFTERCARE)
             summary = report_bridge.patient_summary(uow, me.actor, case.id)
+            report_state = report_bridge.state(uow, me.actor, case.id, releaser_of(ctx.settings))
     return render(
         request,
         "patient_home.html",
@@ -62,6 +64,7 @@ def patient_home(request: Request, ctx: Ctx, me: Patient, patient_id: int) -> Re
         sheet=sheet,
         aftercare=aftercare,
         summary=summary,
+        report_state=report_state,
         symptoms=SYMPTOMS,
         checked=request.query_params.get("sent") == "1",
     )
