@@ -38,6 +38,8 @@ def test_export_then_import_fhir_and_hl7_through_the_command_line(tmp_path: Path
     seeded = _cli(tmp_path, "case", "demo")
     exported = _cli(tmp_path, "export", "fhir", "1", "-o", str(bundle_file), "--pdf", str(pdf))
     hl7 = _cli(tmp_path, "export", "hl7", "1")
+    hl7_file = tmp_path / "case1.hl7"
+    written = _cli(tmp_path, "export", "hl7", "1", "-o", str(hl7_file))
     imported = _cli(tmp_path, "import", "fhir", str(bundle_file), "--case", "1")
     refused = _cli(tmp_path, "import", "hl7", str(bad))
     not_pdf = _cli(tmp_path, "export", "fhir", "1", "--pdf", str(bad))
@@ -51,3 +53,11 @@ def test_export_then_import_fhir_and_hl7_through_the_command_line(tmp_path: Path
     assert refused.returncode == 2 and "MSA|AE|M9|" in refused.stdout
     assert "not a number" in refused.stderr and "Traceback" not in refused.stderr
     assert not_pdf.returncode == 2 and "not a PDF" in not_pdf.stderr
+    raw = hl7_file.read_bytes()
+    assert written.returncode == 0 and raw.endswith(b"\r") and b"\n" not in raw
+    import hl7 as python_hl7
+
+    from marrowscope.interop.hl7v2.er7_reader import read_er7
+
+    text = raw.decode("utf-8")
+    assert len(python_hl7.parse(text)) == len(read_er7(text).segments) == raw.count(b"\r")

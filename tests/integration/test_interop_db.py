@@ -264,3 +264,20 @@ def test_a_signed_report_gives_the_conclusion_the_pdf_and_the_differential_signe
     ed = next(s for s in text.split("\r") if s.startswith("OBX|") and "|ED|" in s)
     assert base64.b64decode(ed.split("|")[5].split("^")[4]) == signed_pdf
     assert text.split("\r")[3].split("|")[25] == "F"  # OBR-25 result status: final
+
+
+def test_the_hl7_report_carries_specimens_the_cbc_and_the_orderer(
+    uow_factory: UnitOfWorkFactory, demo: tuple[int, Any]
+) -> None:
+    import hl7
+
+    case_id, stores = demo
+    with uow_factory() as uow:
+        text = interop.export_case_hl7(uow, PATHOLOGIST, case_id, stores=stores, facility="HAEM")
+
+    message = hl7.parse(text)
+    assert len(message.segments("SPM")) == 4  # one per container of the demo case
+    obrs = message.segments("OBR")
+    assert [str(o[4][0][0]) for o in obrs] == ["47286-0", "58410-2"]
+    assert str(obrs[0][16])  # OBR-16: who ordered the examination
+    assert str(message.segment("MSH")[4]) == "HAEM"

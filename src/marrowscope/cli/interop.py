@@ -65,6 +65,12 @@ def _export(user: str, role: str, pdf: Path | None, build: Callable[..., T]) -> 
     return run(act)
 
 
+def _facility() -> str:
+    from marrowscope.config import get_settings
+
+    return get_settings().hl7_facility
+
+
 def _read_pdf(pdf: Path | None) -> bytes | None:
     if pdf is None:
         return None
@@ -122,12 +128,33 @@ def export_hl7(
         role,
         pdf,
         lambda uow, actor, stores, attached: interop.export_case_hl7(
-            uow, actor, case_id, stores=stores, pdf=attached, receiving=receiving
+            uow,
+            actor,
+            case_id,
+            stores=stores,
+            pdf=attached,
+            receiving=receiving,
+            facility=_facility(),
         ),
     )
     # HL7 segments end with CR (0x0D), in a file as on the wire: receivers that split on
     # CR only would read a newline-separated message as one segment
     _write(text if text.endswith("\r") else text + "\r", output, "HL7 ORU^R01")
+
+
+def _rules() -> Any:
+    from marrowscope.config import get_settings
+    from marrowscope.interop.hl7v2 import InboundRules
+
+    settings = get_settings()
+    return InboundRules(settings.hl7_assigning_authority, settings.lab_timezone)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
 
 
 def _read_text(path: Path) -> str:
@@ -175,10 +202,10 @@ def import_hl7(
     from marrowscope.services import interop
 
     def act() -> Any:
-        text = _read_text(file)
+        text = _read_bytes(file)  # decoded by the charset MSH-18 names
         factory, _stores = _wiring()
         with factory() as uow:
-            return interop.import_hl7_cbc(uow, text, case_id=case_id)
+            return interop.import_hl7_cbc(uow, text, case_id=case_id, rules=_rules())
 
     result = run(act)
     _write(result.ack if result.ack.endswith("\r") else result.ack + "\r", ack_file, "ACK")

@@ -151,10 +151,13 @@ def export_case_hl7(
     stores: AccountStores | None = None,
     pdf: bytes | None = None,
     receiving: str = "HIS",
+    facility: str = hl7v2.APP,
 ) -> str:
     """The report as an HL7 v2.5.1 ORU^R01 (ER7 text); the export is audited."""
     export = case_export(uow, actor, case_id, stores=stores, pdf=pdf)
     control = f"MS{case_id}-{uuid.uuid4().hex[:10]}"
-    text = hl7v2.oru_report(export, control_id=control, receiving=receiving)
+    text = hl7v2.oru_report(
+        export, control_id=control, receiving=receiving, facility=facility or hl7v2.APP
+    )
     _audit_export(uow, actor, case_id, "hl7v2")
     return text

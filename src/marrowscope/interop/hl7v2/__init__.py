@@ -30,11 +30,12 @@ and ``acknowledgement`` (the ACK). Import from this package.
 
 from marrowscope.interop.hl7v2.acknowledgement import ack
 from marrowscope.interop.hl7v2.cbc import InboundRules, read_cbc_oru
-from marrowscope.interop.hl7v2.er7 import HL7_VERSION, escape
+from marrowscope.interop.hl7v2.er7 import APP, HL7_VERSION, escape
 from marrowscope.interop.hl7v2.er7_reader import decode
 from marrowscope.interop.hl7v2.report import oru_report
 
 __all__ = [
+    "APP",
     "HL7_VERSION",
     "InboundRules",
     "ack",
