@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     # time zone, for timestamps that senders give without an offset
     hl7_facility: str = "MARROWSCOPE"
     hl7_assigning_authority: str = ""
-    lab_timezone: str = "UTC"
+    lab_timezone: str = ""  # '' = ``timezone``
     # Addresses of the reverse proxies in front of the app, comma-separated. Only a
     # request from one of them may name the client in X-Forwarded-For; from anyone else
     # the header is ignored, or a guesser could pick a fresh address for every attempt

@@ -141,3 +141,37 @@ def test_rows_with_an_adult_range_carry_it_and_an_h_or_l_interpretation() -> Non
     assert blasts["interpretation"][0]["coding"][0]["code"] == "H"
     assert "referenceRange" not in lymphoblasts  # no range of its own in the table
     assert "referenceRange" in by_code["11138-5"]
+
+
+def test_an_amended_report_is_amended_issued_at_its_sign_out_and_names_the_pathologist() -> None:
+    """issued and presentedForm.creation are the sign-out time of the version sent, not
+    the export time; the signer is a Practitioner of the Bundle (issue 14)."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from marrowscope.interop.fhir import case_bundle as bundle_of
+
+    signed = datetime(2026, 3, 5, 16, 20, tzinfo=UTC)
+    export = dataclasses.replace(
+        case_export(pdf=b"%PDF-1.4 tiny"),
+        final=True,
+        kind="amendment",
+        signed_at=signed,
+        signed_by="pat.hologist",
+    )
+
+    bundle = bundle_of(export)
+
+    by_type = {e["resource"]["resourceType"]: e for e in bundle["entry"]}
+    report = by_type["DiagnosticReport"]["resource"]
+    assert report["status"] == "amended"
+    assert report["issued"] == signed.isoformat()
+    assert report["presentedForm"][0]["creation"] == signed.isoformat()
+    assert report["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "33721-2",
+        "display": "Bone marrow Pathology biopsy report",
+    }
+    practitioner = by_type["Practitioner"]
+    assert report["resultsInterpreter"] == [{"reference": practitioner["fullUrl"]}]
+    assert practitioner["resource"]["identifier"][0]["value"] == "pat.hologist"

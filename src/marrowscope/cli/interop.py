@@ -147,7 +147,8 @@ def _rules() -> Any:
     from marrowscope.interop.hl7v2 import InboundRules
 
     settings = get_settings()
-    return InboundRules(settings.hl7_assigning_authority, settings.lab_timezone)
+    zone = settings.lab_timezone or settings.timezone
+    return InboundRules(settings.hl7_assigning_authority, zone)
 
 
 def _read_bytes(path: Path) -> bytes:
