@@ -23,7 +23,7 @@ from marrowscope.domain.taxonomy import CellClass
 
 __all__ = ["THUMBNAIL_PX", "ModelCellReviewer", "make_thumbnail", "model_version_of"]
 
-THUMBNAIL_PX = 96  # enough to recognise the cell again on the review page; ~3 kB as JPEG
+THUMBNAIL_PX = 160  # the review gallery shows cells at 128-160 px, large enough to judge; ~6 kB
 
 
 def model_version_of(sidecar: Path, onnx_file: str) -> str:

@@ -32,6 +32,8 @@ _GROUPS: tuple[str, ...] = (
     "demo",
     "serve",
     "ai",
+    "detect",
+    "analyze",
     "pathway",
     "ai_review",
     "interop",

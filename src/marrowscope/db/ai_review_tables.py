@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
-from marrowscope.domain.ai_review import CallState, CellCall, ModelCall
+from marrowscope.domain.ai_review import CallState, CellCall, FieldOrigin, ModelCall
 from marrowscope.domain.taxonomy import CellClass
 
 __all__ = ["SqlCellCallStore", "ai_cell_calls"]
@@ -60,6 +60,14 @@ ai_cell_calls = Table(
     # The id of the slide count these cells entered (``slide_counts.id``; no foreign key,
     # see the migration ai_review_0001).
     Column("slide_count_id", Integer, nullable=True, index=True),
+    # Cells found in field images (ai_review_0002); null for uploaded single-cell crops.
+    Column("field_name", String(200), nullable=True),
+    Column("field_sha256", String(64), nullable=True, index=True),
+    Column("box_json", Text, nullable=True),
+    Column("detector_name", String(64), nullable=True),
+    Column("detector_version", String(80), nullable=True),
+    Column("detector_score", Float, nullable=True),
+    Column("context_jpeg", LargeBinary, nullable=True),
 )
 
 _NO_THUMBNAIL = (
@@ -82,7 +90,41 @@ _NO_THUMBNAIL = (
     ai_cell_calls.c.decided_by,
     ai_cell_calls.c.decided_at,
     ai_cell_calls.c.slide_count_id,
+    ai_cell_calls.c.field_name,
+    ai_cell_calls.c.field_sha256,
+    ai_cell_calls.c.box_json,
+    ai_cell_calls.c.detector_name,
+    ai_cell_calls.c.detector_version,
+    ai_cell_calls.c.detector_score,
 )
+
+
+def _origin(row: Any) -> FieldOrigin | None:
+    if row.field_sha256 is None:
+        return None
+    x1, y1, x2, y2 = (float(v) for v in json.loads(row.box_json))
+    return FieldOrigin(
+        field_name=row.field_name,
+        field_sha256=row.field_sha256,
+        box=(x1, y1, x2, y2),
+        detector_name=row.detector_name,
+        detector_version=row.detector_version,
+        detector_score=float(row.detector_score),
+    )
+
+
+def _origin_values(origin: FieldOrigin | None, context: bytes | None) -> dict[str, Any]:
+    if origin is None:
+        return {}
+    return {
+        "field_name": origin.field_name,
+        "field_sha256": origin.field_sha256,
+        "box_json": json.dumps([round(v, 1) for v in origin.box]),
+        "detector_name": origin.detector_name,
+        "detector_version": origin.detector_version,
+        "detector_score": origin.detector_score,
+        "context_jpeg": context,
+    }
 
 
 def _row(row: Any) -> CellCall:
@@ -109,6 +151,7 @@ def _row(row: Any) -> CellCall:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         slide_count_id=row.slide_count_id,
+        origin=_origin(row),
     )
 
 
@@ -129,6 +172,8 @@ class SqlCellCallStore:
         *,
         by: str,
         at: datetime,
+        origin: FieldOrigin | None = None,
+        context: bytes | None = None,
     ) -> CellCall:
         new_id = self._session.execute(
             insert(ai_cell_calls)
@@ -148,6 +193,7 @@ class SqlCellCallStore:
                 proposed_by=by,
                 proposed_at=at,
                 state=CallState.PROPOSED.value,
+                **_origin_values(origin, context),
             )
             .returning(ai_cell_calls.c.id)
         ).scalar_one()
@@ -180,6 +226,13 @@ class SqlCellCallStore:
     def thumbnail(self, call_id: int) -> bytes | None:
         value = self._session.execute(
             select(ai_cell_calls.c.thumbnail).where(ai_cell_calls.c.id == call_id)
+        ).scalar_one_or_none()
+        return None if value is None else bytes(value)
+
+    def context(self, call_id: int) -> bytes | None:
+        """The cell among its neighbours (a JPEG cut from its field), when it has one."""
+        value = self._session.execute(
+            select(ai_cell_calls.c.context_jpeg).where(ai_cell_calls.c.id == call_id)
         ).scalar_one_or_none()
         return None if value is None else bytes(value)
 

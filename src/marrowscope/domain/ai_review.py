@@ -30,6 +30,7 @@ from marrowscope.domain.taxonomy import CellClass
 __all__ = [
     "CallState",
     "CellCall",
+    "FieldOrigin",
     "ModelCall",
     "SlideProgress",
     "confirmed_counts",
@@ -71,6 +72,29 @@ class ModelCall:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldOrigin:
+    """Where a cell found by the detector came from: which field, where in it, found how.
+
+    Kept so that a reviewer can see the cell among its neighbours, and so that every
+    count made from fields can be traced back to the pixels and the detector version.
+    """
+
+    field_name: str
+    field_sha256: str
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the field's pixels
+    detector_name: str
+    detector_version: str
+    detector_score: float
+
+    def __post_init__(self) -> None:
+        x1, y1, x2, y2 = self.box
+        if not (x2 > x1 and y2 > y1):
+            raise InvalidInput(f"box {self.box} has no area")
+        if not 0.0 <= self.detector_score <= 1.0:
+            raise InvalidInput(f"detector score {self.detector_score} lies outside 0-1")
+
+
+@dataclass(frozen=True, slots=True)
 class CellCall:
     """One cell image of a case with the model's call and the person's decision."""
 
@@ -87,6 +111,7 @@ class CellCall:
     decided_by: str | None = None
     decided_at: datetime | None = None
     slide_count_id: int | None = None
+    origin: FieldOrigin | None = None  # set when the cell was found in a field image
 
     @property
     def decided(self) -> bool:

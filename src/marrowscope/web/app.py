@@ -51,6 +51,7 @@ ROUTERS: tuple[str, ...] = (
     "api",
     "docs",
     "ai_review",
+    "ai_fields",
     "count_log",
     "alerts",
     "api_alerts",

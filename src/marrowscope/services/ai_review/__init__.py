@@ -15,9 +15,15 @@ The steps live in their own modules (``ports``, ``calls``, ``upload``, ``decisio
 ``from marrowscope.services import ai_review as review``.
 """
 
+from marrowscope.services.ai_review.agreement import (
+    CaseAgreement,
+    agreement_csv,
+    case_agreement,
+)
 from marrowscope.services.ai_review.calls import (
     REVIEW_ROLES,
     calls_for_case,
+    context_of,
     get_call,
     slide_labels,
     slides_progress,
@@ -25,7 +31,19 @@ from marrowscope.services.ai_review.calls import (
 )
 from marrowscope.services.ai_review.counting import count_slide
 from marrowscope.services.ai_review.decisions import confirm_unflagged, decide_cell
-from marrowscope.services.ai_review.ports import CellCallStore, CellClassifierPort, ReviewStores
+from marrowscope.services.ai_review.fields import (
+    MAX_FIELD_BYTES,
+    MAX_FIELDS_PER_UPLOAD,
+    FieldAnalysis,
+    FieldSummary,
+    analyze_fields,
+)
+from marrowscope.services.ai_review.ports import (
+    CellCallStore,
+    CellClassifierPort,
+    FieldCellFinderPort,
+    ReviewStores,
+)
 from marrowscope.services.ai_review.upload import (
     MAX_IMAGE_BYTES,
     MAX_IMAGES_PER_UPLOAD,
@@ -35,16 +53,26 @@ from marrowscope.services.ai_review.upload import (
 )
 
 __all__ = [
+    "MAX_FIELDS_PER_UPLOAD",
+    "MAX_FIELD_BYTES",
     "MAX_IMAGE_BYTES",
     "MAX_IMAGES_PER_UPLOAD",
     "REVIEW_ROLES",
+    "CaseAgreement",
     "CellCallStore",
     "CellClassifierPort",
+    "FieldAnalysis",
+    "FieldCellFinderPort",
+    "FieldSummary",
     "ImportResult",
     "ReviewStores",
     "UploadedImage",
+    "agreement_csv",
+    "analyze_fields",
     "calls_for_case",
+    "case_agreement",
     "confirm_unflagged",
+    "context_of",
     "count_slide",
     "decide_cell",
     "get_call",

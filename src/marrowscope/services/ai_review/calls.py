@@ -20,6 +20,7 @@ __all__ = [
     "REVIEW_ROLES",
     "calls_for_case",
     "clean_label",
+    "context_of",
     "get_call",
     "require_case",
     "require_reviewer",
@@ -90,4 +91,13 @@ def thumbnail_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: i
     found = uow.bind(stores.calls).thumbnail(call_id)
     if found is None:
         raise NotFound(f"no cell call {call_id}")
+    return found
+
+
+def context_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int) -> bytes:
+    """The cell among its neighbours (cells found in field images only)."""
+    require_reviewer(actor, "review cells")
+    found = uow.bind(stores.calls).context(call_id)
+    if found is None:
+        raise NotFound(f"cell {call_id} has no field view (it was uploaded as a single-cell image)")
     return found

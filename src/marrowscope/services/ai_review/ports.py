@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain.ai_review import CellCall, ModelCall
+from marrowscope.domain.ai_review import CellCall, FieldOrigin, ModelCall
+from marrowscope.domain.ai_review_fields import FieldCells
 from marrowscope.services.users import AccountStores
 
-__all__ = ["CellCallStore", "CellClassifierPort", "ReviewStores"]
+__all__ = ["CellCallStore", "CellClassifierPort", "FieldCellFinderPort", "ReviewStores"]
 
 
 class CellClassifierPort(Protocol):
@@ -41,6 +42,20 @@ class CellClassifierPort(Protocol):
         ...
 
 
+class FieldCellFinderPort(Protocol):
+    """The detector: white cells of a field image, framed (``ai.field_cells``)."""
+
+    @property
+    def detector_name(self) -> str: ...
+
+    @property
+    def detector_version(self) -> str: ...
+
+    def find(self, image: bytes, name: str) -> FieldCells:
+        """The field's cells; raises ``InvalidImage`` with a one-line reason."""
+        ...
+
+
 class CellCallStore(Protocol):
     """Persistence of cell calls (implemented in ``db.ai_review_tables``)."""
 
@@ -55,6 +70,8 @@ class CellCallStore(Protocol):
         *,
         by: str,
         at: datetime,
+        origin: FieldOrigin | None = None,
+        context: bytes | None = None,
     ) -> CellCall: ...
 
     def get(self, call_id: int) -> CellCall | None: ...
@@ -64,6 +81,8 @@ class CellCallStore(Protocol):
     def for_case(self, case_id: int, slide_label: str | None = None) -> Sequence[CellCall]: ...
 
     def thumbnail(self, call_id: int) -> bytes | None: ...
+
+    def context(self, call_id: int) -> bytes | None: ...
 
     def save_decision(self, call: CellCall) -> None: ...
 

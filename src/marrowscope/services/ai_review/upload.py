@@ -25,7 +25,9 @@ __all__ = [
     "MAX_IMAGE_BYTES",
     "ImportResult",
     "UploadedImage",
+    "display_name",
     "import_images",
+    "proposal_fields",
 ]
 
 MAX_IMAGES_PER_UPLOAD = 2_000  # four 500-cell differentials; larger sets go in parts
@@ -48,7 +50,7 @@ class ImportResult:
     errors: tuple[tuple[str, str], ...]
 
 
-def _proposal_fields(call: CellCall) -> dict[str, object]:
+def proposal_fields(call: CellCall) -> dict[str, object]:
     m = call.model
     return {
         "slide_label": call.slide_label,
@@ -65,7 +67,7 @@ def _proposal_fields(call: CellCall) -> dict[str, object]:
     }
 
 
-def _display_name(name: str) -> str:
+def display_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return base[:200] or "image"
 
@@ -102,7 +104,7 @@ def import_images(
     errors: list[tuple[str, str]] = []
     accepted: list[tuple[str, bytes, str]] = []
     for image in images:
-        name = _display_name(image.name)
+        name = display_name(image.name)
         digest = hashlib.sha256(image.data).hexdigest()
         if len(image.data) > MAX_IMAGE_BYTES:
             errors.append((name, f"larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB"))
@@ -133,7 +135,7 @@ def import_images(
             call.id,
             AuditAction.CREATE,
             None,
-            _proposal_fields(call),
+            proposal_fields(call),
             case_id=case_id,
         )
         calls.append(call)

@@ -1,0 +1,65 @@
+"""The detector as the analysis service sees it: a field image in, framed white cells out.
+
+``services.ai_review`` depends on ``FieldCellFinderPort``; this adapter satisfies it with
+the shipped ONNX detector. For each white cell it returns the crop the classifier will
+read (framed as its training images), a larger view of the cell among its neighbours
+for the reviewer, the box and the detector's score; red cells and platelets are only
+counted (they are not part of the differential).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+from marrowscope.ai.cell_review import model_version_of
+from marrowscope.ai.detection.crops import cut_square, jpeg_bytes
+from marrowscope.ai.detection.detector import CellDetector, default_detector_path
+from marrowscope.ai.detection.field_image import open_field
+from marrowscope.domain.ai_review_fields import FieldCells, FoundCell
+
+__all__ = ["CLASSIFIER_CROP_PX", "CONTEXT_FACTOR", "DetectorFieldCellFinder"]
+
+CLASSIFIER_CROP_PX = 256  # the classifier resizes it again; enough to keep detail
+CONTEXT_FACTOR = 4.0  # the reviewer's enlarged view: the cell and a ring of neighbours
+CONTEXT_PX = 480
+DEFAULT_FRAME_FACTOR = 2.0
+
+
+class DetectorFieldCellFinder:
+    """``FieldCellFinderPort`` on the detector named by a sidecar (default: shipped)."""
+
+    def __init__(self, sidecar: Path | None = None, threads: int | None = None) -> None:
+        path = sidecar or default_detector_path()
+        self._detector = CellDetector(path, threads)
+        self.detector_name = self._detector.spec.name
+        self.detector_version = model_version_of(path, self._detector.spec.onnx_file)
+        self._frame_factor = self._detector.spec.frame_factor or DEFAULT_FRAME_FACTOR
+
+    def find(self, image: bytes, name: str) -> FieldCells:
+        """The field's white cells, framed; raises ``InvalidImage`` with a one-line reason."""
+        field = open_field(image, name)
+        found = self._detector.detect(field)
+        cells = tuple(
+            FoundCell(
+                crop=jpeg_bytes(cut_square(field, c.box, self._frame_factor), CLASSIFIER_CROP_PX),
+                context=jpeg_bytes(
+                    cut_square(field, c.box, CONTEXT_FACTOR), CONTEXT_PX, quality=85
+                ),
+                box=c.box,
+                score=c.score,
+            )
+            for c in found
+            if c.label == "WBC"
+        )
+        counts = Counter(c.label for c in found)
+        return FieldCells(
+            name=name,
+            sha256=hashlib.sha256(image).hexdigest(),
+            width=field.width,
+            height=field.height,
+            white_cells=cells,
+            red_cells=counts.get("RBC", 0),
+            platelets=counts.get("PLT", 0),
+        )

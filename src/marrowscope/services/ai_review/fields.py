@@ -1,0 +1,167 @@
+"""Analysing field images: find every white cell, classify it, keep it for review.
+
+The step before the review gallery for labs that photograph or scan smears instead of
+cropping cells: each field is searched by the detector (``FieldCellFinderPort``), each
+white cell is cut out the way the classifier was trained and classified, and every cell
+is stored as a proposed call with its origin (field, box, detector name, version and
+score) and a view of its neighbourhood. A field is stored whole or not at all; a field
+that cannot be read, was analysed before, or shows no white cell is reported by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from marrowscope.domain.ai_review import CellCall, FieldOrigin
+from marrowscope.domain.ai_review_fields import FieldCells
+from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.errors import Conflict, InvalidImage, InvalidInput
+from marrowscope.domain.roles import Actor
+from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
+from marrowscope.services.ai_review.ports import (
+    CellClassifierPort,
+    FieldCellFinderPort,
+    ReviewStores,
+)
+from marrowscope.services.ai_review.upload import UploadedImage, display_name, proposal_fields
+from marrowscope.services.audit import record_audit
+from marrowscope.services.unit_of_work import UnitOfWork, transactional
+
+__all__ = [
+    "MAX_FIELDS_PER_UPLOAD",
+    "MAX_FIELD_BYTES",
+    "FieldAnalysis",
+    "FieldSummary",
+    "analyze_fields",
+]
+
+MAX_FIELDS_PER_UPLOAD = 500  # a 500-cell differential at about one white cell a field
+MAX_FIELD_BYTES = 60 * 1024 * 1024  # a large scan region as TIFF; bigger scans go in parts
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSummary:
+    """What one field gave: its white cells stored, and red cells and platelets seen."""
+
+    name: str
+    white_cells: int
+    red_cells: int
+    platelets: int
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAnalysis:
+    """The cells stored, a line per field analysed, and the fields refused with reasons."""
+
+    calls: tuple[CellCall, ...]
+    fields: tuple[FieldSummary, ...]
+    errors: tuple[tuple[str, str], ...]
+
+
+def _find(finder: FieldCellFinderPort, image: UploadedImage, name: str) -> FieldCells | str:
+    if len(image.data) > MAX_FIELD_BYTES:
+        return f"larger than {MAX_FIELD_BYTES // (1024 * 1024)} MB"
+    try:
+        return finder.find(image.data, name)
+    except InvalidImage as error:
+        return str(error).removeprefix(f"{name}: ")
+
+
+@transactional
+def analyze_fields(
+    uow: UnitOfWork,
+    stores: ReviewStores,
+    finder: FieldCellFinderPort,
+    classifier: CellClassifierPort,
+    actor: Actor,
+    case_id: int,
+    slide_label: str,
+    images: Sequence[UploadedImage],
+) -> FieldAnalysis:
+    """Detect, crop, classify and store the white cells of one slide's field images."""
+    require_reviewer(actor, "analyse slide images")
+    require_case(uow, case_id)
+    label = clean_label(slide_label)
+    if not images:
+        raise InvalidInput("no images were given")
+    if len(images) > MAX_FIELDS_PER_UPLOAD:
+        raise InvalidInput(f"at most {MAX_FIELDS_PER_UPLOAD} field images per upload")
+    store = uow.bind(stores.calls)
+    existing = store.for_case(case_id)
+    if any(c.slide_label == label and c.counted for c in existing):
+        raise Conflict(f"slide {label!r} is already counted; analyse under a new slide label")
+    seen_fields = {c.origin.field_sha256 for c in existing if c.origin is not None}
+    errors: list[tuple[str, str]] = []
+    summaries: list[FieldSummary] = []
+    calls: list[CellCall] = []
+    for image in images:
+        name = display_name(image.name)
+        if hashlib.sha256(image.data).hexdigest() in seen_fields:
+            errors.append((name, "already analysed for this case"))
+            continue
+        found = _find(finder, image, name)
+        if isinstance(found, str):
+            errors.append((name, found))
+            continue
+        seen_fields.add(found.sha256)
+        if not found.white_cells:
+            errors.append(
+                (
+                    name,
+                    f"no white cell found ({found.red_cells} red cells, "
+                    f"{found.platelets} platelets)",
+                )
+            )
+            continue
+        proposals = classifier.classify([c.crop for c in found.white_cells])
+        if any(isinstance(p, str) for p in proposals):
+            errors.append((name, "a cell crop could not be classified"))
+            continue
+        for k, (cell, proposal) in enumerate(zip(found.white_cells, proposals, strict=True), 1):
+            assert not isinstance(proposal, str)
+            origin = FieldOrigin(
+                name,
+                found.sha256,
+                cell.box,
+                finder.detector_name,
+                finder.detector_version,
+                min(1.0, max(0.0, cell.score)),
+            )
+            call = store.add(
+                case_id,
+                label,
+                f"{name} #{k}"[:200],
+                hashlib.sha256(cell.crop).hexdigest(),
+                classifier.thumbnail(cell.crop),
+                proposal,
+                by=actor.username,
+                at=uow.now(),
+                origin=origin,
+                context=cell.context,
+            )
+            record_audit(
+                uow,
+                actor,
+                "ai_cell_call",
+                call.id,
+                AuditAction.CREATE,
+                None,
+                {
+                    **proposal_fields(call),
+                    "field_name": name,
+                    "field_sha256": found.sha256,
+                    "box": [round(v, 1) for v in cell.box],
+                    "detector_name": finder.detector_name,
+                    "detector_version": finder.detector_version,
+                    "detector_score": round(cell.score, 4),
+                },
+                case_id=case_id,
+            )
+            calls.append(call)
+        summaries.append(
+            FieldSummary(name, len(found.white_cells), found.red_cells, found.platelets)
+        )
+    uow.commit()
+    return FieldAnalysis(tuple(calls), tuple(summaries), tuple(errors))
