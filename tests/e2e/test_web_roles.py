@@ -118,10 +118,10 @@ def test_walk_the_demo_case_through_every_role(page: Any, live_app: LiveApp) -> 
     card.locator("select[name=state]").select_option("in_process")
     card.locator(".state-form button").click()
     card = page.locator(".test", has_text=accession)
-    card.locator("textarea[name=result]").fill(
-        '{"text": "Particulate aspirate; blasts 9%; consistent with increased blasts.",'
-        ' "values": {"blast_percent": 9}}'
+    card.locator("textarea[name=text]").fill(
+        "Particulate aspirate; blasts 9%; consistent with increased blasts."
     )
+    card.locator("textarea[name=values]").fill("blast_percent = 9")
     card.locator(".result-form button").click()
     assert page.locator(".test", has_text=accession).locator(".state").inner_text() == "resulted"
     screenshot(page, "lab_worklist")

@@ -4,17 +4,28 @@ results, verification, and the overdue board against turnaround targets."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.errors import InvalidInput, NotFound
+from marrowscope.domain.lab_result_table import result_table, test_label
 from marrowscope.domain.roles import Role
-from marrowscope.domain.specimen import TestState, TestType, turnaround_hours
+from marrowscope.domain.specimen import Specimen, TestState, TestType, turnaround_hours
 from marrowscope.services import laboratory
+from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.lab_forms import (
+    FISH_ROWS,
+    VARIANT_CLASSES,
+    VARIANT_ROWS,
+    field_of,
+    form_values,
+    read_result_form,
+)
 from marrowscope.web.pages import redirect, render
 
 __all__ = ["router"]
@@ -24,21 +35,65 @@ router = APIRouter(prefix="/lab", tags=["lab"])
 Lab = Annotated[SignedIn, Depends(require(Role.LAB_SCIENTIST))]
 Verifier = Annotated[SignedIn, Depends(require(Role.LAB_SCIENTIST, Role.PATHOLOGIST))]
 
-# What a result form starts from, per test (the fields ``domain.lab_tests`` reads).
-_TEMPLATES: dict[TestType, dict[str, Any]] = {
-    TestType.KARYOTYPE: {"iscn": "46,XX[20]", "metaphases_analysed": 20, "interpretation": ""},
-    TestType.FISH: {
-        "probes": [{"probe": "", "nuclei_scored": 200, "abnormal_nuclei": 0, "cutoff_percent": 5}],
-        "interpretation": "",
-    },
-    TestType.MOLECULAR_PANEL: {"panel": "", "variants": [], "interpretation": ""},
-    TestType.CULTURE: {"organism": None, "incubation_days": 5, "susceptibility": ""},
+# What a new result form starts from (the rest is left for the scientist to type).
+_DEFAULTS: dict[TestType, dict[str, str]] = {
+    TestType.KARYOTYPE: {"metaphases_analysed": "20"},
+    TestType.CULTURE: {"incubation_days": "5"},
 }
-_NARRATIVE: dict[str, Any] = {"text": "", "values": {}}
 
 
-def _template(test_type: TestType) -> str:
-    return json.dumps(_TEMPLATES.get(test_type, _NARRATIVE), indent=1)
+def _patients(uow: UnitOfWork, specimens: list[Specimen | None]) -> dict[int, Any]:
+    """Case id -> (case, patient) for the specimens shown: people read names, not numbers."""
+    out: dict[int, Any] = {}
+    for specimen in specimens:
+        if specimen is None or specimen.case_id in out:
+            continue
+        case = uow.cases.get(specimen.case_id)
+        patient = uow.patients.get(case.patient_id) if case is not None else None
+        out[specimen.case_id] = (case, patient)
+    return out
+
+
+def _worklist_page(
+    request: Request,
+    ctx: Ctx,
+    me: SignedIn,
+    chosen: TestType,
+    status_code: int = 200,
+    typed: dict[int, Mapping[str, str]] | None = None,
+    errors: dict[int, dict[str, str]] | None = None,
+) -> Response:
+    with ctx.uow() as uow:
+        tests = [t for t in uow.pathway.open_tests() if t.test_type is chosen]
+        rows = []
+        for t in tests:
+            specimen = uow.pathway.get_specimen(t.specimen_id)
+            rows.append((t, specimen, uow.pathway.current_result(t.id)))
+        people = _patients(uow, [s for _, s, _ in rows])
+    values = {
+        t.id: dict((typed or {}).get(t.id) or (
+            form_values(chosen, r.payload) if r else _DEFAULTS.get(chosen, {})
+        ))
+        for t, _, r in rows
+    }  # fmt: skip
+    return render(
+        request,
+        "lab_worklist.html",
+        me,
+        status_code=status_code,
+        test_type=chosen,
+        test_label=test_label(chosen),
+        rows=rows,
+        people=people,
+        values=values,
+        errors=errors or {},
+        result_table=result_table,
+        fish_rows=range(FISH_ROWS),
+        variant_rows=range(VARIANT_ROWS),
+        variant_classes=VARIANT_CLASSES,
+        states=[s for s in TestState if s not in (TestState.RESULTED, TestState.VERIFIED)],
+        target_hours=turnaround_hours(chosen),
+    )
 
 
 @router.get("")
@@ -66,27 +121,12 @@ def receive(
 
 @router.get("/worklists/{test_type}")
 def worklist(request: Request, ctx: Ctx, me: Lab, test_type: str) -> Response:
-    """Open tests of one kind, oldest first, with their specimens."""
+    """Open tests of one kind, oldest first, with their specimens and patients."""
     try:
         chosen = TestType(test_type)
     except ValueError:
         raise InvalidInput(f"test type: one of {', '.join(t.value for t in TestType)}") from None
-    with ctx.uow() as uow:
-        tests = [t for t in uow.pathway.open_tests() if t.test_type is chosen]
-        rows = []
-        for t in tests:
-            specimen = uow.pathway.get_specimen(t.specimen_id)
-            rows.append((t, specimen, uow.pathway.current_result(t.id)))
-    return render(
-        request,
-        "lab_worklist.html",
-        me,
-        test_type=chosen,
-        rows=rows,
-        states=[s for s in TestState if s not in (TestState.RESULTED, TestState.VERIFIED)],
-        result_template=_template(chosen),
-        target_hours=turnaround_hours(chosen),
-    )
+    return _worklist_page(request, ctx, me, chosen)
 
 
 @router.post("/tests/{test_id}/state")
@@ -105,23 +145,43 @@ def change_state(
 
 
 @router.post("/tests/{test_id}/result")
-def post_result(
-    ctx: Ctx,
-    me: Lab,
-    test_id: int,
-    result: Annotated[str, Form(max_length=20_000)],
-    correction_reason: Annotated[str, Form(max_length=500)] = "",
-    back: Annotated[str, Form()] = "/lab",
-) -> Response:
-    """Post (or correct) a test's structured result, given as JSON."""
-    try:
-        data = json.loads(result)
-    except json.JSONDecodeError as error:
-        raise InvalidInput(f"result: not valid JSON ({error.msg}, line {error.lineno})") from None
-    if not isinstance(data, dict):
-        raise InvalidInput("result: a JSON object is expected")
+async def post_result(request: Request, ctx: Ctx, me: Lab, test_id: int) -> Response:
+    """Post (or correct) a test's result from its structured form.
+
+    A refusal comes back on the worklist with the message next to its field and every
+    value as typed. (A ``result`` field holding JSON is still read, for scripts.)
+    """
+    form = await request.form()
+    typed = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    back = typed.get("back", "/lab")
     with ctx.uow() as uow:
-        laboratory.post_result(uow, me.actor, test_id, data, correction_reason=correction_reason)
+        test = uow.pathway.get_test(test_id)
+    if test is None:
+        raise NotFound(f"no test {test_id} was ordered")
+    if "result" in typed:
+        try:
+            data = json.loads(typed["result"])
+        except json.JSONDecodeError as error:
+            raise InvalidInput(f"result: not valid JSON ({error.msg})") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("result: a JSON object is expected")
+        errors: dict[str, str] = {}
+    else:
+        data, errors = read_result_form(test.test_type, typed)
+    if not errors:
+        try:
+            with ctx.uow() as uow:
+                laboratory.post_result(
+                    uow, me.actor, test_id, data,
+                    correction_reason=typed.get("correction_reason", ""),
+                )  # fmt: skip
+        except InvalidInput as error:
+            field, message = field_of(str(error))
+            errors = {field: message}
+    if errors:
+        return _worklist_page(
+            request, ctx, me, test.test_type, 422, typed={test_id: typed}, errors={test_id: errors}
+        )
     return redirect(back if back.startswith("/lab") else "/lab")
 
 
@@ -135,10 +195,18 @@ def verify(ctx: Ctx, me: Verifier, test_id: int, back: Annotated[str, Form()] = 
 
 @router.get("/overdue")
 def overdue(request: Request, ctx: Ctx, me: Lab) -> Response:
-    """Tests past their turnaround target, most overdue first."""
+    """Tests past their turnaround target, most overdue first, with the patient."""
     with ctx.uow() as uow:
         late = laboratory.overdue_tests(uow, me.actor)
         specimens = {t.test.specimen_id: uow.pathway.get_specimen(t.test.specimen_id) for t in late}
+        people = _patients(uow, list(specimens.values()))
     return render(
-        request, "lab_overdue.html", me, late=late, specimens=specimens, now=datetime.now(UTC)
+        request,
+        "lab_overdue.html",
+        me,
+        late=late,
+        specimens=specimens,
+        people=people,
+        test_label=test_label,
+        now=datetime.now(UTC),
     )
