@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test check fmt install install-test test-slow bench clean
+.PHONY: run test check fmt install install-test test-slow bench audit clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,14 @@ fmt:
 test-slow: install-test
 	$(BIN)/pytest -q -m "slow"
 
+## Audit installed dependencies with pip-audit (own venv); prints "not audited: <reason>"
+## instead of a clean bill when no advisory database could be reached (see .ci/audit.py).
+audit: install-test
+	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install -q pip-audit)
+	$(PY) .ci/audit.py --pip-audit .venv-audit/bin/pip-audit --python $(PY)
+
 bench: install-test
 	for f in benchmarks/*.py; do $(PY) $$f; done
 
 clean:
-	rm -rf $(VENV) var artefacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-audit var artefacts .mypy_cache .ruff_cache .pytest_cache

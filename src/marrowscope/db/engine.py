@@ -2,7 +2,8 @@
 
 SQLite is the embedded default: foreign keys are off by default there and must be
 switched on for every connection, and write-ahead logging lets the web app read
-while a writer commits and survives a killed writer without a torn database.
+while a writer commits and survives a killed writer without a torn database;
+``synchronous=FULL`` makes every acknowledged commit survive a power loss too.
 PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
 """
 
@@ -15,9 +16,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_session_factory", "normalise_url"]
+__all__ = ["SQLITE_SYNCHRONOUS", "make_engine", "make_session_factory", "normalise_url"]
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+# FULL, not WAL's usual NORMAL: under NORMAL a commit is durable only at the next
+# checkpoint, so a power loss can drop writes the app already acknowledged; for clinical
+# records that is not acceptable. FULL syncs the WAL at every commit (SQLite docs,
+# "PRAGMA synchronous"); its cost is measured by benchmarks/sqlite_synchronous.py.
+SQLITE_SYNCHRONOUS = "FULL"
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +62,7 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
