@@ -68,6 +68,7 @@ ai_cell_calls = Table(
     Column("detector_version", String(80), nullable=True),
     Column("detector_score", Float, nullable=True),
     Column("context_jpeg", LargeBinary, nullable=True),
+    Column("model_unfamiliar", Boolean, nullable=True),
 )
 
 _NO_THUMBNAIL = (
@@ -96,6 +97,7 @@ _NO_THUMBNAIL = (
     ai_cell_calls.c.detector_name,
     ai_cell_calls.c.detector_version,
     ai_cell_calls.c.detector_score,
+    ai_cell_calls.c.model_unfamiliar,
 )
 
 
@@ -136,6 +138,7 @@ def _row(row: Any) -> CellCall:
         reason=row.model_reason,
         model_name=row.model_name,
         model_version=row.model_version,
+        unfamiliar=bool(row.model_unfamiliar),
     )
     return CellCall(
         id=row.id,
@@ -190,6 +193,7 @@ class SqlCellCallStore:
                 model_reason=model.reason,
                 model_name=model.model_name,
                 model_version=model.model_version,
+                model_unfamiliar=model.unfamiliar,
                 proposed_by=by,
                 proposed_at=at,
                 state=CallState.PROPOSED.value,

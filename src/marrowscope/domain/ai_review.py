@@ -65,6 +65,7 @@ class ModelCall:
     reason: str
     model_name: str
     model_version: str
+    unfamiliar: bool = False  # far from every training class in the model's feature space
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.confidence <= 1.0:

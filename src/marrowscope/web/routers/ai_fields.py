@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from marrowscope.bootstrap import build_cell_reviewer, build_field_finder, build_review_stores
+from marrowscope.domain.ai_shift import slide_shift
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import ai_review as review
@@ -106,6 +107,7 @@ def _gallery(
         class_names={row.code.value: row.name for row in all_classes()},
         keymap={key: code.value for key, code in maps[0].keys.items()},
         result=result,
+        shifts=[w for w in (slide_shift(label, calls) for label in labels) if w is not None],
         next_label=f"AI slide {len(labels) + 1}",
     )
 

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from marrowscope.bootstrap import build_cell_reviewer, build_review_stores
 from marrowscope.domain.ai_review import CellCall
+from marrowscope.domain.ai_shift import slide_shift
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import ai_review as review
@@ -120,6 +121,7 @@ def _case_page(
         model=_model(ctx),
         max_files=MAX_WEB_UPLOAD_FILES,
         next_label=f"AI slide {len(labels) + 1}",
+        shifts=[w for w in (slide_shift(label, calls) for label in labels) if w is not None],
     )
 
 

@@ -4,7 +4,8 @@ Revision ID: ai_review_0002
 Revises: ai_review_0001
 Create Date: 2026-11-29
 
-All columns are nullable: cells uploaded as single-cell crops have no field.
+All columns are nullable: cells uploaded as single-cell crops have no field, and calls
+made before the model said whether a cell looked unfamiliar have no such flag.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _COLUMNS = (
     ("detector_version", sa.String(80)),
     ("detector_score", sa.Float),
     ("context_jpeg", sa.LargeBinary),
+    ("model_unfamiliar", sa.Boolean),
 )
 
 

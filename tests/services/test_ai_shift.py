@@ -1,0 +1,64 @@
+"""The slide-level warning fires on marrow cells and stays quiet on held-out blood cells.
+
+Real model, real images: the 14 bone marrow samples (Matek 2021) and cells from the
+shipped classifier's own held-out test split of PBC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from marrowscope.ai.cell_review import ModelCellReviewer
+from marrowscope.ai.infer import default_model_path
+from marrowscope.ai.split import load_split
+from marrowscope.bootstrap import get_settings
+from marrowscope.domain.ai_review import CellCall, ModelCall
+from marrowscope.domain.ai_shift import slide_shift
+
+
+@pytest.fixture(scope="module")
+def reviewer() -> ModelCellReviewer:
+    model_dir = get_settings().model_dir
+    if not default_model_path(model_dir).is_file():
+        pytest.skip("no model shipped in this checkout")
+    return ModelCellReviewer.load(model_dir, threads=1)
+
+
+def _slide(reviewer: ModelCellReviewer, images: list[bytes]) -> list[CellCall]:
+    calls = []
+    for i, call in enumerate(reviewer.classify(images)):
+        assert isinstance(call, ModelCall)
+        calls.append(
+            CellCall(
+                i,
+                1,
+                "S1",
+                f"cell {i}",
+                "0" * 64,
+                call,
+                "test",
+                __import__("datetime").datetime.now(),
+            )
+        )
+    return calls
+
+
+def test_fires_on_the_marrow_samples(reviewer: ModelCellReviewer, shared_data: Path) -> None:
+    images = [p.read_bytes() for p in sorted((shared_data / "matek_samples").glob("*.jpg"))]
+    warning = slide_shift("S1", _slide(reviewer, images))
+    assert warning is not None
+    assert warning.unfamiliar >= 12 and warning.total == 14
+    assert "unlike the images the model was trained on" in warning.message
+
+
+def test_quiet_on_held_out_blood_cells(reviewer: ModelCellReviewer, shared_data: Path) -> None:
+    sidecar = default_model_path(get_settings().model_dir)
+    split_file = reviewer._classifier.spec.info["split"]["file"]
+    split = load_split(sidecar.parent / split_file, root=shared_data / "pbc")
+    test = list(split.part("test"))[::5][:300]  # 300 cells across every class
+    calls = _slide(reviewer, [s.path.read_bytes() for s in test])
+    assert slide_shift("S1", calls) is None
+    assert sum(c.model.unfamiliar for c in calls) / len(calls) < 0.05
