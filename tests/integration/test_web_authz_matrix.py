@@ -110,6 +110,9 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/review/cells/{cell_id}/thumbnail"): frozenset({M, PA}),
     ("POST", "/review/cells/{cell_id}/decide"): frozenset({M, PA}),
     ("GET", "/api/export/counts"): frozenset({A, L}),
+    ("GET", "/account/password"): EVERYONE,
+    ("POST", "/account/password"): EVERYONE,
+    ("POST", "/api/me/password"): EVERYONE,
     # care-team alerts (issue 18): those who can phone the patient back
     ("GET", "/alerts"): frozenset({C, N, PR}),
     ("POST", "/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),

@@ -22,7 +22,10 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from marrowscope.domain.accounts import StoredSession, User
-from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
+from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
+from marrowscope.domain.password_policy import check_new_password
+from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from marrowscope.services.users import (
     AccountStores,
@@ -194,6 +197,37 @@ class AuthService:
         """End the session now (the cookie alone is then worthless)."""
         with self._uow_factory() as uow:
             uow.bind(self._stores.sessions).delete(_digest(token))
+            uow.commit()
+
+    def change_password(self, session: Session, current: str, new: str, client: str) -> None:
+        """Set a new password for the session's own user, who must give the current one.
+
+        Asking for the current password means a session left open on a ward computer
+        cannot be turned into a taken account; wrong guesses count towards the same
+        sign-in brake as the sign-in form. The change is audited, never the passwords.
+        """
+        username = session.user.username
+        keys = ("user:" + username, "client:" + client)
+        self.throttle.check(*keys)
+        with self._uow_factory() as uow:
+            found = uow.bind(self._stores.users).by_username(username)
+        if found is None or not verify_password(found[1], current):
+            self.throttle.fail(*keys)
+            raise AuthenticationFailed("current password: wrong password")
+        check_new_password(new, username)
+        if new == current:
+            raise InvalidInput("password: the new password must differ from the current one")
+        with self._uow_factory() as uow:
+            uow.bind(self._stores.users).set_password_hash(found[0].id, hash_password(new))
+            record_audit(
+                uow,
+                session.user.actor(),
+                "user",
+                found[0].id,
+                AuditAction.UPDATE,
+                {"password": "previous"},
+                {"password": "changed by its owner"},
+            )
             uow.commit()
 
     @staticmethod

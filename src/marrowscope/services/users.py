@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from marrowscope.domain.accounts import NewUser, User
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from marrowscope.domain.password_policy import MIN_PASSWORD_CHARS, check_new_password
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork
@@ -43,7 +44,6 @@ __all__ = [
     "verify_password",
 ]
 
-MIN_PASSWORD_CHARS = 8  # NIST SP 800-63B §5.1.1.2: at least 8 characters for a memorised secret
 
 _HASHER = PasswordHasher()
 
@@ -126,6 +126,7 @@ def create_user(
         raise InvalidInput("patient_id: only a patient account is tied to a patient record")
     if store.by_username(name) is not None:
         raise Conflict(f"username {name!r} is taken")
+    check_new_password(password, name)
     user = store.add(
         NewUser(
             username=name,

@@ -54,6 +54,7 @@ ROUTERS: tuple[str, ...] = (
     "ai_fields",
     "count_log",
     "alerts",
+    "account",
     "api_alerts",
     "report_release",
 )
