@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     release_by: Literal["clinician", "pathologist"] = "clinician"
     # IANA zone in which people read times on screen (stored times stay UTC)
     timezone: str = "UTC"
+    # The number patients are told to call (portal, preparation and aftercare text). The
+    # default is from Ofcom's range reserved for drama, so a demo never rings a real line.
+    care_team_phone: str = "020 7946 0000"
 
     @field_validator("timezone")
     @classmethod
