@@ -5,7 +5,7 @@ alone is a login, not a signature. Rows signed before this revision keep NULL an
 the username.
 
 Revision ID: reporting_0001
-Revises:
+Revises: reports_0002
 Create Date: 2026-12-01
 """
 
@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "reporting_0001"
-down_revision: str | Sequence[str] | None = None
+down_revision: str | Sequence[str] | None = "reports_0002"
 branch_labels: str | Sequence[str] | None = ("reporting",)
-depends_on: str | Sequence[str] | None = "reports_0002"
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
