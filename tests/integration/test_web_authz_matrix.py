@@ -113,6 +113,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/review/cases/{case_id}/gallery"): frozenset({M, PA}),
     ("GET", "/review/cases/{case_id}/agreement.csv"): frozenset({M, PA}),
     ("GET", "/review/cells/{cell_id}/context"): frozenset({M, PA}),
+    ("POST", "/review/cells/{cell_id}/recount"): frozenset({M, PA}),
     ("GET", "/api/export/counts"): frozenset({A, L}),
     ("GET", "/account/password"): EVERYONE,
     ("POST", "/account/password"): EVERYONE,

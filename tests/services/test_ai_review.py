@@ -347,3 +347,47 @@ def test_a_slide_count_of_someone_else_with_the_same_label_is_not_taken_over(
 
         with pytest.raises(Conflict, match="already exists"):
             review.count_slide(uow, stores, MORPHOLOGIST, case_id, "AI 1")
+
+
+def test_a_counted_cell_changes_only_with_a_reason_and_its_count_follows(
+    uow_factory: UnitOfWorkFactory,
+    stores: review.ReviewStores,
+    imported: review.ImportResult,
+    case_id: int,
+) -> None:
+    """Re-deciding a counted cell corrects the saved count in the same transaction."""
+    eos1, eos2, eos3, artefact, blast = imported.calls
+    with uow_factory() as uow:
+        for call in (eos1, eos2, eos3):
+            review.decide_cell(uow, stores, MORPHOLOGIST, call.id, "EOS")
+        review.decide_cell(uow, stores, MORPHOLOGIST, artefact.id, None)
+        review.decide_cell(uow, stores, MORPHOLOGIST, blast.id, "BLA")
+        count = review.count_slide(uow, stores, MORPHOLOGIST, case_id, "AI 1")
+
+        with pytest.raises(InvalidInput, match="reason"):
+            review.change_counted_cell(uow, stores, MORPHOLOGIST, eos3.id, "NGS", "  ")
+        changed = review.change_counted_cell(
+            uow, stores, PATHOLOGIST, eos3.id, "NGS", "second opinion: segmented neutrophil"
+        )
+        calls = review.calls_for_case(uow, stores, MORPHOLOGIST, case_id)
+        slides = counting.counts_for_case(uow, stores.accounts, MORPHOLOGIST, case_id)
+        audit = [e for e in uow.audit.for_case(case_id) if e.action is AuditAction.SUPERSEDE]
+
+    assert changed.final_code is CellClass.NGS and changed.slide_count_id == count.id
+    assert changed.decided_by == PATHOLOGIST.username
+    (saved,) = slides
+    assert dict(saved.counts) == {CellClass.EOS: 2, CellClass.NGS: 1, CellClass.BLA: 1}
+    # the cells and the count never disagree: recount the cells another way
+    from_cells: dict[CellClass, int] = {}
+    for c in calls:
+        if c.slide_count_id == saved.id and c.final_code is not None:
+            from_cells[c.final_code] = from_cells.get(c.final_code, 0) + 1
+    assert from_cells == dict(saved.counts)
+    assert {e.entity for e in audit} >= {"ai_cell_call", "slide_count"}
+
+
+def test_a_cell_not_yet_counted_is_not_changed_through_the_recount(
+    uow_factory: UnitOfWorkFactory, stores: review.ReviewStores, imported: review.ImportResult
+) -> None:
+    with uow_factory() as uow, pytest.raises(NotAllowed, match="not counted"):
+        review.change_counted_cell(uow, stores, MORPHOLOGIST, imported.calls[0].id, "NGS", "typo")

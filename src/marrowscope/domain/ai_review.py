@@ -35,6 +35,7 @@ __all__ = [
     "SlideProgress",
     "confirmed_counts",
     "decide",
+    "decide_counted",
     "progress_of",
     "require_all_decided",
 ]
@@ -148,6 +149,23 @@ def decide(call: CellCall, code: CellClass | None, *, by: str, at: datetime) -> 
     else:
         state = CallState.CORRECTED
     return replace(call, state=state, final_code=code, decided_by=by, decided_at=at)
+
+
+def decide_counted(
+    call: CellCall, code: CellClass | None, reason: str, *, by: str, at: datetime
+) -> CellCall:
+    """A counted cell decided again: only with a reason, and only together with its count.
+
+    The caller must correct the slide count in the same transaction (see
+    ``services.ai_review.recount``), so that the cell records and the differential
+    they were counted into never disagree.
+    """
+    if not call.counted:
+        raise NotAllowed(f"cell {call.id} is not counted yet; decide it the usual way")
+    if not reason.strip():
+        raise InvalidInput("reason: say why a counted cell changes")
+    decided = decide(replace(call, slide_count_id=None), code, by=by, at=at)
+    return replace(decided, slide_count_id=call.slide_count_id)
 
 
 @dataclass(frozen=True, slots=True)

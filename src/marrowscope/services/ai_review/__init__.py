@@ -44,6 +44,7 @@ from marrowscope.services.ai_review.ports import (
     FieldCellFinderPort,
     ReviewStores,
 )
+from marrowscope.services.ai_review.recount import change_counted_cell
 from marrowscope.services.ai_review.upload import (
     MAX_IMAGE_BYTES,
     MAX_IMAGES_PER_UPLOAD,
@@ -71,6 +72,7 @@ __all__ = [
     "analyze_fields",
     "calls_for_case",
     "case_agreement",
+    "change_counted_cell",
     "confirm_unflagged",
     "context_of",
     "count_slide",

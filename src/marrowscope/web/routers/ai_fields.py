@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -25,7 +25,8 @@ from marrowscope.services import keymaps as keymap_service
 from marrowscope.services.patients import get_case, get_patient
 from marrowscope.web.ai_gallery import gallery_groups, proposed_differential
 from marrowscope.web.deps import Ctx, SignedIn, require
-from marrowscope.web.pages import render
+from marrowscope.web.pages import redirect, render
+from marrowscope.web.routers.ai_review import call_payload
 
 __all__ = ["router"]
 
@@ -59,6 +60,24 @@ async def upload_fields(request: Request, ctx: Ctx, me: Reviewer, case_id: int) 
         return _gallery(request, ctx, me, case_id, label, result)
 
     return await run_in_threadpool(analyse)
+
+
+@router.post("/cells/{cell_id}/recount")
+def recount(
+    request: Request,
+    ctx: Ctx,
+    me: Reviewer,
+    cell_id: int,
+    reason: Annotated[str, Form(max_length=500)],
+    code: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Change a counted cell (empty code rejects it) with a reason; its slide count follows."""
+    stores = build_review_stores(ctx.accounts)
+    with ctx.uow() as uow:
+        changed = review.change_counted_cell(uow, stores, me.actor, cell_id, code or None, reason)
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(call_payload(changed))
+    return redirect(f"/review/cases/{changed.case_id}/gallery#cell-{cell_id}")
 
 
 @router.get("/cells/{cell_id}/context")

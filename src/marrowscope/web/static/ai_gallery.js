@@ -80,14 +80,21 @@
   }
 
   async function decide(tile, action, code) {
-    if (tile.dataset.counted === "true") { say("cell " + tile.dataset.id + " is counted; edit the count instead", true); return; }
     const body = new URLSearchParams();
     body.set("csrf_token", csrf);
     body.set("action", action);
-    body.set("code", code || "");
+    body.set("code", action === "reject" ? "" : (code || ""));
+    let route = "/decide";
+    if (tile.dataset.counted === "true") {
+      // A counted cell changes only with a reason; its slide count is corrected with it.
+      const reason = window.prompt("This cell is already counted. Why does it change? (the slide count is corrected with this reason)");
+      if (!reason || !reason.trim()) { say("not changed: a counted cell needs a reason", true); return; }
+      body.set("reason", reason.trim());
+      route = "/recount";
+    }
     say("saving…", false);
     try {
-      const answer = await fetch("/review/cells/" + tile.dataset.id + "/decide", {
+      const answer = await fetch("/review/cells/" + tile.dataset.id + route, {
         method: "POST",
         headers: { "Accept": "application/json", "X-CSRF-Token": csrf },
         body: body,
