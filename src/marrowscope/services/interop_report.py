@@ -23,9 +23,14 @@ __all__ = ["ReportDocument", "SignedReport", "signed_report"]
 class ReportDocument(Protocol):
     """What an export takes from the signed report, when the report service has one."""
 
-    conclusion: str
-    pdf: bytes | None
-    final: bool
+    @property
+    def conclusion(self) -> str: ...
+
+    @property
+    def pdf(self) -> bytes | None: ...
+
+    @property
+    def final(self) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +46,29 @@ class SignedReport:
     signed_by: str = ""
 
 
-def _snapshot(
-    reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object
-) -> Mapping[str, int] | None:
-    """The counts the exported version was signed on (``get_version(...).counts``)."""
+def _version(reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object) -> Any:
+    """The exported version itself (``get_version``), or None when it cannot be read."""
     version = getattr(found, "version", None)
     get_version = getattr(reports, "get_version", None)
     if not isinstance(version, int) or get_version is None:
         return None
-    counts = getattr(get_version(uow, actor, case_id, version), "counts", None)
-    return dict(counts) if counts else None
+    return get_version(uow, actor, case_id, version)
+
+
+def _from_version(document: ReportDocument, version: Any) -> SignedReport:
+    """The document with what its version adds: the counts it was signed on, its kind
+    (an amendment goes out as amended, not final) and when and by whom it was signed."""
+    counts = getattr(version, "counts", None)
+    signed_at = getattr(version, "signed_at", None)
+    return SignedReport(
+        conclusion=document.conclusion,
+        pdf=document.pdf,
+        final=document.final,
+        counts=dict(counts) if counts else None,
+        kind=str(getattr(getattr(version, "kind", None), "value", "original")),
+        signed_at=signed_at if isinstance(signed_at, datetime) else None,
+        signed_by=str(getattr(version, "signed_by", "") or ""),
+    )
 
 
 def signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> SignedReport | None:
@@ -72,9 +90,7 @@ def signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> SignedReport |
         found = cast("ReportDocument | None", document(uow, actor, case_id))
         if found is None:
             return None
-        return SignedReport(
-            found.conclusion, found.pdf, found.final, _snapshot(reports, uow, actor, case_id, found)
-        )
+        return _from_version(found, _version(reports, uow, actor, case_id, found))
     current = getattr(reports, "current_report", None)
     if current is None:
         return None
@@ -83,14 +99,9 @@ def signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> SignedReport |
         return None
     pdf_of = getattr(reports, "report_pdf", None)
     pdf = pdf_of(uow, actor, case_id) if pdf_of is not None else None
-    counts = getattr(report, "counts", None)
-    signed_at = getattr(report, "signed_at", None)
-    return SignedReport(
+    document = SignedReport(
         conclusion=str(getattr(report, "conclusion", "")),
         pdf=pdf if isinstance(pdf, bytes) else None,
         final=True,
-        counts=dict(counts) if counts else None,
-        kind=str(getattr(getattr(report, "kind", None), "value", "original")),
-        signed_at=signed_at if isinstance(signed_at, datetime) else None,
-        signed_by=str(getattr(report, "signed_by", "") or ""),
     )
+    return _from_version(document, report)

@@ -52,6 +52,10 @@ def cbc_observations(record: CaseRecord, ids: Ids) -> list[tuple[str, dict[str, 
     if stored is None:
         return []
     collected = str(stored.payload["collected_at"])
+    # a preliminary count stays preliminary, and a value sent as a bound ("<0.01") keeps
+    # its comparator: nothing goes out stated more firmly than it came in
+    status = "preliminary" if stored.payload.get("status") == "preliminary" else "final"
+    comparators = stored.payload.get("comparators") or {}
     out = []
     for key, value in stored.payload["values"].items():
         info = analyte_info(key)
@@ -59,7 +63,7 @@ def cbc_observations(record: CaseRecord, ids: Ids) -> list[tuple[str, dict[str, 
             continue
         obs: dict[str, Any] = {
             "resourceType": "Observation",
-            "status": "final",
+            "status": status,
             "category": [_LAB_CATEGORY],
             "code": {
                 "coding": [_coding(analyte_code(key) or Code(system("loinc"), info.loinc, ""))],
@@ -69,6 +73,7 @@ def cbc_observations(record: CaseRecord, ids: Ids) -> list[tuple[str, dict[str, 
             "effectiveDateTime": collected,
             "valueQuantity": {
                 "value": float(value),
+                **({"comparator": str(comparators[key])} if key in comparators else {}),
                 "unit": info.unit,
                 "system": system("ucum"),
                 "code": info.ucum or info.unit,

@@ -142,14 +142,23 @@ def _cbc_group(record: CaseRecord, case_no: str, status: str) -> list[str]:
     if stored is None:
         return []
     collected = datetime.fromisoformat(str(stored.payload["collected_at"]))
-    obx = _Obx("F", collected)
+    # a preliminary count goes out P, and a value received as a bound ("<0.01") as an SN
+    # with its comparator: nothing leaves stated more firmly than it came in
+    if stored.payload.get("status") == "preliminary":
+        status = "P"
+    obx = _Obx("P" if status == "P" else "F", collected)
+    comparators = stored.payload.get("comparators") or {}
     for key, value in stored.payload["values"].items():
         code = analyte_code(key)
         if code is None:
             continue
         info = analyte_info(key)
         ucum = info.ucum or info.unit
-        obx.add("NM", _cwe(code), f"{float(value):g}", f"{escape(ucum)}^{escape(ucum)}^UCUM")
+        units = f"{escape(ucum)}^{escape(ucum)}^UCUM"
+        if key in comparators:
+            obx.add("SN", _cwe(code), f"{escape(str(comparators[key]))}^{float(value):g}", units)
+        else:
+            obx.add("NM", _cwe(code), f"{float(value):g}", units)
     if not obx.segments:
         return []
     panel = panel_code("cbc")
