@@ -66,7 +66,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     database_url = f"sqlite:///{folder / 'web.db'}"
     demo = prepare_demo(Settings(database_url=database_url))
     port = _free_port()
+    # A zone other than UTC, so that a time shown in UTC on a page is caught (issue 18).
     env = dict(os.environ, MARROWSCOPE_DATABASE_URL=database_url)
+    env.setdefault("MARROWSCOPE_TIMEZONE", "Europe/Paris")
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "marrowscope"), "serve", "--port", str(port)],

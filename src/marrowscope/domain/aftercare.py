@@ -21,12 +21,15 @@ __all__ = [
     "Escalation",
     "EscalationLevel",
     "SYMPTOMS",
+    "SYMPTOM_LABELS",
     "aftercare_instructions",
     "escalate",
 ]
 
 _T = load_table("aftercare")
 SYMPTOMS: tuple[str, ...] = tuple(_T["symptoms"])
+# The table's plain words for each symptom code, for forms and lists people read.
+SYMPTOM_LABELS: dict[str, str] = {s: _T["symptoms"][s]["label"] for s in SYMPTOMS}
 
 
 class EscalationLevel(StrEnum):

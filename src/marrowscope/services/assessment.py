@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
 from marrowscope.domain.pathway import RecordKind, StoredRecord
-from marrowscope.domain.preparation import preparation_sheet
+from marrowscope.domain.preparation import PreparationSheet, preparation, preparation_sheet
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.safety import (
     Assessment,
@@ -104,8 +105,14 @@ def record_assessment(
     return AssessmentOutcome(record, findings, overall(findings), sheet)
 
 
-def preparation_sheet_for(uow: UnitOfWork, actor: Actor, case_id: int) -> str:
-    """The plain-language sheet from the current assessment (the patient may read it)."""
+def preparation_sheet_for(
+    uow: UnitOfWork, actor: Actor, case_id: int, *, zone: tzinfo = UTC, phone: str = ""
+) -> PreparationSheet:
+    """The plain-language sheet from the current assessment (the patient may read it).
+
+    ``zone`` and ``phone`` come from the settings through the caller: the patient reads
+    times in their own zone and needs the number to call written out (issue 18).
+    """
     case = get_case(uow, actor, case_id)
     record = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
     patient = uow.patients.get(case.patient_id)
@@ -113,6 +120,11 @@ def preparation_sheet_for(uow: UnitOfWork, actor: Actor, case_id: int) -> str:
         raise NotFound(f"case {case_id} has no pre-procedure assessment yet")
     a = codec.assessment_from(record.payload["assessment"])
     plan = codec.plan_from(record.payload["plan"])
-    return preparation_sheet(
-        patient.display_name, plan, a.medications, a.creatinine_clearance_ml_min
+    return preparation(
+        patient.display_name,
+        plan,
+        a.medications,
+        a.creatinine_clearance_ml_min,
+        zone=zone,
+        phone=phone,
     )

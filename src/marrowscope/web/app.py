@@ -32,6 +32,7 @@ from marrowscope.web.alert_views import local_words
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers, unexpected_error
 from marrowscope.web.path_ids import ids_in_range
+from marrowscope.web.portal_text import paragraphs, tel_href, with_phone
 
 __all__ = ["ROUTERS", "create_app"]
 
@@ -81,6 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # issue 18: levels in words and times in the lab's zone on staff pages
     templates.env.filters["level_words"] = level_words
     templates.env.filters["local_time"] = partial(local_words, zone=chosen.timezone)
+    # issue 18: patient text reflows on a phone and names the number to call
+    templates.env.filters["with_phone"] = partial(with_phone, phone=chosen.care_team_phone)
+    templates.env.filters["paragraphs"] = partial(paragraphs, phone=chosen.care_team_phone)
+    templates.env.filters["tel_href"] = tel_href
     app = FastAPI(
         title="marrowscope",
         version=__version__,
