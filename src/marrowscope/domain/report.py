@@ -86,6 +86,7 @@ SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("lymphocytes", "Lymphocytes"),
             ("plasma_cells", "Plasma cells"),
             ("other_cells", "Other cells"),
+            ("differential_method", "How the differential was counted"),
             ("iron_grade", "Iron stores (Gale grade 0-6)"),
             ("ring_sideroblasts_percent", "Ring sideroblasts (% of erythroblasts)"),
         ),

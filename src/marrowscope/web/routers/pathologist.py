@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from marrowscope.bootstrap import build_review_stores
+from marrowscope.domain.ai_provenance import provenance_text
 from marrowscope.domain.classification_names import SCHEMES, suggested_names
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.domain.lab_result_table import result_table
@@ -74,6 +75,11 @@ def _case_page(
         versions = report_bridge.versions(uow, me.actor, case_id)
         undecided = _undecided_ai_cells(uow, ctx, me, case_id)
         prefill = {} if report else report_bridge.prefill(uow, me.actor, case_id)
+        if not report:
+            method = provenance_text(
+                review.calls_for_case(uow, build_review_stores(ctx.accounts), me.actor, case_id)
+            )
+            prefill = {**prefill, **({"differential_method": method} if method else {})}
         warnings = (
             report_bridge.signout_warnings(uow, me.actor, case_id, undecided)
             if report is not None and not report.is_signed

@@ -1,0 +1,45 @@
+"""The sentence a report carries for each slide counted through AI pre-classification.
+
+A reader of the report must know that a count was proposed by software and decided by
+people, which software (name and weights digest), who decided, and how often they
+changed the model's call: the provenance a CellaVision or Scopio report gives, in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from marrowscope.domain.ai_review import CallState, CellCall
+
+__all__ = ["provenance_text"]
+
+
+def _slide_line(label: str, cells: list[CellCall]) -> str:
+    fields = {c.origin.field_sha256 for c in cells if c.origin is not None}
+    detectors = sorted(
+        {f"{c.origin.detector_name} ({c.origin.detector_version})" for c in cells if c.origin}
+    )
+    models = sorted({f"{c.model.model_name} ({c.model.model_version})" for c in cells})
+    people = sorted({c.decided_by for c in cells if c.decided_by})
+    confirmed = sum(1 for c in cells if c.state is CallState.CONFIRMED)
+    changed = sum(1 for c in cells if c.state is CallState.CORRECTED)
+    rejected = sum(1 for c in cells if c.state is CallState.REJECTED)
+    found = (
+        f"found in {len(fields)} field image(s) by {', '.join(detectors)} and " if fields else ""
+    )
+    return (
+        f"Slide {label}: {len(cells)} cells {found}pre-classified by {', '.join(models)} "
+        f"(AI-proposed), each reviewed by {', '.join(people)}: {confirmed} confirmed, "
+        f"{changed} changed, {rejected} rejected."
+    )
+
+
+def provenance_text(calls: Iterable[CellCall]) -> str:
+    """One sentence per counted AI slide, or empty text when no count came from AI review."""
+    every = list(calls)
+    counted = {c.slide_label for c in every if c.counted}
+    by_slide: dict[str, list[CellCall]] = {}
+    for call in every:  # rejected cells are never counted but belong to the slide's story
+        if call.slide_label in counted:
+            by_slide.setdefault(call.slide_label, []).append(call)
+    return " ".join(_slide_line(label, cells) for label, cells in sorted(by_slide.items()))

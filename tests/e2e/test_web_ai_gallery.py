@@ -1,0 +1,83 @@
+"""Smear fields in a real browser: upload, review in the gallery by keyboard, count the slide.
+
+The morphologist uploads three TXL-PBC fields; the detector finds the white cells, the
+classifier proposes a class for each; the gallery is worked through with the keyboard
+(Enter confirms, a keymap key changes the class), the slide's differential moves with
+each decision, the agreement figures appear, and the decided slide is counted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from marrowscope.ai.detection.detector import default_detector_path
+from marrowscope.bootstrap import Settings, build_engine, build_uow_factory
+from marrowscope.domain.roles import Actor, Role
+from marrowscope.services.patients import open_case
+from tests.e2e.web_support import LiveApp, screenshot, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not default_detector_path().is_file(), reason="no detector shipped"),
+]
+
+
+def _new_case(app: LiveApp) -> int:
+    engine = build_engine(Settings(database_url=app.database_url))
+    try:
+        with build_uow_factory(engine)() as uow:
+            return open_case(uow, Actor("clinician", Role.CLINICIAN), app.demo.other_patient_id).id
+    finally:
+        engine.dispose()
+
+
+def test_fields_are_analysed_reviewed_by_keyboard_and_counted(
+    page: Any, live_app: LiveApp, shared_data: Path
+) -> None:
+    case_id = _new_case(live_app)
+    fields = sorted((shared_data / "txl_pbc" / "images" / "val").glob("*.jpg"))[:3]
+    sign_in(page, live_app, "morphologist")
+
+    page.goto(f"{live_app.url}/review/cases/{case_id}/gallery")
+    page.fill("#fields-upload input[name=slide_label]", "Fields e2e")
+    page.set_input_files("#fields-upload input[name=fields]", [str(f) for f in fields])
+    page.click("#fields-upload button[type=submit]")
+    page.wait_for_selector("#fields-result")
+    assert "3 field(s) analysed" in page.inner_text("#fields-result")
+    tiles = page.locator(".tile")
+    n = tiles.count()
+    assert n >= 3
+    box = tiles.first.locator("img").bounding_box()
+    assert box is not None and box["width"] >= 120  # large enough to judge
+
+    page.wait_for_function("document.activeElement.classList.contains('tile')")
+    page.keyboard.press("l")  # the counter keymap's lymphocyte key: change (or confirm) to LYT
+    page.wait_for_selector(".tile[data-decided=true]", timeout=10_000)
+    decided_lyt = page.locator("#live-differential tr[data-code=LYT] td.decided")
+    assert decided_lyt.inner_text() == "1"
+    for i in range(1, n):
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            f"document.querySelectorAll('.tile[data-decided=true]').length >= {i + 1}"
+        )
+    assert page.inner_text("#left-count") == "0"
+    screenshot(page, "ai_gallery_decided")
+
+    page.goto(f"{live_app.url}/review/cases/{case_id}/gallery?slide=Fields%20e2e")
+    agreement = page.inner_text("#agreement")
+    assert "This case" in agreement and "morphologist" in agreement
+    csv_text = page.request.get(f"{live_app.url}/review/cases/{case_id}/agreement.csv").text()
+    assert csv_text.startswith("scope,cells,overall_agreement,cohen_kappa")
+    page.click("#count-slide button[type=submit]")
+    page.wait_for_url(f"**/counter/cases/{case_id}")
+    assert "Fields e2e" in page.inner_text("#slides")
+
+    # the pathologist's draft says how this slide was counted, and by whom
+    sign_in(page, live_app, "pathologist")
+    page.goto(f"{live_app.url}/pathologist/cases/{case_id}")
+    method = page.input_value("#report-form textarea[name=differential_method]")
+    assert "Slide Fields e2e" in method and "AI-proposed" in method
+    assert "each reviewed by morphologist" in method and "field image(s)" in method
