@@ -58,3 +58,21 @@ def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
         pytest.skip(f"{POSTGRES_ENV} is not set")
     with postgres_schema_url(base) as url:
         yield url
+
+
+@contextmanager
+def postgres_database_url(base_url: str) -> Iterator[str]:
+    """A URL of a new, empty PostgreSQL database; dropped on exit.
+
+    For what works on a whole database rather than a schema (``pg_dump``/``pg_restore``).
+    """
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield sa.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -24,8 +24,10 @@ from marrowscope.services.users import AccountStores
 
 __all__ = [
     "AccountServices",
+    "BackupSummary",
     "DemoIds",
     "Settings",
+    "backup_database",
     "build_account_services",
     "build_cell_reviewer",
     "build_count_log_source",
@@ -35,6 +37,7 @@ __all__ = [
     "check_database_ready",
     "get_settings",
     "prepare_demo",
+    "restore_database",
     "upgrade_database",
 ]
 
@@ -98,6 +101,33 @@ def check_database_ready(settings: Settings | None = None) -> None:
     raise DatabaseNotReady(
         f"the database (MARROWSCOPE_DATABASE_URL) {state}; run `marrowscope db upgrade` first"
     )
+
+
+def backup_database(backup: Path, settings: Settings | None = None) -> BackupSummary:
+    """Back the configured database up to ``backup`` (manifest beside it)."""
+    from marrowscope.db.backup import backup_database as _backup
+
+    chosen = settings or get_settings()
+    manifest = _backup(chosen.database_url, backup, pg_bin_dir=chosen.pg_bin_dir)
+    return BackupSummary(manifest.backend, len(manifest.row_counts), manifest.total_rows)
+
+
+def restore_database(backup: Path, settings: Settings | None = None) -> BackupSummary:
+    """Restore ``backup`` into the configured, empty database and verify every table."""
+    from marrowscope.db.backup import restore_database as _restore
+
+    chosen = settings or get_settings()
+    manifest = _restore(chosen.database_url, backup, pg_bin_dir=chosen.pg_bin_dir)
+    return BackupSummary(manifest.backend, len(manifest.row_counts), manifest.total_rows)
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSummary:
+    """What a backup or a verified restore held, for the command's one-line answer."""
+
+    backend: str
+    tables: int
+    rows: int
 
 
 def build_uow_factory(

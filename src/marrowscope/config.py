@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # the header is ignored, or a guesser could pick a fresh address for every attempt
     # and never meet the per-address sign-in limit.
     trusted_proxies: str = ""
+    # Folder of pg_dump / pg_restore for `marrowscope backup|restore` on PostgreSQL
+    # (None: found on PATH, e.g. Debian's postgresql-client in /usr/bin).
+    pg_bin_dir: Path | None = None
 
     @property
     def trusted_proxy_set(self) -> frozenset[str]:

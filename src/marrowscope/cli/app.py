@@ -38,6 +38,7 @@ _GROUPS: tuple[str, ...] = (
     "ai_review",
     "interop",
     "report_pdf",
+    "backup",
     "export_counts",
 )
 

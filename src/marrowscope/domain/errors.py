@@ -18,6 +18,7 @@ stderr and exit status 2. The tree::
     │   ├── TooManyAttempts      sign-in rate limit reached; try again later
     │   └── DatabaseNotReady     the database was never migrated (or is behind)
     ├── Conflict                duplicate accession number, duplicate submission
+    ├── BackupFailed            a backup or restore could not be made or verified
     ├── AuthenticationFailed    unknown user or wrong password (never says which)
     └── NotFound                no such case, specimen, test or report
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationFailed",
+    "BackupFailed",
     "Conflict",
     "DatabaseNotReady",
     "EmptyCount",
@@ -113,6 +115,10 @@ class DatabaseNotReady(NotAllowed):
 
 class AuthenticationFailed(MarrowscopeError):
     """Sign-in refused; the message never says whether the user or the password was wrong."""
+
+
+class BackupFailed(MarrowscopeError):
+    """A backup or restore was refused or did not verify (tool missing, target not empty)."""
 
 
 class Conflict(MarrowscopeError):
