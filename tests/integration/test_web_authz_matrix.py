@@ -124,6 +124,37 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/alerts"): frozenset({C, N, PR}),
     ("POST", "/api/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),
     ("POST", "/api/cases/{case_id}/check-ins"): frozenset({PT, C, N, PR}),
+    # issue 18 section 6: the API twin of every page action, with the page's roles
+    ("POST", "/api/cases/{case_id}/specimens"): frozenset({N, PR}),
+    ("POST", "/api/lab/receive"): frozenset({L}),
+    ("POST", "/api/lab/tests/{test_id}/state"): frozenset({L}),
+    ("POST", "/api/lab/tests/{test_id}/result"): frozenset({L}),
+    ("POST", "/api/lab/tests/{test_id}/verify"): frozenset({L, PA}),
+    ("GET", "/api/cases/{case_id}/report"): frozenset({PA, C}),
+    ("POST", "/api/cases/{case_id}/report"): frozenset({PA}),
+    ("POST", "/api/cases/{case_id}/report/sign"): frozenset({PA}),
+    ("POST", "/api/cases/{case_id}/report/amend"): frozenset({PA}),
+    ("POST", "/api/cases/{case_id}/report/addendum"): frozenset({PA}),
+    ("POST", "/api/cases/{case_id}/report/release"): frozenset({C}),  # default release_by
+    ("GET", "/api/cases/{case_id}/report.pdf"): frozenset({PA}),
+    ("POST", "/api/cases/{case_id}/slides"): frozenset({M, PA}),
+    ("POST", "/api/counts/{count_id}/edit"): frozenset({M, PA}),
+    ("GET", "/api/keymaps"): frozenset({M, PA}),
+    ("POST", "/api/keymaps"): frozenset({M, PA}),
+    ("POST", "/api/keymaps/{name}/delete"): frozenset({M, PA}),
+    ("GET", "/api/cases/{case_id}/ai/cells"): frozenset({M, PA}),
+    ("POST", "/api/cases/{case_id}/ai/images"): frozenset({M, PA}),
+    ("POST", "/api/cases/{case_id}/ai/fields"): frozenset({M, PA}),
+    ("POST", "/api/cells/{cell_id}/decision"): frozenset({M, PA}),
+    ("POST", "/api/cases/{case_id}/ai/confirm-unflagged"): frozenset({M, PA}),
+    ("POST", "/api/cases/{case_id}/ai/count"): frozenset({M, PA}),
+    ("POST", "/api/patients"): frozenset({C}),
+    ("POST", "/api/cases/{case_id}/order"): frozenset({C}),
+    ("POST", "/api/cases/{case_id}/assessment"): frozenset({N, PR}),
+    ("POST", "/api/cases/{case_id}/procedure"): frozenset({N, PR}),
+    ("POST", "/api/cases/{case_id}/aftercare"): frozenset({N, PR}),
+    ("POST", "/api/users"): frozenset({A}),
+    ("DELETE", "/api/session"): EVERYONE,  # skipped below like /logout: it ends the session
 }
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}

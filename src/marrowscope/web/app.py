@@ -58,6 +58,13 @@ ROUTERS: tuple[str, ...] = (
     "account",
     "api_alerts",
     "report_release",
+    # issue 18 section 6: an API twin of every page action, one module per area
+    "api_lab",
+    "api_reports",
+    "api_counts",
+    "api_review",
+    "api_ward",
+    "api_accounts",
 )
 
 _SECURITY_HEADERS = {

@@ -1,0 +1,106 @@
+"""JSON API of the differential counter (issue 18), beside the state and finish routes of
+``routers/api.py``: open a slide, correct a saved count, and one's keymaps.
+
+Morphologists and pathologists, as on the counter pages. Opening and correcting are
+audited by ``services.slide_counts`` (a correction keeps the previous state and the
+reason); keymaps are a person's own key layout, not a clinical record, and are kept
+unaudited as on the page. The session cookie and ``X-CSRF-Token`` are required on
+every write.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from marrowscope.domain.accounts import Keymap
+from marrowscope.services import keymaps as keymap_service
+from marrowscope.services import slide_counts as counting
+from marrowscope.web.api_models import Done
+from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.routers.counter import COUNTERS, count_payload
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["counts"])
+
+Counter = Annotated[SignedIn, Depends(require(*COUNTERS))]
+
+_CODE = Annotated[str, Field(max_length=8)]
+
+
+class SlideIn(BaseModel):
+    """A slide to count: its label on the case and, if not the laboratory's, a target."""
+
+    slide_label: str = Field(max_length=40)
+    target: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class CountEdit(BaseModel):
+    """A saved count's corrected cells (cell code -> number) and the reason."""
+
+    counts: dict[_CODE, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(max_length=64)
+    reason: str = Field(max_length=500)
+
+
+class KeymapIn(BaseModel):
+    """A named keymap: key as the browser names it -> cell code."""
+
+    name: str = Field(max_length=64)
+    keys: dict[Annotated[str, Field(max_length=32)], _CODE] = Field(max_length=64)
+
+
+class KeymapOut(BaseModel):
+    """One keymap (the built-in ``default`` comes first)."""
+
+    name: str
+    keys: dict[str, str]
+
+
+def _keymap(keymap: Keymap) -> KeymapOut:
+    return KeymapOut(name=keymap.name, keys={k: c.value for k, c in keymap.keys.items()})
+
+
+@router.post("/cases/{case_id}/slides", status_code=201)
+def open_slide(ctx: Ctx, me: Counter, case_id: int, body: SlideIn) -> dict[str, object]:
+    """Start counting another slide of the case; 409 if the label is already used."""
+    with ctx.uow() as uow:
+        count = counting.open_slide(
+            uow, ctx.stores, me.actor, case_id, body.slide_label, body.target
+        )
+    return count_payload(count)
+
+
+@router.post("/counts/{count_id}/edit")
+def edit_saved(ctx: Ctx, me: Counter, count_id: int, body: CountEdit) -> dict[str, object]:
+    """Correct a saved count (the previous state and the reason are kept in its history)."""
+    raw = {code: str(n) for code, n in body.counts.items()}
+    with ctx.uow() as uow:
+        count = counting.edit_saved_count(uow, ctx.stores, me.actor, count_id, raw, body.reason)
+    return count_payload(count)
+
+
+@router.get("/keymaps")
+def keymaps(ctx: Ctx, me: Counter) -> list[KeymapOut]:
+    """One's keymaps, the built-in default first."""
+    with ctx.uow() as uow:
+        found = keymap_service.keymaps_of(uow, ctx.stores, me.user.id)
+    return [_keymap(k) for k in found]
+
+
+@router.post("/keymaps")
+def save_keymap(ctx: Ctx, me: Counter, body: KeymapIn) -> KeymapOut:
+    """Create or replace one of one's keymaps (``default`` is the built-in one)."""
+    with ctx.uow() as uow:
+        saved = keymap_service.save_keymap(uow, ctx.stores, me.user.id, body.name, body.keys)
+    return _keymap(saved)
+
+
+@router.post("/keymaps/{name}/delete")
+def delete_keymap(ctx: Ctx, me: Counter, name: str) -> Done:
+    """Remove one of one's keymaps (404 if there is none by that name)."""
+    with ctx.uow() as uow:
+        keymap_service.delete_keymap(uow, ctx.stores, me.user.id, name[:64])
+    return Done(status="deleted")

@@ -1,0 +1,55 @@
+"""Helpers of the API walks (issue 18 section 6): sign in over the API, read the audit log.
+
+A walk signs in as each demo account in turn on one client (the session cookie is the
+client's), sends the CSRF token it was given in ``X-CSRF-Token``, and checks after every
+write that the audit log gained the row the page's action writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from marrowscope.services.users import DEMO_USERS
+
+PASSWORDS = {u.username: u.password for u in DEMO_USERS}
+
+
+def api_session(client: TestClient, username: str) -> dict[str, str]:
+    """Sign in over the API as ``username``; the headers a write then needs."""
+    client.cookies.clear()
+    answer = client.post(
+        "/api/session", json={"username": username, "password": PASSWORDS[username]}
+    )
+    assert answer.status_code == 200, answer.text
+    return {"X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+@dataclass
+class AuditLog:
+    """The audit log of the walk's database, read from the last row seen onwards."""
+
+    url: str
+    seen: int = 0
+
+    def new_rows(self) -> list[tuple[str, str, str]]:
+        """(entity, action, actor) of each row written since the last call."""
+        engine = sa.create_engine(self.url)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT id, entity, action, actor_username FROM audit_log WHERE id > :seen "
+                    "ORDER BY id"
+                ),
+                {"seen": self.seen},
+            ).all()
+        engine.dispose()
+        if rows:
+            self.seen = int(rows[-1][0])
+        return [(str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def skip(self) -> None:
+        """Forget what was written so far (the demo's seed)."""
+        self.new_rows()
