@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -76,3 +76,21 @@ def postgres_database_url(base_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+WEB_BACKEND_ENV = "MARROWSCOPE_TEST_WEB_BACKEND"
+# The ``web_database`` fixture (tests/conftest.py): make(name, backend=None) -> URL.
+WebDatabase = Callable[..., str]
+
+
+def web_backend() -> str:
+    """Where the web and API tests put their database: "sqlite" unless asked otherwise.
+
+    ``make test-web-postgres`` sets ``MARROWSCOPE_TEST_WEB_BACKEND=postgresql`` to run them
+    all on PostgreSQL; the default job runs them on SQLite and one representative module
+    (the API walk) on both, so the suite's time stays sane.
+    """
+    chosen = os.environ.get(WEB_BACKEND_ENV, "sqlite")
+    if chosen not in ("sqlite", "postgresql"):
+        raise ValueError(f"{WEB_BACKEND_ENV} must be sqlite or postgresql, not {chosen!r}")
+    return chosen
