@@ -22,6 +22,7 @@ from marrowscope.domain.errors import (
     NotFound,
     PermissionDenied,
 )
+from marrowscope.domain.flag_summary import consolidate
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.slide_counts import CountStatus, SlideCount, check_version, parse_counts
 from marrowscope.domain.taxonomy import CellClass
@@ -285,8 +286,10 @@ def summarise(counts: Mapping[CellClass, int]) -> CountSummary:
 
 
 def _flags(diff: Differential) -> tuple[str, ...]:
-    """WHO 2022 / ICC 2022 / IMWG threshold flags, worded "consistent with"/"consider"."""
-    return tuple(flag.text for flag in evaluate_differential(diff))
+    """WHO 2022 / ICC 2022 / IMWG threshold flags, worded "consistent with"/"consider":
+    one line per family of rules, with the cells that would settle a "near" threshold."""
+    lines = consolidate(evaluate_differential(diff), diff.level, diff.method)
+    return tuple(line.text for line in lines)
 
 
 def merged_counts(counts: Sequence[SlideCount]) -> dict[CellClass, int]:
