@@ -143,8 +143,9 @@ class SqlSlideCountStore:
         status: CountStatus,
         by: str,
         reason: str | None = None,
+        at: datetime | None = None,
     ) -> SlideCount:
-        now = datetime.now(UTC)
+        now = at or datetime.now(UTC)
         conn = self._session
         if reason is not None:
             old = conn.execute(select(slide_counts).where(slide_counts.c.id == count_id)).one()

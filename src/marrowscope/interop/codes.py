@@ -140,6 +140,9 @@ class CaseExport:
     kind: str = "original"
     signed_at: datetime | None = None
     signed_by: str = ""
+    # when the exported differential was counted (its slide count last saved), so that
+    # its Observations are issued between the specimen's collection and the report
+    counted_at: datetime | None = None
 
     @property
     def amended(self) -> bool:

@@ -107,6 +107,7 @@ def _seed(uow: UnitOfWork) -> DemoCase:
         clinical_details="Fatigue and bruising for 6 weeks; macrocytic pancytopenia with 2% "
         "blasts on the film. No B12/folate deficiency.",
         urgency="urgent",
+        ordered_at=now - timedelta(days=2),  # between the count and the procedure
     )
     planned = now - timedelta(days=1)
     plan = Plan(planned_at=planned, sedation=Sedation.LOCAL)

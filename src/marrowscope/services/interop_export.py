@@ -11,7 +11,8 @@ exporting only reads the case, while importing writes to it. Re-exported by
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from marrowscope.domain.audit import AuditAction
@@ -19,7 +20,7 @@ from marrowscope.domain.counts import CellCounts
 from marrowscope.domain.differential import Differential, compute_differential
 from marrowscope.domain.pathway import CaseRecord
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import CountStatus
+from marrowscope.domain.slide_counts import CountStatus, SlideCount
 from marrowscope.domain.specimen import TestType
 from marrowscope.interop import fhir, hl7v2
 from marrowscope.interop.codes import CaseExport
@@ -40,26 +41,37 @@ EXPORTERS = frozenset(
 )
 
 
-def _differential(
+def _saved_counts(
     uow: UnitOfWork, stores: AccountStores | None, actor: Actor, case_id: int
-) -> Differential | None:
-    """The differential of the case's saved slide counts, merged; None when none is saved."""
+) -> list[SlideCount]:
+    """The case's saved slide counts; none without the account stores."""
     if stores is None:
-        return None
+        return []
     # the exporter was authorised by EXPORTERS; a clinician may not open the counter, but
     # the saved differential is part of the result they receive, so it is read for them
     reader = actor if actor.role in counting.READING_ROLES else Actor(actor.username, Role.ADMIN)
-    saved = [
+    return [
         c
         for c in counting.counts_for_case(uow, stores, reader, case_id)
         if c.status is CountStatus.SAVED
     ]
+
+
+def _differential(saved: Sequence[SlideCount]) -> Differential | None:
+    """The differential of the saved slide counts, merged; None when none is saved."""
     if not saved:
         return None
-    tally = CellCounts(tuple(counting.merged_counts(saved).items()))
+    tally = CellCounts(tuple(counting.merged_counts(list(saved)).items()))
     if tally.nucleated_cells == 0:
         return None
     return compute_differential(tally)
+
+
+def _counted_at(saved: Sequence[SlideCount], signed_at: datetime | None) -> datetime | None:
+    """When the exported differential was counted: the last save of a slide count, and
+    for a signed report the last one before its sign-out (a later count is not in it)."""
+    times = [c.updated_at for c in saved if signed_at is None or c.updated_at <= signed_at]
+    return max(times, default=signed_at)
 
 
 def _differential_of(counts: Mapping[str, int]) -> Differential | None:
@@ -102,6 +114,7 @@ def case_export(
     record = load_case_record(uow, actor, case_id)
     report = signed_report(uow, actor, case_id)
     differential = None
+    saved = _saved_counts(uow, stores, actor, case_id)
     signed: dict[str, Any] = {}
     if report is not None:
         signed = {"kind": report.kind, "signed_at": report.signed_at, "signed_by": report.signed_by}
@@ -112,9 +125,10 @@ def case_export(
             differential = _differential_of(report.counts)
     return CaseExport(
         record=record,
-        differential=differential or _differential(uow, stores, actor, case_id),
+        differential=differential or _differential(saved),
         conclusion=_conclusion(record) if conclusion is None else conclusion,
         generated_at=uow.now(),
+        counted_at=_counted_at(saved, signed.get("signed_at")),
         pdf=pdf,
         final=final,
         **signed,

@@ -15,7 +15,7 @@ models in ``services.case_views`` (all re-exported here, so
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from marrowscope.domain.audit import AuditAction
@@ -77,6 +77,10 @@ __all__ = [
     "record_procedure_from",
 ]
 
+# how far ahead of this server's clock another system's order time may be (clocks of
+# hospital systems drift by seconds to minutes); anything later is refused as future
+ORDER_CLOCK_SKEW = timedelta(minutes=5)
+
 
 @transactional
 def record_cbc(
@@ -115,12 +119,30 @@ def place_order(
     indications: Sequence[str],
     clinical_details: str,
     urgency: str = "routine",
+    ordered_at: datetime | None = None,
+    requester: str = "",
 ) -> StoredRecord:
-    """The clinician's request for a marrow examination, with its indication(s)."""
+    """The clinician's request for a marrow examination, with its indication(s).
+
+    An order written first in another system (the hospital's, sent as HL7 or FHIR) keeps
+    the time it was authored there and the name of who requested it; without them the
+    order is authored now by the actor. Either way it is audited under the actor.
+    """
     require_staff(actor, ORDERERS)
     open_case_for_writing(uow, actor, case_id)
+    now = uow.now()
+    if ordered_at is None:
+        ordered_at = now
+    elif ordered_at.tzinfo is None:
+        raise InvalidInput("ordered_at: a time without its zone offset")
+    elif ordered_at > now + ORDER_CLOCK_SKEW:
+        raise InvalidInput(f"ordered_at: {ordered_at.isoformat()} is in the future")
     order = make_order(
-        indications, clinical_details, urgency, ordered_by=actor.username, ordered_at=uow.now()
+        indications,
+        clinical_details,
+        urgency,
+        ordered_by=requester.strip() or actor.username,
+        ordered_at=ordered_at,
     )
     record = write_record(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
     uow.commit()

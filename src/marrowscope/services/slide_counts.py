@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from marrowscope.domain.audit import AuditAction
@@ -72,8 +73,13 @@ class SlideCountStore(Protocol):
         status: CountStatus,
         by: str,
         reason: str | None = None,
+        at: datetime | None = None,
     ) -> SlideCount:
-        """Store the state if ``version`` is newer than the stored one; return what is stored."""
+        """Store the state if ``version`` is newer than the stored one; return what is stored.
+
+        ``at`` is the unit of work's clock (the time the record and its audit entry share;
+        exports date the differential by it); the store's own clock when not given.
+        """
         ...
 
     def history(self, count_id: int) -> list[dict[str, object]]:
@@ -185,7 +191,7 @@ def sync_count(
         raise ImmutableRecord("this count is saved; edit it with a reason instead")
     counts = parse_counts(raw_counts, current.target)
     saved = _store(uow, stores).save_state(
-        count_id, counts, version, CountStatus.COUNTING, actor.username
+        count_id, counts, version, CountStatus.COUNTING, actor.username, at=uow.now()
     )
     uow.commit()
     return saved
@@ -208,7 +214,7 @@ def finish_count(
     counts = parse_counts(raw_counts, current.target)
     newest = max(version, current.version + 1)
     saved = _store(uow, stores).save_state(
-        count_id, counts, newest, CountStatus.SAVED, actor.username
+        count_id, counts, newest, CountStatus.SAVED, actor.username, at=uow.now()
     )
     record_audit(
         uow,
@@ -241,7 +247,13 @@ def edit_saved_count(
         raise InvalidInput("reason: say why the saved count changes")
     counts = parse_counts(raw_counts, current.target)
     saved = _store(uow, stores).save_state(
-        count_id, counts, current.version + 1, CountStatus.SAVED, actor.username, reason.strip()
+        count_id,
+        counts,
+        current.version + 1,
+        CountStatus.SAVED,
+        actor.username,
+        reason.strip(),
+        at=uow.now(),
     )
     record_audit(
         uow,

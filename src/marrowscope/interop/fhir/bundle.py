@@ -9,7 +9,8 @@ its stable id and has the whole Bundle validated by the ``fhir.resources`` model
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from marrowscope.domain.pathway import RecordKind
@@ -105,6 +106,29 @@ def _practitioner(username: str) -> dict[str, Any]:
     }
 
 
+def _examined_at(
+    export: CaseExport,
+    procedure: Mapping[str, Any] | None,
+    specimens: Mapping[str, Mapping[str, Any]],
+    smear: str | None,
+) -> str:
+    """The clinically relevant time of the report and the differential: when the marrow
+    that was examined was taken (FHIR's ``effective`` of a laboratory result is the
+    collection time). The counted smear's collection, else the first specimen's, else the
+    procedure's start; with none of them, when it was counted, else when issued."""
+    if smear is not None:
+        return str(specimens[smear]["collection"]["collectedDateTime"])
+    collected = sorted(
+        datetime.fromisoformat(str(s["collection"]["collectedDateTime"]))
+        for s in specimens.values()
+    )
+    if collected:
+        return iso(collected[0])
+    if procedure is not None:
+        return str(procedure["performedPeriod"]["start"])
+    return iso(export.counted_at or export.issued)
+
+
 def case_bundle(export: CaseExport) -> dict[str, Any]:
     """The case as a FHIR R4 ``collection`` Bundle (JSON), validated by the models."""
     record = export.record
@@ -116,19 +140,19 @@ def case_bundle(export: CaseExport) -> dict[str, Any]:
     if order is not None:
         entries.append(("order", order))
     procedure = clinical.procedure(record, ids)
-    effective = iso(export.generated_at)
     if procedure is not None:
         entries.append(("procedure", procedure))
-        effective = str(procedure["performedPeriod"]["start"])
     specimens = clinical.specimens(record, ids)
     entries.extend(specimens)
     smear = next(
         (name for name, s in specimens if s["type"]["coding"][0]["code"] == "aspirate_smear"),
         None,
     )
+    effective = _examined_at(export, procedure, dict(specimens), smear)
     cbc = observations.cbc_observations(record, ids)
     entries.extend(cbc)
-    differential = observations.differential(export, ids, effective, smear)
+    counted = iso(export.counted_at or export.issued)
+    differential = observations.differential(export, ids, effective, smear, counted)
     entries.extend(differential)
     results = [name for name, _ in differential[:1]] + [name for name, _ in cbc]
     entries.append(

@@ -124,9 +124,13 @@ def _percent(value: float) -> float:
 
 
 def differential(
-    export: CaseExport, ids: Ids, effective: str, specimen: str | None
+    export: CaseExport, ids: Ids, effective: str, specimen: str | None, issued: str
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The differential panel first, then its members; empty when there is no count."""
+    """The differential panel first, then its members; empty when there is no count.
+
+    ``effective`` is when the counted marrow was taken, ``issued`` when it was counted:
+    a receiver orders results by these, so neither may be the time of the export.
+    """
     diff = export.differential
     if diff is None:
         return []
@@ -139,6 +143,7 @@ def differential(
             "code": code,
             "subject": ids.ref("patient"),
             "effectiveDateTime": effective,
+            "issued": issued,
             "valueQuantity": value,
             **extra,
         }
@@ -208,6 +213,7 @@ def differential(
         "code": {"coding": [_coding(panel)], "text": "Bone marrow differential"},
         "subject": ids.ref("patient"),
         "effectiveDateTime": effective,
+        "issued": issued,
         "hasMember": [ids.ref(name) for name, _ in members],
     }
     if diff.adequacy.warning:
