@@ -391,3 +391,28 @@ def test_a_cell_not_yet_counted_is_not_changed_through_the_recount(
 ) -> None:
     with uow_factory() as uow, pytest.raises(NotAllowed, match="not counted"):
         review.change_counted_cell(uow, stores, MORPHOLOGIST, imported.calls[0].id, "NGS", "typo")
+
+
+def test_reviewed_cells_export_only_what_a_person_classed(
+    uow_factory: UnitOfWorkFactory,
+    stores: review.ReviewStores,
+    imported: review.ImportResult,
+    case_id: int,
+) -> None:
+    eos1, eos2, eos3, artefact, blast = imported.calls
+    with uow_factory() as uow:
+        review.decide_cell(uow, stores, MORPHOLOGIST, eos1.id, "EOS")
+        review.decide_cell(uow, stores, MORPHOLOGIST, eos2.id, "NGS")
+        review.decide_cell(uow, stores, MORPHOLOGIST, artefact.id, None)
+        cells = review.reviewed_cells(uow, stores, MORPHOLOGIST)
+        audit = list(uow.audit.for_entity("ai_reviewed_cells", "export"))
+
+    assert [(c.cell_id, c.final_code, c.model_code) for c in cells] == [
+        (eos1.id, "EOS", eos1.model.code.value),
+        (eos2.id, "NGS", eos2.model.code.value),
+    ]
+    assert all(c.image[:2] == b"\xff\xd8" and c.decided_by == MORPHOLOGIST.username for c in cells)
+    with uow_factory() as uow, pytest.raises(PermissionDenied):
+        review.reviewed_cells(uow, stores, Actor("nurse", Role.NURSE))
+    (entry,) = audit
+    assert {name: c.new for name, c in entry.changes.items()}["cells"] == 2

@@ -74,7 +74,11 @@ def save_split(split: Split, path: Path, root: Path | None = None) -> None:
         writer.writerow(["split", "path", "code", "group", "ambiguous"])
         for name in SPLITS:
             for s in split.part(name):
-                shown = s.path.relative_to(root).as_posix() if root else s.path.as_posix()
+                # cells from elsewhere (reviewed cells added to training) keep absolute paths
+                inside = root is not None and s.path.is_relative_to(root)
+                shown = (
+                    s.path.relative_to(root).as_posix() if inside and root else s.path.as_posix()
+                )
                 writer.writerow([name, shown, s.code, s.group, int(s.ambiguous)])
 
 

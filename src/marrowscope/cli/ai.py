@@ -39,6 +39,13 @@ def train(
         int | None, typer.Option(help="cap batches per epoch (smoke runs)")
     ] = None,
     run_dir: Annotated[Path | None, typer.Option(help="override the config's run_dir")] = None,
+    from_reviews: Annotated[
+        Path | None,
+        typer.Option(help="reviewed cells (export reviewed-cells): retrain, promote if not worse"),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="sidecar to beat with --from-reviews (default: shipped)")
+    ] = None,
 ) -> None:
     r"""Train (or resume) a classifier, then export, calibrate and test it.
 
@@ -61,6 +68,9 @@ def train(
         if run_dir is not None:
             overrides["run_dir"] = run_dir
         cfg = load_config(config, overrides)
+        if from_reviews is not None:
+            _learn_from_reviews(cfg, seed, from_reviews, baseline, ship_to)
+            return
         # an ensemble trains (or resumes) each member run, then ships their average
         # (their own run_dir: an override names the ensemble's)
         member_overrides = {k: v for k, v in overrides.items() if k != "run_dir"}
@@ -81,6 +91,31 @@ def train(
         f"grouped accuracy {metrics.get('test_group_accuracy') or 0:.4f}  "
         f"temperature {spec.temperature:.3f}  review below {spec.review_threshold:.3f}"
     )
+
+
+def _learn_from_reviews(
+    cfg: object, seed: int, reviews: Path, baseline: Path | None, ship_to: Path | None
+) -> None:
+    """``train --from-reviews``: the candidate, the fixed-test comparison and the decision."""
+    from marrowscope.ai.infer import default_model_path
+    from marrowscope.ai.train.config import TrainConfig
+    from marrowscope.ai.train.from_reviews import retrain_from_reviews
+
+    assert isinstance(cfg, TrainConfig)
+    sidecar = baseline or default_model_path(get_settings().model_dir)
+    decision = retrain_from_reviews(cfg, seed, reviews, sidecar, ship_to)
+    typer.echo(f"rule: {decision.rule}")
+    typer.echo(f"added {decision.added_cells} reviewed cell(s) to the training split")
+    if decision.unlearnable_cells:
+        shown = ", ".join(f"{c}={n}" for c, n in sorted(decision.unlearnable_cells.items()))
+        typer.echo(f"not learnable by this model (no such output): {shown}")
+    for name, figures in (("baseline", decision.baseline), ("candidate", decision.candidate)):
+        typer.echo(
+            f"{name:<10} test macro F1 {figures['test_macro_f1']}  "
+            f"grouped accuracy {figures['test_group_accuracy']}"
+        )
+    verdict = "PROMOTED" if decision.promoted else "NOT promoted (worse on the fixed test set)"
+    typer.echo(verdict + (f" -> {ship_to}" if decision.promoted and ship_to else ""))
 
 
 def evaluate(

@@ -39,6 +39,7 @@ _GROUPS: tuple[str, ...] = (
     "interop",
     "report_pdf",
     "backup",
+    "export_reviews",
     "export_counts",
 )
 

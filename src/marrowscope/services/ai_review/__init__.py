@@ -31,6 +31,7 @@ from marrowscope.services.ai_review.calls import (
 )
 from marrowscope.services.ai_review.counting import count_slide
 from marrowscope.services.ai_review.decisions import confirm_unflagged, decide_cell
+from marrowscope.services.ai_review.export import ReviewedCell, reviewed_cells
 from marrowscope.services.ai_review.fields import (
     MAX_FIELD_BYTES,
     MAX_FIELDS_PER_UPLOAD,
@@ -67,6 +68,7 @@ __all__ = [
     "FieldSummary",
     "ImportResult",
     "ReviewStores",
+    "ReviewedCell",
     "UploadedImage",
     "agreement_csv",
     "analyze_fields",
@@ -79,6 +81,7 @@ __all__ = [
     "decide_cell",
     "get_call",
     "import_images",
+    "reviewed_cells",
     "slide_labels",
     "slides_progress",
     "thumbnail_of",
