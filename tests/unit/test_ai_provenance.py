@@ -40,3 +40,11 @@ def test_a_counted_slide_names_models_people_and_decisions() -> None:
 def test_nothing_is_said_before_the_slide_is_counted() -> None:
     cells = [replace(_cell(1, CallState.CONFIRMED, CellClass.NGS, False))]
     assert provenance_text(cells) == ""
+
+
+def test_a_slide_of_unfamiliar_cells_carries_the_caution_into_the_report() -> None:
+    odd = replace(_MODEL, unfamiliar=True, review=True, reason="unlike any cell")
+    cells = [
+        replace(_cell(i, CallState.CORRECTED, CellClass.BLA, True), model=odd) for i in range(4)
+    ]
+    assert "Caution: Slide S1: 4 of 4 cells look unlike" in provenance_text(cells)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from marrowscope.domain.ai_review import CallState, CellCall
+from marrowscope.domain.ai_shift import slide_shift
 
 __all__ = ["provenance_text"]
 
@@ -27,11 +28,13 @@ def _slide_line(label: str, cells: list[CellCall]) -> str:
     found = (
         f"found in {len(fields)} field image(s) by {', '.join(detectors)} and " if fields else ""
     )
-    return (
+    line = (
         f"Slide {label}: {len(cells)} cells {found}pre-classified by {', '.join(models)} "
         f"(AI-proposed), each reviewed by {', '.join(people)}: {confirmed} confirmed, "
         f"{changed} changed, {rejected} rejected."
     )
+    shift = slide_shift(label, cells)
+    return f"{line} Caution: {shift.message}" if shift else line
 
 
 def provenance_text(calls: Iterable[CellCall]) -> str:
