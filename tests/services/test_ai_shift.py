@@ -40,7 +40,7 @@ def _slide(reviewer: ModelCellReviewer, images: list[bytes]) -> list[CellCall]:
                 "0" * 64,
                 call,
                 "test",
-                __import__("datetime").datetime.now(),
+                datetime.now(UTC),
             )
         )
     return calls
