@@ -57,7 +57,10 @@ def test_a_cbc_file_is_imported_and_flagged(web: tuple[TestClient, DemoIds]) -> 
     )
 
     assert answer.status_code == 200
-    assert "Haemoglobin 68" in answer.text  # 6.8 g/dL shown in the canonical g/L
+    # 6.8 g/dL shown in the canonical g/L, the unit in its own column
+    assert re.search(
+        r'<th scope="row">Haemoglobin</th><td class="num">68</td><td>g/L</td>', answer.text
+    )
 
 
 def test_a_bad_line_in_a_cbc_file_is_named(web: tuple[TestClient, DemoIds]) -> None:

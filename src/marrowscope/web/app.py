@@ -33,6 +33,7 @@ from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers, unexpected_error
 from marrowscope.web.path_ids import ids_in_range
 from marrowscope.web.portal_text import paragraphs, tel_href, with_phone
+from marrowscope.web.readable import install as install_readable
 
 __all__ = ["ROUTERS", "create_app"]
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.filters["with_phone"] = partial(with_phone, phone=chosen.care_team_phone)
     templates.env.filters["paragraphs"] = partial(paragraphs, phone=chosen.care_team_phone)
     templates.env.filters["tel_href"] = tel_href
+    install_readable(templates.env, chosen.timezone)  # labels, units, local times
     app = FastAPI(
         title="marrowscope",
         version=__version__,

@@ -83,9 +83,9 @@ def new_patient(
     return redirect(f"/clinician/cases/{case.id}")
 
 
-@router.get("/cases/{case_id}")
-def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
-    """The case's counts with their flags, the order, and the forms."""
+def _case_view(
+    request: Request, ctx: Ctx, me: SignedIn, case_id: int, status_code: int = 200, **extra: Any
+) -> Response:
     with ctx.uow() as uow:
         record = pathway.load_case_record(uow, me.actor, case_id)
         cbcs = [pathway.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
@@ -97,10 +97,17 @@ def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Respon
             else None
         )
     order = record.latest(RecordKind.ORDER)
+    data: dict[str, Any] = {
+        "cbc_form": {},
+        "cbc_errors": {},
+        "now": local_input(datetime.now(UTC)),
+        **extra,
+    }
     return render(
         request,
         "clinician_case.html",
         me,
+        status_code=status_code,
         report_state=report_state,
         signed_html=signed_html,
         releaser=releaser_of(ctx.settings).value,
@@ -110,8 +117,14 @@ def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Respon
         analytes=analytes(),
         indications=list(Indication),
         urgencies=list(Urgency),
-        now=local_input(datetime.now(UTC)),
+        **data,
     )
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """The case's counts with their flags, the order, and the forms."""
+    return _case_view(request, ctx, me, case_id)
 
 
 def _record_cbc(
@@ -123,21 +136,50 @@ def _record_cbc(
         )
 
 
+def _error_field(error: InvalidInput, fields: set[str]) -> tuple[str, str]:
+    """``"platelets: 5000 x10^9/L is outside..."`` -> ("platelets", "5000 x10^9/L is ...")."""
+    field, _, message = str(error).partition(": ")
+    return (field, message) if message and field in fields else ("form", str(error))
+
+
 @router.post("/cases/{case_id}/cbc")
 async def enter_cbc(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
-    """A blood count typed in: one value and unit per analyte (empty ones are skipped)."""
+    """A blood count typed in: one value and unit per analyte (empty ones are skipped).
+
+    A refused value comes back on the same page, its message beside its field and every
+    value as typed (issue 18); nothing is stored until all of them are accepted.
+    """
     form = await request.form()
-    collected = as_datetime("collected_at", str(form.get("collected_at", ""))) or datetime.now(UTC)
+    typed = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    errors: dict[str, str] = {}
     measurements: dict[str, Any] = {}
     for key, _name, unit, _units in analytes():
-        value = str(form.get(f"value_{key}", "")).strip()
+        value = typed.get(f"value_{key}", "").strip()
         if value:
             try:
                 number = float(value.replace(",", "."))
             except ValueError:
-                raise InvalidInput(f"{key}: {value!r} is not a number") from None
-            measurements[key] = (number, str(form.get(f"unit_{key}", unit)))
-    _record_cbc(ctx, me, case_id, collected, measurements)
+                errors[key] = f"“{value}” is not a number"
+                continue
+            measurements[key] = (number, typed.get(f"unit_{key}", unit))
+    try:
+        collected = as_datetime("collected_at", typed.get("collected_at", "")) or datetime.now(UTC)
+        if errors:
+            raise InvalidInput("form: please correct the values marked")
+        _record_cbc(ctx, me, case_id, collected, measurements)
+    except InvalidInput as error:
+        field, message = _error_field(error, {k for k, *_ in analytes()} | {"collected_at"})
+        errors.setdefault(field, message)
+        return _case_view(
+            request,
+            ctx,
+            me,
+            case_id,
+            status_code=422,
+            cbc_form=typed,
+            cbc_errors=errors,
+            now=typed.get("collected_at", ""),
+        )
     return redirect(f"/clinician/cases/{case_id}")
 
 
