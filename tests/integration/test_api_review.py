@@ -110,6 +110,18 @@ def test_cells_are_uploaded_decided_and_counted(
     assert sum(counted.json()["counts"].values()) == 2  # the rejected image is left out
     assert any(e == "slide_count" for e, _, _ in audit.new_rows())
 
+    unexplained = client.post(
+        f"/api/cells/{second}/recount", json={"code": "EOS", "reason": ""}, headers=morphologist
+    )
+    recounted = client.post(
+        f"/api/cells/{second}/recount",
+        json={"code": "EOS", "reason": "granules are eosinophilic"},
+        headers=morphologist,
+    )
+    assert unexplained.status_code == 422, unexplained.text
+    assert recounted.status_code == 200 and recounted.json()["final_code"] == "EOS"
+    assert ("ai_cell_call", "supersede", "morphologist") in audit.new_rows()
+
 
 def test_a_lab_scientist_cannot_decide_a_cell(web: tuple[TestClient, DemoIds, AuditLog]) -> None:
     client, ids, _ = web

@@ -146,6 +146,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/cases/{case_id}/ai/images"): frozenset({M, PA}),
     ("POST", "/api/cases/{case_id}/ai/fields"): frozenset({M, PA}),
     ("POST", "/api/cells/{cell_id}/decision"): frozenset({M, PA}),
+    ("POST", "/api/cells/{cell_id}/recount"): frozenset({M, PA}),
     ("POST", "/api/cases/{case_id}/ai/confirm-unflagged"): frozenset({M, PA}),
     ("POST", "/api/cases/{case_id}/ai/count"): frozenset({M, PA}),
     ("POST", "/api/patients"): frozenset({C}),

@@ -37,6 +37,13 @@ class DecisionIn(BaseModel):
     code: str = Field(default="", max_length=8, description="the cell class, for 'change'")
 
 
+class RecountIn(BaseModel):
+    """A counted cell's new class (empty: reject it) and why it changes."""
+
+    code: str = Field(default="", max_length=8)
+    reason: str = Field(max_length=500)
+
+
 class SlideIn(BaseModel):
     """A slide of the case, by its label."""
 
@@ -181,6 +188,16 @@ def decide(ctx: Ctx, me: Reviewer, cell_id: int, body: DecisionIn) -> dict[str, 
             raise InvalidInput("code: choose the cell's class")
         decided = review.decide_cell(uow, _stores(ctx), me.actor, cell_id, chosen)
     return call_payload(decided)
+
+
+@router.post("/cells/{cell_id}/recount")
+def recount(ctx: Ctx, me: Reviewer, cell_id: int, body: RecountIn) -> dict[str, object]:
+    """Change a cell already counted (with a reason); its slide count follows."""
+    with ctx.uow() as uow:
+        changed = review.change_counted_cell(
+            uow, _stores(ctx), me.actor, cell_id, body.code or None, body.reason
+        )
+    return call_payload(changed)
 
 
 @router.post("/cases/{case_id}/ai/confirm-unflagged")

@@ -1,0 +1,158 @@
+"""Every action of the pages has a JSON API twin (issue 18 section 6), and keeps it.
+
+The table below is written by hand: each page action (every POST of a page router, and
+the report PDF) names the ``/api`` route that does the same through the same service.
+A page action added without a line here fails ``test_every_page_action_has_a_twin``; a
+twin that disappears fails ``test_every_twin_is_a_documented_api_route``. The roles of
+each pair are read from the authorization matrix (``test_web_authz_matrix.MATRIX``),
+so the twin cannot quietly admit fewer people, nor more than the few listed in
+``BROADER`` with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from fastapi.routing import APIRoute
+
+from marrowscope.bootstrap import Settings
+from marrowscope.web.app import ROUTERS, create_app
+
+from .test_web_authz_matrix import MATRIX
+
+Route = tuple[str, str]
+
+# page action -> its API twin
+TWINS: dict[Route, Route] = {
+    ("POST", "/login"): ("POST", "/api/session"),
+    ("POST", "/logout"): ("DELETE", "/api/session"),
+    ("POST", "/account/password"): ("POST", "/api/me/password"),
+    ("POST", "/admin/users"): ("POST", "/api/users"),
+    ("POST", "/clinician/patients"): ("POST", "/api/patients"),
+    ("POST", "/clinician/cases/{case_id}/cbc"): ("POST", "/api/cases/{case_id}/cbc"),
+    # the CSV file is a page convenience: the API takes the same measurements as JSON
+    # (or as FHIR Observations at /api/cases/{case_id}/cbc/fhir) and calls record_cbc too
+    ("POST", "/clinician/cases/{case_id}/cbc/import"): ("POST", "/api/cases/{case_id}/cbc"),
+    ("POST", "/clinician/cases/{case_id}/order"): ("POST", "/api/cases/{case_id}/order"),
+    ("POST", "/nursing/cases/{case_id}/assessment"): ("POST", "/api/cases/{case_id}/assessment"),
+    ("POST", "/nursing/cases/{case_id}/procedure"): ("POST", "/api/cases/{case_id}/procedure"),
+    ("POST", "/nursing/cases/{case_id}/specimens"): ("POST", "/api/cases/{case_id}/specimens"),
+    ("POST", "/nursing/cases/{case_id}/aftercare"): ("POST", "/api/cases/{case_id}/aftercare"),
+    ("POST", "/nursing/cases/{case_id}/check-in"): ("POST", "/api/cases/{case_id}/check-ins"),
+    ("POST", "/patient/{patient_id}/check-in"): ("POST", "/api/cases/{case_id}/check-ins"),
+    ("POST", "/alerts/{alert_id}/acknowledge"): ("POST", "/api/alerts/{alert_id}/acknowledge"),
+    ("POST", "/lab/receive"): ("POST", "/api/lab/receive"),
+    ("POST", "/lab/tests/{test_id}/state"): ("POST", "/api/lab/tests/{test_id}/state"),
+    ("POST", "/lab/tests/{test_id}/result"): ("POST", "/api/lab/tests/{test_id}/result"),
+    ("POST", "/lab/tests/{test_id}/verify"): ("POST", "/api/lab/tests/{test_id}/verify"),
+    ("POST", "/pathologist/cases/{case_id}/report"): ("POST", "/api/cases/{case_id}/report"),
+    ("POST", "/pathologist/cases/{case_id}/report/sign"): (
+        "POST",
+        "/api/cases/{case_id}/report/sign",
+    ),
+    ("POST", "/pathologist/cases/{case_id}/report/amend"): (
+        "POST",
+        "/api/cases/{case_id}/report/amend",
+    ),
+    ("POST", "/pathologist/cases/{case_id}/report/addendum"): (
+        "POST",
+        "/api/cases/{case_id}/report/addendum",
+    ),
+    ("GET", "/pathologist/cases/{case_id}/report.pdf"): ("GET", "/api/cases/{case_id}/report.pdf"),
+    ("POST", "/reports/cases/{case_id}/release"): ("POST", "/api/cases/{case_id}/report/release"),
+    ("POST", "/counter/cases/{case_id}/slides"): ("POST", "/api/cases/{case_id}/slides"),
+    ("POST", "/counter/counts/{count_id}/edit"): ("POST", "/api/counts/{count_id}/edit"),
+    ("POST", "/counter/keymaps"): ("POST", "/api/keymaps"),
+    ("POST", "/counter/keymaps/delete"): ("POST", "/api/keymaps/{name}/delete"),
+    ("POST", "/review/cases/{case_id}/upload"): ("POST", "/api/cases/{case_id}/ai/images"),
+    ("POST", "/review/cases/{case_id}/fields"): ("POST", "/api/cases/{case_id}/ai/fields"),
+    ("POST", "/review/cells/{cell_id}/decide"): ("POST", "/api/cells/{cell_id}/decision"),
+    ("POST", "/review/cells/{cell_id}/recount"): ("POST", "/api/cells/{cell_id}/recount"),
+    ("POST", "/review/cases/{case_id}/confirm-unflagged"): (
+        "POST",
+        "/api/cases/{case_id}/ai/confirm-unflagged",
+    ),
+    ("POST", "/review/cases/{case_id}/count"): ("POST", "/api/cases/{case_id}/ai/count"),
+}
+
+# page actions with no twin, each with the reason (none today; keep the reason honest)
+EXEMPT: dict[Route, str] = {}
+
+# twins that admit more roles than their page, and why (every other pair: the same roles)
+BROADER: dict[Route, str] = {
+    ("POST", "/clinician/cases/{case_id}/cbc"): "ward systems post counts too (before issue 18)",
+    ("POST", "/clinician/cases/{case_id}/cbc/import"): "as above: one CBC route for all",
+    ("POST", "/nursing/cases/{case_id}/check-in"): "one check-in route: patient and care team",
+    ("POST", "/patient/{patient_id}/check-in"): "as above; a patient only on their own case",
+}
+
+
+def _page_actions() -> set[Route]:
+    """Every POST of a page router (not under /api), and the report PDF."""
+    found: set[Route] = {("GET", "/pathologist/cases/{case_id}/report.pdf")}
+    for name in ROUTERS:
+        for route in importlib.import_module(f"marrowscope.web.routers.{name}").router.routes:
+            if isinstance(route, APIRoute) and not route.path.startswith("/api/"):
+                found.update((m, route.path) for m in route.methods or () if m != "GET")
+    return found
+
+
+def test_every_page_action_has_a_twin() -> None:
+    actions = _page_actions()
+
+    assert actions - set(TWINS) - set(EXEMPT) == set(), "give these an /api twin"
+    assert set(TWINS) - actions == set(), "these TWINS lines name no page action"
+    assert set(TWINS) & set(EXEMPT) == set()
+
+
+def test_every_twin_is_a_documented_api_route(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'twins.db'}"))
+    schema: dict[str, Any] = app.openapi()["paths"]
+
+    missing = []
+    for method, path in set(TWINS.values()):
+        operation = schema.get(path, {}).get(method.lower())
+        if operation is None or not operation.get("description", operation.get("summary")):
+            missing.append(f"{method} {path}")
+
+    assert missing == []
+
+
+def test_a_twin_admits_the_same_roles_as_its_page() -> None:
+    differ = []
+
+    for page, twin in TWINS.items():
+        page_roles, twin_roles = MATRIX[page], MATRIX[twin]
+        if page in BROADER:
+            same = page_roles is not None and twin_roles is not None and page_roles < twin_roles
+        else:
+            same = page_roles == twin_roles
+        if not same:
+            differ.append(f"{page} {page_roles} vs {twin} {twin_roles}")
+
+    assert differ == []
+
+
+def test_the_new_writes_document_a_request_body(tmp_path: Path) -> None:
+    """Integrations read the OpenAPI description: a JSON write names its body model."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'twins.db'}"))
+    schema: dict[str, Any] = app.openapi()["paths"]
+    no_body = {
+        "/api/lab/tests/{test_id}/verify",
+        "/api/cases/{case_id}/report/release",
+        "/api/cases/{case_id}/aftercare",
+        "/api/keymaps/{name}/delete",
+        "/api/session",
+    }
+
+    undocumented = [
+        path
+        for method, path in set(TWINS.values())
+        if method == "POST"
+        and path not in no_body
+        and "requestBody" not in schema[path][method.lower()]
+    ]
+
+    assert undocumented == []
