@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test check fmt install install-test test-slow bench audit clean
+.PHONY: run test check fmt install install-test test-slow bench audit clean run-postgres \
+	test-web-postgres test-backup
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,13 @@ install-test: $(BIN)/activate
 ## Install, create the SQLite database with the demo case, and serve the app on localhost.
 run: install
 	$(BIN)/marrowscope demo --serve
+
+## The same on a local PostgreSQL (Debian's packages, as CI): start the cluster, create
+## the database, migrate, seed the demo and serve (README, "PostgreSQL").
+PG_URL ?= postgresql+psycopg://marrowscope:marrowscope@127.0.0.1:5432/marrowscope
+run-postgres: install
+	bash .ci/postgres-start marrowscope
+	MARROWSCOPE_DATABASE_URL=$(PG_URL) $(BIN)/marrowscope demo --serve
 
 ## Install the test dependencies and run style, types, layering and the default suite.
 test: install-test check
@@ -38,6 +46,19 @@ fmt:
 
 test-slow: install-test
 	$(BIN)/pytest -q -m "slow"
+
+## Every web and API test on PostgreSQL (the default job runs one module there).
+PG_TEST_URL ?= postgresql+psycopg://marrowscope:marrowscope@127.0.0.1:5432/marrowscope_test
+test-web-postgres: install-test
+	bash .ci/postgres-start
+	MARROWSCOPE_TEST_POSTGRES_URL=$(PG_TEST_URL) MARROWSCOPE_TEST_WEB_BACKEND=postgresql \
+	  $(BIN)/pytest -q -m "not slow and not gpu" tests/integration/test_web_*.py \
+	  tests/integration/test_api_*.py
+
+## Backup and restore on SQLite and PostgreSQL (also part of the default suite).
+test-backup: install-test
+	bash .ci/postgres-start
+	MARROWSCOPE_TEST_POSTGRES_URL=$(PG_TEST_URL) $(BIN)/pytest -q tests/integration/test_backup_restore.py
 
 ## Audit installed dependencies with pip-audit (own venv); prints "not audited: <reason>"
 ## instead of a clean bill when no advisory database could be reached (see .ci/audit.py).

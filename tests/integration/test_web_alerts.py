@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,15 +14,15 @@ from fastapi.testclient import TestClient
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.services.users import DEMO_USERS
 from marrowscope.web.app import create_app
+from tests.db_support import WebDatabase
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 URGENT = {"symptoms": ["fever", "bleeding_not_stopped"], "temperature_c": 38.6, "notes": ""}
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds, str]]:
-    folder: Path = tmp_path_factory.mktemp("alerts")
-    url = f"sqlite:///{folder / 'alerts.db'}"
+def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds, str]]:
+    url = web_database("alerts")
     settings = Settings(database_url=url, timezone="Europe/London")
     ids = prepare_demo(settings)
     with TestClient(create_app(settings)) as client:
@@ -43,8 +42,9 @@ def _api_session(client: TestClient, username: str) -> dict[str, str]:
 def _audit(url: str, entity: str) -> list[tuple[str, str]]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT action, actor_username FROM audit_log WHERE entity = ? ORDER BY id", (entity,)
+        rows = conn.execute(
+            sa.text("SELECT action, actor_username FROM audit_log WHERE entity = :e ORDER BY id"),
+            {"e": entity},
         ).all()
     engine.dispose()
     return [(r[0], r[1]) for r in rows]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
@@ -21,6 +20,7 @@ from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.domain.roles import Role
 from marrowscope.services.users import DEMO_USERS
 from marrowscope.web.app import ROUTERS, create_app
+from tests.db_support import WebDatabase
 
 C, PR, N, L, M, PA, PT, A = (
     Role.CLINICIAN,
@@ -163,9 +163,8 @@ USER_OF_ROLE = {u.role: u.username for u in DEMO_USERS if u.username != "patient
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds]]:
-    folder: Path = tmp_path_factory.mktemp("authz")
-    settings = Settings(database_url=f"sqlite:///{folder / 'authz.db'}")
+def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds]]:
+    settings = Settings(database_url=web_database("authz"))
     ids = prepare_demo(settings)
     with TestClient(create_app(settings)) as client:
         yield client, ids

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.web.app import create_app
+from tests.db_support import WebDatabase
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds]]:
-    folder: Path = tmp_path_factory.mktemp("forms")
-    settings = Settings(database_url=f"sqlite:///{folder / 'forms.db'}")
+def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds]]:
+    settings = Settings(database_url=web_database("forms"))
     ids = prepare_demo(settings)
     with TestClient(create_app(settings)) as client:
         yield client, ids

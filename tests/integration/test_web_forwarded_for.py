@@ -3,20 +3,18 @@ from a configured proxy (issue 17: a guesser could name a new address every atte
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import Settings, prepare_demo
 from marrowscope.services.auth import MAX_FAILURES_PER_CLIENT
 from marrowscope.web.app import create_app
+from tests.db_support import WebDatabase
 
 
 @pytest.fixture(scope="module")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder: Path = tmp_path_factory.mktemp("xff")
-    url = f"sqlite:///{folder / 'xff.db'}"
+def database_url(web_database: WebDatabase) -> str:
+    url = web_database("xff")
     prepare_demo(Settings(database_url=url))
     return url
 

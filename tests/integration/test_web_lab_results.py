@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +14,7 @@ from marrowscope.domain.specimen import TestState
 from marrowscope.services import laboratory
 from marrowscope.services.users import DEMO_USERS
 from marrowscope.web.app import create_app
+from tests.db_support import WebDatabase
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 LAB = Actor("lab", Role.LAB_SCIENTIST)
@@ -22,9 +22,8 @@ NURSE = Actor("proceduralist", Role.PROCEDURALIST)
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds, Settings]]:
-    folder: Path = tmp_path_factory.mktemp("labforms")
-    settings = Settings(database_url=f"sqlite:///{folder / 'lab.db'}")
+def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds, Settings]]:
+    settings = Settings(database_url=web_database("labforms"))
     ids = prepare_demo(settings)
     with TestClient(create_app(settings)) as client:
         yield client, ids, settings

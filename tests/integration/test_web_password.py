@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,6 +21,7 @@ from marrowscope.domain.password_policy import check_new_password, common_passwo
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.users import create_user
 from marrowscope.web.app import create_app
+from tests.db_support import WebDatabase
 
 ADMIN = Actor("admin", Role.ADMIN)
 
@@ -47,9 +47,8 @@ def test_the_username_is_not_a_password() -> None:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    folder: Path = tmp_path_factory.mktemp("password")
-    chosen = Settings(database_url=f"sqlite:///{folder / 'password.db'}")
+def settings(web_database: WebDatabase) -> Settings:
+    chosen = Settings(database_url=web_database("password"))
     prepare_demo(chosen)
     return chosen
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +18,14 @@ from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.domain.slide_counts import MAX_VERSION
 from marrowscope.web.app import create_app
 from marrowscope.web.path_ids import MAX_ID
+from tests.db_support import WebDatabase
 
 HUGE = "99999999999999999999"  # beyond 2**63 - 1
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    folder: Path = tmp_path_factory.mktemp("probe")
-    return Settings(database_url=f"sqlite:///{folder / 'probe.db'}")
+def settings(web_database: WebDatabase) -> Settings:
+    return Settings(database_url=web_database("probe"))
 
 
 @pytest.fixture(scope="module")

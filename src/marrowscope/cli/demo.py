@@ -53,7 +53,10 @@ def _serve_demo(host: str | None, port: int | None) -> None:
         raise fail(error) from None
     chosen_host = host or settings.host
     chosen_port = port or settings.port
-    typer.echo(f"\nDemo case #{ids.case_id} is in {settings.database_url}")
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)  # no password
+    typer.echo(f"\nDemo case #{ids.case_id} is in {shown}")
     typer.echo("Demo accounts (username / password / role):")
     for user in DEMO_USERS:
         typer.echo(f"  {user.username:<14} {user.password:<20} {user.role.value}")

@@ -1,8 +1,10 @@
 """Refuse integer path ids that no database row can have, before any route runs.
 
-Ids are stored as signed 64-bit integers on both engines; a larger number in the path
-(``/api/cases/99999999999999999999``) is not "not found", it cannot even be sent to the
-database (SQLite's driver raises ``OverflowError``). One app-wide dependency checks every
+Id columns are ``Integer``: 64-bit in SQLite but 32-bit (``int4``) in PostgreSQL, so the
+bound is PostgreSQL's. A larger number in the path (``/api/cases/99999999999999999999``,
+or just 2**31 on PostgreSQL) is not "not found", it cannot even be sent to the database
+(SQLite's driver raises ``OverflowError``, PostgreSQL answers "integer out of range"; the
+web tests on PostgreSQL found the second as a 500). One app-wide dependency checks every
 ``int`` path parameter of the matched route, so a route added later is covered without
 remembering to bound its ids.
 """
@@ -18,7 +20,7 @@ from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["MAX_ID", "ids_in_range"]
 
-MAX_ID = 2**63 - 1  # the largest value of a BIGINT / SQLite INTEGER
+MAX_ID = 2**31 - 1  # the largest PostgreSQL INTEGER (SQLite's reaches 2**63 - 1)
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -31,7 +33,7 @@ def _out_of_range(raw: str) -> bool:
 
 
 async def ids_in_range(request: Request) -> None:
-    """Dependency of the whole app: ``InvalidInput`` (422) for an id beyond 64 bits."""
+    """Dependency of the whole app: ``InvalidInput`` (422) for an id beyond ``MAX_ID``."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
