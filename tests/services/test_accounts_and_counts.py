@@ -10,6 +10,7 @@ from marrowscope.domain.errors import (
     Conflict,
     ImmutableRecord,
     InvalidCount,
+    NotFound,
     PermissionDenied,
     TooManyAttempts,
 )
@@ -205,3 +206,11 @@ def test_demo_accounts_are_created_once(accounts, uow_factory) -> None:
         )
 
     assert len(first) == 9 and second == []
+
+
+def test_a_patient_account_must_name_a_patient_that_exists(accounts, uow_factory) -> None:
+    with uow_factory() as uow, pytest.raises(NotFound, match="patient_id"):
+        create_user(
+            uow, accounts.stores, ADMIN, username="ghost", password="long enough",
+            role=Role.PATIENT, patient_id=424242,
+        )  # fmt: skip

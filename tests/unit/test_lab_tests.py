@@ -102,3 +102,15 @@ def test_culture_names_the_organism_or_no_growth() -> None:
 def test_narrative_results_need_text() -> None:
     with pytest.raises(InvalidInput, match="text"):
         parse_result(TestType.SMEAR_MORPHOLOGY, {"text": "  "})
+
+
+@pytest.mark.parametrize("rows", [[None], [1], "EGR1", {"probe": "EGR1"}, [["EGR1"]]])
+@pytest.mark.parametrize(
+    ("test", "key"), [(TestType.FISH, "probes"), (TestType.MOLECULAR_PANEL, "variants")]
+)
+def test_rows_that_are_not_objects_are_refused_by_name(
+    test: TestType, key: str, rows: object
+) -> None:
+    """A JSON client (the issue 18 API) may send any shape: a 422 naming the field, no crash."""
+    with pytest.raises(InvalidInput, match=f"^{key}: a list of rows"):
+        parse_result(test, {key: rows})

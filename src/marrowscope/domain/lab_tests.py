@@ -193,6 +193,15 @@ def _float(v: Any, key: str, low: float, high: float) -> float:
     return float(v)
 
 
+def _rows(data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    """The rows of a list field (probes, variants); anything but a list of objects is
+    refused with the field's name (a JSON client can send ``[1]`` where a form cannot)."""
+    rows = data.get(key) or []
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        raise InvalidInput(f"{key}: a list of rows (JSON objects) is needed")
+    return rows
+
+
 def _variant(d: Mapping[str, Any], i: int) -> Variant:
     gene = str(d.get("gene", "")).strip().upper()
     if not _GENE.match(gene):
@@ -228,7 +237,7 @@ def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
         )
     if test == TestType.FISH:
         probes = []
-        for i, p in enumerate(data.get("probes") or []):
+        for i, p in enumerate(_rows(data, "probes")):
             scored = _int(p, "nuclei_scored", 1, 100_000, f"probes[{i}].")
             abnormal = _int(p, "abnormal_nuclei", 0, 100_000, f"probes[{i}].")
             if abnormal > scored:
@@ -251,7 +260,7 @@ def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
             raise InvalidInput("probes: at least one FISH probe is needed")
         return FishResult(tuple(probes), str(data.get("interpretation", "")))
     if test == TestType.MOLECULAR_PANEL:
-        variants = tuple(_variant(v, i) for i, v in enumerate(data.get("variants") or []))
+        variants = tuple(_variant(v, i) for i, v in enumerate(_rows(data, "variants")))
         return MolecularResult(
             variants, str(data.get("panel", "")), str(data.get("interpretation", ""))
         )

@@ -124,6 +124,9 @@ def create_user(
         raise InvalidInput("patient_id: a patient account must name its patient record")
     if role != Role.PATIENT and patient_id is not None:
         raise InvalidInput("patient_id: only a patient account is tied to a patient record")
+    if patient_id is not None and uow.patients.get(patient_id) is None:
+        # the foreign key would refuse it too, but as a server error (issue 18 API probe)
+        raise NotFound(f"patient_id: there is no patient {patient_id}")
     if store.by_username(name) is not None:
         raise Conflict(f"username {name!r} is taken")
     check_new_password(password, name)
