@@ -91,8 +91,12 @@ def test_detect_exits_1_when_no_image_could_be_read(tmp_path: Path) -> None:
 def test_a_large_scan_is_tiled_and_a_cell_on_a_tile_border_is_counted_once(
     shared_data: Path,
 ) -> None:
-    """Four fields pasted into one 2 x 2 mosaic: tiling finds the four fields' white cells."""
-    fields = _val_fields(shared_data, 4)
+    """Four fields pasted into one 2 x 2 mosaic: tiling finds the four fields' white cells.
+
+    Fields of the largest size (575-640 px) are used: a scan has one magnification, and
+    tiles are cut at the scale of those fields (the detector's ``tile_px``).
+    """
+    fields = [p for p in _val_fields(shared_data, 200) if Image.open(p).size[0] >= 575][:4]
     singles = json.loads(runner.invoke(app, ["detect", *map(str, fields), "--json"]).stdout)
     side = 640
     mosaic = Image.new("RGB", (2 * side, 2 * side), (232, 222, 226))
@@ -107,3 +111,33 @@ def test_a_large_scan_is_tiled_and_a_cell_on_a_tile_border_is_counted_once(
     expected = sum(sum(c["label"] == "WBC" for c in row["cells"]) for row in singles)
     found = sum(c.label == "WBC" for c in cells)
     assert abs(found - expected) <= 1
+
+
+def test_analyze_stores_every_white_cell_and_prints_an_ai_proposed_differential(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Fields (one as TIFF, one broken) -> cells stored with their origin, then exported."""
+    folder = tmp_path / "slide-A"
+    folder.mkdir()
+    fields = _val_fields(shared_data, 4)
+    for path in fields[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    with Image.open(fields[3]) as image:
+        image.save(folder / "scan.tif")
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
+    cli = CliRunner(env={"MARROWSCOPE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+
+    analysed = cli.invoke(app, ["analyze", str(folder), "--case", "1"])
+    again = cli.invoke(
+        app, ["analyze", str(folder / fields[0].name), "--case", "1", "--slide", "slide-A"]
+    )
+    listed = cli.invoke(app, ["review", "list", "1", "--slide", "slide-A"])
+
+    assert analysed.exit_code == 0, analysed.output
+    assert "4 field(s) analysed" in analysed.output and "1 file(s) refused" in analysed.output
+    assert "broken.jpg" in analysed.output and "AI-proposed" in analysed.output
+    assert "nucleated cells" in analysed.output
+    cells = listed.output.strip().splitlines()[1:]
+    assert len(cells) >= 4 and all(",slide-A," in row and ",proposed," in row for row in cells)
+    assert "already analysed for this case" in again.output  # the same field is not counted twice

@@ -53,16 +53,14 @@ def test_fields_are_analysed_reviewed_by_keyboard_and_counted(
     box = tiles.first.locator("img").bounding_box()
     assert box is not None and box["width"] >= 120  # large enough to judge
 
-    page.wait_for_function("document.activeElement.classList.contains('tile')")
+    page.locator(".tile:focus").wait_for()
     page.keyboard.press("l")  # the counter keymap's lymphocyte key: change (or confirm) to LYT
     page.wait_for_selector(".tile[data-decided=true]", timeout=10_000)
     decided_lyt = page.locator("#live-differential tr[data-code=LYT] td.decided")
     assert decided_lyt.inner_text() == "1"
     for i in range(1, n):
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            f"document.querySelectorAll('.tile[data-decided=true]').length >= {i + 1}"
-        )
+        page.locator(".tile[data-decided=true]").nth(i).wait_for()
     assert page.inner_text("#left-count") == "0"
     screenshot(page, "ai_gallery_decided")
 

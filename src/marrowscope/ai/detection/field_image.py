@@ -45,7 +45,10 @@ def open_field(source: Path | bytes, name: str | None = None) -> Image.Image:
     except IsADirectoryError:
         raise InvalidImage(f"{label}: is a folder, not an image") from None
     except Image.DecompressionBombError:
-        raise InvalidImage(f"{label}: too many pixels for one field") from None
+        raise InvalidImage(
+            f"{label}: over the {MAX_FIELD_PIXELS:,}-pixel limit for one field; "
+            "export the scan as smaller regions"
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         reason = (
             "truncated or damaged image" if "truncated" in str(error) else "not a readable image"

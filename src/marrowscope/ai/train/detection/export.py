@@ -24,7 +24,11 @@ TILE_OVERLAP_PX = 192  # wider than the largest white cell at that scale
 
 
 def export_detector(
-    config: DetectorConfig, weights: Path, out_dir: Path, metrics: dict[str, object]
+    config: DetectorConfig,
+    weights: Path,
+    out_dir: Path,
+    metrics: dict[str, object],
+    frame_factor: float | None = None,
 ) -> Path:
     """Write ``<name>.onnx`` and ``<name>.json`` into ``out_dir``; returns the sidecar path."""
     model = CellFinder(len(LABELS), config.widths, config.neck)
@@ -58,6 +62,7 @@ def export_detector(
         "nms_iou": 0.5,
         "tile_px": TILE_PX,
         "tile_overlap_px": TILE_OVERLAP_PX,
+        "frame_factor": frame_factor,
         "parameters": sum(p.numel() for p in model.parameters()),
         "data": "TXL-PBC (Gan L. et al., MIT licence; from BCCD, BCD, PBC and Raabin-WBC), "
         "train split for training, val split for the figures below",
