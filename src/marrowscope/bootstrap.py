@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +54,32 @@ class AccountServices:
     auth: AuthService
 
 
-def build_account_services(uow_factory: UnitOfWorkFactory) -> AccountServices:
-    """Wire the SQL stores of the "auth" branch to their services."""
+def build_account_services(
+    uow_factory: UnitOfWorkFactory, settings: Settings | None = None
+) -> AccountServices:
+    """Wire the SQL stores of the "auth" and "security" branches to their services.
+
+    Sign-in failures are counted in the database (``StoredThrottle``) so that the limits
+    hold across server processes; session lifetimes come from ``settings``.
+    """
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
+    from marrowscope.db.security_tables import SqlSignInFailureStore
+    from marrowscope.services import auth
+    from marrowscope.services.sign_in_limits import StoredThrottle
+
+    chosen = settings or get_settings()
+    throttle = StoredThrottle(
+        uow_factory,
+        SqlSignInFailureStore,
+        auth.MAX_FAILURES,
+        auth.MAX_FAILURES_PER_CLIENT,
+        auth.FAILURE_WINDOW_S,
+    )
+    policy = auth.SessionPolicy(
+        lifetime=timedelta(hours=chosen.session_hours),
+        idle=timedelta(minutes=chosen.session_idle_minutes),
+    )
 
     stores = AccountStores(
         users=SqlUserStore,
@@ -65,7 +87,7 @@ def build_account_services(uow_factory: UnitOfWorkFactory) -> AccountServices:
         keymaps=SqlKeymapStore,
         slide_counts=SqlSlideCountStore,
     )
-    return AccountServices(uow_factory, stores, AuthService(uow_factory, stores))
+    return AccountServices(uow_factory, stores, AuthService(uow_factory, stores, throttle, policy))
 
 
 # --- database, unit of work and the clinical pathway (issue 4) ---

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # the header is ignored, or a guesser could pick a fresh address for every attempt
     # and never meet the per-address sign-in limit.
     trusted_proxies: str = ""
+    # Sessions end this long after sign-in, or after this long without a request, whichever
+    # comes first (a ward computer left signed in). Checked on the server at every request.
+    session_hours: float = Field(default=12.0, gt=0)
+    session_idle_minutes: float = Field(default=30.0, gt=0)
     # Folder of pg_dump / pg_restore for `marrowscope backup|restore` on PostgreSQL
     # (None: found on PATH, e.g. Debian's postgresql-client in /usr/bin).
     pg_bin_dir: Path | None = None

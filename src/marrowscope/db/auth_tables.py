@@ -62,6 +62,7 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=True),  # branch "security" (idle timeout)
 )
 
 keymaps = Table(
@@ -146,6 +147,7 @@ class SqlSessionStore:
                 csrf_token=session.csrf_token,
                 created_at=datetime.now(UTC),
                 expires_at=session.expires_at,
+                last_seen_at=session.last_seen_at,
             )
         )
 
@@ -156,7 +158,23 @@ class SqlSessionStore:
         ).first()
         if row is None:
             return None
-        return StoredSession(row.user_id, row.csrf_token, row.expires_at)
+        return StoredSession(row.user_id, row.csrf_token, row.expires_at, row.last_seen_at)
+
+    def touch(self, token_hash: str, at: datetime) -> None:
+        self._session.execute(
+            update(web_sessions)
+            .where(web_sessions.c.token_hash == token_hash)
+            .values(last_seen_at=at)
+        )
+
+    def delete_for_user(self, user_id: int, *, keep: str | None = None) -> int:
+        condition = web_sessions.c.user_id == user_id
+        if keep is not None:
+            condition = condition & (web_sessions.c.token_hash != keep)
+        result = self._session.execute(
+            delete(web_sessions).where(condition).returning(web_sessions.c.token_hash)
+        )
+        return len(result.all())
 
     def delete(self, token_hash: str) -> None:
         conn = self._session

@@ -60,6 +60,7 @@ class StoredSession:
     user_id: int
     csrf_token: str
     expires_at: datetime
+    last_seen_at: datetime | None = None  # None: never used since sign-in (older rows)
 
 
 def default_keymap() -> Mapping[str, CellClass]:

@@ -38,7 +38,9 @@ __all__ = [
     "AuthService",
     "LoginThrottle",
     "Session",
+    "SessionPolicy",
     "SessionStore",
+    "SignInThrottle",
     "StoredSession",
 ]
 
@@ -48,6 +50,7 @@ MAX_FAILURES = 5  # failed sign-ins allowed per window and username
 MAX_FAILURES_PER_CLIENT = 30
 FAILURE_WINDOW_S = 300.0
 SESSION_HOURS = 12  # one working shift; the user signs in again the next day
+SESSION_IDLE_MINUTES = 30  # a computer left signed in on a ward
 
 # A hash to verify against when the user does not exist, so that an unknown username
 # costs the same time as a wrong password and does not reveal which accounts exist.
@@ -64,6 +67,38 @@ class SessionStore(Protocol):
     def delete(self, token_hash: str) -> None: ...
 
     def delete_expired(self, now: datetime) -> int: ...
+
+    def touch(self, token_hash: str, at: datetime) -> None: ...
+
+    def delete_for_user(self, user_id: int, *, keep: str | None = None) -> int: ...
+
+
+class SignInThrottle(Protocol):
+    """Failed sign-ins per key: ``LoginThrottle`` (memory) or ``StoredThrottle`` (database)."""
+
+    def check(self, *keys: str) -> None: ...
+
+    def fail(self, *keys: str) -> None: ...
+
+    def succeed(self, username_key: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPolicy:
+    """How long a session lives: from sign-in, and without a request.
+
+    ``last_seen_at`` is written at most every ``touch_s`` seconds (a minute, or less for a
+    short idle limit), not at every request: a write per request would cost a commit per
+    counter key press. The idle limit is therefore kept to within ``touch_s``.
+    """
+
+    lifetime: timedelta = timedelta(hours=SESSION_HOURS)
+    idle: timedelta = timedelta(minutes=SESSION_IDLE_MINUTES)
+
+    @property
+    def touch_s(self) -> float:
+        """Seconds between two writes of ``last_seen_at``."""
+        return min(60.0, self.idle.total_seconds() / 10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,11 +178,13 @@ class AuthService:
         self,
         uow_factory: UnitOfWorkFactory,
         stores: AccountStores,
-        throttle: LoginThrottle | None = None,
+        throttle: SignInThrottle | None = None,
+        policy: SessionPolicy | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._stores = stores
-        self.throttle = throttle or LoginThrottle()
+        self.throttle: SignInThrottle = throttle or LoginThrottle()
+        self.policy = policy or SessionPolicy()
 
     def sign_in(self, username: str, password: str, client: str) -> Session:
         """A new session for valid credentials; refused while rate-limited."""
@@ -175,7 +212,7 @@ class AuthService:
             sessions.delete_expired(now)
             sessions.create(
                 _digest(token),
-                StoredSession(user.id, csrf, now + timedelta(hours=SESSION_HOURS)),
+                StoredSession(user.id, csrf, now + self.policy.lifetime, last_seen_at=now),
             )
             if needs_rehash(password_hash):
                 uow.bind(self._stores.users).set_password_hash(user.id, hash_password(password))
@@ -183,11 +220,26 @@ class AuthService:
         return Session(token=token, user=user, csrf_token=csrf)
 
     def resolve(self, token: str) -> Session | None:
-        """The live session for a token, or None if unknown, expired or the user left."""
+        """The live session for a token, or None if unknown, expired, idle or the user left.
+
+        An expired or idle session is deleted, not just refused: the same cookie must not
+        come back to life if a limit is raised later.
+        """
+        digest = _digest(token)
         with self._uow_factory() as uow:
-            stored = uow.bind(self._stores.sessions).get(_digest(token))
-            if stored is None or stored.expires_at <= uow.now():
+            sessions = uow.bind(self._stores.sessions)
+            stored = sessions.get(digest)
+            now = uow.now()
+            if stored is None:
                 return None
+            seen = stored.last_seen_at
+            if stored.expires_at <= now or (seen is not None and now - seen >= self.policy.idle):
+                sessions.delete(digest)
+                uow.commit()
+                return None
+            if seen is None or (now - seen).total_seconds() >= self.policy.touch_s:
+                sessions.touch(digest, now)
+                uow.commit()
             user = uow.bind(self._stores.users).get(stored.user_id)
         if user is None or not user.active:
             return None
@@ -200,7 +252,8 @@ class AuthService:
             uow.commit()
 
     def change_password(self, session: Session, current: str, new: str, client: str) -> None:
-        """Set a new password for the session's own user, who must give the current one.
+        """Set a new password for the session's own user, who must give the current one;
+        every other session of that user ends.
 
         Asking for the current password means a session left open on a ward computer
         cannot be turned into a taken account; wrong guesses count towards the same
@@ -219,6 +272,11 @@ class AuthService:
             raise InvalidInput("password: the new password must differ from the current one")
         with self._uow_factory() as uow:
             uow.bind(self._stores.users).set_password_hash(found[0].id, hash_password(new))
+            # Whoever else holds a session of this account (a stolen cookie, a computer
+            # left signed in) is signed out; the session that made the change stays.
+            uow.bind(self._stores.sessions).delete_for_user(
+                found[0].id, keep=_digest(session.token)
+            )
             record_audit(
                 uow,
                 session.user.actor(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marrowscope.domain.accounts import User
 from marrowscope.domain.errors import AuthenticationFailed
-from marrowscope.services.auth import LoginThrottle
+from marrowscope.services.auth import SignInThrottle
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from marrowscope.services.users import AccountStores, verify_password
 
@@ -20,7 +20,7 @@ __all__ = ["confirm_password"]
 def confirm_password(
     uow_factory: UnitOfWorkFactory,
     stores: AccountStores,
-    throttle: LoginThrottle,
+    throttle: SignInThrottle,
     user: User,
     password: str,
 ) -> None:

@@ -11,6 +11,7 @@ import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -80,11 +81,17 @@ _SECURITY_HEADERS = {
 }
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A FastAPI app on the database named by ``settings`` (migrated beforehand)."""
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    """A FastAPI app on the database named by ``settings`` (migrated beforehand).
+
+    ``clock`` (tests only) replaces the database units' clock: session expiry and
+    sign-in limits are then checked against it.
+    """
     chosen = settings or get_settings()
     engine = build_engine(chosen)
-    accounts = build_account_services(build_uow_factory(engine))
+    accounts = build_account_services(build_uow_factory(engine, clock), chosen)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["version"] = __version__
     # issue 18: levels in words and times in the lab's zone on staff pages
