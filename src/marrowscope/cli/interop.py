@@ -167,31 +167,82 @@ def _read_text(path: Path) -> str:
 
 @import_app.command("fhir")
 def import_fhir(
-    file: Annotated[Path, typer.Argument(help="a FHIR R4 Bundle or Observation (JSON)")],
-    case_id: Annotated[int, typer.Option("--case", help="the case to file the count on")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="a FHIR R4 ServiceRequest (an order), or a Bundle/Observation (a CBC)"),
+    ],
+    case_id: Annotated[
+        int | None, typer.Option("--case", help="the case to file a blood count on")
+    ] = None,
+    outcome_file: Annotated[
+        Path | None,
+        typer.Option("--outcome", help="where to write an order's OperationOutcome (stdout)"),
+    ] = None,
     user: _User = "clinician",
     role: _Role = Role.CLINICIAN.value,
 ) -> None:
-    """File the CBC Observations (LOINC-coded) of a FHIR file on a case."""
+    """File an order (ServiceRequest) or the CBC Observations (LOINC-coded) of a FHIR file.
+
+    Without --case, a file holding a ServiceRequest is an order: it answers an
+    OperationOutcome and exits with 2 when refused. With --case, the blood count of the
+    file is filed on that case (an exported Bundle holds both).
+    """
     from marrowscope.services import interop
+    from marrowscope.services.interop_inbox import is_fhir_order
+
+    text = run(lambda: _read_text(file))
+    if case_id is None and is_fhir_order(text):  # --case asks for the blood count
+        _import_fhir_order(text, outcome_file)
+        return
+    if case_id is None:
+        run(_refuse("--case: name the case to file this blood count on"))
+    wanted = int(case_id or 0)
 
     def act() -> Any:
         actor = parse_actor(user, role)
-        text = _read_text(file)
         factory, _stores = _wiring()
         with factory() as uow:
-            return interop.import_fhir_cbc(uow, actor, case_id, text)
+            return interop.import_fhir_cbc(uow, actor, wanted, text)
 
     outcome = run(act)
     values = outcome.record.payload["values"]
-    typer.echo(f"CBC recorded on case {case_id} (record {outcome.record.id}): {len(values)} values")
+    typer.echo(f"CBC recorded on case {wanted} (record {outcome.record.id}): {len(values)} values")
     for flag in outcome.flags:
         typer.echo(f"  {flag.text}")
 
 
+def _refuse(message: str) -> Callable[[], None]:
+    def fail() -> None:
+        raise InvalidInput(message)
+
+    return fail
+
+
+def _import_fhir_order(text: str, outcome_file: Path | None) -> None:
+    """A ServiceRequest filed under the FHIR interface account; OperationOutcome out."""
+    from marrowscope.config import get_settings
+    from marrowscope.services import interop
+
+    def act() -> Any:
+        factory, _stores = _wiring()
+        with factory() as uow:
+            return interop.import_fhir_order(
+                uow, text, authority=get_settings().hl7_assigning_authority
+            )
+
+    result = run(act)
+    _write(json.dumps(result.outcome, indent=2) + "\n", outcome_file, "OperationOutcome")
+    if not result.accepted:
+        typer.echo(f"error: {result.error}", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"order filed on case {result.filed.case_id}", err=True)
+
+
 @import_app.command("hl7")
 def import_hl7(
-    file: Annotated[Path, typer.Argument(help="an HL7 v2.5.1 ORU^R01 message (ER7)")],
+    file: Annotated[
+        Path, typer.Argument(help="an HL7 v2 ORU^R01 result or OML^O21/ORM^O01 order (ER7)")
+    ],
     case_id: Annotated[
         int | None, typer.Option("--case", help="the case (default: the patient's open case)")
     ] = None,
@@ -199,21 +250,25 @@ def import_hl7(
         Path | None, typer.Option("--ack", help="where to write the ACK (default: stdout)")
     ] = None,
 ) -> None:
-    """File the CBC of an ORU^R01 and answer its ACK; a refused message exits with 2."""
-    from marrowscope.services import interop
+    """File a CBC (ORU^R01) or an order (OML^O21, ORM^O01) and answer its ACK; a refused
+    message exits with 2."""
+    from marrowscope.services.interop_inbox import import_hl7_message, is_hl7_order
 
     def act() -> Any:
         text = _read_bytes(file)  # decoded by the charset MSH-18 names
         factory, _stores = _wiring()
         with factory() as uow:
-            return interop.import_hl7_cbc(uow, text, case_id=case_id, rules=_rules())
+            return is_hl7_order(text), import_hl7_message(
+                uow, text, case_id=case_id, rules=_rules()
+            )
 
-    result = run(act)
+    order, result = run(act)
     _write(result.ack if result.ack.endswith("\r") else result.ack + "\r", ack_file, "ACK")
     if not result.accepted:
         typer.echo(f"error: {result.error}", err=True)
         raise typer.Exit(2)
-    typer.echo(f"CBC recorded on case {result.case_id}", err=True)
+    what = "order" if order else "CBC"
+    typer.echo(f"{what} recorded on case {result.case_id}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "DifferentialImport",
     "cbc_from_fhir",
     "differential_from_fhir",
+    "parse_model",
     "patient_mrn",
     "validate_bundle",
 ]
@@ -46,6 +47,12 @@ def validate_bundle(data: Mapping[str, Any]) -> Bundle:
 # fhir.resources reports most faults as a ValidationError, but a resourceType or a key of
 # the wrong JSON type can surface as one of these while it looks the model up
 _MODEL_FAULTS = (TypeError, KeyError, ValueError, AttributeError)
+
+
+def parse_model(model: Any, data: Mapping[str, Any], what: str) -> Any:
+    """``data`` parsed by an R4B model (e.g. ``ServiceRequest``); ``InvalidMessage`` naming
+    the first fault when it is not valid FHIR."""
+    return _parse(model, data, what)
 
 
 def _parse(model: Any, data: Mapping[str, Any], what: str) -> Any:

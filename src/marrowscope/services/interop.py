@@ -4,8 +4,10 @@ The adapters in ``interop/`` only translate; the use cases that feed them live i
 ``services.interop_export`` (the case gathered and each export audited, with the signed
 report found through ``services.interop_report``) and ``services.interop_import``
 (counts written through ``pathway.record_cbc``, so an import is checked, audited and
-committed exactly like a count typed in by hand). This module re-exports them so that
-callers keep one import, ``from marrowscope.services import interop``.
+committed exactly like a count typed in by hand) and ``services.interop_orders`` (orders
+in, placed through ``pathway.place_order`` like one placed in the app). This module
+re-exports them so that callers keep one import, ``from marrowscope.services import
+interop``.
 """
 
 from __future__ import annotations
@@ -22,10 +24,18 @@ from marrowscope.services.interop_import import (
     import_fhir_cbc,
     import_hl7_cbc,
 )
+from marrowscope.services.interop_orders import (
+    FHIR_INTERFACE,
+    FhirOrderImport,
+    import_fhir_order,
+    import_hl7_order,
+)
 from marrowscope.services.interop_report import ReportDocument
 
 __all__ = [
     "EXPORTERS",
+    "FHIR_INTERFACE",
+    "FhirOrderImport",
     "HL7_INTERFACE",
     "HL7Import",
     "ReportDocument",
@@ -33,5 +43,7 @@ __all__ = [
     "export_case_fhir",
     "export_case_hl7",
     "import_fhir_cbc",
+    "import_fhir_order",
     "import_hl7_cbc",
+    "import_hl7_order",
 ]

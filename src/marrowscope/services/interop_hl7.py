@@ -35,7 +35,13 @@ from marrowscope.services.interop_log import MessageLog, default_log
 from marrowscope.services.pathway import correct_record, record_cbc
 from marrowscope.services.unit_of_work import UnitOfWork
 
-__all__ = ["HL7_INTERFACE", "HL7Import", "file_hl7_cbc"]
+__all__ = [
+    "HL7_INTERFACE",
+    "HL7Import",
+    "as_message_error",
+    "file_hl7_cbc",
+    "identity_disagreements",
+]
 
 # The identity an interface engine writes under (a CBC is clinical data: clinician rights).
 HL7_INTERFACE = Actor("hl7-interface", Role.CLINICIAN)
@@ -60,7 +66,9 @@ def _fold(text: str) -> str:
     return "".join(c for c in plain.casefold() if c.isalpha())
 
 
-def _disagreements(patient: Patient, sent: PatientIdentity) -> list[str]:
+def identity_disagreements(patient: Patient, sent: PatientIdentity) -> list[str]:
+    """What the message says of the patient that the record under the MRN contradicts
+    (a field not sent contradicts nothing); shared by results and orders in."""
     out = []
     if sent.family_name and _fold(sent.family_name) != _fold(patient.family_name):
         out.append("family name (PID-5.1)")
@@ -80,7 +88,7 @@ def _patient_case(uow: UnitOfWork, cbc: CbcImport, case_id: int | None) -> int:
     patient = uow.patients.by_mrn(cbc.patient_mrn)
     if patient is None:
         raise InvalidMessage("PID-3: no patient is registered under this MRN", code="204")
-    wrong = _disagreements(patient, cbc.identity or PatientIdentity())
+    wrong = identity_disagreements(patient, cbc.identity or PatientIdentity())
     if wrong:
         # the names are not echoed: the ACK may travel through logs of other systems
         raise InvalidMessage(
@@ -139,7 +147,7 @@ def _file(
     return outcome, outcome.record.id
 
 
-def _as_message_error(error: Exception) -> InvalidMessage:
+def as_message_error(error: Exception) -> InvalidMessage:
     """Each refusal with its HL7 error code (table 0357); 207 only for internal errors."""
     if isinstance(error, InvalidMessage):
         return error
@@ -199,7 +207,7 @@ def file_hl7_cbc(
         uow.commit()
     except Exception as error:  # noqa: BLE001 - a sender must always get an ACK
         uow.rollback()
-        refused = _as_message_error(error)
+        refused = as_message_error(error)
         return HL7Import(
             ack=hl7v2.ack(message, control_id=control, at=uow.now(), error=refused),
             accepted=False,

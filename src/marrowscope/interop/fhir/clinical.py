@@ -55,7 +55,17 @@ def order(record: CaseRecord, ids: Ids) -> dict[str, Any] | None:
         "status": "completed" if record.results else "active",
         "intent": "order",
         "priority": "urgent" if p.get("urgency") == "urgent" else "routine",
-        "code": {"text": "Bone marrow examination"},
+        # the order code of order_catalogue.toml, so the ServiceRequest reads back as an order
+        "code": {
+            "coding": [
+                {
+                    "system": system("procedure"),
+                    "code": "BMEXAM",
+                    "display": "Bone marrow examination",
+                }
+            ],
+            "text": "Bone marrow examination",
+        },
         "subject": ids.ref("patient"),
         "authoredOn": str(p.get("ordered_at", "")) or None,
         "requester": {"display": str(p.get("ordered_by", ""))},

@@ -25,22 +25,26 @@ Every segment ends with CR (0x0D). Incoming messages are read by ``er7_reader``
 
 The package is split by message: ``er7`` (escaping, timestamps, MSH and strict
 validation, shared by all), ``report`` (the ORU^R01 out), ``cbc`` (a blood count in)
-and ``acknowledgement`` (the ACK). Import from this package.
+``order_in`` (an OML^O21 / ORM^O01 order in) and ``acknowledgement`` (the ACK). Import
+from this package.
 """
 
 from marrowscope.interop.hl7v2.acknowledgement import ack
 from marrowscope.interop.hl7v2.cbc import InboundRules, read_cbc_oru
 from marrowscope.interop.hl7v2.er7 import APP, HL7_VERSION, escape
 from marrowscope.interop.hl7v2.er7_reader import decode
+from marrowscope.interop.hl7v2.order_in import ORDER_MESSAGES, read_order
 from marrowscope.interop.hl7v2.report import oru_report
 
 __all__ = [
     "APP",
     "HL7_VERSION",
     "InboundRules",
+    "ORDER_MESSAGES",
     "ack",
     "decode",
     "escape",
     "oru_report",
     "read_cbc_oru",
+    "read_order",
 ]

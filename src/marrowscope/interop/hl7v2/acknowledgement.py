@@ -101,5 +101,7 @@ _ERROR_TEXT = {
     "200": "Unsupported message type",
     "203": "Unsupported version id",
     "204": "Unknown key identifier",
+    "205": "Duplicate key identifier",
+    "206": "Application record locked",
     "207": "Application internal error",
 }

@@ -20,7 +20,15 @@ from marrowscope.interop.codes import CbcImport, PatientIdentity, analyte_for_lo
 from marrowscope.interop.hl7v2.er7_reader import Er7Message, Segment, decode, read_er7
 from marrowscope.interop.units import table_unit
 
-__all__ = ["InboundRules", "SUPPORTED_VERSIONS", "read_cbc_oru", "read_header"]
+__all__ = [
+    "InboundRules",
+    "SUPPORTED_VERSIONS",
+    "parse_ts",
+    "pid_identity",
+    "pid_mrn",
+    "read_cbc_oru",
+    "read_header",
+]
 
 SUPPORTED_VERSIONS = ("2.3.1", "2.5", "2.5.1")
 _SKIPPED_STATUS = {"X", "D", "W", "I", "N"}  # no value to file: not done, deleted, wrong...
@@ -92,7 +100,7 @@ def parse_ts(value: str, where: str, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=timezone(sign * delta))
 
 
-def _mrn(pid: Segment, rules: InboundRules) -> str:
+def pid_mrn(pid: Segment, rules: InboundRules) -> str:
     """PID-3 chosen by identifier type MR and the configured assigning authority."""
     candidates = []
     for rep in pid.repetitions(3):
@@ -115,7 +123,7 @@ def _mrn(pid: Segment, rules: InboundRules) -> str:
     return candidates[0]
 
 
-def _identity(pid: Segment) -> PatientIdentity:
+def pid_identity(pid: Segment) -> PatientIdentity:
     dob = pid.field(7)[:8]
     try:
         birth = date(int(dob[:4]), int(dob[4:6]), int(dob[6:8])) if len(dob) == 8 else None
@@ -184,7 +192,7 @@ def read_cbc_oru(message: str | bytes, rules: InboundRules | None = None) -> Cbc
     if len(pids) != 1:
         text = "the PID segment is missing" if not pids else "send one patient per message"
         raise InvalidMessage(f"HL7: {text}", code="100" if pids else "101")
-    mrn = _mrn(pids[0], rules)
+    mrn = pid_mrn(pids[0], rules)
     measurements: dict[str, tuple[float, str]] = {}
     comparators: dict[str, str] = {}
     times: list[datetime] = []
@@ -235,5 +243,5 @@ def read_cbc_oru(message: str | bytes, rules: InboundRules | None = None) -> Cbc
         comparators=comparators,
         sender=header.sender,
         order_id=order_id,
-        identity=_identity(pids[0]),
+        identity=pid_identity(pids[0]),
     )
