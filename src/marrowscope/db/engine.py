@@ -9,6 +9,7 @@ PostgreSQL is reached through psycopg 3 (``postgresql+psycopg://``).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +35,31 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+class _NoRows(logging.Filter):
+    """Drops SQLAlchemy's DEBUG lines that print result rows (``Row (...)``).
+
+    Rows are patient records; an operator who turns logging up to DEBUG to chase a fault
+    must not get names, MRNs and dates of birth in the log. Statements stay, and their
+    parameters are hidden by ``hide_parameters``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(("Row ", "Col ")))
+
+
+_SQL_LOGGER = logging.getLogger("sqlalchemy.engine.Engine")
+if not any(isinstance(f, _NoRows) for f in _SQL_LOGGER.filters):
+    _SQL_LOGGER.addFilter(_NoRows())
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; creates the folder of a SQLite file if it is missing."""
+    """An engine for ``url``; creates the folder of a SQLite file if it is missing.
+
+    ``hide_parameters``: bound values (patient data) appear neither in SQL logs nor in
+    the messages of database errors.
+    """
     parsed = make_url(normalise_url(url))
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
