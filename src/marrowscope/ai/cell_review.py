@@ -40,6 +40,9 @@ def make_thumbnail(image: bytes, size: int = THUMBNAIL_PX) -> bytes:
     """A JPEG no larger than ``size`` px on its longer side; refuses unreadable bytes."""
     try:
         with Image.open(io.BytesIO(image)) as opened:
+            if opened.format == "JPEG" and opened.mode == "RGB" and max(opened.size) <= size:
+                opened.load()  # readable through to the end: keep the bytes as they are
+                return image
             rgb = opened.convert("RGB")
             rgb.thumbnail((size, size), Image.Resampling.BILINEAR)
             out = io.BytesIO()

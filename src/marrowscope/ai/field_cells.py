@@ -21,9 +21,11 @@ from marrowscope.domain.ai_review_fields import FieldCells, FoundCell
 
 __all__ = ["CLASSIFIER_CROP_PX", "CONTEXT_FACTOR", "DetectorFieldCellFinder"]
 
-CLASSIFIER_CROP_PX = 256  # the classifier resizes it again; enough to keep detail
-CONTEXT_FACTOR = 4.0  # the reviewer's enlarged view: the cell and a ring of neighbours
-CONTEXT_PX = 480
+# The classifier reads 80 px of the central 62.5 %: 160 px keeps twice that detail, and
+# is the gallery's thumbnail size too, so the crop is stored as it is (no second encode).
+CLASSIFIER_CROP_PX = 160
+CONTEXT_FACTOR = 3.5  # the reviewer's enlarged view: the cell and a ring of neighbours
+CONTEXT_PX = 360
 DEFAULT_FRAME_FACTOR = 2.0
 
 

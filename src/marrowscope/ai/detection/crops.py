@@ -29,7 +29,9 @@ def cut_square(
     inside = left >= 0 and top >= 0 and left + side <= image.width and top + side <= image.height
     if inside:
         return image.crop((left, top, left + side, top + side))
-    background = tuple(int(v) for v in np.median(np.asarray(image).reshape(-1, 3), axis=0))
+    small = image.copy()
+    small.thumbnail((48, 48))  # the median of a thumbnail: the same grey at a thousandth the cost
+    background = tuple(int(v) for v in np.median(np.asarray(small).reshape(-1, 3), axis=0))
     canvas = Image.new("RGB", (side, side), background)
     part = image.crop(
         (max(0, left), max(0, top), min(image.width, left + side), min(image.height, top + side))
@@ -41,7 +43,7 @@ def cut_square(
 def jpeg_bytes(image: Image.Image, max_px: int, quality: int = 90) -> bytes:
     """The image as JPEG, shrunk to ``max_px`` on its longer side if larger."""
     copy = image.copy()
-    copy.thumbnail((max_px, max_px), Image.Resampling.BILINEAR)
+    copy.thumbnail((max_px, max_px), Image.Resampling.BILINEAR, reducing_gap=2.0)
     out = io.BytesIO()
     copy.save(out, format="JPEG", quality=quality)
     return out.getvalue()

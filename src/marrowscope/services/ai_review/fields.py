@@ -14,13 +14,14 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from marrowscope.domain.ai_review import CellCall, FieldOrigin
-from marrowscope.domain.ai_review_fields import FieldCells
+from marrowscope.domain.ai_review import CellCall, FieldOrigin, ModelCall
+from marrowscope.domain.ai_review_fields import FieldCells, FoundCell
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidImage, InvalidInput
 from marrowscope.domain.roles import Actor
 from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
 from marrowscope.services.ai_review.ports import (
+    CellCallStore,
     CellClassifierPort,
     FieldCellFinderPort,
     ReviewStores,
@@ -69,6 +70,44 @@ def _find(finder: FieldCellFinderPort, image: UploadedImage, name: str) -> Field
         return str(error).removeprefix(f"{name}: ")
 
 
+def _no_cells(found: FieldCells) -> str:
+    return f"no white cell found ({found.red_cells} red cells, {found.platelets} platelets)"
+
+
+def _store_cell(
+    uow: UnitOfWork,
+    store: CellCallStore,
+    finder: FieldCellFinderPort,
+    classifier: CellClassifierPort,
+    actor: Actor,
+    case_id: int,
+    label: str,
+    name: str,
+    found: FieldCells,
+    k: int,
+    cell: FoundCell,
+    proposal: ModelCall,
+) -> CellCall:
+    """Store one found cell with its origin and audit the proposal."""
+    origin = FieldOrigin(
+        name, found.sha256, cell.box, finder.detector_name, finder.detector_version,
+        min(1.0, max(0.0, cell.score)),
+    )  # fmt: skip
+    call = store.add(
+        case_id, label, f"{name} #{k}"[:200], hashlib.sha256(cell.crop).hexdigest(),
+        classifier.thumbnail(cell.crop), proposal, by=actor.username, at=uow.now(),
+        origin=origin, context=cell.context,
+    )  # fmt: skip
+    record_audit(
+        uow, actor, "ai_cell_call", call.id, AuditAction.CREATE, None,
+        {**proposal_fields(call), "field_name": name, "field_sha256": found.sha256,
+         "box": [round(v, 1) for v in cell.box], "detector_name": finder.detector_name,
+         "detector_version": finder.detector_version, "detector_score": round(cell.score, 4)},
+        case_id=case_id,
+    )  # fmt: skip
+    return call
+
+
 @transactional
 def analyze_fields(
     uow: UnitOfWork,
@@ -94,8 +133,7 @@ def analyze_fields(
         raise Conflict(f"slide {label!r} is already counted; analyse under a new slide label")
     seen_fields = {c.origin.field_sha256 for c in existing if c.origin is not None}
     errors: list[tuple[str, str]] = []
-    summaries: list[FieldSummary] = []
-    calls: list[CellCall] = []
+    found_fields: list[tuple[str, FieldCells]] = []
     for image in images:
         name = display_name(image.name)
         if hashlib.sha256(image.data).hexdigest() in seen_fields:
@@ -107,59 +145,26 @@ def analyze_fields(
             continue
         seen_fields.add(found.sha256)
         if not found.white_cells:
-            errors.append(
-                (
-                    name,
-                    f"no white cell found ({found.red_cells} red cells, "
-                    f"{found.platelets} platelets)",
-                )
-            )
+            errors.append((name, _no_cells(found)))
             continue
-        proposals = classifier.classify([c.crop for c in found.white_cells])
-        if any(isinstance(p, str) for p in proposals):
+        found_fields.append((name, found))
+    # one classifier call for every cell of the upload: batches fill, threads start once
+    crops = [c.crop for _, f in found_fields for c in f.white_cells]
+    proposals = iter(classifier.classify(crops) if crops else [])
+    summaries: list[FieldSummary] = []
+    calls: list[CellCall] = []
+    for name, found in found_fields:
+        mine = [next(proposals) for _ in found.white_cells]
+        if any(isinstance(p, str) for p in mine):
             errors.append((name, "a cell crop could not be classified"))
             continue
-        for k, (cell, proposal) in enumerate(zip(found.white_cells, proposals, strict=True), 1):
-            assert not isinstance(proposal, str)
-            origin = FieldOrigin(
-                name,
-                found.sha256,
-                cell.box,
-                finder.detector_name,
-                finder.detector_version,
-                min(1.0, max(0.0, cell.score)),
+        calls.extend(
+            _store_cell(
+                uow, store, finder, classifier, actor, case_id, label, name, found, k, cell, p
             )
-            call = store.add(
-                case_id,
-                label,
-                f"{name} #{k}"[:200],
-                hashlib.sha256(cell.crop).hexdigest(),
-                classifier.thumbnail(cell.crop),
-                proposal,
-                by=actor.username,
-                at=uow.now(),
-                origin=origin,
-                context=cell.context,
-            )
-            record_audit(
-                uow,
-                actor,
-                "ai_cell_call",
-                call.id,
-                AuditAction.CREATE,
-                None,
-                {
-                    **proposal_fields(call),
-                    "field_name": name,
-                    "field_sha256": found.sha256,
-                    "box": [round(v, 1) for v in cell.box],
-                    "detector_name": finder.detector_name,
-                    "detector_version": finder.detector_version,
-                    "detector_score": round(cell.score, 4),
-                },
-                case_id=case_id,
-            )
-            calls.append(call)
+            for k, (cell, p) in enumerate(zip(found.white_cells, mine, strict=True), 1)
+            if not isinstance(p, str)
+        )
         summaries.append(
             FieldSummary(name, len(found.white_cells), found.red_cells, found.platelets)
         )
