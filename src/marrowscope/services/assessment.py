@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 
+from marrowscope.domain.case import Patient
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
 from marrowscope.domain.pathway import RecordKind, StoredRecord
 from marrowscope.domain.preparation import PreparationSheet, preparation, preparation_sheet
@@ -32,7 +33,12 @@ from marrowscope.services.clinical_records import CLINICAL, open_case_for_writin
 from marrowscope.services.patients import get_case, require_staff
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
-__all__ = ["AssessmentOutcome", "preparation_sheet_for", "record_assessment"]
+__all__ = [
+    "AssessmentOutcome",
+    "preparation_sheet_for",
+    "preview_assessment",
+    "record_assessment",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +60,12 @@ def _assessment_payload(a: Assessment, plan: Plan, findings: list[SafetyFinding]
     }
 
 
-@transactional
-def record_assessment(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    *,
-    plan: Plan,
-    assessment: Mapping[str, Any],
-) -> AssessmentOutcome:
-    """Pre-procedure assessment: runs every safety rule and keeps what it found.
-
-    ``assessment`` holds the fields of ``domain.safety.Assessment`` except age and sex,
-    which come from the patient record; a missing platelet count is taken from the
-    case's current CBC. An order must exist: no examination without an indication.
-    """
-    require_staff(actor, CLINICAL)
-    _case, patient = open_case_for_writing(uow, actor, case_id)
-    if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
-        raise NotAllowed("assessment: place the order (with its indication) first")
+def _complete(
+    uow: UnitOfWork, case_id: int, patient: Patient, plan: Plan, assessment: Mapping[str, Any]
+) -> Assessment:
+    """The assessment the rules see: the form's fields, the patient's age and sex, and a
+    missing platelet count taken from the current CBC. Saving and the live preview both
+    go through here, so the panel and the saved findings cannot disagree (issue 18)."""
     fields = dict(assessment)
     fields.setdefault("assessed_at", codec.dump(uow.now()))
     cbc = uow.pathway.latest(case_id, RecordKind.CBC)
@@ -94,6 +87,41 @@ def record_assessment(
             f"medications: {', '.join(unknown)} not in the antithrombotic table; "
             "list other medicines under other_medications"
         )
+    return a
+
+
+def preview_assessment(
+    uow: UnitOfWork, actor: Actor, case_id: int, *, plan: Plan, assessment: Mapping[str, Any]
+) -> list[SafetyFinding]:
+    """The findings saving this checklist would give, saving nothing (the live panel)."""
+    require_staff(actor, CLINICAL)
+    case = get_case(uow, actor, case_id)
+    patient = uow.patients.get(case.patient_id)
+    if patient is None:
+        raise NotFound(f"no patient for case {case_id}")
+    return assess(_complete(uow, case_id, patient, plan, assessment), plan)
+
+
+@transactional
+def record_assessment(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    *,
+    plan: Plan,
+    assessment: Mapping[str, Any],
+) -> AssessmentOutcome:
+    """Pre-procedure assessment: runs every safety rule and keeps what it found.
+
+    ``assessment`` holds the fields of ``domain.safety.Assessment`` except age and sex,
+    which come from the patient record; a missing platelet count is taken from the
+    case's current CBC. An order must exist: no examination without an indication.
+    """
+    require_staff(actor, CLINICAL)
+    _case, patient = open_case_for_writing(uow, actor, case_id)
+    if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
+        raise NotAllowed("assessment: place the order (with its indication) first")
+    a = _complete(uow, case_id, patient, plan, assessment)
     findings = assess(a, plan)
     record = write_record(
         uow, actor, case_id, RecordKind.ASSESSMENT, _assessment_payload(a, plan, findings)

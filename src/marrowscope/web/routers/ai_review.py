@@ -23,7 +23,8 @@ from marrowscope.domain.ai_shift import slide_shift
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import ai_review as review
-from marrowscope.services.patients import get_case, get_patient, list_cases
+from marrowscope.services.case_lists import case_list
+from marrowscope.services.patients import get_case, get_patient
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
 from marrowscope.web.pages import redirect, render
 
@@ -71,10 +72,9 @@ def review_home(request: Request, ctx: Ctx, me: Reviewer) -> Response:
     """Cases, each with its slides under AI review and how far each is decided."""
     rows = []
     with ctx.uow() as uow:
-        for case in list_cases(uow, me.actor):
-            patient = get_patient(uow, me.actor, case.patient_id)
-            calls = review.calls_for_case(uow, _stores(ctx), me.actor, case.id)
-            rows.append((case, patient, review.slides_progress(calls)))
+        for row in case_list(uow, me.actor):
+            calls = review.calls_for_case(uow, _stores(ctx), me.actor, row.case.id)
+            rows.append((row, review.slides_progress(calls)))
     return render(request, "review_home.html", me, rows=rows)
 
 

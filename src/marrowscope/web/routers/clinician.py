@@ -12,15 +12,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
-from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.display_names import label_of
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.indication import Indication, Urgency
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Role
 from marrowscope.domain.tables import load_table
 from marrowscope.services import pathway
-from marrowscope.services.patients import get_patient, list_cases, open_case, register_patient
+from marrowscope.services.case_lists import case_list
+from marrowscope.services.patients import open_case, register_patient
 from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.errors import status_of
+from marrowscope.web.form_state import field_error, is_form_refusal, typed_values
 from marrowscope.web.forms import as_datetime, local_input
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.report_settings import releaser_of
@@ -38,24 +42,33 @@ def analytes() -> list[tuple[str, str, str, list[str]]]:
     return [(k, r["name"], r["unit"], list(r["units"])) for k, r in rows.items()]
 
 
-@router.get("")
-def clinician_home(request: Request, ctx: Ctx, me: Clinician) -> Response:
-    """The clinician's cases and a form to register a patient."""
+def _home(
+    request: Request, ctx: Ctx, me: SignedIn, status_code: int = 200, **form: Any
+) -> Response:
     with ctx.uow() as uow:
-        rows = [(c, get_patient(uow, me.actor, c.patient_id)) for c in list_cases(uow, me.actor)]
+        rows = case_list(uow, me.actor)
     return render(
         request,
         "area_cases.html",
         me,
+        status_code=status_code,
         title="Blood counts & orders",
         rows=rows,
         link="/clinician/cases/",
         register=True,
+        **form,
     )
+
+
+@router.get("")
+def clinician_home(request: Request, ctx: Ctx, me: Clinician) -> Response:
+    """The clinician's cases and a form to register a patient."""
+    return _home(request, ctx, me)
 
 
 @router.post("/patients")
 def new_patient(
+    request: Request,
     ctx: Ctx,
     me: Clinician,
     mrn: Annotated[str, Form(max_length=32)],
@@ -64,22 +77,34 @@ def new_patient(
     birth_date: Annotated[str, Form()],
     sex: Annotated[str, Form()],
 ) -> Response:
-    """Register a patient and open their examination case."""
+    """Register a patient and open their examination case (a refusal, such as an MRN
+    already registered, comes back beside its field with the form as typed)."""
     try:
-        born = date.fromisoformat(birth_date)
-    except ValueError:
-        raise InvalidInput("birth_date: give a date (YYYY-MM-DD)") from None
-    with ctx.uow() as uow:
-        patient = register_patient(
-            uow,
-            me.actor,
-            mrn=mrn,
-            family_name=family_name,
-            given_name=given_name,
-            birth_date=born,
-            sex=sex,
-        )
-        case = open_case(uow, me.actor, patient.id)
+        try:
+            born = date.fromisoformat(birth_date)
+        except ValueError:
+            raise InvalidInput("birth_date: give a date (YYYY-MM-DD)") from None
+        with ctx.uow() as uow:
+            patient = register_patient(
+                uow,
+                me.actor,
+                mrn=mrn,
+                family_name=family_name,
+                given_name=given_name,
+                birth_date=born,
+                sex=sex,
+            )
+            case = open_case(uow, me.actor, patient.id)
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        typed = {"mrn": mrn, "family_name": family_name, "given_name": given_name,
+                 "birth_date": birth_date, "sex": sex}  # fmt: skip
+        field, message = field_error(error, set(typed))
+        return _home(
+            request, ctx, me, status_of(error)[0],
+            register_form=typed, register_errors={field: message},
+        )  # fmt: skip
     return redirect(f"/clinician/cases/{case.id}")
 
 
@@ -100,6 +125,10 @@ def _case_view(
     data: dict[str, Any] = {
         "cbc_form": {},
         "cbc_errors": {},
+        "order_form": {},
+        "order_errors": {},
+        "import_form": {},
+        "import_errors": {},
         "now": local_input(datetime.now(UTC)),
         **extra,
     }
@@ -115,8 +144,8 @@ def _case_view(
         cbcs=list(reversed(cbcs)),
         order=order,
         analytes=analytes(),
-        indications=list(Indication),
-        urgencies=list(Urgency),
+        indications=[(i.value, label_of(i)) for i in Indication],
+        urgencies=[(u.value, label_of(u)) for u in Urgency],
         **data,
     )
 
@@ -207,13 +236,31 @@ def _cbc_rows(text: str) -> dict[str, Any]:
 
 @router.post("/cases/{case_id}/cbc/import")
 async def import_cbc(
+    request: Request,
     ctx: Ctx,
     me: Clinician,
     case_id: int,
     file: Annotated[UploadFile, File()],
     collected_at: Annotated[str, Form()] = "",
 ) -> Response:
-    """A blood count from a CSV file with the columns ``analyte,value,unit``."""
+    """A blood count from a CSV file with the columns ``analyte,value,unit``; a refused
+    file comes back on the case page with the reason (issue 18)."""
+    try:
+        await _import_cbc(ctx, me, case_id, file, collected_at)
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        field, message = field_error(error, {"file", "collected_at"})
+        return _case_view(
+            request, ctx, me, case_id, status_code=status_of(error)[0],
+            import_form={"collected_at": collected_at}, import_errors={field: message},
+        )  # fmt: skip
+    return redirect(f"/clinician/cases/{case_id}")
+
+
+async def _import_cbc(
+    ctx: Ctx, me: SignedIn, case_id: int, file: UploadFile, collected_at: str
+) -> None:
     raw = await file.read(100_000)
     try:
         text = raw.decode("utf-8-sig")
@@ -226,21 +273,31 @@ async def import_cbc(
         raise InvalidInput(f"file: not a readable CSV file ({error})") from None
     when = as_datetime("collected_at", collected_at) or datetime.now(UTC)
     _record_cbc(ctx, me, case_id, when, measurements)
-    return redirect(f"/clinician/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/order")
 async def place_order(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
-    """Order the marrow examination with one or more indications."""
+    """Order the marrow examination with one or more indications; a refusal comes back
+    beside its field with the ticks and the details as typed (issue 18)."""
     form = await request.form()
     indications = [str(v) for v in form.getlist("indications")]
-    with ctx.uow() as uow:
-        pathway.place_order(
-            uow,
-            me.actor,
-            case_id,
-            indications=indications,
-            clinical_details=str(form.get("clinical_details", "")),
-            urgency=str(form.get("urgency", "routine")),
-        )
+    try:
+        with ctx.uow() as uow:
+            pathway.place_order(
+                uow,
+                me.actor,
+                case_id,
+                indications=indications,
+                clinical_details=str(form.get("clinical_details", "")),
+                urgency=str(form.get("urgency", "routine")),
+            )
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        typed = typed_values(form, ("indications",))
+        field, message = field_error(error, {"indications", "clinical_details", "urgency"})
+        return _case_view(
+            request, ctx, me, case_id, status_code=status_of(error)[0],
+            order_form=typed, order_errors={field: message},
+        )  # fmt: skip
     return redirect(f"/clinician/cases/{case_id}")

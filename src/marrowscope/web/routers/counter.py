@@ -20,7 +20,8 @@ from marrowscope.domain.slide_counts import CountStatus, SlideCount
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import keymaps as keymap_service
 from marrowscope.services import slide_counts as counting
-from marrowscope.services.patients import get_case, get_patient, list_cases
+from marrowscope.services.case_lists import case_list
+from marrowscope.services.patients import get_case, get_patient
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.pages import redirect, render
 
@@ -56,11 +57,10 @@ def count_payload(count: SlideCount) -> dict[str, object]:
 def counter_home(request: Request, ctx: Ctx, me: Counter) -> Response:
     """Open cases, each with its slides and how far they are counted."""
     with ctx.uow() as uow:
-        rows = []
-        for case in list_cases(uow, me.actor):
-            patient = get_patient(uow, me.actor, case.patient_id)
-            slides = counting.counts_for_case(uow, ctx.stores, me.actor, case.id)
-            rows.append((case, patient, slides))
+        rows = [
+            (row, counting.counts_for_case(uow, ctx.stores, me.actor, row.case.id))
+            for row in case_list(uow, me.actor)
+        ]
     return render(request, "counter_home.html", me, rows=rows)
 
 

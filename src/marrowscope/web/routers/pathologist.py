@@ -26,7 +26,7 @@ from marrowscope.domain.slide_counts import CountStatus
 from marrowscope.services import ai_review as review
 from marrowscope.services import pathway
 from marrowscope.services import slide_counts as counting
-from marrowscope.services.patients import get_patient, list_cases
+from marrowscope.services.case_lists import case_list
 from marrowscope.services.reauth import confirm_password
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web import report_bridge
@@ -45,7 +45,7 @@ Pathologist = Annotated[SignedIn, Depends(require(Role.PATHOLOGIST))]
 def pathologist_home(request: Request, ctx: Ctx, me: Pathologist) -> Response:
     """Cases to report."""
     with ctx.uow() as uow:
-        rows = [(c, get_patient(uow, me.actor, c.patient_id)) for c in list_cases(uow, me.actor)]
+        rows = case_list(uow, me.actor)
     return render(
         request,
         "area_cases.html",

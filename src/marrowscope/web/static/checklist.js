@@ -7,6 +7,11 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const list = document.getElementById("live-findings");
   const badge = document.getElementById("live-overall");
+  const state = document.getElementById("live-state");
+  // The form opens with what is saved, so until it is edited the live findings are the
+  // saved ones re-run now; once edited, the page says they are not saved yet.
+  const opened = new URLSearchParams(new FormData(form)).toString();
+  const saved = form.dataset.saved === "yes";
   let timer = null;
   let sequence = 0;
 
@@ -16,7 +21,7 @@
       const li = document.createElement("li");
       const sev = document.createElement("span");
       sev.className = "badge sev-" + f.severity;
-      sev.textContent = f.severity;
+      sev.textContent = f.severity_words || f.severity;
       li.appendChild(sev);
       li.appendChild(document.createTextNode(" " + f.message + " "));
       const src = document.createElement("span");
@@ -26,8 +31,20 @@
       li.dataset.rule = f.rule;
       list.appendChild(li);
     });
-    badge.textContent = data.overall || "no findings";
+    badge.textContent = data.overall ? words(data.overall) : "No findings";
     badge.className = "badge sev-" + (data.overall || "note");
+    badge.dataset.severity = data.overall || "";
+    const edited = new URLSearchParams(new FormData(form)).toString() !== opened;
+    if (state) {
+      state.textContent = !saved ? "Not saved yet: save the checklist to keep these findings."
+        : edited ? "Changed since the last save: save the checklist to keep these findings."
+        : "As saved, checked again now.";
+      state.dataset.edited = edited ? "yes" : "no";
+    }
+  }
+
+  function words(severity) {
+    return severity.charAt(0).toUpperCase() + severity.slice(1);
   }
 
   function preview() {
