@@ -88,14 +88,14 @@ class CellDetector:
         )
 
     def _run(
-        self, canvases: NDArray[np.uint8]
+        self, canvases: NDArray[np.uint8], min_score: float
     ) -> list[tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]]:
         x = canvases.transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255.0)
         heat, size, offset = self._session.run(None, {"image": x})
         out = []
         for i in range(x.shape[0]):
             boxes, scores, classes = decode_peaks(
-                heat[i], size[i], offset[i], self.spec.stride, self.spec.min_score
+                heat[i], size[i], offset[i], self.spec.stride, min_score
             )
             out.append((boxes, scores, classes))
         return out
@@ -103,15 +103,20 @@ class CellDetector:
     def _fits_whole(self, image: Image.Image) -> bool:
         return max(image.size) <= self.spec.tile_px * 1.1
 
-    def detect(self, image: Image.Image) -> list[DetectedCell]:
-        """Every cell found, surest first, boxes in the image's own pixels."""
+    def detect(self, image: Image.Image, min_score: float | None = None) -> list[DetectedCell]:
+        """Every cell found, surest first, boxes in the image's own pixels.
+
+        ``min_score`` overrides the sidecar's threshold: evaluation lowers it to rank
+        every candidate, as COCO-style AP is computed; the app uses the sidecar's.
+        """
+        threshold = self.spec.min_score if min_score is None else min_score
         width, height = image.size
         if self._fits_whole(image):
             canvas, frame = letterbox(image, self.spec.input_px)
-            ((boxes, scores, classes),) = self._run(canvas[None])
+            ((boxes, scores, classes),) = self._run(canvas[None], threshold)
             boxes = frame.to_original(boxes)
         else:
-            boxes, scores, classes = self._detect_tiled(image)
+            boxes, scores, classes = self._detect_tiled(image, threshold)
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, width)
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, height)
         keep = suppress(boxes, scores, classes, self.spec.nms_iou)
@@ -125,7 +130,7 @@ class CellDetector:
         ]
 
     def _detect_tiled(
-        self, image: Image.Image
+        self, image: Image.Image, min_score: float
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
         found_boxes, found_scores, found_classes = [], [], []
         for tile in tiles(*image.size, self.spec.tile_px, self.spec.tile_overlap_px):
@@ -133,7 +138,7 @@ class CellDetector:
             canvas, frame = letterbox(
                 crop, self.spec.input_px, self.spec.input_px / self.spec.tile_px
             )
-            ((boxes, scores, classes),) = self._run(canvas[None])
+            ((boxes, scores, classes),) = self._run(canvas[None], min_score)
             boxes = frame.to_original(boxes) + [tile.x0, tile.y0, tile.x0, tile.y0]
             centre_x = (boxes[:, 0] + boxes[:, 2]) / 2
             centre_y = (boxes[:, 1] + boxes[:, 3]) / 2

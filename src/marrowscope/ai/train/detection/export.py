@@ -31,7 +31,7 @@ def export_detector(
     frame_factor: float | None = None,
 ) -> Path:
     """Write ``<name>.onnx`` and ``<name>.json`` into ``out_dir``; returns the sidecar path."""
-    model = CellFinder(len(LABELS), config.widths, config.neck)
+    model = CellFinder(len(LABELS), config.widths, config.neck, config.head_convs)
     model.load_state_dict(torch.load(weights, weights_only=True))
     model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)

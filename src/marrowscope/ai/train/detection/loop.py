@@ -39,11 +39,12 @@ class DetectorConfig:
     input_px: int = 320
     widths: tuple[int, ...] = (16, 24, 48, 80, 128)
     neck: int = 48
+    head_convs: bool = True  # a 3x3 layer before each head (False: the light variant)
     epochs: int = 40
     batch: int = 16
     lr: float = 3e-3
     weight_decay: float = 1e-4
-    min_score: float = 0.2
+    min_score: float = 0.3  # the cells the app keeps (AP is evaluated from 0.05)
     seed: int = 7
     max_batches: int | None = None
     limit_images: int | None = None
@@ -123,7 +124,7 @@ def train_detector(
     root = Path(config.data_root)
     train_fields = load_fields(root, "train", config.limit_images)
     val_fields = load_fields(root, "val", config.limit_images)
-    model = CellFinder(len(LABELS), config.widths, config.neck)
+    model = CellFinder(len(LABELS), config.widths, config.neck, config.head_convs)
     steps_per_epoch = math.ceil(len(train_fields) / config.batch)
     if config.max_batches is not None:
         steps_per_epoch = min(steps_per_epoch, config.max_batches)

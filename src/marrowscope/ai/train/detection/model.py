@@ -31,7 +31,11 @@ class CellFinder(nn.Module):
     stride = 4
 
     def __init__(
-        self, n_classes: int = 3, widths: Sequence[int] = (16, 24, 48, 80, 128), neck: int = 48
+        self,
+        n_classes: int = 3,
+        widths: Sequence[int] = (16, 24, 48, 80, 128),
+        neck: int = 48,
+        head_convs: bool = True,
     ) -> None:
         super().__init__()
         c0, c1, c2, c3, c4 = widths
@@ -43,8 +47,15 @@ class CellFinder(nn.Module):
         self.lateral = nn.ModuleList(nn.Conv2d(c, neck, 1) for c in (c1, c2, c3, c4))
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
         self.smooth = _conv(neck, neck)
-        self.heat = nn.Sequential(_conv(neck, neck), nn.Conv2d(neck, n_classes, 1))
-        self.size = nn.Sequential(_conv(neck, neck), nn.Conv2d(neck, 2, 1))
+
+        # A 3x3 layer per head at stride 4 is most of the network's cost; without it the
+        # heads read the shared smoothed map directly (the light variant).
+        def head(n_out: int) -> nn.Sequential:
+            last = nn.Conv2d(neck, n_out, 1)
+            return nn.Sequential(_conv(neck, neck), last) if head_convs else nn.Sequential(last)
+
+        self.heat = head(n_classes)
+        self.size = head(2)
         self.offset = nn.Conv2d(neck, 2, 1)
         last = self.heat[-1]
         assert isinstance(last, nn.Conv2d) and last.bias is not None
