@@ -27,7 +27,7 @@ from marrowscope.bootstrap import (
 from marrowscope.config import Settings
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import ai_review as review
-from marrowscope.services.patients import open_case, register_patient
+from marrowscope.services.cases import open_case, register_patient
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pbc"
 

@@ -16,15 +16,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from marrowscope.services import counting, interop
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from marrowscope.bootstrap import build_account_services, build_uow_factory  # noqa: E402
 from marrowscope.db.engine import make_engine  # noqa: E402
 from marrowscope.db.migrate import upgrade_database  # noqa: E402
 from marrowscope.domain.roles import Actor, Role  # noqa: E402
-from marrowscope.services import interop  # noqa: E402
-from marrowscope.services import slide_counts as counting  # noqa: E402
-from marrowscope.services.demo import seed_demo_case  # noqa: E402
+
+# noqa: E402
+# noqa: E402
+from marrowscope.services.walkthrough import seed_demo_case  # noqa: E402
 
 PATHOLOGIST = Actor("bench", Role.PATHOLOGIST)
 CLINICIAN = Actor("bench", Role.CLINICIAN)

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from marrowscope.services import cases, pathway
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.db_support import postgres_schema_url  # noqa: E402
@@ -26,8 +28,9 @@ from marrowscope.bootstrap import build_uow_factory  # noqa: E402
 from marrowscope.db.engine import make_engine  # noqa: E402
 from marrowscope.db.migrate import upgrade_database  # noqa: E402
 from marrowscope.domain.roles import Actor, Role  # noqa: E402
-from marrowscope.services import pathway  # noqa: E402
-from marrowscope.services.demo import seed_demo_case  # noqa: E402
+
+# noqa: E402
+from marrowscope.services.walkthrough import seed_demo_case  # noqa: E402
 
 STAFF = Actor("bench", Role.CLINICIAN)
 
@@ -67,7 +70,7 @@ def run(backend: str, url: str) -> None:
 
     def read() -> None:
         with factory() as uow:
-            pathway.load_case_record(uow, STAFF, case_id)
+            cases.load_case_record(uow, STAFF, case_id)
 
     def write() -> None:
         with factory() as uow:

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from marrowscope.bootstrap import Settings, prepare_demo
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 

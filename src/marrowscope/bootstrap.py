@@ -16,11 +16,12 @@ from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
 from marrowscope.domain.errors import DatabaseNotReady
+from marrowscope.services import accounts
+from marrowscope.services.account_stores import AccountStores
+from marrowscope.services.accounts import AuthService
 from marrowscope.services.ai_review import CellClassifierPort, FieldCellFinderPort, ReviewStores
-from marrowscope.services.auth import AuthService
-from marrowscope.services.count_log import SavedCountSource
+from marrowscope.services.counting import SavedCountSource
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from marrowscope.services.users import AccountStores
 
 __all__ = [
     "AccountServices",
@@ -65,18 +66,17 @@ def build_account_services(
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
     from marrowscope.db.security_tables import SqlSignInFailureStore
-    from marrowscope.services import auth
-    from marrowscope.services.sign_in_limits import StoredThrottle
+    from marrowscope.services.accounts import StoredThrottle
 
     chosen = settings or get_settings()
     throttle = StoredThrottle(
         uow_factory,
         SqlSignInFailureStore,
-        auth.MAX_FAILURES,
-        auth.MAX_FAILURES_PER_CLIENT,
-        auth.FAILURE_WINDOW_S,
+        accounts.MAX_FAILURES,
+        accounts.MAX_FAILURES_PER_CLIENT,
+        accounts.FAILURE_WINDOW_S,
     )
-    policy = auth.SessionPolicy(
+    policy = accounts.SessionPolicy(
         lifetime=timedelta(hours=chosen.session_hours),
         idle=timedelta(minutes=chosen.session_idle_minutes),
     )
@@ -227,20 +227,19 @@ class DemoIds:
 
 
 def prepare_demo(settings: Settings) -> DemoIds:
-    """Migrate, seed the demo case (``services.demo``) and create the demo accounts.
+    """Migrate, seed the demo case (``services.walkthrough``) and create the demo accounts.
 
     Safe on every start: each step leaves what already exists alone, so ``make run``
     twice keeps the counts and reports made in between.
     """
-    from marrowscope.services.demo import seed_demo_case
-    from marrowscope.services.demo_report import seed_demo_report
-    from marrowscope.services.users import ensure_demo_users
+    from marrowscope.services.accounts import ensure_demo_users
+    from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
 
     upgrade_database(settings)
     uow_factory = build_uow_factory(build_engine(settings))
     seeded = seed_demo_case(uow_factory)
     with uow_factory() as uow:
-        seed_demo_report(uow)  # signs the demo case's report once (services.demo_report)
+        seed_demo_report(uow)  # signs the demo case's report once (services.walkthrough)
     accounts = build_account_services(uow_factory)
     with uow_factory() as uow:
         ensure_demo_users(

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from marrowscope.bootstrap import Settings, prepare_demo
-from marrowscope.services.auth import MAX_FAILURES_PER_CLIENT
+from marrowscope.services.accounts.auth import MAX_FAILURES_PER_CLIENT
 
 BIN = Path(sys.executable).with_name("marrowscope")
 pytestmark = pytest.mark.skipif(not BIN.exists(), reason="console script not installed")

@@ -16,7 +16,7 @@ import pytest
 from marrowscope.ai.detection.detector import default_detector_path
 from marrowscope.bootstrap import Settings, build_engine, build_uow_factory
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services.patients import open_case
+from marrowscope.services.cases import open_case
 from tests.e2e.web_support import LiveApp, screenshot, sign_in
 
 pytestmark = [

@@ -14,7 +14,7 @@ import pytest
 from marrowscope.ai.infer import default_model_path
 from marrowscope.bootstrap import Settings, build_engine, build_uow_factory, get_settings
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services.patients import open_case
+from marrowscope.services.cases import open_case
 from tests.e2e.web_support import LiveApp, screenshot, sign_in
 
 pytestmark = pytest.mark.browser

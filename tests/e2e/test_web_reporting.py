@@ -14,7 +14,7 @@ from marrowscope.bootstrap import Settings, build_engine, build_uow_factory
 from marrowscope.domain.case import Sex
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.specimen import TestState
-from marrowscope.services import laboratory, pathway, patients
+from marrowscope.services import cases, lab, pathway
 from tests.e2e.web_support import PASSWORDS, LiveApp, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
@@ -63,22 +63,22 @@ def _new_case_with_fish_in_process(app: LiveApp) -> tuple[int, int]:
 
     factory = build_uow_factory(build_engine(Settings(database_url=app.database_url)))
     with factory() as uow:
-        person = patients.register_patient(
+        person = cases.register_patient(
             uow, CLINICIAN, mrn="E2E-0018", family_name="Report", given_name="Rita",
             birth_date=date(1958, 5, 1), sex=Sex.FEMALE,
         )  # fmt: skip
-        case = patients.open_case(uow, CLINICIAN, person.id)
+        case = cases.open_case(uow, CLINICIAN, person.id)
         pathway.place_order(
             uow, CLINICIAN, case.id, indications=["pancytopenia"],
             clinical_details="Tiredness; pancytopenia on two counts.",
         )  # fmt: skip
         _assess_and_operate(uow, case.id)
-        got = laboratory.collect_specimen(
+        got = lab.collect_specimen(
             uow, OPERATOR, case.id, kind="aspirate_heparin", tests=["fish", "karyotype"]
         )
-        laboratory.receive_specimen(uow, LAB, got.specimen.accession)
+        lab.receive_specimen(uow, LAB, got.specimen.accession)
         fish = next(t.id for t in got.tests if t.test_type.value == "fish")
-        laboratory.advance_test(uow, LAB, fish, TestState.IN_PROCESS)
+        lab.advance_test(uow, LAB, fish, TestState.IN_PROCESS)
     return case.id, fish
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 from tests.e2e.web_support import LiveApp, screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artefacts" / "screenshots"
 CHROMIUM_ARGS = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 

@@ -4,7 +4,7 @@ Written the way analysers and laboratory systems send them: Sysmex XN middleware
 (local code first, LOINC as the alternate identifier, OBX-14 per channel, v2.3.1),
 Beckman Coulter DxH (``x10E3/uL``, escaped carets), LIS feeds (v2.5.1, ``K/uL``, NTE and
 Z-segments, MLLP framing, Latin-1), plus the unsafe ones that must be refused. The demo
-patient is DEMO-0001, Demo^Daniel, born 1959-03-14, male (``services.demo``).
+patient is DEMO-0001, Demo^Daniel, born 1959-03-14, male (``services.walkthrough``).
 """
 
 from __future__ import annotations

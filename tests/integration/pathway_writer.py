@@ -21,7 +21,7 @@ from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.audit import AuditAction, to_json_value
 from marrowscope.domain.case import NewPatient, Sex
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import pathway, patients
+from marrowscope.services import cases, pathway
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -30,7 +30,7 @@ STAFF = Actor("writer", Role.CLINICIAN)
 
 def case_snapshot(uow: UnitOfWork, case_id: int) -> Any:
     """The whole case, plus its audit trail, as JSON-ready data."""
-    record = pathway.load_case_record(uow, STAFF, case_id)
+    record = cases.load_case_record(uow, STAFF, case_id)
     audit = [
         {"entity": e.entity, "entity_id": e.entity_id, "action": e.action.value,
          "actor": e.actor.username, "at": e.at.isoformat(),
@@ -41,7 +41,7 @@ def case_snapshot(uow: UnitOfWork, case_id: int) -> Any:
 
 
 def seed(url: str, out: Path) -> None:
-    from marrowscope.services.demo import seed_demo_case
+    from marrowscope.services.walkthrough import seed_demo_case
 
     upgrade_database(url)
     engine = make_engine(url)
@@ -71,11 +71,11 @@ def stream(url: str) -> None:
     while True:
         n += 1
         with factory() as uow:
-            p = patients.register_patient(
+            p = cases.register_patient(
                 uow, STAFF, mrn=f"S-{n}", family_name="Stream", given_name=str(n),
                 birth_date=date(1980, 1, 1), sex="female",
             )  # fmt: skip
-            case = patients.open_case(uow, STAFF, p.id)
+            case = cases.open_case(uow, STAFF, p.id)
             pathway.record_cbc(uow, STAFF, case.id, collected_at=uow.now(),
                                measurements={"hb": 100, "platelets": 50})  # fmt: skip
             pathway.place_order(uow, STAFF, case.id, indications=["unexplained_cytopenia"],

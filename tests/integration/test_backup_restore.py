@@ -31,7 +31,7 @@ from marrowscope.db.backup_postgres import find_tool
 from marrowscope.domain.errors import BackupFailed
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.reports.pdf import render_pdf
-from marrowscope.services import reports
+from marrowscope.services import reporting
 from tests.db_support import POSTGRES_ENV, postgres_base_url, postgres_database_url
 
 PATHOLOGIST = Actor("pathologist", Role.PATHOLOGIST)
@@ -70,8 +70,8 @@ def _signed_pdfs(settings: Settings, case_id: int) -> tuple[bytes, bytes]:
     engine = build_engine(settings)
     try:
         with build_uow_factory(engine)() as uow:
-            stored = reports.report_pdf(uow, PATHOLOGIST, case_id)
-            fresh = render_pdf(reports.report_view(uow, PATHOLOGIST, case_id))
+            stored = reporting.report_pdf(uow, PATHOLOGIST, case_id)
+            fresh = render_pdf(reporting.report_view(uow, PATHOLOGIST, case_id))
         return stored, fresh
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
-from marrowscope.services.demo import seed_demo_case
+from marrowscope.services.walkthrough import seed_demo_case
 from tests.db_support import database_url
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

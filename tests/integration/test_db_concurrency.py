@@ -15,7 +15,7 @@ from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.procedure import ProcedureRecord, Side, Site
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.safety import Plan, Sedation
-from marrowscope.services import laboratory, pathway, patients
+from marrowscope.services import cases, lab, pathway
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.db_support import database_url
 
@@ -35,11 +35,11 @@ def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWo
 def _case_ready_for_specimens(factory: UnitOfWorkFactory) -> int:
     now = datetime.now(UTC)
     with factory() as uow:
-        p = patients.register_patient(
+        p = cases.register_patient(
             uow, STAFF, mrn="C-1", family_name="Con", given_name="Current",
             birth_date=date(1960, 1, 1), sex="male",
         )  # fmt: skip
-        case_id = patients.open_case(uow, STAFF, p.id).id
+        case_id = cases.open_case(uow, STAFF, p.id).id
         pathway.place_order(uow, STAFF, case_id, indications=["lymphoma_staging"],
                             clinical_details="")  # fmt: skip
         pathway.record_assessment(
@@ -66,7 +66,7 @@ def test_parallel_specimen_registration_allocates_unique_accessions(
 
     def register(_: int) -> str:
         with factory() as uow:
-            got = laboratory.collect_specimen(
+            got = lab.collect_specimen(
                 uow, STAFF, case_id, kind="aspirate_edta", tests=["flow_cytometry"]
             )
             return got.specimen.accession

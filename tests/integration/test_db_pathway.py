@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
-from marrowscope.services.patients import register_patient
+from marrowscope.services.cases import register_patient
 from tests.db_support import database_url
 from tests.integration.pathway_writer import STAFF, case_snapshot
 

@@ -20,11 +20,9 @@ from marrowscope.bootstrap import build_account_services, build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import interop
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.demo import seed_demo_case
-from marrowscope.services.demo_report import seed_demo_report
+from marrowscope.services import counting, interop
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
 from tests.db_support import sqlite_url
 
 EXPORTER = Actor("pat.hologist", Role.PATHOLOGIST)
@@ -33,7 +31,7 @@ SEEDED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # the demo dates its history ba
 COUNTED = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 SIGNED = datetime(2026, 3, 2, 11, 30, tzinfo=UTC)
 EXPORTED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-# the demo case's own history (services.demo): order two days back, procedure one day
+# the demo case's own history (services.walkthrough): order two days back, procedure one day
 # back at 08:10-08:30, specimens taken 15 minutes in
 ORDERED = "2026-02-28T08:00:00+00:00"
 PROCEDURE = ("2026-03-01T08:10:00+00:00", "2026-03-01T08:30:00+00:00")

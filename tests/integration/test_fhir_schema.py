@@ -25,12 +25,10 @@ from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.codes import CaseExport
 from marrowscope.interop.fhir import case_bundle
-from marrowscope.services import interop, patients, reports
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.demo import seed_demo_case
-from marrowscope.services.demo_report import PATHOLOGIST as DEMO_PATHOLOGIST
-from marrowscope.services.demo_report import seed_demo_report
+from marrowscope.services import cases, counting, interop, reporting
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
+from marrowscope.services.walkthrough.demo_report import PATHOLOGIST as DEMO_PATHOLOGIST
 from tests.db_support import sqlite_url
 from tests.fhir_schema import R4Schema, load_r4_schema
 from tests.integration.test_interop_cbc_out import record_bounded_cbc
@@ -149,7 +147,7 @@ def test_signed_amended_and_addended_reports_pass(r4: R4Schema, factory: UnitOfW
         seed_demo_report(uow)
     signed = _export(factory, case_id, stores)
     with factory() as uow:
-        reports.amend_report(
+        reporting.amend_report(
             uow,
             DEMO_PATHOLOGIST,
             case_id,
@@ -158,7 +156,7 @@ def test_signed_amended_and_addended_reports_pass(r4: R4Schema, factory: UnitOfW
         )
     amended = _export(factory, case_id, stores)
     with factory() as uow:
-        reports.addend_report(
+        reporting.addend_report(
             uow, DEMO_PATHOLOGIST, case_id, "CD34 immunostain: 9 % blasts.", reason="IHC"
         )
     addended = _export(factory, case_id, stores)
@@ -187,7 +185,7 @@ def test_a_preliminary_count_with_a_comparator_passes(
 
 def test_a_case_with_nothing_recorded_passes(r4: R4Schema, factory: UnitOfWorkFactory) -> None:
     with factory() as uow:
-        patient = patients.register_patient(
+        patient = cases.register_patient(
             uow,
             CLINICIAN,
             mrn="NEW-1",
@@ -196,7 +194,7 @@ def test_a_case_with_nothing_recorded_passes(r4: R4Schema, factory: UnitOfWorkFa
             birth_date=date(1970, 1, 1),
             sex="female",
         )
-        case = patients.open_case(uow, CLINICIAN, patient.id)
+        case = cases.open_case(uow, CLINICIAN, patient.id)
 
     bundle = _export(factory, case.id)
 

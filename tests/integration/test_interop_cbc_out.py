@@ -15,8 +15,8 @@ from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import interop, pathway
-from marrowscope.services.demo import seed_demo_case
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case
 from tests.db_support import sqlite_url
 
 EXPORTER = Actor("pat.hologist", Role.PATHOLOGIST)

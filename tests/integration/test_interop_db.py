@@ -25,11 +25,10 @@ from marrowscope.domain.errors import InvalidMessage, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.fhir import cbc_from_fhir, differential_from_fhir
-from marrowscope.services import interop, patients, reports
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.demo import seed_demo_case
-from marrowscope.services.demo_report import DEMO_FIELDS, seed_demo_report
+from marrowscope.services import cases, counting, interop, reporting
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
+from marrowscope.services.walkthrough.demo_report import DEMO_FIELDS
 from tests.db_support import database_url
 
 PATHOLOGIST = Actor("pat.hologist", Role.PATHOLOGIST)
@@ -226,7 +225,7 @@ def test_an_hl7_cbc_aimed_at_another_patients_case_is_refused(
     with uow_factory() as uow:
         other = uow.patients.by_mrn("DEMO-0002")
         assert other is not None
-        other_case = patients.open_case(uow, CLINICIAN, other.id)
+        other_case = cases.open_case(uow, CLINICIAN, other.id)
     before = _state(uow_factory, other_case.id)
 
     with uow_factory() as uow:
@@ -239,12 +238,12 @@ def test_an_hl7_cbc_aimed_at_another_patients_case_is_refused(
 def test_a_signed_report_gives_the_conclusion_the_pdf_and_the_differential_signed_on(
     uow_factory: UnitOfWorkFactory, demo: tuple[int, Any]
 ) -> None:
-    """The demo report (services.demo_report) is signed on the table's demo count, not on
+    """The demo report (services.walkthrough) is signed on the table's demo count, not on
     the later slide count of the fixture: the export follows what was signed."""
     case_id, stores = demo
     with uow_factory() as uow:
         seed_demo_report(uow)
-        _canonical, signed_pdf = reports.signed_documents(uow, PATHOLOGIST, case_id, 1)
+        _canonical, signed_pdf = reporting.signed_documents(uow, PATHOLOGIST, case_id, 1)
 
     with uow_factory() as uow:
         bundle = interop.export_case_fhir(uow, PATHOLOGIST, case_id, stores=stores)

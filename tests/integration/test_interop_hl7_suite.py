@@ -23,8 +23,8 @@ from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.interop.hl7v2 import InboundRules
 from marrowscope.services import interop
-from marrowscope.services.demo import seed_demo_case
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case
 from tests.db_support import database_url
 from tests.integration.hl7_messages import CASES, HB, PLT, Case, oru
 

@@ -29,7 +29,7 @@ from marrowscope.domain.case import Sex
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.hl7v2 import InboundRules
-from marrowscope.services import interop, pathway, patients
+from marrowscope.services import cases, interop, pathway
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.db_support import database_url
 from tests.fhir_schema import R4Schema, load_r4_schema
@@ -48,16 +48,16 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[UnitOfW
         engine = make_engine(url)
         factory = build_uow_factory(engine, lambda: NOW)
         with factory() as uow:
-            garcia = patients.register_patient(
+            garcia = cases.register_patient(
                 uow, CLINICIAN, mrn="H200001", family_name="Garcia", given_name="Maria",
                 birth_date=date(1962, 7, 4), sex=Sex.FEMALE,
             )  # fmt: skip
-            patients.open_case(uow, CLINICIAN, garcia.id)
-            obrien = patients.register_patient(
+            cases.open_case(uow, CLINICIAN, garcia.id)
+            obrien = cases.register_patient(
                 uow, CLINICIAN, mrn="H200002", family_name="O'Brien", given_name="John",
                 birth_date=date(1948, 11, 30), sex=Sex.MALE,
             )  # fmt: skip
-            case = patients.open_case(uow, CLINICIAN, obrien.id)
+            case = cases.open_case(uow, CLINICIAN, obrien.id)
             pathway.place_order(
                 uow, CLINICIAN, case.id, indications=["lymphoma_staging"], clinical_details=""
             )

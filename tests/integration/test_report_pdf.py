@@ -14,7 +14,7 @@ import pytest
 
 from marrowscope.bootstrap import Settings, build_engine, build_uow_factory, prepare_demo
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import reports
+from marrowscope.services import reporting
 
 PATHOLOGIST = Actor("pathologist", Role.PATHOLOGIST)
 
@@ -30,7 +30,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, int, bytes
     settings = Settings(database_url=f"sqlite:///{folder / 'demo.db'}")
     ids = prepare_demo(settings)
     with build_uow_factory(build_engine(settings))() as uow:
-        pdf = reports.report_pdf(uow, PATHOLOGIST, ids.case_id)
+        pdf = reporting.report_pdf(uow, PATHOLOGIST, ids.case_id)
     return settings, ids.case_id, pdf
 
 
@@ -89,7 +89,7 @@ def test_rendering_the_signed_version_again_gives_the_stored_bytes(
     """invariant=1 and dateless PNGs: the stored PDF equals a fresh rendering."""
     settings, case_id, pdf = demo
     with build_uow_factory(build_engine(settings))() as uow:
-        view = reports.report_view(uow, PATHOLOGIST, case_id)
+        view = reporting.report_view(uow, PATHOLOGIST, case_id)
 
     from marrowscope.reports.pdf import render_pdf
 

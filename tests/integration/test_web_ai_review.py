@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from marrowscope.ai.infer import default_model_path
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.domain.roles import Role
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 from marrowscope.web.app import create_app
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 from marrowscope.web.app import create_app
 from tests.db_support import WebDatabase
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.domain.roles import Role
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 from marrowscope.web.app import ROUTERS, create_app
 from tests.db_support import WebDatabase
 

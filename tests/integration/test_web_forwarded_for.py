@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import Settings, prepare_demo
-from marrowscope.services.auth import MAX_FAILURES_PER_CLIENT
+from marrowscope.services.accounts.auth import MAX_FAILURES_PER_CLIENT
 from marrowscope.web.app import create_app
 from tests.db_support import WebDatabase
 

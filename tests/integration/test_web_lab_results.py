@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from marrowscope.bootstrap import DemoIds, Settings, build_engine, build_uow_factory, prepare_demo
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.specimen import TestState
-from marrowscope.services import laboratory
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services import lab
+from marrowscope.services.accounts import DEMO_USERS
 from marrowscope.web.app import create_app
 from tests.db_support import WebDatabase
 
@@ -44,10 +44,10 @@ def _sign_in(client: TestClient, username: str) -> str:
 def _test_in_process(settings: Settings, case_id: int, kind: str, test: str) -> int:
     factory = build_uow_factory(build_engine(settings))
     with factory() as uow:
-        got = laboratory.collect_specimen(uow, NURSE, case_id, kind=kind, tests=[test])
-        laboratory.receive_specimen(uow, LAB, got.specimen.accession)
+        got = lab.collect_specimen(uow, NURSE, case_id, kind=kind, tests=[test])
+        lab.receive_specimen(uow, LAB, got.specimen.accession)
         test_id = got.tests[0].id
-        laboratory.advance_test(uow, LAB, test_id, TestState.IN_PROCESS)
+        lab.advance_test(uow, LAB, test_id, TestState.IN_PROCESS)
     return test_id
 
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import Settings, prepare_demo
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
 from marrowscope.web.app import create_app
 
 _LINK = re.compile(r'href="(/[^"#?]*)"')

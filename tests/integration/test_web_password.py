@@ -19,7 +19,7 @@ from marrowscope.bootstrap import (
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.password_policy import check_new_password, common_passwords
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services.users import create_user
+from marrowscope.services.accounts import create_user
 from marrowscope.web.app import create_app
 from tests.db_support import WebDatabase
 

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import Settings, prepare_demo
-from marrowscope.services.auth import MAX_FAILURES, MAX_FAILURES_PER_CLIENT
-from marrowscope.services.users import DEMO_USERS
+from marrowscope.services.accounts import DEMO_USERS
+from marrowscope.services.accounts.auth import MAX_FAILURES, MAX_FAILURES_PER_CLIENT
 from marrowscope.web.app import create_app
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}

@@ -16,11 +16,11 @@ from marrowscope.domain.errors import (
 )
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.auth import MAX_FAILURES, LoginThrottle
-from marrowscope.services.demo import seed_demo_case
+from marrowscope.services import counting
+from marrowscope.services.accounts import LoginThrottle, create_user, ensure_demo_users
+from marrowscope.services.accounts.auth import MAX_FAILURES
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
-from marrowscope.services.users import create_user, ensure_demo_users
+from marrowscope.services.walkthrough import seed_demo_case
 from tests.services.conftest import FakeClock
 
 ADMIN = Actor("admin", Role.ADMIN)

@@ -30,8 +30,8 @@ from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.slide_counts import CountStatus
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services import ai_review as review
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.patients import open_case, register_patient
+from marrowscope.services import counting
+from marrowscope.services.cases import open_case, register_patient
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
 MORPHOLOGIST = Actor("mo.rph", Role.MORPHOLOGIST)

@@ -16,8 +16,8 @@ from marrowscope.domain.alerts import AlertSource
 from marrowscope.domain.case import Sex
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import alerts, pathway, patients
-from marrowscope.services.patient_portal import patient_check_in
+from marrowscope.services import alerts, cases, pathway
+from marrowscope.services.pathway import patient_check_in
 from marrowscope.services.unit_of_work import UnitOfWork
 from tests.services.conftest import FakeClock
 from tests.services.test_pathway import _through_procedure
@@ -25,11 +25,11 @@ from tests.services.test_pathway import _through_procedure
 
 @pytest.fixture
 def case_id(uow: UnitOfWork, clinician: Actor, proceduralist: Actor, clock: FakeClock) -> int:
-    patient = patients.register_patient(
+    patient = cases.register_patient(
         uow, clinician, mrn="A-1", family_name="Doe", given_name="Jo",
         birth_date=date(1958, 1, 2), sex=Sex.FEMALE,
     )  # fmt: skip
-    case = patients.open_case(uow, clinician, patient.id)
+    case = cases.open_case(uow, clinician, patient.id)
     _through_procedure(uow, clinician, proceduralist, case.id, clock)
     return case.id
 
@@ -37,7 +37,7 @@ def case_id(uow: UnitOfWork, clinician: Actor, proceduralist: Actor, clock: Fake
 @pytest.fixture
 def me(uow: UnitOfWork, clinician: Actor, case_id: int) -> Actor:
     """The case's patient."""
-    case = patients.get_case(uow, clinician, case_id)
+    case = cases.get_case(uow, clinician, case_id)
     return Actor("jo.doe", Role.PATIENT, patient_id=case.patient_id)
 
 

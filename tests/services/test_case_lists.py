@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from marrowscope.domain.differential import demo_counts
 from marrowscope.domain.pathway import CaseStage
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import reports
-from marrowscope.services.case_lists import case_list, duration_words
-from marrowscope.services.demo import seed_demo_case
-from marrowscope.services.demo_report import DEMO_FIELDS
-from marrowscope.services.patients import open_case, register_patient
+from marrowscope.services import reporting
+from marrowscope.services.cases import open_case, register_patient
+from marrowscope.services.reporting import case_list, duration_words
 from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.walkthrough import seed_demo_case
+from marrowscope.services.walkthrough.demo_report import DEMO_FIELDS
 from tests.services.conftest import FakeClock
 
 CLINICIAN = Actor("dr.clin", Role.CLINICIAN)
@@ -43,9 +43,9 @@ def test_turnaround_runs_from_the_order_until_the_first_sign_out(
     clock.advance(hours=30)
 
     (running,) = [r for r in case_list(uow, NURSE) if r.case.id == case_id]
-    reports.save_draft(uow, PATHOLOGIST, case_id, DEMO_FIELDS, counts=demo_counts().as_dict())
+    reporting.save_draft(uow, PATHOLOGIST, case_id, DEMO_FIELDS, counts=demo_counts().as_dict())
     (draft,) = [r for r in case_list(uow, CLINICIAN) if r.case.id == case_id]
-    reports.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
+    reporting.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
     signed_at = clock.current
     clock.advance(days=3)
     (signed,) = [r for r in case_list(uow, PATHOLOGIST) if r.case.id == case_id]

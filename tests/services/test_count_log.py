@@ -14,10 +14,9 @@ from marrowscope.db.count_log_store import SqlSavedCountSource
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import InvalidInput, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import count_log as log
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.demo import seed_demo_case
+from marrowscope.services import counting
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case
 
 SECRET = "test-secret-for-the-count-log"
 ADMIN = Actor("ada.admin", Role.ADMIN)
@@ -43,12 +42,12 @@ def test_the_log_holds_no_identifier_of_the_demo_patient(
     """No name, MRN, date of birth, slide label, username or free text reaches the file."""
     _, patient_id = demo_with_count
     with uow_factory() as uow:
-        rows = log.count_log(uow, SqlSavedCountSource, ADMIN, SECRET)
+        rows = counting.count_log(uow, SqlSavedCountSource, ADMIN, SECRET)
         patient = uow.patients.get(patient_id)
         order = uow.pathway.records(demo_with_count[0])
     assert patient is not None
 
-    text = log.count_log_csv(rows) + json.dumps([log.row_as_dict(r) for r in rows])
+    text = counting.count_log_csv(rows) + json.dumps([counting.row_as_dict(r) for r in rows])
 
     identifiers = [
         patient.mrn, patient.family_name, patient.given_name, patient.display_name,
@@ -65,16 +64,16 @@ def test_one_row_per_saved_count_with_the_figures_of_the_differential(
 ) -> None:
     """500 cells with 125 blasts: 25.0 % blasts; the slide still being counted is left out."""
     with uow_factory() as uow:
-        [row] = log.count_log(uow, SqlSavedCountSource, ADMIN, SECRET)
+        [row] = counting.count_log(uow, SqlSavedCountSource, ADMIN, SECRET)
 
-    record = next(csv.DictReader(io.StringIO(log.count_log_csv([row]))))
+    record = next(csv.DictReader(io.StringIO(counting.count_log_csv([row]))))
     assert record["total"] == "500" and record["blast_percent"] == "25.0"
     assert record["n_BLA"] == "125" and record["n_PLT"] == "7" and record["n_PLM"] == "0"
     assert record["sex"] == "male" and record["age_band"] == "60-69"
     assert record["exam_month"] == "2026-03"  # the procedure's month, not the birth date
     assert float(record["me_ratio"]) == pytest.approx(row.me_ratio)
     assert len(record["case_pseudonym"]) == 20
-    assert list(record) == log.count_log_columns()
+    assert list(record) == counting.count_log_columns()
 
 
 def test_the_pseudonym_is_stable_keyed_and_not_the_case_id(
@@ -83,14 +82,14 @@ def test_the_pseudonym_is_stable_keyed_and_not_the_case_id(
     """Same secret, same pseudonym; another secret, another one; never the bare id."""
     case_id, _ = demo_with_count
 
-    first = log.case_pseudonym(SECRET, case_id)
+    first = counting.case_pseudonym(SECRET, case_id)
 
-    assert first == log.case_pseudonym(SECRET, case_id)
-    assert first != log.case_pseudonym("another-secret", case_id)
-    assert first != log.case_pseudonym(SECRET, case_id + 1)
+    assert first == counting.case_pseudonym(SECRET, case_id)
+    assert first != counting.case_pseudonym("another-secret", case_id)
+    assert first != counting.case_pseudonym(SECRET, case_id + 1)
     assert str(case_id) != first and all(c in "0123456789abcdef" for c in first)
     with pytest.raises(InvalidInput, match="secret"):
-        log.case_pseudonym("", case_id)
+        counting.case_pseudonym("", case_id)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +104,7 @@ def test_the_pseudonym_is_stable_keyed_and_not_the_case_id(
 )
 def test_age_bands_at_their_boundaries(born: date, band: str) -> None:
     """Completed years decide the band; the birthday itself counts (45 CFR 164.514)."""
-    assert log.age_band(born, date(2026, 3, 2)) == band
+    assert counting.age_band(born, date(2026, 3, 2)) == band
 
 
 def test_only_admin_and_lab_take_the_log_and_each_export_is_audited(
@@ -114,10 +113,10 @@ def test_only_admin_and_lab_take_the_log_and_each_export_is_audited(
     """Clinical roles and patients are refused; the audit says who took how many rows."""
     for role in (Role.MORPHOLOGIST, Role.CLINICIAN, Role.PATIENT, Role.PATHOLOGIST):
         with uow_factory() as uow, pytest.raises(PermissionDenied):
-            log.count_log(uow, SqlSavedCountSource, Actor("x", role, 1), SECRET)
+            counting.count_log(uow, SqlSavedCountSource, Actor("x", role, 1), SECRET)
 
     with uow_factory() as uow:
-        log.count_log(uow, SqlSavedCountSource, Actor("leo", Role.LAB_SCIENTIST), SECRET)
+        counting.count_log(uow, SqlSavedCountSource, Actor("leo", Role.LAB_SCIENTIST), SECRET)
         [entry] = uow.audit.for_entity("count_log", "export")
 
     assert entry.action is AuditAction.VIEW and entry.actor.username == "leo"

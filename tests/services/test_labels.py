@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from PIL import Image
 
 from marrowscope.domain.specimen import SpecimenLabel
-from marrowscope.services.labels import barcode_modules, label_png, label_svg
+from marrowscope.services.lab import barcode_modules, label_png, label_svg
 
 LABEL = SpecimenLabel(
     accession="BM26-000042",

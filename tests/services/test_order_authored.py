@@ -13,19 +13,19 @@ from marrowscope.domain.case import Sex
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Actor
-from marrowscope.services import pathway, patients
-from marrowscope.services.pathway import ORDER_CLOCK_SKEW
+from marrowscope.services import cases, pathway
+from marrowscope.services.pathway.cbc_order import ORDER_CLOCK_SKEW
 from marrowscope.services.unit_of_work import UnitOfWork
 from tests.services.conftest import FakeClock
 
 
 @pytest.fixture
 def case_id(uow: UnitOfWork, clinician: Actor) -> int:
-    patient = patients.register_patient(
+    patient = cases.register_patient(
         uow, clinician, mrn="P-1", family_name="Doe", given_name="Jo",
         birth_date=date(1958, 1, 2), sex=Sex.FEMALE,
     )  # fmt: skip
-    return patients.open_case(uow, clinician, patient.id).id
+    return cases.open_case(uow, clinician, patient.id).id
 
 
 def _order(uow: UnitOfWork, actor: Actor, case_id: int, **extra: object) -> object:

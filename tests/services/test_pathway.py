@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from marrowscope.domain import case
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.case import Sex
 from marrowscope.domain.errors import (
@@ -27,7 +28,7 @@ from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.safety import Plan, Sedation, Severity
 from marrowscope.domain.specimen import TestState
 from marrowscope.domain.vitals import make_vital
-from marrowscope.services import laboratory, pathway, patients
+from marrowscope.services import cases, lab, pathway
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests.services.conftest import FakeClock
 
@@ -63,11 +64,11 @@ def _unchanged(
 
 @pytest.fixture
 def case_id(uow: UnitOfWork, clinician: Actor) -> int:
-    patient = patients.register_patient(
+    patient = cases.register_patient(
         uow, clinician, mrn="P-1", family_name="Doe", given_name="Jo",
         birth_date=date(1958, 1, 2), sex=Sex.FEMALE,
     )  # fmt: skip
-    return patients.open_case(uow, clinician, patient.id).id
+    return cases.open_case(uow, clinician, patient.id).id
 
 
 def _assessed(uow: UnitOfWork, actor: Actor, case_id: int, clock: FakeClock, **over: Any) -> Any:
@@ -203,15 +204,15 @@ def test_specimens_get_unique_accessions_and_duplicates_conflict(
 ) -> None:  # fmt: skip
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
 
-    a = laboratory.collect_specimen(uow, proceduralist, case_id, kind="aspirate_edta",
+    a = lab.collect_specimen(uow, proceduralist, case_id, kind="aspirate_edta",
                                     tests=["flow_cytometry"])  # fmt: skip
-    b = laboratory.collect_specimen(uow, proceduralist, case_id, kind="trephine_core")
+    b = lab.collect_specimen(uow, proceduralist, case_id, kind="trephine_core")
 
     assert (a.specimen.accession, b.specimen.accession) == ("BM26-000001", "BM26-000002")
     assert [t.state for t in a.tests] == [TestState.COLLECTED]
     _unchanged(
         db_url,
-        lambda: laboratory.collect_specimen(
+        lambda: lab.collect_specimen(
             uow, proceduralist, case_id, kind="clot", accession="bm26-000001"
         ),
         Conflict,
@@ -224,23 +225,23 @@ def test_a_test_walks_its_states_and_bad_moves_change_nothing(
     db_url: str,
 ) -> None:  # fmt: skip
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
-    got = laboratory.collect_specimen(
+    got = lab.collect_specimen(
         uow, proceduralist, case_id, kind="aspirate_heparin", tests=["karyotype"]
     )
     [test] = got.tests
 
-    _unchanged(db_url, lambda: laboratory.advance_test(uow, LAB, test.id, "in_process"),
+    _unchanged(db_url, lambda: lab.advance_test(uow, LAB, test.id, "in_process"),
                TransitionNotAllowed, uow)  # fmt: skip
-    _unchanged(db_url, lambda: laboratory.post_result(uow, LAB, test.id, {"iscn": "46,XX[20]",
+    _unchanged(db_url, lambda: lab.post_result(uow, LAB, test.id, {"iscn": "46,XX[20]",
                "metaphases_analysed": 20}), NotAllowed, uow)  # fmt: skip
-    laboratory.receive_specimen(uow, LAB, got.specimen.accession)
-    laboratory.advance_test(uow, LAB, test.id, "in_process")
-    _unchanged(db_url, lambda: laboratory.post_result(uow, LAB, test.id, {"iscn": "46XX",
+    lab.receive_specimen(uow, LAB, got.specimen.accession)
+    lab.advance_test(uow, LAB, test.id, "in_process")
+    _unchanged(db_url, lambda: lab.post_result(uow, LAB, test.id, {"iscn": "46XX",
                "metaphases_analysed": 20}), InvalidInput, uow)  # fmt: skip
-    laboratory.post_result(uow, LAB, test.id, {"iscn": "46,XX[20]", "metaphases_analysed": 20})
+    lab.post_result(uow, LAB, test.id, {"iscn": "46,XX[20]", "metaphases_analysed": 20})
     with pytest.raises(NotAllowed, match="cannot verify"):
-        laboratory.verify_result(uow, LAB, test.id)
-    verified = laboratory.verify_result(uow, MORPH, test.id)
+        lab.verify_result(uow, LAB, test.id)
+    verified = lab.verify_result(uow, MORPH, test.id)
 
     assert verified.state is TestState.VERIFIED
     events = [(e.from_state, e.to_state) for e in uow.pathway.events_for_case(case_id)]
@@ -254,17 +255,17 @@ def test_amending_a_verified_result_keeps_history_and_needs_verification_again(
     uow: UnitOfWork, clinician: Actor, proceduralist: Actor, case_id: int, clock: FakeClock
 ) -> None:
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
-    got = laboratory.collect_specimen(uow, proceduralist, case_id, kind="culture_bottle",
+    got = lab.collect_specimen(uow, proceduralist, case_id, kind="culture_bottle",
                                       tests=["culture"])  # fmt: skip
     [test] = got.tests
-    laboratory.receive_specimen(uow, LAB, got.specimen.accession)
-    laboratory.advance_test(uow, LAB, test.id, "in_process")
-    laboratory.post_result(uow, LAB, test.id, {"organism": None, "incubation_days": 5})
-    laboratory.verify_result(uow, MORPH, test.id)
+    lab.receive_specimen(uow, LAB, got.specimen.accession)
+    lab.advance_test(uow, LAB, test.id, "in_process")
+    lab.post_result(uow, LAB, test.id, {"organism": None, "incubation_days": 5})
+    lab.verify_result(uow, MORPH, test.id)
 
     with pytest.raises(InvalidInput, match="correction_reason"):
-        laboratory.post_result(uow, LAB, test.id, {"organism": "M. avium", "incubation_days": 42})
-    amended, version, _ = laboratory.post_result(
+        lab.post_result(uow, LAB, test.id, {"organism": "M. avium", "incubation_days": 42})
+    amended, version, _ = lab.post_result(
         uow, LAB, test.id, {"organism": "M. avium", "incubation_days": 42},
         correction_reason="late growth at 6 weeks",
     )  # fmt: skip
@@ -279,35 +280,35 @@ def test_a_result_for_a_test_never_ordered_is_refused(
     db_url: str,
 ) -> None:  # fmt: skip
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
-    got = laboratory.collect_specimen(uow, proceduralist, case_id, kind="aspirate_edta",
+    got = lab.collect_specimen(uow, proceduralist, case_id, kind="aspirate_edta",
                                       tests=["flow_cytometry"])  # fmt: skip
 
     _unchanged(
         db_url,
-        lambda: laboratory.post_result_by_accession(
+        lambda: lab.post_result_by_accession(
             uow, LAB, got.specimen.accession, "molecular_panel", {"variants": []}
         ),
         NotFound,
         uow,
     )
-    _unchanged(db_url, lambda: laboratory.post_result(uow, LAB, 999, {"text": "x"}), NotFound, uow)
+    _unchanged(db_url, lambda: lab.post_result(uow, LAB, 999, {"text": "x"}), NotFound, uow)
 
 
 def test_cancelling_needs_a_reason_and_overdue_lists_late_tests(
     uow: UnitOfWork, clinician: Actor, proceduralist: Actor, case_id: int, clock: FakeClock
 ) -> None:
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
-    got = laboratory.collect_specimen(uow, proceduralist, case_id, kind="aspirate_smear",
+    got = lab.collect_specimen(uow, proceduralist, case_id, kind="aspirate_smear",
                                       tests=["smear_morphology", "iron_stain"])  # fmt: skip
-    laboratory.receive_specimen(uow, LAB, got.specimen.accession)
+    lab.receive_specimen(uow, LAB, got.specimen.accession)
     morph, iron = got.tests
 
     with pytest.raises(InvalidInput, match="reason"):
-        laboratory.advance_test(uow, LAB, iron.id, "cancelled")
-    laboratory.advance_test(uow, LAB, iron.id, "cancelled", reason="duplicate request")
+        lab.advance_test(uow, LAB, iron.id, "cancelled")
+    lab.advance_test(uow, LAB, iron.id, "cancelled", reason="duplicate request")
     clock.advance(hours=49)
 
-    [late] = laboratory.overdue_tests(uow, LAB)
+    [late] = lab.overdue_tests(uow, LAB)
     assert late.test.id == morph.id and late.hours_overdue == pytest.approx(1.0)
 
 
@@ -323,33 +324,33 @@ def test_aftercare_and_a_fever_check_in_escalate(
     _, escalation = pathway.record_check_in(uow, nurse, case_id, symptoms=[], temperature_c=38.4)
 
     assert escalation.level.value == "urgent"
-    record = pathway.load_case_record(uow, nurse, case_id)
+    record = cases.load_case_record(uow, nurse, case_id)
     assert record.stage is CaseStage.FOLLOWED_UP
 
 
 def test_a_patient_cannot_write_and_sees_only_their_own_case(
     uow: UnitOfWork, case_id: int, clinician: Actor
 ) -> None:
-    case = patients.get_case(uow, clinician, case_id)
+    case = cases.get_case(uow, clinician, case_id)
     me = Actor("pat", Role.PATIENT, patient_id=case.patient_id)
     stranger = Actor("pat2", Role.PATIENT, patient_id=case.patient_id + 100)
 
     with pytest.raises(PermissionDenied):
         pathway.record_cbc(uow, me, case_id, collected_at=uow.now(), measurements={"hb": 100})
-    assert pathway.load_case_record(uow, me, case_id).case.id == case_id
+    assert cases.load_case_record(uow, me, case_id).case.id == case_id
     with pytest.raises(NotFound):
-        pathway.load_case_record(uow, stranger, case_id)
+        cases.load_case_record(uow, stranger, case_id)
 
 
 def test_the_demo_case_is_seeded_once(uow_factory: UnitOfWorkFactory) -> None:
-    from marrowscope.services.demo import seed_demo_case
+    from marrowscope.services.walkthrough import seed_demo_case
 
     first = seed_demo_case(uow_factory)
     again = seed_demo_case(uow_factory)
 
     assert first.created and not again.created and again.case_id == first.case_id
     with uow_factory() as uow:
-        record = pathway.load_case_record(uow, Actor("x", Role.CLINICIAN), first.case_id)
+        record = cases.load_case_record(uow, Actor("x", Role.CLINICIAN), first.case_id)
     assert record.stage is CaseStage.FOLLOWED_UP
     assert len(record.specimens) == 4 and len(record.tests) == 8
 
@@ -411,7 +412,7 @@ def test_the_assessment_takes_platelets_from_the_recorded_count_and_checks_its_a
 def test_a_closed_case_takes_no_more_records(
     uow: UnitOfWork, clinician: Actor, case_id: int
 ) -> None:
-    patients.close_case(uow, clinician, case_id, patients.CaseStatus.CLOSED)
+    cases.close_case(uow, clinician, case_id, case.CaseStatus.CLOSED)
 
     with pytest.raises(NotAllowed, match="closed"):
         pathway.record_cbc(uow, clinician, case_id, collected_at=uow.now(), measurements={"hb": 1})
@@ -420,17 +421,17 @@ def test_a_closed_case_takes_no_more_records(
 def test_overviews_and_the_worklist_follow_the_demo_case(
     uow_factory: UnitOfWorkFactory, clock: FakeClock
 ) -> None:
-    from marrowscope.services.demo import seed_demo_case
+    from marrowscope.services.walkthrough import seed_demo_case
 
     made = seed_demo_case(uow_factory)
     clock.advance(days=20)
     with uow_factory() as uow:
-        [overview] = pathway.case_overviews(uow, Actor("x", Role.CLINICIAN))
-        mine = pathway.case_overviews(uow, Actor("p", Role.PATIENT, patient_id=made.patient_id))
-        other = pathway.case_overviews(
+        [overview] = cases.case_overviews(uow, Actor("x", Role.CLINICIAN))
+        mine = cases.case_overviews(uow, Actor("p", Role.PATIENT, patient_id=made.patient_id))
+        other = cases.case_overviews(
             uow, Actor("q", Role.PATIENT, patient_id=made.other_patient_id)
         )
-        [item] = laboratory.worklist(uow, LAB)
+        [item] = lab.worklist(uow, LAB)
 
     assert overview.stage is CaseStage.FOLLOWED_UP and overview.patient.mrn == "DEMO-0001"
     assert [o.case.id for o in mine] == [made.case_id] and other == []
@@ -443,19 +444,19 @@ def test_a_patient_sees_only_verified_current_results(
     uow: UnitOfWork, clinician: Actor, proceduralist: Actor, case_id: int, clock: FakeClock
 ) -> None:
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
-    got = laboratory.collect_specimen(uow, proceduralist, case_id, kind="aspirate_smear",
+    got = lab.collect_specimen(uow, proceduralist, case_id, kind="aspirate_smear",
                                       tests=["smear_morphology", "iron_stain"])  # fmt: skip
-    laboratory.receive_specimen(uow, LAB, got.specimen.accession)
+    lab.receive_specimen(uow, LAB, got.specimen.accession)
     morph, iron = got.tests
     for test in (morph, iron):
-        laboratory.advance_test(uow, LAB, test.id, "in_process")
-        laboratory.post_result(uow, LAB, test.id, {"text": f"draft {test.test_type.value}"})
-    laboratory.verify_result(uow, MORPH, morph.id)
-    case = patients.get_case(uow, clinician, case_id)
+        lab.advance_test(uow, LAB, test.id, "in_process")
+        lab.post_result(uow, LAB, test.id, {"text": f"draft {test.test_type.value}"})
+    lab.verify_result(uow, MORPH, morph.id)
+    case = cases.get_case(uow, clinician, case_id)
     me = Actor("pat", Role.PATIENT, patient_id=case.patient_id)
 
-    staff_view = pathway.load_case_record(uow, clinician, case_id)
-    patient_view = pathway.load_case_record(uow, me, case_id)
+    staff_view = cases.load_case_record(uow, clinician, case_id)
+    patient_view = cases.load_case_record(uow, me, case_id)
 
     assert len(staff_view.results) == 2
     assert [r.lab_test_id for r in patient_view.results] == [morph.id]

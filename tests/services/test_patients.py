@@ -16,12 +16,12 @@ from marrowscope.domain.errors import (
     PermissionDenied,
 )
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import patients
+from marrowscope.services import cases
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 def _register(uow: UnitOfWork, who: Actor, mrn: str = "MRN-1") -> int:
-    return patients.register_patient(
+    return cases.register_patient(
         uow, who, mrn=mrn, family_name="Doe", given_name="Jane",
         birth_date=date(1960, 5, 1), sex=Sex.FEMALE,
     ).id  # fmt: skip
@@ -55,7 +55,7 @@ def test_duplicate_mrn_is_a_conflict_and_writes_nothing(
 
 def test_birth_date_in_the_future_is_refused(uow: UnitOfWork, clinician: Actor) -> None:
     with pytest.raises(InvalidInput, match="birth_date"):
-        patients.register_patient(
+        cases.register_patient(
             uow, clinician, mrn="X1", family_name="Doe", given_name="J",
             birth_date=date(2099, 1, 1), sex="female",
         )  # fmt: skip
@@ -71,17 +71,17 @@ def test_a_patient_user_cannot_register_or_see_another_patient(
     with pytest.raises(PermissionDenied):
         _register(uow, patient_user, "A3")
     with pytest.raises(NotFound):
-        patients.get_patient(uow, patient_user, other)
-    assert patients.get_patient(uow, patient_user, own).id == own
+        cases.get_patient(uow, patient_user, other)
+    assert cases.get_patient(uow, patient_user, own).id == own
 
 
 def test_case_opens_and_closes_with_history(uow: UnitOfWork, clinician: Actor) -> None:
-    case = patients.open_case(uow, clinician, _register(uow, clinician))
+    case = cases.open_case(uow, clinician, _register(uow, clinician))
 
-    closed = patients.close_case(uow, clinician, case.id, CaseStatus.CANCELLED, "duplicate")
+    closed = cases.close_case(uow, clinician, case.id, CaseStatus.CANCELLED, "duplicate")
 
     assert closed.status is CaseStatus.CANCELLED
     actions = [e.action for e in uow.audit.for_case(case.id)]
     assert actions == [AuditAction.CREATE, AuditAction.TRANSITION]
     with pytest.raises(NotAllowed, match="already cancelled"):
-        patients.close_case(uow, clinician, case.id, CaseStatus.CLOSED)
+        cases.close_case(uow, clinician, case.id, CaseStatus.CLOSED)

@@ -13,12 +13,11 @@ from marrowscope.domain.errors import AuthenticationFailed, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.report_signout import UnconfirmedWarnings
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import reports
-from marrowscope.services.auth import LoginThrottle
-from marrowscope.services.demo import seed_demo_case
-from marrowscope.services.reauth import confirm_password
-from marrowscope.services.report_state import report_state
+from marrowscope.services import reporting
+from marrowscope.services.accounts import LoginThrottle, confirm_password
+from marrowscope.services.reporting import report_state
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case
 
 PATHOLOGIST = Actor("pia", Role.PATHOLOGIST)
 CLINICIAN = Actor("clara", Role.CLINICIAN)
@@ -33,7 +32,7 @@ def test_a_draft_saved_from_a_blank_form_keeps_the_prefill(uow: UnitOfWork, case
     """The web form posts every field; blanks must not wipe what the pathway holds."""
     blank_form = dict.fromkeys(("clinical_details", "blood_findings", "cytogenetics"), "")
 
-    draft = reports.save_draft(uow, PATHOLOGIST, case_id, {**blank_form, "conclusion": "x"})
+    draft = reporting.save_draft(uow, PATHOLOGIST, case_id, {**blank_form, "conclusion": "x"})
 
     assert "Fatigue and bruising" in draft.get("clinical_details")
     assert draft.get("indication") == (
@@ -49,12 +48,12 @@ def test_a_draft_saved_from_a_blank_form_keeps_the_prefill(uow: UnitOfWork, case
 
 
 def test_examined_is_the_procedure_date_not_the_case_opening(uow: UnitOfWork, case_id: int) -> None:
-    reports.save_draft(uow, PATHOLOGIST, case_id, {"conclusion": "x"})
+    reporting.save_draft(uow, PATHOLOGIST, case_id, {"conclusion": "x"})
     procedure = uow.pathway.latest(case_id, RecordKind.PROCEDURE)
     case = uow.cases.get(case_id)
     assert procedure is not None and case is not None
 
-    view = reports.report_view(uow, PATHOLOGIST, case_id)
+    view = reporting.report_view(uow, PATHOLOGIST, case_id)
 
     started = procedure.payload["procedure"]["started_at"][:10]
     assert view.examined_on.isoformat() == started
@@ -62,33 +61,35 @@ def test_examined_is_the_procedure_date_not_the_case_opening(uow: UnitOfWork, ca
 
 
 def test_sign_out_with_a_pending_test_needs_confirmation(uow: UnitOfWork, case_id: int) -> None:
-    reports.save_draft(
+    reporting.save_draft(
         uow, PATHOLOGIST, case_id, {"conclusion": "consistent with MDS"},
         counts=demo_counts().as_dict(),
     )  # fmt: skip
 
-    warnings = reports.signout_warnings(uow, PATHOLOGIST, case_id)
+    warnings = reporting.signout_warnings(uow, PATHOLOGIST, case_id)
     with pytest.raises(UnconfirmedWarnings, match="Immunohistochemistry"):
-        reports.sign_report(uow, PATHOLOGIST, case_id)
-    signed = reports.sign_report(
+        reporting.sign_report(uow, PATHOLOGIST, case_id)
+    signed = reporting.sign_report(
         uow, PATHOLOGIST, case_id, confirm_warnings=True, signer_name="Dr Pia Pathologist"
     )
 
     assert [w.code for w in warnings] == ["tests_pending"]
     assert signed.signer == "Dr Pia Pathologist, pathologist"
-    assert reports.list_versions(uow, PATHOLOGIST, case_id)[-1].signer_name == "Dr Pia Pathologist"
+    assert (
+        reporting.list_versions(uow, PATHOLOGIST, case_id)[-1].signer_name == "Dr Pia Pathologist"
+    )
 
 
 def test_release_is_the_configured_roles_decision_and_shows_as_a_state(
     uow: UnitOfWork, case_id: int
 ) -> None:
-    reports.save_draft(uow, PATHOLOGIST, case_id, {"conclusion": "x"})
-    reports.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
+    reporting.save_draft(uow, PATHOLOGIST, case_id, {"conclusion": "x"})
+    reporting.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
     before = report_state(uow, CLINICIAN, case_id)
 
     with pytest.raises(PermissionDenied):
-        reports.release_report(uow, PATHOLOGIST, case_id)  # default: the clinician releases
-    reports.release_report(uow, CLINICIAN, case_id)
+        reporting.release_report(uow, PATHOLOGIST, case_id)  # default: the clinician releases
+    reporting.release_report(uow, CLINICIAN, case_id)
     after = report_state(uow, CLINICIAN, case_id)
 
     assert before.status == "signed" and "awaiting release" in before.words
@@ -96,12 +97,12 @@ def test_release_is_the_configured_roles_decision_and_shows_as_a_state(
 
 
 def test_a_laboratory_may_give_release_to_the_pathologist(uow: UnitOfWork, case_id: int) -> None:
-    reports.save_draft(uow, PATHOLOGIST, case_id, {"conclusion": "x"})
-    reports.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
+    reporting.save_draft(uow, PATHOLOGIST, case_id, {"conclusion": "x"})
+    reporting.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
 
     with pytest.raises(PermissionDenied):
-        reports.release_report(uow, CLINICIAN, case_id, releaser=Role.PATHOLOGIST)
-    number = reports.release_report(uow, PATHOLOGIST, case_id, releaser=Role.PATHOLOGIST)
+        reporting.release_report(uow, CLINICIAN, case_id, releaser=Role.PATHOLOGIST)
+    number = reporting.release_report(uow, PATHOLOGIST, case_id, releaser=Role.PATHOLOGIST)
 
     assert number == 1
 
@@ -109,7 +110,8 @@ def test_a_laboratory_may_give_release_to_the_pathologist(uow: UnitOfWork, case_
 def test_signing_asks_for_the_current_password(uow_factory: UnitOfWorkFactory) -> None:
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
-    from marrowscope.services.users import AccountStores, ensure_demo_users
+    from marrowscope.services.account_stores import AccountStores
+    from marrowscope.services.accounts import ensure_demo_users
 
     stores = AccountStores(SqlUserStore, SqlSessionStore, SqlKeymapStore, SqlSlideCountStore)
     with uow_factory() as uow:
@@ -132,11 +134,11 @@ def test_every_pdf_page_names_the_patient_and_its_number(
     uow: UnitOfWork, case_id: int, tmp_path: Path
 ) -> None:
     long_text = "Dysplastic features described at length. " * 120
-    reports.save_draft(
+    reporting.save_draft(
         uow, PATHOLOGIST, case_id, {"conclusion": "consistent with MDS", "comment": long_text},
         counts=demo_counts().as_dict(),
     )  # fmt: skip
-    pdf = reports.report_pdf(uow, PATHOLOGIST, case_id, letterhead=("City Haematology Lab",))
+    pdf = reporting.report_pdf(uow, PATHOLOGIST, case_id, letterhead=("City Haematology Lab",))
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
 

@@ -11,10 +11,10 @@ from marrowscope.domain.differential import demo_counts
 from marrowscope.domain.errors import ImmutableRecord, PermissionDenied, TransitionNotAllowed
 from marrowscope.domain.report import ReportKind, ReportStatus
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import reports
-from marrowscope.services.demo import seed_demo_case
-from marrowscope.services.demo_report import DEMO_FIELDS, seed_demo_report
+from marrowscope.services import cases, reporting
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
+from marrowscope.services.walkthrough.demo_report import DEMO_FIELDS
 from tests.services.conftest import FakeClock
 
 PATHOLOGIST = Actor("dr.path", Role.PATHOLOGIST)
@@ -28,8 +28,8 @@ def case_id(uow: UnitOfWork) -> int:
 
 
 def _signed(uow: UnitOfWork, case_id: int) -> None:
-    reports.save_draft(uow, PATHOLOGIST, case_id, DEMO_FIELDS, counts=demo_counts().as_dict())
-    reports.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
+    reporting.save_draft(uow, PATHOLOGIST, case_id, DEMO_FIELDS, counts=demo_counts().as_dict())
+    reporting.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
 
 
 def test_amending_keeps_the_original_json_and_pdf_byte_for_byte(
@@ -37,53 +37,53 @@ def test_amending_keeps_the_original_json_and_pdf_byte_for_byte(
 ) -> None:
     """The signed original's stored documents survive an amendment unchanged."""
     _signed(uow, case_id)
-    original = reports.signed_documents(uow, PATHOLOGIST, case_id, 1)
+    original = reporting.signed_documents(uow, PATHOLOGIST, case_id, 1)
 
     clock.advance(hours=2)
-    amended = reports.amend_report(
+    amended = reporting.amend_report(
         uow, PATHOLOGIST, case_id, {"fibrosis_grade": "MF-2"}, reason="reticulin re-read"
     )
 
     assert amended.version == 2 and amended.kind is ReportKind.AMENDMENT
-    assert reports.signed_documents(uow, PATHOLOGIST, case_id, 1) == original
+    assert reporting.signed_documents(uow, PATHOLOGIST, case_id, 1) == original
     assert json.loads(original[0])["fields"]["fibrosis_grade"] == "MF-1"
     assert original[1].startswith(b"%PDF")
-    new_json, new_pdf = reports.signed_documents(uow, PATHOLOGIST, case_id, 2)
+    new_json, new_pdf = reporting.signed_documents(uow, PATHOLOGIST, case_id, 2)
     assert json.loads(new_json)["fields"]["fibrosis_grade"] == "MF-2"
     assert json.loads(new_json)["reason"] == "reticulin re-read"
     assert new_pdf != original[1]
-    versions = reports.list_versions(uow, PATHOLOGIST, case_id)
+    versions = reporting.list_versions(uow, PATHOLOGIST, case_id)
     assert [v.version for v in versions] == [1, 2]
-    assert reports.get_version(uow, PATHOLOGIST, case_id, 1).get("fibrosis_grade") == "MF-1"
+    assert reporting.get_version(uow, PATHOLOGIST, case_id, 1).get("fibrosis_grade") == "MF-1"
 
 
 def test_signed_report_refuses_a_draft_edit(uow: UnitOfWork, case_id: int) -> None:
     """After sign-out the only way to change the report is a new version."""
     _signed(uow, case_id)
-    before = reports.current_report(uow, PATHOLOGIST, case_id)
+    before = reporting.current_report(uow, PATHOLOGIST, case_id)
 
     with pytest.raises(ImmutableRecord):
-        reports.save_draft(uow, PATHOLOGIST, case_id, {"comment": "late change"})
+        reporting.save_draft(uow, PATHOLOGIST, case_id, {"comment": "late change"})
 
-    assert reports.current_report(uow, PATHOLOGIST, case_id) == before
+    assert reporting.current_report(uow, PATHOLOGIST, case_id) == before
 
 
 def test_morphologist_may_draft_but_not_sign(uow: UnitOfWork, case_id: int) -> None:
     """Sign-out is the pathologist's (roles)."""
-    reports.save_draft(uow, MORPHOLOGIST, case_id, {"conclusion": "consistent with MDS"})
+    reporting.save_draft(uow, MORPHOLOGIST, case_id, {"conclusion": "consistent with MDS"})
 
     with pytest.raises(PermissionDenied):
-        reports.sign_report(uow, MORPHOLOGIST, case_id)
+        reporting.sign_report(uow, MORPHOLOGIST, case_id)
 
-    report = reports.current_report(uow, PATHOLOGIST, case_id)
+    report = reporting.current_report(uow, PATHOLOGIST, case_id)
     assert report is not None and report.status is ReportStatus.DRAFT
 
 
 def test_sign_without_conclusion_is_refused(uow: UnitOfWork, case_id: int) -> None:
-    reports.save_draft(uow, PATHOLOGIST, case_id, {"comment": "x"})
+    reporting.save_draft(uow, PATHOLOGIST, case_id, {"comment": "x"})
 
     with pytest.raises(TransitionNotAllowed):
-        reports.sign_report(uow, PATHOLOGIST, case_id)
+        reporting.sign_report(uow, PATHOLOGIST, case_id)
 
 
 def test_release_is_recorded_and_opens_the_patient_summary(uow: UnitOfWork, case_id: int) -> None:
@@ -92,11 +92,11 @@ def test_release_is_recorded_and_opens_the_patient_summary(uow: UnitOfWork, case
     case = uow.cases.get(case_id)
     assert case is not None
     patient = Actor("daniel", Role.PATIENT, patient_id=case.patient_id)
-    assert reports.patient_summary(uow, patient, case_id) is None
+    assert reporting.patient_summary(uow, patient, case_id) is None
 
-    released = reports.release_report(uow, CLINICIAN, case_id)
+    released = reporting.release_report(uow, CLINICIAN, case_id)
 
-    summary = reports.patient_summary(uow, patient, case_id)
+    summary = reporting.patient_summary(uow, patient, case_id)
     assert released == 1 and summary is not None
     assert "discussion with your doctor" in summary
     actions = [(e.entity, e.action) for e in uow.audit.for_case(case_id) if e.entity == "report"]
@@ -109,10 +109,10 @@ def test_demo_report_is_signed_and_offered_to_exports(uow: UnitOfWork) -> None:
     assert seed_demo_report(uow) == case_id
     assert seed_demo_report(uow) == case_id  # idempotent
 
-    exported = reports.report_for_export(uow, PATHOLOGIST, case_id)
+    exported = reporting.report_for_export(uow, PATHOLOGIST, case_id)
     assert exported is not None and exported.final and exported.pdf is not None
     assert "myelodysplastic" in exported.conclusion
-    assert len(reports.list_versions(uow, PATHOLOGIST, case_id)) == 1
+    assert len(reporting.list_versions(uow, PATHOLOGIST, case_id)) == 1
 
 
 def test_serial_examinations_give_a_blast_trend_and_html(
@@ -122,29 +122,28 @@ def test_serial_examinations_give_a_blast_trend_and_html(
     from marrowscope.domain.case import Sex
     from marrowscope.domain.taxonomy import CellClass
     from marrowscope.reports.pdf import render_pdf
-    from marrowscope.services import patients
 
-    person = patients.register_patient(
+    person = cases.register_patient(
         uow, clinician, mrn="T-1", family_name="Trend", given_name="Tess",
         birth_date=clock().date().replace(year=1960), sex=Sex.FEMALE,
     )  # fmt: skip
-    first = patients.open_case(uow, clinician, person.id).id
-    reports.save_draft(
+    first = cases.open_case(uow, clinician, person.id).id
+    reporting.save_draft(
         uow, PATHOLOGIST, first, {"conclusion": "consistent with MDS"},
         counts={CellClass("BLA"): 6, CellClass("NGS"): 94},
     )  # fmt: skip
-    reports.sign_report(uow, PATHOLOGIST, first, confirm_warnings=True)
+    reporting.sign_report(uow, PATHOLOGIST, first, confirm_warnings=True)
     clock.advance(days=90)
-    second = patients.open_case(uow, clinician, person.id).id
-    reports.save_draft(
+    second = cases.open_case(uow, clinician, person.id).id
+    reporting.save_draft(
         uow, PATHOLOGIST, second, {"conclusion": "consider progression", "iron_grade": "0"},
         counts={CellClass("BLA"): 12, CellClass("NGS"): 88},
     )  # fmt: skip
 
-    view = reports.report_view(uow, PATHOLOGIST, second)
-    reports.sign_report(uow, PATHOLOGIST, second, confirm_warnings=True)
-    signed_view = reports.report_view(uow, PATHOLOGIST, second)
-    html = reports.report_html(uow, PATHOLOGIST, second)
+    view = reporting.report_view(uow, PATHOLOGIST, second)
+    reporting.sign_report(uow, PATHOLOGIST, second, confirm_warnings=True)
+    signed_view = reporting.report_view(uow, PATHOLOGIST, second)
+    html = reporting.report_html(uow, PATHOLOGIST, second)
 
     assert [p.blast_percent for p in view.trend] == [6.0]  # a draft is not in the trend
     assert [p.blast_percent for p in signed_view.trend] == [6.0, 12.0]
@@ -171,14 +170,14 @@ def test_the_database_refuses_to_rewrite_a_signed_version(
             uow.session.execute(text(statement), {"c": case_id})  # type: ignore[attr-defined]
 
     with uow_factory() as uow:
-        assert reports.signed_documents(uow, PATHOLOGIST, case_id, 1)[1].startswith(b"%PDF")
+        assert reporting.signed_documents(uow, PATHOLOGIST, case_id, 1)[1].startswith(b"%PDF")
 
 
 def test_a_new_draft_starts_from_verified_results_and_lists_pending_tests(
     uow: UnitOfWork, case_id: int
 ) -> None:
     """Karyotype, FISH, molecular, flow are copied; IHC (in process) is pending."""
-    draft = reports.save_draft(uow, MORPHOLOGIST, case_id, {"conclusion": "to follow"})
+    draft = reporting.save_draft(uow, MORPHOLOGIST, case_id, {"conclusion": "to follow"})
 
     assert draft.get("cytogenetics").startswith("46,XY,del(5)(q31q33)[12]/46,XY[8]")
     assert "92/200 nuclei (46 %)" in draft.get("fish")

@@ -11,9 +11,9 @@ import pytest
 from marrowscope.domain.errors import InvalidInput, NotFound, TransitionNotAllowed
 from marrowscope.domain.pathway import CaseStage, RecordKind
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import pathway
-from marrowscope.services.script import walk_script
+from marrowscope.services import cases
 from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.walkthrough import walk_script
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "pathway_walk.json"
 
@@ -26,7 +26,7 @@ def _example() -> dict[str, Any]:
 def test_the_example_script_reaches_follow_up(uow: UnitOfWork) -> None:
     done = walk_script(uow, _example())
 
-    record = pathway.load_case_record(uow, Actor("x", Role.CLINICIAN), done.case_id)
+    record = cases.load_case_record(uow, Actor("x", Role.CLINICIAN), done.case_id)
     assert record.stage is CaseStage.FOLLOWED_UP
     assert set(done.accessions) == {"smear", "edta", "core"}
     assessment = record.latest(RecordKind.ASSESSMENT)

@@ -44,7 +44,7 @@ def _serve_demo(host: str | None, port: int | None) -> None:
     """Prepare the demo database and serve it (the web app's part of ``make run``)."""
     from marrowscope.bootstrap import get_settings, prepare_demo
     from marrowscope.cli.serve import run_server
-    from marrowscope.services.users import DEMO_USERS
+    from marrowscope.services.accounts import DEMO_USERS
 
     settings = get_settings()
     try:

@@ -42,7 +42,7 @@ def export_counts(
         check_database_ready,
         get_settings,
     )
-    from marrowscope.services import count_log as log
+    from marrowscope.services import counting
 
     try:
         if not deidentified:
@@ -52,13 +52,13 @@ def export_counts(
         check_database_ready(settings)
         factory = build_uow_factory(build_engine(settings))
         with factory() as uow:
-            rows = log.count_log(uow, build_count_log_source(), actor, settings.secret_key)
+            rows = counting.count_log(uow, build_count_log_source(), actor, settings.secret_key)
     except MarrowscopeError as error:
         raise fail(error) from None
     if as_json or (output is not None and output.suffix.lower() == ".json"):
-        text = json.dumps([log.row_as_dict(r) for r in rows], indent=2) + "\n"
+        text = json.dumps([counting.row_as_dict(r) for r in rows], indent=2) + "\n"
     else:
-        text = log.count_log_csv(rows)
+        text = counting.count_log_csv(rows)
     if output is None:
         typer.echo(text, nl=False)
     else:

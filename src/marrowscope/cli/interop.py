@@ -188,7 +188,7 @@ def import_fhir(
     file is filed on that case (an exported Bundle holds both).
     """
     from marrowscope.services import interop
-    from marrowscope.services.interop_inbox import is_fhir_order
+    from marrowscope.services.interop import is_fhir_order
 
     text = run(lambda: _read_text(file))
     if case_id is None and is_fhir_order(text):  # --case asks for the blood count
@@ -252,7 +252,7 @@ def import_hl7(
 ) -> None:
     """File a CBC (ORU^R01) or an order (OML^O21, ORM^O01) and answer its ACK; a refused
     message exits with 2."""
-    from marrowscope.services.interop_inbox import import_hl7_message, is_hl7_order
+    from marrowscope.services.interop import import_hl7_message, is_hl7_order
 
     def act() -> Any:
         text = _read_bytes(file)  # decoded by the charset MSH-18 names

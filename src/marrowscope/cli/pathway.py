@@ -54,7 +54,7 @@ def db_status() -> None:
 def case_demo() -> None:
     """Migrate, then create the demo patient walked from blood count to follow-up."""
     from marrowscope.bootstrap import upgrade_database
-    from marrowscope.services.demo import seed_demo_case
+    from marrowscope.services.walkthrough import seed_demo_case
 
     run(upgrade_database)
     made = run(lambda: seed_demo_case(uow_factory()))
@@ -69,7 +69,7 @@ def case_walk(script: Path) -> None:
     """Walk a new case through the pathway from a JSON script (docs/examples/pathway_walk.json)."""
     import json
 
-    from marrowscope.services.script import walk_script
+    from marrowscope.services.walkthrough import walk_script
 
     def act() -> Any:
         try:
@@ -98,7 +98,7 @@ def case_register(
     role: str = _ROLE,
 ) -> None:
     """Register a patient."""
-    from marrowscope.services.patients import register_patient
+    from marrowscope.services.cases import register_patient
 
     def act() -> int:
         try:
@@ -117,7 +117,7 @@ def case_register(
 @case_app.command("open")
 def case_open(patient_id: int, user: str = _USER, role: str = _ROLE) -> None:
     """Open an examination case for a patient."""
-    from marrowscope.services.patients import open_case
+    from marrowscope.services.cases import open_case
 
     def act() -> int:
         with uow_factory()() as uow:
@@ -214,7 +214,7 @@ def _describe(record: CaseRecord) -> list[str]:
 @case_app.command("show")
 def case_show(case_id: int, user: str = _USER, role: str = _ROLE) -> None:
     """Print the whole case: records, specimens and test states."""
-    from marrowscope.services.pathway import load_case_record
+    from marrowscope.services.cases import load_case_record
 
     def act() -> CaseRecord:
         with uow_factory()() as uow:
@@ -227,7 +227,7 @@ def case_show(case_id: int, user: str = _USER, role: str = _ROLE) -> None:
 @case_app.command("overdue")
 def case_overdue(user: str = _USER, role: str = _ROLE) -> None:
     """List tests past their turnaround target, most overdue first."""
-    from marrowscope.services.laboratory import overdue_tests
+    from marrowscope.services.lab import overdue_tests
 
     def act() -> Any:
         with uow_factory()() as uow:
@@ -251,8 +251,7 @@ def case_label(
     role: str = _ROLE,
 ) -> None:
     """Write the specimen's barcode label."""
-    from marrowscope.services.labels import label_png, label_svg
-    from marrowscope.services.laboratory import specimen_label
+    from marrowscope.services.lab import label_png, label_svg, specimen_label
 
     def act() -> Any:
         with uow_factory()() as uow:

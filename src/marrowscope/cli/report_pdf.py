@@ -38,12 +38,12 @@ def pdf(
     role: _Role = "pathologist",
 ) -> None:
     """Write the report of CASE_ID as a PDF."""
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
     try:
         actor = parse_actor(user, role)
         with uow_factory()() as uow:
-            data = reports.report_pdf(uow, actor, case_id, version)
+            data = reporting.report_pdf(uow, actor, case_id, version)
         output.write_bytes(data)
     except MarrowscopeError as error:
         raise fail(error) from None
@@ -85,9 +85,9 @@ def _run(user: str, role: str, work: Callable[[UnitOfWork, Actor], _T]) -> _T:
 @report_app.command("versions")
 def versions(case_id: int, user: _User = "pathologist", role: _Role = "pathologist") -> None:
     """List every version of the report of CASE_ID (kind, status, author, time, reason)."""
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
-    found = _run(user, role, lambda uow, actor: reports.list_versions(uow, actor, case_id))
+    found = _run(user, role, lambda uow, actor: reporting.list_versions(uow, actor, case_id))
     if not found:
         typer.echo(f"case {case_id} has no report")
     for v in found:
@@ -101,12 +101,12 @@ def draft(
     case_id: int, field: _Field = None, user: _User = "pathologist", role: _Role = "pathologist"
 ) -> None:
     """Create the draft of CASE_ID or change its fields (-f conclusion=...)."""
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
     saved = _run(
         user,
         role,
-        lambda uow, actor: reports.save_draft(uow, actor, case_id, _parse_fields(field)),
+        lambda uow, actor: reporting.save_draft(uow, actor, case_id, _parse_fields(field)),
     )
     typer.echo(f"draft v{saved.version} of case {case_id} saved")
 
@@ -128,12 +128,12 @@ def sign(
     confirm_warnings: _Confirm = False,
 ) -> None:
     """Sign the draft of CASE_ID out (pathologists only); it cannot change afterwards."""
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
     signed = _run(
         user,
         role,
-        lambda uow, actor: reports.sign_report(
+        lambda uow, actor: reporting.sign_report(
             uow, actor, case_id, confirm_warnings=confirm_warnings
         ),
     )
@@ -149,12 +149,12 @@ def amend(
     role: _Role = "pathologist",
 ) -> None:
     """A signed amendment of CASE_ID's report; earlier versions stay as signed."""
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
     new = _run(
         user,
         role,
-        lambda uow, actor: reports.amend_report(
+        lambda uow, actor: reporting.amend_report(
             uow, actor, case_id, _parse_fields(field), reason=reason
         ),
     )
@@ -173,12 +173,12 @@ def addend(
     role: _Role = "pathologist",
 ) -> None:
     """A signed addendum (supplementary report), e.g. the result of a pending test."""
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
     new = _run(
         user,
         role,
-        lambda uow, actor: reports.addend_report(
+        lambda uow, actor: reporting.addend_report(
             uow, actor, case_id, text, reason=reason, pending_tests=pending
         ),
     )
@@ -193,13 +193,13 @@ def release(case_id: int, user: _User = "clinician", role: _Role = "clinician") 
     """
     from marrowscope.bootstrap import get_settings
     from marrowscope.domain.roles import Role
-    from marrowscope.services import reports
+    from marrowscope.services import reporting
 
     releaser = Role(get_settings().release_by)
     number = _run(
         user,
         role,
-        lambda uow, actor: reports.release_report(uow, actor, case_id, releaser=releaser),
+        lambda uow, actor: reporting.release_report(uow, actor, case_id, releaser=releaser),
     )
     typer.echo(f"v{number} of case {case_id} released to the patient")
 

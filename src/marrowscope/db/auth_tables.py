@@ -89,7 +89,7 @@ def _user(row: Any) -> User:
 
 
 class SqlUserStore:
-    """``services.users.UserStore`` on SQLAlchemy Core, inside the caller's unit of work."""
+    """``services.accounts.UserStore`` on SQLAlchemy Core, inside the caller's unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -133,7 +133,7 @@ class SqlUserStore:
 
 
 class SqlSessionStore:
-    """``services.auth.SessionStore`` on SQLAlchemy Core, inside the caller's unit of work."""
+    """``services.accounts.SessionStore`` on SQLAlchemy Core, inside the caller's unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -192,7 +192,7 @@ class SqlSessionStore:
 
 
 class SqlKeymapStore:
-    """``services.keymaps.KeymapStore`` on SQLAlchemy Core, inside the caller's unit of work."""
+    """``services.counting.KeymapStore`` on SQLAlchemy Core, inside the caller's unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

@@ -18,7 +18,7 @@ __all__ = ["SqlSavedCountSource"]
 
 
 class SqlSavedCountSource:
-    """``services.count_log.SavedCountSource`` inside the caller's unit of work."""
+    """``services.counting.SavedCountSource`` inside the caller's unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

@@ -80,7 +80,7 @@ def _row(row: Any) -> SlideCount:
 
 
 class SqlSlideCountStore:
-    """``services.slide_counts.SlideCountStore`` inside the caller's unit of work."""
+    """``services.counting.SlideCountStore`` inside the caller's unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

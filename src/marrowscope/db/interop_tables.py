@@ -57,7 +57,7 @@ def _row(r: object) -> LoggedMessage:
 
 
 class SqlMessageLog:
-    """``services.interop_log.MessageLog`` on the unit of work's session."""
+    """``services.interop.MessageLog`` on the unit of work's session."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

@@ -27,7 +27,7 @@ sign_in_failures = Table(
 
 
 class SqlSignInFailureStore:
-    """``services.sign_in_limits.SignInFailureStore`` inside the caller's unit of work."""
+    """``services.accounts.SignInFailureStore`` inside the caller's unit of work."""
 
     def __init__(self, session: Session) -> None:
         self._session = session

@@ -1,6 +1,6 @@
 """An order for a bone marrow examination, as read from HL7 OML/ORM or a FHIR ServiceRequest.
 
-Both readers produce one ``OrderImport`` so that the use case (``services.interop_orders``)
+Both readers produce one ``OrderImport`` so that the use case (``services.interop``)
 files either the same way. The codes that count as a marrow examination and the
 priorities that count as urgent are in ``domain/tables/order_catalogue.toml``; reasons
 for the examination are matched to the indications of ``indications.toml`` by code or

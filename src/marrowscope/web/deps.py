@@ -20,9 +20,9 @@ from marrowscope.bootstrap import AccountServices, Settings
 from marrowscope.domain.accounts import User
 from marrowscope.domain.errors import PermissionDenied
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services.auth import AuthService, Session
+from marrowscope.services.account_stores import AccountStores
+from marrowscope.services.accounts import AuthService, Session
 from marrowscope.services.unit_of_work import UnitOfWork
-from marrowscope.services.users import AccountStores
 
 __all__ = [
     "ALL_ROLES",

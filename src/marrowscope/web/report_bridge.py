@@ -36,7 +36,7 @@ __all__ = [
 
 def _service() -> ModuleType | None:
     try:
-        return importlib.import_module("marrowscope.services.reports")
+        return importlib.import_module("marrowscope.services.reporting")
     except ImportError:
         return None
 
@@ -47,7 +47,7 @@ def available() -> bool:
 
 
 def _call(name: str, *args: Any) -> Any:
-    """Call ``services.reports.<name>``; a plain refusal when it is not there."""
+    """Call ``services.reporting.<name>``; a plain refusal when it is not there."""
     service = _service()
     function = getattr(service, name, None) if service is not None else None
     if function is None:
@@ -179,7 +179,7 @@ def release(uow: UnitOfWork, actor: Actor, case_id: int, releaser: Any) -> None:
 def state(uow: UnitOfWork, actor: Actor, case_id: int, releaser: Any) -> Any | None:
     """Where the report stands (none/draft/signed/released), or None without the service."""
     try:
-        module = importlib.import_module("marrowscope.services.report_state")
+        module = importlib.import_module("marrowscope.services.reporting")
     except ImportError:
         return None
     return module.report_state(uow, actor, case_id, releaser=releaser)

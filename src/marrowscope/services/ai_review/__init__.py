@@ -3,7 +3,7 @@
 A morphologist uploads single-cell images for a case and a slide; the model proposes
 a code for each (through ``CellClassifierPort``, so this package never imports
 onnxruntime); the morphologist confirms, changes or rejects every call; the decided
-cells then become an ordinary saved slide count (``services.slide_counts``), so they
+cells then become an ordinary saved slide count (``services.counting``), so they
 join the case's differential beside the slides counted by hand.
 
 Every step is audited: each proposal (the model's call, confidence, top three, review

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from marrowscope.domain.ai_review import CellCall, SlideProgress, progress_of
 from marrowscope.domain.errors import InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor
-from marrowscope.services import slide_counts
+from marrowscope.services import counting
 from marrowscope.services.ai_review.ports import ReviewStores
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 # Deciding what a cell is, is morphology: the roles that count differentials by hand.
-REVIEW_ROLES = slide_counts.COUNTING_ROLES
+REVIEW_ROLES = counting.COUNTING_ROLES
 
 
 def require_reviewer(actor: Actor, what: str) -> None:

@@ -1,6 +1,6 @@
 """Turning a fully decided slide into an ordinary saved slide count.
 
-Its own module because this is where the review hands over to ``services.slide_counts``:
+Its own module because this is where the review hands over to ``services.counting``:
 from here on the confirmed cells join the case's differential beside the slides
 counted by hand, and the cells and the count must never disagree.
 """
@@ -12,7 +12,7 @@ from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, EmptyCount, NotFound
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.slide_counts import CountStatus, SlideCount, differential_total
-from marrowscope.services import slide_counts
+from marrowscope.services import counting
 from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
 from marrowscope.services.ai_review.ports import ReviewStores
 from marrowscope.services.audit import record_audit
@@ -61,13 +61,11 @@ def count_slide(
     if cells == 0:
         raise EmptyCount(f"slide {label!r} has no confirmed cell that enters the differential")
 
-    slides = slide_counts.counts_for_case(uow, stores.accounts, actor, case_id)
+    slides = counting.counts_for_case(uow, stores.accounts, actor, case_id)
     same = next((s for s in slides if s.slide_label == label), None)
     if same is not None and not _reusable(same, actor):
         raise Conflict(f"a slide count labelled {label!r} already exists for this case")
-    opened = same or slide_counts.open_slide(
-        uow, stores.accounts, actor, case_id, label, target=cells
-    )
+    opened = same or counting.open_slide(uow, stores.accounts, actor, case_id, label, target=cells)
     if opened.target != cells:
         raise Conflict(f"slide count {opened.id} was opened for {opened.target} cells, not {cells}")
     ids = [c.id for c in calls if c.countable]
@@ -87,7 +85,7 @@ def count_slide(
         },
         case_id=case_id,
     )
-    return slide_counts.finish_count(
+    return counting.finish_count(
         uow,
         stores.accounts,
         actor,

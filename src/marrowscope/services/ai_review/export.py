@@ -17,7 +17,7 @@ from marrowscope.domain.roles import Actor
 from marrowscope.services.ai_review.calls import calls_for_case, require_reviewer
 from marrowscope.services.ai_review.ports import ReviewStores
 from marrowscope.services.audit import record_audit
-from marrowscope.services.patients import list_cases
+from marrowscope.services.cases import list_cases
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = ["ReviewedCell", "reviewed_cells"]

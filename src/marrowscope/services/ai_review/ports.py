@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from marrowscope.domain.ai_review import CellCall, FieldOrigin, ModelCall
 from marrowscope.domain.ai_review_fields import FieldCells
-from marrowscope.services.users import AccountStores
+from marrowscope.services.account_stores import AccountStores
 
 __all__ = ["CellCallStore", "CellClassifierPort", "FieldCellFinderPort", "ReviewStores"]
 

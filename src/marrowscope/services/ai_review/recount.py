@@ -16,7 +16,7 @@ from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import NotFound
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.taxonomy import cell_class
-from marrowscope.services import slide_counts
+from marrowscope.services import counting
 from marrowscope.services.ai_review.calls import require_reviewer
 from marrowscope.services.ai_review.ports import ReviewStores
 from marrowscope.services.audit import record_audit
@@ -65,7 +65,7 @@ def change_counted_cell(
         list(store.for_case(call.case_id, call.slide_label)), changed.slide_count_id
     )
     # edit_saved_count commits: the cell's new decision and the count land together.
-    slide_counts.edit_saved_count(
+    counting.edit_saved_count(
         uow, stores.accounts, actor, changed.slide_count_id, counts,
         f"cell {call.id} changed after counting: {reason.strip()}",
     )  # fmt: skip

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
-from marrowscope.services.users import create_user, list_users
+from marrowscope.services.accounts import create_user, list_users
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.pages import redirect, render
 

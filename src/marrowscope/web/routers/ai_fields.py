@@ -21,8 +21,8 @@ from marrowscope.domain.ai_shift import slide_shift
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import ai_review as review
-from marrowscope.services import keymaps as keymap_service
-from marrowscope.services.patients import get_case, get_patient
+from marrowscope.services import counting
+from marrowscope.services.cases import get_case, get_patient
 from marrowscope.web.ai_gallery import gallery_groups, proposed_differential
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.pages import redirect, render
@@ -104,7 +104,7 @@ def _gallery(
         patient = get_patient(uow, me.actor, case.patient_id)
         calls = review.calls_for_case(uow, stores, me.actor, case_id)
         agreement = review.case_agreement(uow, stores, me.actor, case_id)
-        maps = keymap_service.keymaps_of(uow, ctx.stores, me.user.id)
+        maps = counting.keymaps_of(uow, ctx.stores, me.user.id)
     labels = review.slide_labels(calls)
     if slide not in labels:
         slide = next(iter(labels), None)

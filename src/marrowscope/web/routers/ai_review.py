@@ -23,8 +23,8 @@ from marrowscope.domain.ai_shift import slide_shift
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import ai_review as review
-from marrowscope.services.case_lists import case_list
-from marrowscope.services.patients import get_case, get_patient
+from marrowscope.services.cases import get_case, get_patient
+from marrowscope.services.reporting import case_list
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
 from marrowscope.web.pages import redirect, render
 

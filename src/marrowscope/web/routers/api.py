@@ -18,11 +18,9 @@ from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.domain.roles import Role
 from marrowscope.domain.safety import overall
 from marrowscope.domain.slide_counts import MAX_VERSION
-from marrowscope.services import interop, laboratory, pathway
-from marrowscope.services import pathway_codec as codec
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.auth import AuthService
-from marrowscope.services.patients import get_case, get_patient, list_cases
+from marrowscope.services import counting, interop, lab, pathway
+from marrowscope.services.accounts import AuthService
+from marrowscope.services.cases import codec, get_case, get_patient, list_cases, load_case_record
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
@@ -145,7 +143,7 @@ def case_detail(ctx: Ctx, me: Staff, case_id: int) -> dict[str, Any]:
 def case_record(ctx: Ctx, me: Staff, case_id: int) -> Any:
     """The whole case: patient, every record version, specimens, tests, results."""
     with ctx.uow() as uow:
-        record = pathway.load_case_record(uow, me.actor, case_id)
+        record = load_case_record(uow, me.actor, case_id)
     return codec.dump(record)
 
 
@@ -211,7 +209,7 @@ def post_cbc_fhir(ctx: Ctx, me: Clinical, case_id: int, body: dict[str, Any]) ->
 def lab_overdue(ctx: Ctx, me: LabStaff) -> Any:
     """Tests past their turnaround target, most overdue first."""
     with ctx.uow() as uow:
-        late = laboratory.overdue_tests(uow, me.actor)
+        late = lab.overdue_tests(uow, me.actor)
     return codec.dump(late)
 
 

@@ -1,7 +1,7 @@
 """JSON API of accounts (issue 18): an admin creates an account; anyone ends their session.
 
 The twins of the admin page's form and of the sign-out button. Creating an account is
-the admin's alone and audited by ``services.users``; ending a session forgets it on the
+the admin's alone and audited by ``services.accounts``; ending a session forgets it on the
 server as the page does, and needs the CSRF header like every write, so that another
 site cannot sign a visitor out.
 """
@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.roles import Role
-from marrowscope.services.users import create_user
+from marrowscope.services.accounts import create_user
 from marrowscope.web.deps import ALL_ROLES, SESSION_COOKIE, Ctx, SignedIn, require
 
 __all__ = ["router"]

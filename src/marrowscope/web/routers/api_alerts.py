@@ -27,9 +27,8 @@ from marrowscope.domain.errors import PermissionDenied
 from marrowscope.domain.pathway import StoredRecord
 from marrowscope.domain.roles import Role
 from marrowscope.services import alerts, pathway
-from marrowscope.services.clinical_records import CLINICAL
-from marrowscope.services.patient_portal import patient_check_in
-from marrowscope.services.patients import list_cases
+from marrowscope.services.cases import CLINICAL, list_cases
+from marrowscope.services.pathway import patient_check_in
 from marrowscope.web.deps import Ctx, SignedIn, require
 
 __all__ = ["router"]

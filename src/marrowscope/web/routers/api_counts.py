@@ -2,7 +2,7 @@
 ``routers/api.py``: open a slide, correct a saved count, and one's keymaps.
 
 Morphologists and pathologists, as on the counter pages. Opening and correcting are
-audited by ``services.slide_counts`` (a correction keeps the previous state and the
+audited by ``services.counting`` (a correction keeps the previous state and the
 reason); keymaps are a person's own key layout, not a clinical record, and are kept
 unaudited as on the page. The session cookie and ``X-CSRF-Token`` are required on
 every write.
@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.accounts import Keymap
-from marrowscope.services import keymaps as keymap_service
-from marrowscope.services import slide_counts as counting
+from marrowscope.services import counting
 from marrowscope.web.api_models import Done
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.routers.counter import COUNTERS, count_payload
@@ -86,7 +85,7 @@ def edit_saved(ctx: Ctx, me: Counter, count_id: int, body: CountEdit) -> dict[st
 def keymaps(ctx: Ctx, me: Counter) -> list[KeymapOut]:
     """One's keymaps, the built-in default first."""
     with ctx.uow() as uow:
-        found = keymap_service.keymaps_of(uow, ctx.stores, me.user.id)
+        found = counting.keymaps_of(uow, ctx.stores, me.user.id)
     return [_keymap(k) for k in found]
 
 
@@ -94,7 +93,7 @@ def keymaps(ctx: Ctx, me: Counter) -> list[KeymapOut]:
 def save_keymap(ctx: Ctx, me: Counter, body: KeymapIn) -> KeymapOut:
     """Create or replace one of one's keymaps (``default`` is the built-in one)."""
     with ctx.uow() as uow:
-        saved = keymap_service.save_keymap(uow, ctx.stores, me.user.id, body.name, body.keys)
+        saved = counting.save_keymap(uow, ctx.stores, me.user.id, body.name, body.keys)
     return _keymap(saved)
 
 
@@ -102,5 +101,5 @@ def save_keymap(ctx: Ctx, me: Counter, body: KeymapIn) -> KeymapOut:
 def delete_keymap(ctx: Ctx, me: Counter, name: str) -> Done:
     """Remove one of one's keymaps (404 if there is none by that name)."""
     with ctx.uow() as uow:
-        keymap_service.delete_keymap(uow, ctx.stores, me.user.id, name[:64])
+        counting.delete_keymap(uow, ctx.stores, me.user.id, name[:64])
     return Done(status="deleted")

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
 from marrowscope.domain.roles import Role
-from marrowscope.services import laboratory
+from marrowscope.services import lab
 from marrowscope.web.api_models import LabTestOut
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.routers.nursing import WARD
@@ -97,7 +97,7 @@ class ResultOut(BaseModel):
 def collect(ctx: Ctx, me: Ward, case_id: int, body: SpecimenIn) -> SpecimenOut:
     """Register a collected specimen with the tests it goes to (a new accession number)."""
     with ctx.uow() as uow:
-        got = laboratory.collect_specimen(
+        got = lab.collect_specimen(
             uow,
             me.actor,
             case_id,
@@ -121,7 +121,7 @@ def collect(ctx: Ctx, me: Ward, case_id: int, body: SpecimenIn) -> SpecimenOut:
 def receive(ctx: Ctx, me: Lab, body: ReceiveIn) -> ReceivedOut:
     """The specimen's label was scanned: it and its collected tests are received."""
     with ctx.uow() as uow:
-        moved = laboratory.receive_specimen(uow, me.actor, body.accession)
+        moved = lab.receive_specimen(uow, me.actor, body.accession)
     return ReceivedOut(accession=body.accession.strip(), tests=[LabTestOut.of(t) for t in moved])
 
 
@@ -129,7 +129,7 @@ def receive(ctx: Ctx, me: Lab, body: ReceiveIn) -> ReceivedOut:
 def change_state(ctx: Ctx, me: Lab, test_id: int, body: StateIn) -> LabTestOut:
     """Move a test to another state; a move the state machine forbids is a 409."""
     with ctx.uow() as uow:
-        moved = laboratory.advance_test(uow, me.actor, test_id, body.state, reason=body.reason)
+        moved = lab.advance_test(uow, me.actor, test_id, body.state, reason=body.reason)
     return LabTestOut.of(moved)
 
 
@@ -137,7 +137,7 @@ def change_state(ctx: Ctx, me: Lab, test_id: int, body: StateIn) -> LabTestOut:
 def post_result(ctx: Ctx, me: Lab, test_id: int, body: ResultIn) -> ResultOut:
     """Post the result of an in-process test, or correct a posted one (with a reason)."""
     with ctx.uow() as uow:
-        test, version, _result = laboratory.post_result(
+        test, version, _result = lab.post_result(
             uow, me.actor, test_id, body.result, correction_reason=body.correction_reason
         )
     return ResultOut(
@@ -152,5 +152,5 @@ def post_result(ctx: Ctx, me: Lab, test_id: int, body: ResultIn) -> ResultOut:
 def verify(ctx: Ctx, me: Verifier, test_id: int) -> LabTestOut:
     """Verify the current result (four eyes: the person who entered it cannot)."""
     with ctx.uow() as uow:
-        moved = laboratory.verify_result(uow, me.actor, test_id)
+        moved = lab.verify_result(uow, me.actor, test_id)
     return LabTestOut.of(moved)

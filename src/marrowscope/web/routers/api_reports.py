@@ -26,8 +26,8 @@ from pydantic import BaseModel, Field
 
 from marrowscope.domain.roles import Role
 from marrowscope.domain.slide_counts import CountStatus
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.reauth import confirm_password
+from marrowscope.services import counting
+from marrowscope.services.accounts import confirm_password
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require

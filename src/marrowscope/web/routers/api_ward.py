@@ -20,8 +20,7 @@ from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
 from marrowscope.domain.safety import Plan, Sedation
 from marrowscope.services import pathway
-from marrowscope.services import pathway_codec as codec
-from marrowscope.services.patients import open_case, register_patient
+from marrowscope.services.cases import codec, open_case, register_patient
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.routers.nursing import WARD, findings_payload
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
-from marrowscope.services.auth import AuthService
+from marrowscope.services.accounts import AuthService
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,

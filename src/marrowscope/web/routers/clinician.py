@@ -18,9 +18,9 @@ from marrowscope.domain.indication import Indication, Urgency
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Role
 from marrowscope.domain.tables import load_table
-from marrowscope.services import pathway
-from marrowscope.services.case_lists import case_list
-from marrowscope.services.patients import open_case, register_patient
+from marrowscope.services import cases, pathway
+from marrowscope.services.cases import open_case, register_patient
+from marrowscope.services.reporting import case_list
 from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.errors import status_of
@@ -112,8 +112,8 @@ def _case_view(
     request: Request, ctx: Ctx, me: SignedIn, case_id: int, status_code: int = 200, **extra: Any
 ) -> Response:
     with ctx.uow() as uow:
-        record = pathway.load_case_record(uow, me.actor, case_id)
-        cbcs = [pathway.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
+        record = cases.load_case_record(uow, me.actor, case_id)
+        cbcs = [cases.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
         # the signed report and its release (the clinician's decision by default)
         report_state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
         signed_html = (

@@ -18,10 +18,9 @@ from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
 from marrowscope.domain.slide_counts import CountStatus, SlideCount
 from marrowscope.domain.taxonomy import all_classes
-from marrowscope.services import keymaps as keymap_service
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.case_lists import case_list
-from marrowscope.services.patients import get_case, get_patient
+from marrowscope.services import counting
+from marrowscope.services.cases import get_case, get_patient
+from marrowscope.services.reporting import case_list
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.pages import redirect, render
 
@@ -107,7 +106,7 @@ def counter_page(
     """The counting page of one slide."""
     with ctx.uow() as uow:
         count = counting.get_count(uow, ctx.stores, me.actor, count_id)
-        maps = keymap_service.keymaps_of(uow, ctx.stores, me.user.id)
+        maps = counting.keymaps_of(uow, ctx.stores, me.user.id)
     chosen = next((k for k in maps if k.name == keymap), maps[0])
     defaults = CellCounter.start()
     config = {
@@ -158,7 +157,7 @@ async def edit_saved(request: Request, ctx: Ctx, me: Counter, count_id: int) -> 
 def keymaps_page(request: Request, ctx: Ctx, me: Counter) -> Response:
     """The person's keymaps, and a form to add or replace one."""
     with ctx.uow() as uow:
-        maps = keymap_service.keymaps_of(uow, ctx.stores, me.user.id)
+        maps = counting.keymaps_of(uow, ctx.stores, me.user.id)
     return render(request, "keymaps.html", me, keymaps=maps, classes=all_classes())
 
 
@@ -184,7 +183,7 @@ def save_keymap(
 ) -> Response:
     """Save one keymap (lines ``KEY=CODE``)."""
     with ctx.uow() as uow:
-        keymap_service.save_keymap(uow, ctx.stores, me.user.id, name, _parse_mapping(mapping))
+        counting.save_keymap(uow, ctx.stores, me.user.id, name, _parse_mapping(mapping))
     return redirect("/counter/keymaps")
 
 
@@ -192,5 +191,5 @@ def save_keymap(
 def delete_keymap(ctx: Ctx, me: Counter, name: Annotated[str, Form(max_length=64)]) -> Response:
     """Remove one of one's keymaps."""
     with ctx.uow() as uow:
-        keymap_service.delete_keymap(uow, ctx.stores, me.user.id, name)
+        counting.delete_keymap(uow, ctx.stores, me.user.id, name)
     return redirect("/counter/keymaps")

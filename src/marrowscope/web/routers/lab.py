@@ -15,7 +15,7 @@ from marrowscope.domain.errors import InvalidInput, NotFound
 from marrowscope.domain.lab_result_table import result_table, test_label
 from marrowscope.domain.roles import Role
 from marrowscope.domain.specimen import Specimen, TestState, TestType, turnaround_hours
-from marrowscope.services import laboratory
+from marrowscope.services import lab
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.lab_forms import (
@@ -111,7 +111,7 @@ def receive(
 ) -> Response:
     """The specimen's label was scanned: it and its tests are received."""
     with ctx.uow() as uow:
-        moved = laboratory.receive_specimen(uow, me.actor, accession)
+        moved = lab.receive_specimen(uow, me.actor, accession)
         open_tests = list(uow.pathway.open_tests())
     waiting = {t: sum(1 for x in open_tests if x.test_type is t) for t in TestType}
     return render(
@@ -140,7 +140,7 @@ def change_state(
 ) -> Response:
     """Move a test to another state (reject and cancel need a reason)."""
     with ctx.uow() as uow:
-        laboratory.advance_test(uow, me.actor, test_id, state, reason=reason)
+        lab.advance_test(uow, me.actor, test_id, state, reason=reason)
     return redirect(back if back.startswith("/lab") else "/lab")
 
 
@@ -171,7 +171,7 @@ async def post_result(request: Request, ctx: Ctx, me: Lab, test_id: int) -> Resp
     if not errors:
         try:
             with ctx.uow() as uow:
-                laboratory.post_result(
+                lab.post_result(
                     uow, me.actor, test_id, data,
                     correction_reason=typed.get("correction_reason", ""),
                 )  # fmt: skip
@@ -189,7 +189,7 @@ async def post_result(request: Request, ctx: Ctx, me: Lab, test_id: int) -> Resp
 def verify(ctx: Ctx, me: Verifier, test_id: int, back: Annotated[str, Form()] = "/lab") -> Response:
     """Verify the current result (a second person: the one who entered it cannot)."""
     with ctx.uow() as uow:
-        laboratory.verify_result(uow, me.actor, test_id)
+        lab.verify_result(uow, me.actor, test_id)
     return redirect(back if back.startswith(("/lab", "/pathologist")) else "/lab")
 
 
@@ -197,7 +197,7 @@ def verify(ctx: Ctx, me: Verifier, test_id: int, back: Annotated[str, Form()] = 
 def overdue(request: Request, ctx: Ctx, me: Lab) -> Response:
     """Tests past their turnaround target, most overdue first, with the patient."""
     with ctx.uow() as uow:
-        late = laboratory.overdue_tests(uow, me.actor)
+        late = lab.overdue_tests(uow, me.actor)
         specimens = {t.test.specimen_id: uow.pathway.get_specimen(t.test.specimen_id) for t in late}
         people = _patients(uow, list(specimens.values()))
     return render(

@@ -31,9 +31,9 @@ from marrowscope.domain.safety import (
 )
 from marrowscope.domain.specimen import SpecimenKind, TestType
 from marrowscope.domain.vitals import SIGNS
-from marrowscope.services import labels, laboratory, pathway
-from marrowscope.services.assessment import preview_assessment
-from marrowscope.services.case_lists import case_list
+from marrowscope.services import cases, lab, pathway
+from marrowscope.services.pathway import preview_assessment
+from marrowscope.services.reporting import case_list
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.errors import status_of
 from marrowscope.web.form_state import field_error, is_form_refusal, typed_values
@@ -85,7 +85,7 @@ def preview_findings(ctx: Ctx, me: SignedIn, case_id: int, form: FormData) -> li
 
 def _record(ctx: Ctx, me: SignedIn, case_id: int) -> CaseRecord:
     with ctx.uow() as uow:
-        return pathway.load_case_record(uow, me.actor, case_id)
+        return cases.load_case_record(uow, me.actor, case_id)
 
 
 @router.get("")
@@ -203,7 +203,7 @@ async def collect(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Respons
     form = await request.form()
     try:
         with ctx.uow() as uow:
-            laboratory.collect_specimen(
+            lab.collect_specimen(
                 uow,
                 me.actor,
                 case_id,
@@ -228,8 +228,8 @@ def labels_page(request: Request, ctx: Ctx, me: LabelReader, case_id: int) -> Re
 def label_svg(ctx: Ctx, me: LabelReader, specimen_id: int) -> Response:
     """One specimen's label (60 x 30 mm SVG with a Code 128 barcode)."""
     with ctx.uow() as uow:
-        label = laboratory.specimen_label(uow, me.actor, specimen_id)
-    return Response(labels.label_svg(label), media_type="image/svg+xml")
+        label = lab.specimen_label(uow, me.actor, specimen_id)
+    return Response(lab.label_svg(label), media_type="image/svg+xml")
 
 
 @router.post("/cases/{case_id}/aftercare")

@@ -24,10 +24,9 @@ from marrowscope.domain.report_signout import UnconfirmedWarnings
 from marrowscope.domain.roles import Role
 from marrowscope.domain.slide_counts import CountStatus
 from marrowscope.services import ai_review as review
-from marrowscope.services import pathway
-from marrowscope.services import slide_counts as counting
-from marrowscope.services.case_lists import case_list
-from marrowscope.services.reauth import confirm_password
+from marrowscope.services import cases, counting
+from marrowscope.services.accounts import confirm_password
+from marrowscope.services.reporting import case_list
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
@@ -67,8 +66,8 @@ def _case_page(
 ) -> Response:
     """The integrated view; ``extra`` carries sign-out errors back into the form."""
     with ctx.uow() as uow:
-        record = pathway.load_case_record(uow, me.actor, case_id)
-        cbcs = [pathway.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
+        record = cases.load_case_record(uow, me.actor, case_id)
+        cbcs = [cases.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
         slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
         report = report_bridge.current_report(uow, me.actor, case_id)
         report_html = report_bridge.report_html(uow, me.actor, case_id)

@@ -24,8 +24,8 @@ from marrowscope.domain.errors import InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.roles import Role
 from marrowscope.services import pathway
-from marrowscope.services.patient_portal import patient_check_in
-from marrowscope.services.patients import get_patient, list_cases
+from marrowscope.services.cases import get_patient, list_cases, load_case_record
+from marrowscope.services.pathway import patient_check_in
 from marrowscope.web import report_bridge
 from marrowscope.web.alert_views import local_words
 from marrowscope.web.deps import Ctx, SignedIn, require
@@ -69,7 +69,7 @@ def _page(
         sheet = aftercare = summary = report_state = None
         procedure_at: datetime | None = None
         if case is not None:
-            record = pathway.load_case_record(uow, me.actor, case.id)
+            record = load_case_record(uow, me.actor, case.id)
             procedure = record.latest(RecordKind.PROCEDURE)
             if procedure is not None:
                 procedure_at = datetime.fromisoformat(procedure.payload["procedure"]["started_at"])

@@ -1,0 +1,78 @@
+"""Exchange with hospital systems: a case out as FHIR R4 or HL7 v2.5.1, a CBC and
+orders in, the inbox that sorts incoming messages, and the message log.
+
+Imports are written through ``services.pathway``, so an imported count is checked,
+audited and committed exactly like one typed in by hand.
+"""
+
+from marrowscope.services.interop.cbc_import import (
+    MAX_FHIR_CHARS,
+    MAX_HL7_CHARS,
+    MAX_HL7_SEGMENTS,
+    import_fhir_cbc,
+    import_hl7_cbc,
+)
+from marrowscope.services.interop.export import (
+    EXPORTERS,
+    case_export,
+    export_case_fhir,
+    export_case_hl7,
+)
+from marrowscope.services.interop.hl7 import (
+    HL7_INTERFACE,
+    HL7Import,
+    as_message_error,
+    file_hl7_cbc,
+    identity_disagreements,
+)
+from marrowscope.services.interop.inbox import (
+    import_hl7_message,
+    is_fhir_order,
+    is_hl7_order,
+)
+from marrowscope.services.interop.message_log import (
+    MessageLog,
+    default_log,
+)
+from marrowscope.services.interop.orders import (
+    FHIR_INTERFACE,
+    FhirOrderImport,
+    OrderFiled,
+    import_fhir_order,
+    import_hl7_order,
+)
+from marrowscope.services.interop.signed_report import (
+    ReportDocument,
+    SignedReport,
+    signed_report,
+)
+
+__all__ = [
+    "EXPORTERS",
+    "FHIR_INTERFACE",
+    "FhirOrderImport",
+    "HL7Import",
+    "HL7_INTERFACE",
+    "MAX_FHIR_CHARS",
+    "MAX_HL7_CHARS",
+    "MAX_HL7_SEGMENTS",
+    "MessageLog",
+    "OrderFiled",
+    "ReportDocument",
+    "SignedReport",
+    "as_message_error",
+    "case_export",
+    "default_log",
+    "export_case_fhir",
+    "export_case_hl7",
+    "file_hl7_cbc",
+    "identity_disagreements",
+    "import_fhir_cbc",
+    "import_fhir_order",
+    "import_hl7_cbc",
+    "import_hl7_message",
+    "import_hl7_order",
+    "is_fhir_order",
+    "is_hl7_order",
+    "signed_report",
+]

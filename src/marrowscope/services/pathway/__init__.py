@@ -1,0 +1,36 @@
+"""The clinical pathway before and after the laboratory: blood count, order,
+pre-procedure assessment, procedure, aftercare, follow-up check-ins (staff and patient).
+
+Each use case is one audited transaction; corrections insert a new version.
+"""
+
+from marrowscope.services.pathway.assessment import (
+    AssessmentOutcome,
+    preparation_sheet_for,
+    preview_assessment,
+    record_assessment,
+)
+from marrowscope.services.pathway.cbc_order import correct_record, place_order, record_cbc
+from marrowscope.services.pathway.followup import issue_aftercare, record_check_in
+from marrowscope.services.pathway.patient_portal import patient_check_in
+from marrowscope.services.pathway.procedure import (
+    ProcedureOutcome,
+    record_procedure,
+    record_procedure_from,
+)
+
+__all__ = [
+    "AssessmentOutcome",
+    "ProcedureOutcome",
+    "correct_record",
+    "issue_aftercare",
+    "patient_check_in",
+    "place_order",
+    "preparation_sheet_for",
+    "preview_assessment",
+    "record_assessment",
+    "record_cbc",
+    "record_check_in",
+    "record_procedure",
+    "record_procedure_from",
+]

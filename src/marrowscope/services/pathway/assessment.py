@@ -1,0 +1,158 @@
+"""The pre-procedure assessment: every safety rule run on the patient's own values, and
+the preparation sheet the patient takes home.
+
+Kept apart from ``services.pathway`` because it is the one step that gathers data from
+the others (the order must exist, the platelet count may come from the current CBC, age
+and sex from the patient record) and the only one whose outcome the patient reads.
+Re-exported by ``services.pathway``, so ``pathway.record_assessment`` keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from typing import Any
+
+from marrowscope.domain.case import Patient
+from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
+from marrowscope.domain.pathway import RecordKind, StoredRecord
+from marrowscope.domain.preparation import PreparationSheet, preparation, preparation_sheet
+from marrowscope.domain.roles import Actor
+from marrowscope.domain.safety import (
+    Assessment,
+    Plan,
+    SafetyFinding,
+    Severity,
+    assess,
+    known_drugs,
+    overall,
+)
+from marrowscope.services.cases import (
+    CLINICAL,
+    codec,
+    get_case,
+    open_case_for_writing,
+    require_staff,
+    write_record,
+)
+from marrowscope.services.unit_of_work import UnitOfWork, transactional
+
+__all__ = ["AssessmentOutcome", "preparation_sheet_for", "preview_assessment", "record_assessment"]
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentOutcome:
+    """The stored assessment with its findings and the patient's preparation sheet."""
+
+    record: StoredRecord
+    findings: list[SafetyFinding]
+    overall: Severity | None
+    preparation_sheet: str
+
+
+def _assessment_payload(a: Assessment, plan: Plan, findings: list[SafetyFinding]) -> dict[str, Any]:
+    return {
+        "assessment": codec.dump(a),
+        "plan": codec.dump(plan),
+        "findings": codec.dump(findings),
+        "overall": codec.dump(overall(findings)),
+    }
+
+
+def _complete(
+    uow: UnitOfWork, case_id: int, patient: Patient, plan: Plan, assessment: Mapping[str, Any]
+) -> Assessment:
+    """The assessment the rules see: the form's fields, the patient's age and sex, and a
+    missing platelet count taken from the current CBC. Saving and the live preview both
+    go through here, so the panel and the saved findings cannot disagree (issue 18)."""
+    fields = dict(assessment)
+    fields.setdefault("assessed_at", codec.dump(uow.now()))
+    cbc = uow.pathway.latest(case_id, RecordKind.CBC)
+    if fields.get("platelets_per_nl") is None and cbc is not None:
+        # the count already on record is the one the rules should see (its age is checked)
+        platelets = cbc.payload["values"].get("platelets")
+        if platelets is not None:
+            fields["platelets_per_nl"] = platelets
+            fields["platelets_at"] = cbc.payload["collected_at"]
+    fields["age_years"] = patient.age_on(plan.planned_at.date())
+    fields["sex"] = patient.sex.value
+    try:
+        a = codec.assessment_from(fields)
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"assessment: {error}") from error
+    unknown = [m.drug for m in a.medications if m.drug.lower() not in known_drugs()]
+    if unknown:
+        raise InvalidInput(
+            f"medications: {', '.join(unknown)} not in the antithrombotic table; "
+            "list other medicines under other_medications"
+        )
+    return a
+
+
+def preview_assessment(
+    uow: UnitOfWork, actor: Actor, case_id: int, *, plan: Plan, assessment: Mapping[str, Any]
+) -> list[SafetyFinding]:
+    """The findings saving this checklist would give, saving nothing (the live panel)."""
+    require_staff(actor, CLINICAL)
+    case = get_case(uow, actor, case_id)
+    patient = uow.patients.get(case.patient_id)
+    if patient is None:
+        raise NotFound(f"no patient for case {case_id}")
+    return assess(_complete(uow, case_id, patient, plan, assessment), plan)
+
+
+@transactional
+def record_assessment(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    *,
+    plan: Plan,
+    assessment: Mapping[str, Any],
+) -> AssessmentOutcome:
+    """Pre-procedure assessment: runs every safety rule and keeps what it found.
+
+    ``assessment`` holds the fields of ``domain.safety.Assessment`` except age and sex,
+    which come from the patient record; a missing platelet count is taken from the
+    case's current CBC. An order must exist: no examination without an indication.
+    """
+    require_staff(actor, CLINICAL)
+    _case, patient = open_case_for_writing(uow, actor, case_id)
+    if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
+        raise NotAllowed("assessment: place the order (with its indication) first")
+    a = _complete(uow, case_id, patient, plan, assessment)
+    findings = assess(a, plan)
+    record = write_record(
+        uow, actor, case_id, RecordKind.ASSESSMENT, _assessment_payload(a, plan, findings)
+    )
+    uow.commit()
+    sheet = preparation_sheet(
+        patient.display_name, plan, a.medications, a.creatinine_clearance_ml_min
+    )
+    return AssessmentOutcome(record, findings, overall(findings), sheet)
+
+
+def preparation_sheet_for(
+    uow: UnitOfWork, actor: Actor, case_id: int, *, zone: tzinfo = UTC, phone: str = ""
+) -> PreparationSheet:
+    """The plain-language sheet from the current assessment (the patient may read it).
+
+    ``zone`` and ``phone`` come from the settings through the caller: the patient reads
+    times in their own zone and needs the number to call written out (issue 18).
+    """
+    case = get_case(uow, actor, case_id)
+    record = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
+    patient = uow.patients.get(case.patient_id)
+    if record is None or patient is None:
+        raise NotFound(f"case {case_id} has no pre-procedure assessment yet")
+    a = codec.assessment_from(record.payload["assessment"])
+    plan = codec.plan_from(record.payload["plan"])
+    return preparation(
+        patient.display_name,
+        plan,
+        a.medications,
+        a.creatinine_clearance_ml_min,
+        zone=zone,
+        phone=phone,
+    )

@@ -1,0 +1,54 @@
+"""Each capability package of ``services`` names its public use cases in ``__all__``.
+
+The ``__all__`` must be exactly what the package imports for its callers (no name left out,
+none listed that is not there), and every name in it must resolve.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import marrowscope.services as services
+
+PACKAGES = sorted(info.name for info in pkgutil.iter_modules(services.__path__) if info.ispkg)
+
+
+def _imported_names(package: str) -> set[str]:
+    init = Path(importlib.import_module(f"marrowscope.services.{package}").__file__ or "")
+    names: set[str] = set()
+    for node in ast.parse(init.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def test_the_capabilities_are_packages() -> None:
+    assert PACKAGES == [
+        "accounts",
+        "ai_review",
+        "alerts",
+        "cases",
+        "counting",
+        "interop",
+        "lab",
+        "pathway",
+        "reporting",
+        "walkthrough",
+    ]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_all_names_exactly_what_the_package_exports(package: str) -> None:
+    module = importlib.import_module(f"marrowscope.services.{package}")
+    exported = list(module.__all__)
+
+    assert module.__doc__ and module.__doc__.strip(), "say what the package owns"
+    assert len(exported) == len(set(exported)), "a name is listed twice"
+    assert set(exported) == _imported_names(package)
+    for name in exported:
+        assert getattr(module, name, None) is not None, name
