@@ -12,8 +12,8 @@ import pytest
 
 from marrowscope.bootstrap import Settings, build_engine, build_uow_factory
 from marrowscope.domain.case import Sex
+from marrowscope.domain.lab import TestState
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.specimen import TestState
 from marrowscope.services import cases, lab, pathway
 from tests.e2e.web_support import PASSWORDS, LiveApp, screenshot, sign_in
 

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import DemoIds, Settings, build_engine, build_uow_factory, prepare_demo
+from marrowscope.domain.lab import TestState
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.specimen import TestState
 from marrowscope.services import lab
 from marrowscope.services.accounts import DEMO_USERS
 from marrowscope.web.app import create_app
@@ -106,8 +106,7 @@ def test_a_wrong_value_comes_back_next_to_its_field_with_what_was_typed(
 def test_an_old_free_json_result_still_reads_as_rows(
     web: tuple[TestClient, DemoIds, Settings],
 ) -> None:
-    from marrowscope.domain.lab_result_table import result_table
-    from marrowscope.domain.specimen import TestType
+    from marrowscope.domain.lab import TestType, result_table
 
     table = result_table(TestType.KARYOTYPE, {"comment": "failed culture", "metaphases": 0})
 

@@ -15,8 +15,7 @@ from marrowscope.ai.cell_review import ModelCellReviewer
 from marrowscope.ai.infer import default_model_path
 from marrowscope.ai.split import load_split
 from marrowscope.bootstrap import get_settings
-from marrowscope.domain.ai_review import CellCall, ModelCall
-from marrowscope.domain.ai_shift import slide_shift
+from marrowscope.domain.ai_review import CellCall, ModelCall, slide_shift
 
 
 @pytest.fixture(scope="module")

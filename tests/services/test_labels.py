@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from PIL import Image
 
-from marrowscope.domain.specimen import SpecimenLabel
+from marrowscope.domain.lab import SpecimenLabel
 from marrowscope.services.lab import barcode_modules, label_png, label_svg
 
 LABEL = SpecimenLabel(

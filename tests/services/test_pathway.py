@@ -22,11 +22,11 @@ from marrowscope.domain.errors import (
     PermissionDenied,
     TransitionNotAllowed,
 )
+from marrowscope.domain.lab import TestState
 from marrowscope.domain.pathway import CaseStage, RecordKind
 from marrowscope.domain.procedure import ProcedureRecord, Side, Site
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.safety import Plan, Sedation, Severity
-from marrowscope.domain.specimen import TestState
 from marrowscope.domain.vitals import make_vital
 from marrowscope.services import cases, lab, pathway
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory

@@ -11,7 +11,7 @@ import pytest
 from marrowscope.domain.differential import demo_counts
 from marrowscope.domain.errors import AuthenticationFailed, PermissionDenied
 from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.report_signout import UnconfirmedWarnings
+from marrowscope.domain.report import UnconfirmedWarnings
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import reporting
 from marrowscope.services.accounts import LoginThrottle, confirm_password

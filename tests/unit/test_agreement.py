@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from marrowscope.domain.agreement import agreement_of
+from marrowscope.domain.ai_review import agreement_of
 
 
 def test_kappa_of_a_textbook_table() -> None:

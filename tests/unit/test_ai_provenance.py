@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from marrowscope.domain.ai_provenance import provenance_text
-from marrowscope.domain.ai_review import CallState, CellCall, FieldOrigin, ModelCall
+from marrowscope.domain.ai_review import (
+    CallState,
+    CellCall,
+    FieldOrigin,
+    ModelCall,
+    provenance_text,
+)
 from marrowscope.domain.taxonomy import CellClass
 
 _AT = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)

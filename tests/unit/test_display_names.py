@@ -6,8 +6,8 @@ import pytest
 
 from marrowscope.domain.critical_values import critical_value
 from marrowscope.domain.display_names import label_of, measure_text, number_text, unit_of
+from marrowscope.domain.lab import TestState
 from marrowscope.domain.procedure import Site
-from marrowscope.domain.specimen import TestState
 
 
 @pytest.mark.parametrize(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
-from marrowscope.domain.lab_tests import (
+from marrowscope.domain.lab import (
     CultureResult,
     FishResult,
     MolecularResult,
+    TestType,
     check_iscn,
     parse_result,
     result_to_dict,
 )
-from marrowscope.domain.specimen import TestType
 
 
 @pytest.mark.parametrize(

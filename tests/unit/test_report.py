@@ -12,7 +12,9 @@ from marrowscope.domain.errors import ImmutableRecord, InvalidInput, TransitionN
 from marrowscope.domain.report import (
     ReportKind,
     ReportStatus,
+    ReportView,
     amend,
+    canonical_json,
     cellularity_against_age,
     fibrosis_description,
     iron_grade_category,
@@ -21,7 +23,6 @@ from marrowscope.domain.report import (
     sign,
     update_draft,
 )
-from marrowscope.domain.report_view import ReportView, canonical_json
 from marrowscope.domain.tables import load_table
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -6,15 +6,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from marrowscope.domain.lab_result_table import result_table
-from marrowscope.domain.report import ReportKind, amend, new_draft, sign
-from marrowscope.domain.report_signout import (
+from marrowscope.domain.lab import TestType, result_table
+from marrowscope.domain.report import (
+    ReportKind,
     UnconfirmedWarnings,
+    amend,
+    changed_fields,
+    new_draft,
     require_confirmation,
+    sign,
     signout_warnings,
 )
-from marrowscope.domain.report_view import changed_fields
-from marrowscope.domain.specimen import TestType
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marrowscope.domain.errors import InvalidInput, TransitionNotAllowed
-from marrowscope.domain.specimen import (
+from marrowscope.domain.lab import (
     LabTest,
     SpecimenKind,
     TestState,

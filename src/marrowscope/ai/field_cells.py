@@ -17,7 +17,7 @@ from marrowscope.ai.cell_review import model_version_of
 from marrowscope.ai.detection.crops import cut_square, jpeg_bytes
 from marrowscope.ai.detection.detector import CellDetector, default_detector_path
 from marrowscope.ai.detection.field_image import open_field
-from marrowscope.domain.ai_review_fields import FieldCells, FoundCell
+from marrowscope.domain.ai_review import FieldCells, FoundCell
 
 __all__ = ["CLASSIFIER_CROP_PX", "CONTEXT_FACTOR", "DetectorFieldCellFinder"]
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.pathway_tables import lab_result, lab_test, lab_test_event, specimen
 from marrowscope.domain.errors import Conflict
+from marrowscope.domain.lab import LabTest, TestState, TestType
 from marrowscope.domain.pathway import ResultVersion, TestEvent
-from marrowscope.domain.specimen import LabTest, TestState, TestType
 
 __all__ = ["LabTestsMixin"]
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.pathway_tables import accession_counter, specimen
 from marrowscope.domain.errors import Conflict
-from marrowscope.domain.specimen import Specimen, SpecimenKind
+from marrowscope.domain.lab import Specimen, SpecimenKind
 
 __all__ = ["SpecimensMixin"]
 

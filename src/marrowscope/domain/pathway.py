@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from marrowscope.domain.case import Case, Patient
-from marrowscope.domain.specimen import LabTest, Specimen, TestState
+from marrowscope.domain.lab import LabTest, Specimen, TestState
 
 __all__ = [
     "CaseRecord",

@@ -15,8 +15,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from marrowscope.domain.report import RangeRow  # noqa: E402
-from marrowscope.domain.report_view import TrendPoint  # noqa: E402
+from marrowscope.domain.report import (
+    RangeRow,  # noqa: E402
+    TrendPoint,  # noqa: E402
+)
 
 __all__ = ["blast_trend_png", "differential_png"]
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from html import escape
 
-from marrowscope.domain.lab_result_table import ResultTable
+from marrowscope.domain.lab import ResultTable
 from marrowscope.domain.report import (
     SECTIONS,
+    ReportView,
     fibrosis_description,
     iron_grade_category,
     range_rows,
 )
-from marrowscope.domain.report_view import ReportView
 
 __all__ = ["render_html", "result_table_html"]
 

@@ -30,10 +30,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from marrowscope.domain.lab_result_table import ResultTable
+from marrowscope.domain.lab import ResultTable
 from marrowscope.domain.quantities import measure, quantity_definition
-from marrowscope.domain.report import SECTIONS, range_rows
-from marrowscope.domain.report_view import ReportView
+from marrowscope.domain.report import SECTIONS, ReportView, range_rows
 from marrowscope.reports.charts import blast_trend_png, differential_png
 from marrowscope.reports.field_text import field_text
 

@@ -23,8 +23,8 @@ from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from marrowscope.domain.audit import AuditEntry
 from marrowscope.domain.case import Case, CaseStatus, NewPatient, Patient
+from marrowscope.domain.lab import LabTest, Specimen, SpecimenKind, TestState, TestType
 from marrowscope.domain.pathway import RecordKind, ResultVersion, StoredRecord, TestEvent
-from marrowscope.domain.specimen import LabTest, Specimen, SpecimenKind, TestState, TestType
 
 __all__ = [
     "AuditRepository",

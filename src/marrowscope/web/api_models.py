@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from marrowscope.domain.specimen import LabTest
+from marrowscope.domain.lab import LabTest
 
 __all__ = ["Done", "LabTestOut"]
 

@@ -1,5 +1,5 @@
 """The laboratory's result forms: one set of named fields per test type, read into the
-mapping ``domain.lab_tests.parse_result`` takes, with errors keyed by the field.
+mapping ``domain.lab.parse_result`` takes, with errors keyed by the field.
 
 Before these forms a result was typed as JSON in a textarea; one typo and the text was
 lost on an error page. Now each value has its own field, a refusal names the field it
@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from marrowscope.domain.lab_tests import VARIANT_CLASSES
-from marrowscope.domain.specimen import TestType
+from marrowscope.domain.lab import VARIANT_CLASSES, TestType
 
 __all__ = [
     "FISH_ROWS",

@@ -11,8 +11,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from marrowscope.domain.agreement import Agreement, agreement_of
-from marrowscope.domain.ai_review import CellCall
+from marrowscope.domain.ai_review import Agreement, CellCall, agreement_of
 from marrowscope.domain.roles import Actor
 from marrowscope.services.ai_review.calls import calls_for_case
 from marrowscope.services.ai_review.ports import ReviewStores

@@ -14,8 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from marrowscope.domain.ai_review import CellCall, FieldOrigin, ModelCall
-from marrowscope.domain.ai_review_fields import FieldCells, FoundCell
+from marrowscope.domain.ai_review import CellCall, FieldCells, FieldOrigin, FoundCell, ModelCall
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidImage, InvalidInput
 from marrowscope.domain.roles import Actor

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain.ai_review import CellCall, FieldOrigin, ModelCall
-from marrowscope.domain.ai_review_fields import FieldCells
+from marrowscope.domain.ai_review import CellCall, FieldCells, FieldOrigin, ModelCall
 from marrowscope.services.account_stores import AccountStores
 
 __all__ = ["CellCallStore", "CellClassifierPort", "FieldCellFinderPort", "ReviewStores"]

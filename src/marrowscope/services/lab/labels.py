@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 from barcode import Code128
 from barcode.writer import ImageWriter
 
-from marrowscope.domain.specimen import SpecimenLabel
+from marrowscope.domain.lab import SpecimenLabel
 
 __all__ = ["barcode_modules", "label_png", "label_svg"]
 

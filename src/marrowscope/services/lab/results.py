@@ -13,10 +13,8 @@ from typing import Any
 
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
-from marrowscope.domain.lab_tests import LabResult, parse_result, result_to_dict
-from marrowscope.domain.pathway import ResultVersion
-from marrowscope.domain.roles import Actor
-from marrowscope.domain.specimen import (
+from marrowscope.domain.lab import (
+    LabResult,
     LabTest,
     Specimen,
     TestState,
@@ -24,7 +22,11 @@ from marrowscope.domain.specimen import (
     check_accession,
     check_test_fits_specimen,
     next_state,
+    parse_result,
+    result_to_dict,
 )
+from marrowscope.domain.pathway import ResultVersion
+from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import require_staff
 from marrowscope.services.lab.steps import (

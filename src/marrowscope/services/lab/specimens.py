@@ -14,9 +14,7 @@ from datetime import datetime
 
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.roles import Actor
-from marrowscope.domain.specimen import (
+from marrowscope.domain.lab import (
     LabTest,
     Specimen,
     SpecimenKind,
@@ -27,6 +25,8 @@ from marrowscope.domain.specimen import (
     check_test_fits_specimen,
     format_accession,
 )
+from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import get_case, require_staff
 from marrowscope.services.lab.steps import COLLECTORS, LABORATORY, audit_test, get_specimen

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import NotFound
+from marrowscope.domain.lab import LabTest, Specimen, TestState
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.specimen import LabTest, Specimen, TestState
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork
 

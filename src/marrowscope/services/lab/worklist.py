@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from marrowscope.domain.lab import LabTest, OverdueTest, Specimen, overdue
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.specimen import LabTest, OverdueTest, Specimen, overdue
 from marrowscope.services.cases import require_staff
 from marrowscope.services.unit_of_work import UnitOfWork
 

@@ -10,12 +10,10 @@ from datetime import date, datetime
 from marrowscope.domain.counts import CellCounts
 from marrowscope.domain.differential import Differential, compute_differential
 from marrowscope.domain.errors import NotFound
-from marrowscope.domain.lab_result_table import ResultTable, result_table
+from marrowscope.domain.lab import ResultTable, TestState, result_table
 from marrowscope.domain.pathway import RecordKind
 from marrowscope.domain.reference_ranges import reference_ranges
-from marrowscope.domain.report import ReportVersion
-from marrowscope.domain.report_view import ReportView, TrendPoint
-from marrowscope.domain.specimen import TestState
+from marrowscope.domain.report import ReportVersion, ReportView, TrendPoint
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services.reporting.store import ReportStore
 from marrowscope.services.unit_of_work import UnitOfWork

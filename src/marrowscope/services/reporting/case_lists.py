@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 
 from marrowscope.domain.case import Case, CaseStatus, Patient
 from marrowscope.domain.display_names import label_of
+from marrowscope.domain.lab import TERMINAL_STATES, TestType
 from marrowscope.domain.pathway import CaseStage, RecordKind, stage_of
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.specimen import TERMINAL_STATES, TestType
 from marrowscope.services.cases import codec, list_cases
 from marrowscope.services.reporting.state import report_state
 from marrowscope.services.reporting.views import list_versions

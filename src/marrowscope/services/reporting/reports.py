@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from marrowscope.domain import report as model
+from marrowscope.domain import report
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound
-from marrowscope.domain.report import ReportKind, ReportVersion
-from marrowscope.domain.report_prefill import prefill_fields
-from marrowscope.domain.report_signout import require_confirmation
-from marrowscope.domain.report_view import canonical_json
+from marrowscope.domain.report import (
+    ReportKind,
+    ReportVersion,
+    canonical_json,
+    prefill_fields,
+    require_confirmation,
+)
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.reports.pdf import render_pdf
@@ -47,7 +50,7 @@ def save_draft(
 ) -> ReportVersion:
     """Create the draft, or change its fields; ``counts`` replaces the differential snapshot.
 
-    A new draft starts from ``domain.report_prefill`` (order, blood count, procedure,
+    A new draft starts from ``domain.report`` (order, blood count, procedure,
     verified results, tests pending); the given ``fields`` win over the prefilled text
     where they say something. A blank given field does not wipe the prefilled text: the
     web form posts every field, and before this rule a first save posted blanks over the
@@ -66,7 +69,7 @@ def save_draft(
         # the first draft starts from the order and the verified results already filed
         given = {k: v for k, v in fields.items() if str(v).strip()}
         start = {**prefill_fields(load_case_record(uow, actor, case_id)), **given}
-        draft = model.new_draft(case_id, start, snapshot or {}, by=actor.username, at=uow.now())
+        draft = report.new_draft(case_id, start, snapshot or {}, by=actor.username, at=uow.now())
         store.add(draft, canonical=None, pdf=None)
         record_audit(
             uow, actor, "report", case_id, AuditAction.CREATE, None, _fields(draft),
@@ -74,9 +77,9 @@ def save_draft(
         )  # fmt: skip
     else:
         old = versions[-1]
-        draft = model.update_draft(old, fields)
+        draft = report.update_draft(old, fields)
         if snapshot is not None:
-            draft = model.replace_counts(draft, snapshot)
+            draft = report.replace_counts(draft, snapshot)
         store.save_draft(draft)
         record_audit(
             uow, actor, "report", case_id, AuditAction.UPDATE, _fields(old), _fields(draft),
@@ -117,7 +120,7 @@ def sign_report(
     versions = store.versions(case_id)
     if not versions:
         raise NotFound(f"case {case_id} has no report draft")
-    signed = model.sign(
+    signed = report.sign(
         versions[-1], by=actor.username, at=uow.now(),
         name=signer_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
     )  # fmt: skip
@@ -153,7 +156,7 @@ def _new_version(
     versions = store.versions(case_id)
     if not versions:
         raise NotFound(f"case {case_id} has no report")
-    new = model.amend(
+    new = report.amend(
         versions[-1], kind, fields, reason=reason, by=actor.username, at=uow.now(),
         name=signer_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
     )  # fmt: skip

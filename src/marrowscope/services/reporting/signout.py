@@ -10,9 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.report_prefill import pending_tests, prefill_fields
-from marrowscope.domain.report_signout import SignoutWarning
-from marrowscope.domain.report_signout import signout_warnings as _warnings
+from marrowscope.domain.report import SignoutWarning, pending_tests, prefill_fields
+from marrowscope.domain.report import signout_warnings as _warnings
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services.cases import load_case_record

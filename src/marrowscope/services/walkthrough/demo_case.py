@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 from marrowscope.domain.case import Sex
+from marrowscope.domain.lab import TestState
 from marrowscope.domain.procedure import ProcedureRecord, Side, Site
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.domain.safety import Plan, Sedation
-from marrowscope.domain.specimen import TestState
 from marrowscope.domain.vitals import make_vital
 from marrowscope.services import pathway
 from marrowscope.services.cases import open_case, register_patient

@@ -18,8 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from marrowscope.bootstrap import build_cell_reviewer, build_review_stores
-from marrowscope.domain.ai_review import CellCall
-from marrowscope.domain.ai_shift import slide_shift
+from marrowscope.domain.ai_review import CellCall, slide_shift
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.taxonomy import all_classes
 from marrowscope.services import ai_review as review

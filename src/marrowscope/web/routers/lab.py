@@ -12,9 +12,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from marrowscope.domain.errors import InvalidInput, NotFound
-from marrowscope.domain.lab_result_table import result_table, test_label
+from marrowscope.domain.lab import (
+    Specimen,
+    TestState,
+    TestType,
+    result_table,
+    test_label,
+    turnaround_hours,
+)
 from marrowscope.domain.roles import Role
-from marrowscope.domain.specimen import Specimen, TestState, TestType, turnaround_hours
 from marrowscope.services import lab
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, require

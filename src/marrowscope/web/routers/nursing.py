@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from marrowscope.domain.aftercare import SYMPTOMS
 from marrowscope.domain.display_names import label_of
 from marrowscope.domain.errors import MarrowscopeError
+from marrowscope.domain.lab import SpecimenKind, TestType
 from marrowscope.domain.pathway import CaseRecord, RecordKind
 from marrowscope.domain.procedure import Complication, Side, Site
 from marrowscope.domain.roles import Role
@@ -29,7 +30,6 @@ from marrowscope.domain.safety import (
     Sedation,
     known_drugs,
 )
-from marrowscope.domain.specimen import SpecimenKind, TestType
 from marrowscope.domain.vitals import SIGNS
 from marrowscope.services import cases, lab, pathway
 from marrowscope.services.pathway import preview_assessment

@@ -15,12 +15,12 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from marrowscope.bootstrap import build_review_stores
-from marrowscope.domain.ai_provenance import provenance_text
+from marrowscope.domain.ai_review import provenance_text
 from marrowscope.domain.classification_names import SCHEMES, suggested_names
 from marrowscope.domain.errors import AuthenticationFailed
-from marrowscope.domain.lab_result_table import result_table
+from marrowscope.domain.lab import result_table
 from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.report_signout import UnconfirmedWarnings
+from marrowscope.domain.report import UnconfirmedWarnings
 from marrowscope.domain.roles import Role
 from marrowscope.domain.slide_counts import CountStatus
 from marrowscope.services import ai_review as review

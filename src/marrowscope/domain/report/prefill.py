@@ -16,9 +16,8 @@ from typing import Any
 from marrowscope.domain.case import Sex
 from marrowscope.domain.cbc import ANALYTES, analyte_info
 from marrowscope.domain.indication import Indication, indication_label
-from marrowscope.domain.lab_result_table import fish_call, test_label
+from marrowscope.domain.lab import TestState, TestType, fish_call, test_label
 from marrowscope.domain.pathway import CaseRecord, RecordKind
-from marrowscope.domain.specimen import TestState, TestType
 from marrowscope.domain.tables import load_table
 
 __all__ = ["pending_tests", "prefill_fields"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from marrowscope.domain.ai_review import CallState, CellCall
-from marrowscope.domain.ai_shift import slide_shift
+from marrowscope.domain.ai_review.calls import CallState, CellCall
+from marrowscope.domain.ai_review.shift import slide_shift
 
 __all__ = ["provenance_text"]
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from marrowscope.domain.specimen import TestType
+from marrowscope.domain.lab.specimen import TestType
 
 __all__ = ["ResultTable", "fish_call", "humanise", "result_table", "test_label"]
 

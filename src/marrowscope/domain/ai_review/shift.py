@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from marrowscope.domain.ai_review import CellCall
+from marrowscope.domain.ai_review.calls import CellCall
 
 __all__ = ["SHIFT_MIN_CELLS", "SHIFT_SHARE", "SlideShift", "slide_shift"]
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from marrowscope.domain.case import Patient, age_in_years
 from marrowscope.domain.differential import Differential
-from marrowscope.domain.lab_result_table import ResultTable
-from marrowscope.domain.report import FIELD_LABELS, ReportVersion
-from marrowscope.domain.report_findings import CellularityJudgement, cellularity_against_age
+from marrowscope.domain.lab import ResultTable
+from marrowscope.domain.report.fields import FIELD_LABELS
+from marrowscope.domain.report.findings import CellularityJudgement, cellularity_against_age
+from marrowscope.domain.report.model import ReportVersion
 
 __all__ = ["ReportView", "TrendPoint", "canonical_json", "changed_fields"]
 
