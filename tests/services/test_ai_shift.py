@@ -61,3 +61,32 @@ def test_quiet_on_held_out_blood_cells(reviewer: ModelCellReviewer, shared_data:
     calls = _slide(reviewer, [s.path.read_bytes() for s in test])
     assert slide_shift("S1", calls) is None
     assert sum(c.model.unfamiliar for c in calls) / len(calls) < 0.05
+
+
+def test_detected_cells_of_txl_pbc_fields_split_by_source(
+    reviewer: ModelCellReviewer, shared_data: Path
+) -> None:
+    """Through detection and cropping: quiet on TXL-PBC's PBC fields, loud on another stain.
+
+    TXL-PBC mixes sources. Its 360 px fields are PBC's own (the classifier's source);
+    its 575 px fields come from another lab, stain and camera, where the classifier's
+    calls are unreliable and the warning is what a person needs to see.
+    """
+    from PIL import Image
+
+    from marrowscope.ai.detection.detector import default_detector_path
+    from marrowscope.ai.field_cells import DetectorFieldCellFinder
+
+    if not default_detector_path().is_file():
+        pytest.skip("no detector shipped")
+    finder = DetectorFieldCellFinder(threads=1)
+    fields = sorted((shared_data / "txl_pbc" / "images" / "val").glob("*.jpg"))
+    by_width: dict[int, list[bytes]] = {360: [], 575: []}
+    for path in fields:
+        width = Image.open(path).size[0]
+        if width in by_width and len(by_width[width]) < 40:
+            by_width[width].extend(
+                c.crop for c in finder.find(path.read_bytes(), path.name).white_cells
+            )
+    assert slide_shift("S1", _slide(reviewer, by_width[360])) is None
+    assert slide_shift("S1", _slide(reviewer, by_width[575])) is not None

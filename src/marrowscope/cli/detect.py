@@ -93,8 +93,15 @@ def train_detector(
     ship_to: Annotated[
         Path | None, typer.Option(help="write the ONNX model and sidecar here")
     ] = None,
+    frame_images: Annotated[
+        Path | None,
+        typer.Option(help="the classifier's training images, to measure the crop framing"),
+    ] = None,
 ) -> None:
     r"""Train (or resume) the cell detector on a YOLO folder, then export it.
+
+    The white-cell crop's framing (``frame_factor``) is measured by running the exported
+    detector on the classifier's own training images (default: PBC beside the data).
 
     Needs the training extra: pip install 'marrowscope\[train]'.
     """
@@ -122,11 +129,32 @@ def train_detector(
             ship_to or Path(cfg.run_dir),
             {"val_ap50": best.get("ap50"), "best_epoch": best.get("epoch")},
         )
+        _measure_framing(sidecar, frame_images or Path(cfg.data_root).parent / "pbc")
     except MarrowscopeError as error:
         raise fail(error) from None
     typer.echo(
         f"{cfg.name}: best epoch {best.get('epoch')}  val AP50 {best.get('ap50')}  -> {sidecar}"
     )
+
+
+def _measure_framing(sidecar: Path, images: Path) -> None:
+    """Write the measured ``frame_factor`` into the sidecar (300 images, fixed order)."""
+    import json
+    import random
+
+    from marrowscope.ai.detection.detector import CellDetector
+    from marrowscope.ai.train.detection.framing import measure_frame_factor
+
+    files = sorted(images.rglob("*.jpg")) if images.is_dir() else []
+    if not files:
+        typer.echo(f"note: no images under {images}; frame_factor left at its default", err=True)
+        return
+    random.Random(0).shuffle(files)
+    factor, used = measure_frame_factor(CellDetector(sidecar, threads=1), files[:300])
+    data = json.loads(sidecar.read_text())
+    data.update(frame_factor=round(factor, 3), frame_factor_images=used)
+    sidecar.write_text(json.dumps(data, indent=2) + "\n")
+    typer.echo(f"frame factor {factor:.3f} from {used} images with one white cell")
 
 
 def register(app: typer.Typer) -> None:
