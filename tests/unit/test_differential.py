@@ -160,6 +160,8 @@ def test_csv_counts_round_trip() -> None:
         ("code,count\nBLA,2\nbla,3\n", InvalidCount, "line 3.*already given on line 2"),
         ("code,count\nBLA,2,7\n", InvalidCount, "line 2.*2 fields"),
         ("cell,n\nBLA,2\n", InvalidCount, "line 1.*header"),
+        # found by tests/fuzz: a bare carriage return inside a field was a csv.Error
+        ("code,count\nBLA,1\r2\n", InvalidCount, "counts.csv: not a readable CSV file"),
     ],
 )
 def test_bad_csv_names_the_line(text: str, error: type[Exception], message: str) -> None:

@@ -32,6 +32,14 @@ def parse_counts_csv(text: str, source: str = "counts") -> CellCounts:
     UnknownCellCode, InvalidCount
         With ``source`` and the line number in the message.
     """
+    try:
+        return _parse(text, source)
+    except csv.Error as error:
+        # A bare carriage return inside a field, a NUL byte...: the file, not the program.
+        raise InvalidCount(f"{source}: not a readable CSV file ({error})") from None
+
+
+def _parse(text: str, source: str) -> CellCounts:
     rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header_seen = False
     seen: dict[CellClass, int] = {}
