@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .PHONY: run test check fmt install install-test test-slow bench audit clean run-postgres \
-	test-web-postgres test-backup
+	test-web-postgres test-backup test-faults
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ test-web-postgres: install-test
 test-backup: install-test
 	bash .ci/postgres-start
 	MARROWSCOPE_TEST_POSTGRES_URL=$(PG_TEST_URL) $(BIN)/pytest -q tests/integration/test_backup_restore.py
+
+## Fault tests (slow): SIGKILL of the web server and an immediate stop of PostgreSQL
+## mid-write; every acknowledged write present and whole (tests/faults; -s prints the tally).
+test-faults: install-test
+	bash .ci/postgres-start
+	MARROWSCOPE_TEST_POSTGRES_URL=$(PG_TEST_URL) $(BIN)/pytest -q -s -m slow tests/faults
 
 ## Audit installed dependencies with pip-audit (own venv); prints "not audited: <reason>"
 ## instead of a clean bill when no advisory database could be reached (see .ci/audit.py).
