@@ -84,7 +84,7 @@ def _free_port() -> int:
 @contextmanager
 def _served(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
     """Run a uvicorn process on loopback until the block ends; its base URL."""
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
