@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .PHONY: run test check fmt install install-test test-slow bench audit clean run-postgres \
-	test-web-postgres test-backup test-faults
+	test-web-postgres test-backup test-fuzz test-faults
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ PG_URL ?= postgresql+psycopg://marrowscope:marrowscope@127.0.0.1:5432/marrowscop
 run-postgres: install
 	bash .ci/postgres-start marrowscope
 	MARROWSCOPE_DATABASE_URL=$(PG_URL) $(BIN)/marrowscope demo --serve
+
+## Fuzz (issue 17): parsers and imports with hypothesis, the API with schemathesis as each role.
+FUZZ_EXAMPLES ?= 1000
+test-fuzz: install-test
+	$(PY) -m pip install -q -e '.[test,fuzz]'
+	MARROWSCOPE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s -p no:cacheprovider \
+	  --hypothesis-show-statistics tests/fuzz
 
 ## Install the test dependencies and run style, types, layering and the default suite.
 test: install-test check
