@@ -40,6 +40,7 @@ _GROUPS: tuple[str, ...] = (
     "report_pdf",
     "backup",
     "export_reviews",
+    "batch",
     "export_counts",
 )
 

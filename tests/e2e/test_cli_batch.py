@@ -1,0 +1,112 @@
+"""``marrowscope batch classify``: slide folders in parallel, filed one slide per
+transaction, a manifest that makes a second run skip what is done, failures reported.
+
+Runs on the process pool (Ray's start-up is slow for the default suite; the Ray path is
+``benchmarks/batch.py`` and ``test_batch_on_ray``, marked slow).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from marrowscope.ai.infer import default_model_path
+from marrowscope.bootstrap import get_settings
+from marrowscope.cli.app import app
+from marrowscope.cli.batch import MANIFEST
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRunner:
+    if not default_model_path(get_settings().model_dir).is_file():
+        pytest.skip("no model shipped in this checkout yet (src/marrowscope/ai/models)")
+    return CliRunner(env={"MARROWSCOPE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+
+
+def _slides(root: Path, shared_data: Path, n: int, per_slide: int) -> None:
+    """``n`` slide folders of ``per_slide`` PBC cell images each (different images)."""
+    files = sorted((shared_data / "pbc" / "neutrophil").glob("*.jpg"))
+    for s in range(n):
+        folder = root / f"slide-{s + 1}"
+        folder.mkdir(parents=True)
+        for f in files[s * per_slide : (s + 1) * per_slide]:
+            shutil.copy(f, folder / f.name)
+
+
+def _stored_cells(tmp_path: Path) -> int:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as conn:
+        n = int(conn.execute(sa.text("SELECT count(*) FROM ai_cell_calls")).scalar_one())
+    engine.dispose()
+    return n
+
+
+def test_slides_are_filed_once_and_a_second_run_skips_them(
+    cli: CliRunner, tmp_path: Path, shared_data: Path
+) -> None:
+    root = tmp_path / "backlog"
+    _slides(root, shared_data, 3, 4)
+    (root / "slide-2" / "broken.jpg").write_bytes(b"not a jpeg")
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+    command = ["batch", "classify", str(root), "--case", "1", "--engine", "processes"]
+
+    first = cli.invoke(app, [*command, "--workers", "2"])
+    again = cli.invoke(app, command)
+
+    assert first.exit_code == 0, first.output
+    assert "3 slide(s) filed (12 cells) on case 1, 0 already done, 0 failed" in first.output
+    manifest = json.loads((root / MANIFEST).read_text())
+    assert manifest["done"]["slide-2"] == {"cells": 4, "refused": 1}
+    assert again.exit_code == 0, again.output
+    assert "0 slide(s) filed (0 cells) on case 1, 3 already done" in again.output
+    assert _stored_cells(tmp_path) == 12
+
+
+def test_a_failing_slide_is_retried_reported_and_the_others_land(
+    cli: CliRunner, tmp_path: Path, shared_data: Path
+) -> None:
+    root = tmp_path / "backlog"
+    _slides(root, shared_data, 2, 3)
+    (root / "slide-empty").mkdir()
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+
+    result = cli.invoke(
+        app,
+        ["batch", "classify", str(root), "--case", "1", "--engine", "processes", "--retries", "1"],
+    )
+
+    assert result.exit_code == 1, result.output
+    assert "slide slide-empty: failed after 2 tries: InvalidInput" in result.output
+    assert "2 slide(s) filed (6 cells)" in result.output
+    manifest = json.loads((root / MANIFEST).read_text())
+    assert set(manifest["done"]) == {"slide-1", "slide-2"}
+    assert manifest["failed"]["slide-empty"]["tries"] == 2
+    assert _stored_cells(tmp_path) == 6
+
+
+def test_bad_arguments_are_one_line_refusals(cli: CliRunner, tmp_path: Path) -> None:
+    missing = cli.invoke(app, ["batch", "classify", str(tmp_path / "nope"), "--case", "1"])
+    engine = cli.invoke(app, ["batch", "classify", str(tmp_path), "--case", "1", "--engine", "x"])
+
+    assert missing.exit_code == 2 and "not a folder of slide folders" in missing.output
+    assert engine.exit_code == 2 and "--engine must be" in engine.output
+
+
+@pytest.mark.slow
+def test_batch_on_ray(cli: CliRunner, tmp_path: Path, shared_data: Path) -> None:
+    pytest.importorskip("ray", reason="pip install -e '.[cluster]'")
+    root = tmp_path / "backlog"
+    _slides(root, shared_data, 2, 3)
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+
+    result = cli.invoke(
+        app, ["batch", "classify", str(root), "--case", "1", "--engine", "ray", "--workers", "2"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "2 slide(s) filed (6 cells)" in result.output
