@@ -139,11 +139,14 @@ def test_parse_time_grows_linearly_with_the_message(tmp_path: Path) -> None:
     from marrowscope.interop.hl7v2.er7_reader import read_er7
 
     def cost(count: int) -> float:
+        # the fastest of several runs: other jobs on the machine only ever add time
         text = oru(1, [HB] * count)
-        start = time.perf_counter()
-        for _ in range(5):
+        best = float("inf")
+        for _ in range(7):
+            start = time.perf_counter()
             read_er7(text)
-        return time.perf_counter() - start
+            best = min(best, time.perf_counter() - start)
+        return best
 
     small, large = cost(500), cost(5000)
     assert large < small * 30
