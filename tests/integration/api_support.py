@@ -7,24 +7,44 @@ write that the audit log gained the row the page's action writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
 from marrowscope.services.accounts import DEMO_USERS
+from marrowscope.web.app import create_app
 
 PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 
 
-def api_session(client: TestClient, username: str) -> dict[str, str]:
-    """Sign in over the API as ``username``; the headers a write then needs."""
+@contextmanager
+def demo_web(folder: Path, **settings: Any) -> Iterator[tuple[TestClient, DemoIds]]:
+    """A client of the app on a fresh SQLite file seeded with the demo."""
+    config = Settings(database_url=f"sqlite:///{folder / 'demo.db'}", **settings)
+    ids = prepare_demo(config)
+    with TestClient(create_app(config)) as client:
+        yield client, ids
+
+
+def csrf_token(client: TestClient, username: str) -> str:
+    """Sign in over the API as ``username`` (a fresh session); its CSRF token."""
     client.cookies.clear()
     answer = client.post(
         "/api/session", json={"username": username, "password": PASSWORDS[username]}
     )
     assert answer.status_code == 200, answer.text
-    return {"X-CSRF-Token": answer.json()["csrf_token"]}
+    return str(answer.json()["csrf_token"])
+
+
+def api_session(client: TestClient, username: str) -> dict[str, str]:
+    """Sign in over the API as ``username``; the headers a write then needs."""
+    return {"X-CSRF-Token": csrf_token(client, username)}
 
 
 @dataclass

@@ -7,34 +7,21 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
-from marrowscope.services.accounts import DEMO_USERS
-from marrowscope.web.app import create_app
-
-PASSWORDS = {u.username: u.password for u in DEMO_USERS}
+from marrowscope.bootstrap import DemoIds
+from tests.integration.api_support import csrf_token, demo_web
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds]]:
-    folder: Path = tmp_path_factory.mktemp("forms_kept")
-    settings = Settings(database_url=f"sqlite:///{folder / 'forms.db'}")
-    ids = prepare_demo(settings)
-    with TestClient(create_app(settings)) as client:
-        yield client, ids
+    with demo_web(tmp_path_factory.mktemp("forms_kept")) as web:
+        yield web
 
 
-def _sign_in(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    answer = client.post(
-        "/api/session", json={"username": username, "password": PASSWORDS[username]}
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["csrf_token"])
+_sign_in = csrf_token
 
 
 def _value(page: str, form: str, name: str) -> str:

@@ -6,40 +6,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
-from marrowscope.services.accounts import DEMO_USERS
-from marrowscope.web.app import create_app
+from marrowscope.bootstrap import DemoIds
 from marrowscope.web.portal_text import paragraphs, with_phone
+from tests.integration.api_support import csrf_token, demo_web
 
-PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 PHONE = "01632 960 123"
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, DemoIds]]:
-    folder: Path = tmp_path_factory.mktemp("portal")
-    settings = Settings(
-        database_url=f"sqlite:///{folder / 'portal.db'}",
-        timezone="America/New_York",
-        care_team_phone=PHONE,
-    )
-    ids = prepare_demo(settings)
-    with TestClient(create_app(settings)) as client:
-        yield client, ids
+    with demo_web(
+        tmp_path_factory.mktemp("portal"), timezone="America/New_York", care_team_phone=PHONE
+    ) as web:
+        yield web
 
 
-def _sign_in(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    answer = client.post(
-        "/api/session", json={"username": username, "password": PASSWORDS[username]}
-    )
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["csrf_token"])
+_sign_in = csrf_token
 
 
 def test_after_the_procedure_the_portal_shows_the_date_in_local_time_not_preparation(

@@ -28,9 +28,10 @@ from marrowscope.services.ai_review.calls import (
     slide_labels,
     slides_progress,
     thumbnail_of,
+    undecided_cells,
 )
 from marrowscope.services.ai_review.counting import count_slide
-from marrowscope.services.ai_review.decisions import confirm_unflagged, decide_cell
+from marrowscope.services.ai_review.decisions import confirm_unflagged, decide_action, decide_cell
 from marrowscope.services.ai_review.export import ReviewedCell, reviewed_cells
 from marrowscope.services.ai_review.fields import (
     MAX_FIELD_BYTES,
@@ -78,6 +79,7 @@ __all__ = [
     "confirm_unflagged",
     "context_of",
     "count_slide",
+    "decide_action",
     "decide_cell",
     "get_call",
     "import_images",
@@ -85,4 +87,5 @@ __all__ = [
     "slide_labels",
     "slides_progress",
     "thumbnail_of",
+    "undecided_cells",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "slide_labels",
     "slides_progress",
     "thumbnail_of",
+    "undecided_cells",
 ]
 
 # Deciding what a cell is, is morphology: the roles that count differentials by hand.
@@ -101,3 +102,8 @@ def context_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int
     if found is None:
         raise NotFound(f"cell {call_id} has no field view (it was uploaded as a single-cell image)")
     return found
+
+
+def undecided_cells(uow: UnitOfWork, stores: ReviewStores, actor: Actor, case_id: int) -> int:
+    """AI-proposed cells of the case that no person has decided yet (a sign-out warning)."""
+    return sum(p.proposed for p in slides_progress(calls_for_case(uow, stores, actor, case_id)))

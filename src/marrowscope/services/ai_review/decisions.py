@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marrowscope.domain.ai_review import CallState, CellCall, decide
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.errors import NotFound
+from marrowscope.domain.errors import InvalidInput, NotFound
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.taxonomy import CellClass, cell_class
 from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
@@ -17,7 +17,7 @@ from marrowscope.services.ai_review.ports import CellCallStore, ReviewStores
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
-__all__ = ["confirm_unflagged", "decide_cell"]
+__all__ = ["confirm_unflagged", "decide_action", "decide_cell"]
 
 
 def _decision_fields(call: CellCall) -> dict[str, object]:
@@ -69,6 +69,34 @@ def decide_cell(
     decided = _decide(uow, store, actor, call, chosen)
     uow.commit()
     return decided
+
+
+@transactional
+def decide_action(
+    uow: UnitOfWork,
+    stores: ReviewStores,
+    actor: Actor,
+    call_id: int,
+    action: str,
+    code: str = "",
+) -> CellCall:
+    """A reviewer's button: ``confirm`` the model's call, ``change`` to ``code``, ``reject``.
+
+    One place for the rule that the page, its JSON twin and the API share.
+    """
+    if action == "confirm":
+        require_reviewer(actor, "decide cell calls")
+        call = uow.bind(stores.calls).get(call_id)
+        if call is None:
+            raise NotFound(f"no cell call {call_id}")
+        return decide_cell(uow, stores, actor, call_id, call.model.code.value)
+    if action == "reject":
+        return decide_cell(uow, stores, actor, call_id, None)
+    if action == "change" and code.strip():
+        return decide_cell(uow, stores, actor, call_id, code)
+    if action == "change":
+        raise InvalidInput("code: choose the cell's class")
+    raise InvalidInput("action: confirm, change or reject")
 
 
 @transactional

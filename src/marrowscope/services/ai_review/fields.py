@@ -16,16 +16,21 @@ from dataclasses import dataclass
 
 from marrowscope.domain.ai_review import CellCall, FieldCells, FieldOrigin, FoundCell, ModelCall
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.errors import Conflict, InvalidImage, InvalidInput
+from marrowscope.domain.errors import InvalidImage
 from marrowscope.domain.roles import Actor
-from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
+from marrowscope.services.ai_review.calls import require_reviewer
 from marrowscope.services.ai_review.ports import (
     CellCallStore,
     CellClassifierPort,
     FieldCellFinderPort,
     ReviewStores,
 )
-from marrowscope.services.ai_review.upload import UploadedImage, display_name, proposal_fields
+from marrowscope.services.ai_review.upload import (
+    UploadedImage,
+    display_name,
+    open_upload,
+    proposal_fields,
+)
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
@@ -120,16 +125,10 @@ def analyze_fields(
 ) -> FieldAnalysis:
     """Detect, crop, classify and store the white cells of one slide's field images."""
     require_reviewer(actor, "analyse slide images")
-    require_case(uow, case_id)
-    label = clean_label(slide_label)
-    if not images:
-        raise InvalidInput("no images were given")
-    if len(images) > MAX_FIELDS_PER_UPLOAD:
-        raise InvalidInput(f"at most {MAX_FIELDS_PER_UPLOAD} field images per upload")
-    store = uow.bind(stores.calls)
-    existing = store.for_case(case_id)
-    if any(c.slide_label == label and c.counted for c in existing):
-        raise Conflict(f"slide {label!r} is already counted; analyse under a new slide label")
+    label, store, existing = open_upload(
+        uow, stores, case_id, slide_label, len(images), MAX_FIELDS_PER_UPLOAD,
+        "field images", "analyse",
+    )  # fmt: skip
     seen_fields = {c.origin.field_sha256 for c in existing if c.origin is not None}
     errors: list[tuple[str, str]] = []
     found_fields: list[tuple[str, FieldCells]] = []

@@ -16,7 +16,7 @@ from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidImage, InvalidInput
 from marrowscope.domain.roles import Actor
 from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
-from marrowscope.services.ai_review.ports import CellClassifierPort, ReviewStores
+from marrowscope.services.ai_review.ports import CellCallStore, CellClassifierPort, ReviewStores
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
@@ -26,6 +26,7 @@ __all__ = [
     "ImportResult",
     "UploadedImage",
     "display_name",
+    "open_upload",
     "import_images",
     "proposal_fields",
 ]
@@ -67,6 +68,34 @@ def proposal_fields(call: CellCall) -> dict[str, object]:
     }
 
 
+def open_upload(
+    uow: UnitOfWork,
+    stores: ReviewStores,
+    case_id: int,
+    slide_label: str,
+    count: int,
+    limit: int,
+    noun: str,
+    verb: str,
+) -> tuple[str, CellCallStore, Sequence[CellCall]]:
+    """The checks every upload to a slide starts with; the label, the store, the case's cells.
+
+    The case must exist, the label be valid, the batch be 1..``limit`` files, and the
+    slide not counted yet (its differential is saved).
+    """
+    require_case(uow, case_id)
+    label = clean_label(slide_label)
+    if count == 0:
+        raise InvalidInput("no images were given")
+    if count > limit:
+        raise InvalidInput(f"at most {limit} {noun} per upload")
+    store = uow.bind(stores.calls)
+    existing = store.for_case(case_id)
+    if any(c.slide_label == label and c.counted for c in existing):
+        raise Conflict(f"slide {label!r} is already counted; {verb} under a new slide label")
+    return label, store, existing
+
+
 def display_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return base[:200] or "image"
@@ -89,16 +118,9 @@ def import_images(
     already turned into a slide count takes no more cells: its differential is saved.
     """
     require_reviewer(actor, "upload cells for review")
-    require_case(uow, case_id)
-    label = clean_label(slide_label)
-    if not images:
-        raise InvalidInput("no images were given")
-    if len(images) > MAX_IMAGES_PER_UPLOAD:
-        raise InvalidInput(f"at most {MAX_IMAGES_PER_UPLOAD} images per upload")
-    store = uow.bind(stores.calls)
-    existing = store.for_case(case_id)
-    if any(c.slide_label == label and c.counted for c in existing):
-        raise Conflict(f"slide {label!r} is already counted; upload under a new slide label")
+    label, store, existing = open_upload(
+        uow, stores, case_id, slide_label, len(images), MAX_IMAGES_PER_UPLOAD, "images", "upload"
+    )
     seen = {c.image_sha256: c.id for c in existing}
 
     errors: list[tuple[str, str]] = []

@@ -182,16 +182,7 @@ def decide(
 ) -> Response:
     """Confirm the model's call, change it to ``code``, or reject the image."""
     with ctx.uow() as uow:
-        found = review.get_call(uow, _stores(ctx), me.actor, cell_id)
-        if action == "confirm":
-            chosen: str | None = found.model.code.value
-        elif action == "reject":
-            chosen = None
-        elif code.strip():
-            chosen = code
-        else:
-            raise InvalidInput("code: choose the cell's class")
-        decided = review.decide_cell(uow, _stores(ctx), me.actor, cell_id, chosen)
+        decided = review.decide_action(uow, _stores(ctx), me.actor, cell_id, action, code)
     if _wants_json(request):
         return JSONResponse(call_payload(decided))
     return redirect(

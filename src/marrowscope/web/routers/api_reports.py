@@ -24,15 +24,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from marrowscope.bootstrap import build_review_stores
 from marrowscope.domain.roles import Role
 from marrowscope.domain.slide_counts import CountStatus
-from marrowscope.services import counting
+from marrowscope.services import ai_review, counting
 from marrowscope.services.accounts import confirm_password
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web import report_bridge
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
 from marrowscope.web.report_settings import letterhead_of, releaser_of
-from marrowscope.web.routers.pathologist import _undecided_ai_cells
 
 __all__ = ["router"]
 
@@ -132,7 +132,9 @@ def _report(uow: UnitOfWork, ctx: WebContext, me: SignedIn, case_id: int) -> Rep
     signer = me.user.role is Role.PATHOLOGIST  # the clinician reads; only a signer drafts
     warnings = []
     if current is not None and not current.is_signed and signer:
-        undecided = _undecided_ai_cells(uow, ctx, me, case_id)
+        undecided = ai_review.undecided_cells(
+            uow, build_review_stores(ctx.accounts), me.actor, case_id
+        )
         warnings = report_bridge.signout_warnings(uow, me.actor, case_id, undecided)
     state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
     return ReportOut(
@@ -175,7 +177,9 @@ def sign(ctx: Ctx, me: Pathologist, case_id: int, body: SignIn) -> ReportOut:
         ctx.accounts.uow_factory, ctx.stores, ctx.auth.throttle, me.user, body.password
     )
     with ctx.uow() as uow:
-        undecided = _undecided_ai_cells(uow, ctx, me, case_id)
+        undecided = ai_review.undecided_cells(
+            uow, build_review_stores(ctx.accounts), me.actor, case_id
+        )
         report_bridge.sign(
             uow, me.actor, case_id, confirm_warnings=body.confirm_warnings,
             undecided_ai_cells=undecided, signer_name=me.user.display_name,

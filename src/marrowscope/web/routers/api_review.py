@@ -176,17 +176,7 @@ def upload_fields(
 def decide(ctx: Ctx, me: Reviewer, cell_id: int, body: DecisionIn) -> dict[str, object]:
     """Confirm, change or reject one cell's call (audited, with who and when)."""
     with ctx.uow() as uow:
-        found = review.get_call(uow, _stores(ctx), me.actor, cell_id)
-        chosen: str | None
-        if body.action == "confirm":
-            chosen = found.model.code.value
-        elif body.action == "reject":
-            chosen = None
-        elif body.code.strip():
-            chosen = body.code
-        else:
-            raise InvalidInput("code: choose the cell's class")
-        decided = review.decide_cell(uow, _stores(ctx), me.actor, cell_id, chosen)
+        decided = review.decide_action(uow, _stores(ctx), me.actor, cell_id, body.action, body.code)
     return call_payload(decided)
 
 

@@ -57,8 +57,7 @@ def pathologist_home(request: Request, ctx: Ctx, me: Pathologist) -> Response:
 
 def _undecided_ai_cells(uow: UnitOfWork, ctx: WebContext, me: SignedIn, case_id: int) -> int:
     """AI-proposed cells of the case that no person has decided yet."""
-    calls = review.calls_for_case(uow, build_review_stores(ctx.accounts), me.actor, case_id)
-    return sum(p.proposed for p in review.slides_progress(calls))
+    return review.undecided_cells(uow, build_review_stores(ctx.accounts), me.actor, case_id)
 
 
 def _case_page(
