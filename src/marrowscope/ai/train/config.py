@@ -30,6 +30,12 @@ class TrainConfig:
     val_fraction: float = 0.15
     test_fraction: float = 0.15
     input_size: int = 80
+    # "cellnet" (from scratch, model.py) or a pretrained body (backbones.py)
+    backbone: str = "cellnet"
+    weights: str = "package"  # where a pretrained body's weights come from ("none": random)
+    frozen_blocks: int = 0  # leading stages of a pretrained body kept as they are
+    backbone_lr: float | None = None  # a pretrained body's learning rate (None: ``lr``)
+    normalisation: str = "data"  # "data": the training set's mean/std; "imagenet"
     crop_fraction: float = 1.0  # central share of each side kept before resizing
     widths: tuple[int, ...] = (24, 48, 96, 160)
     depths: tuple[int, ...] | None = None  # residual blocks per width; None: one each
@@ -53,6 +59,9 @@ class TrainConfig:
     tta_views: int = 1  # orientations averaged inside the exported graph (1..4)
     # distillation (ai/train/distill.py): a finished run whose best.pt teaches this one
     teacher_run: Path | None = None
+    # an ensemble teacher: finished runs and/or shipped sidecars (.json), each reading the
+    # images its own way, averaged (distill.py); used instead of ``teacher_run``
+    teachers: tuple[Path, ...] = ()
     teacher_views: int = 4  # orientations the teacher averages over
     distill_weight: float = 0.5  # share of the loss from the teacher (rest: hard labels)
     distill_temperature: float = 2.0
@@ -97,8 +106,9 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> TrainCon
     for key in ("data_root", "run_dir", "cache_dir", "teacher_run"):
         if key in flat:
             flat[key] = Path(flat[key])
-    if "members" in flat:
-        flat["members"] = tuple(Path(m) for m in flat["members"])
+    for key in ("members", "teachers"):
+        if key in flat:
+            flat[key] = tuple(Path(m) for m in flat[key])
     for key in ("widths", "depths"):
         if key in flat:
             flat[key] = tuple(int(w) for w in flat[key])

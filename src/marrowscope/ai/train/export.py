@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from marrowscope.ai.train.augment import to_float
+from marrowscope.ai.train.backbones import build_pretrained
 from marrowscope.ai.train.model import CellNet
 
 __all__ = [
@@ -91,16 +92,26 @@ class OnnxHead(nn.Module):
 
 
 def load_checkpoint(path: Path) -> tuple[CellNet, dict[str, Any]]:
-    """The EMA model of ``best.pt`` (eval mode) and the checkpoint's metadata."""
+    """The EMA model of ``best.pt`` (eval mode) and the checkpoint's metadata.
+
+    A pretrained backbone is typed as ``CellNet`` here: it offers the same ``features``
+    and ``head``, which is all export and distillation use.
+    """
     state: dict[str, Any] = torch.load(path, weights_only=False)
     config = state["config"]
-    depths = config.get("depths", "None")  # checkpoints older than the knob have none
-    net = CellNet(
-        len(state["codes"]),
-        _int_tuple(config["widths"]),
-        None if depths == "None" else _int_tuple(depths),
-        config.get("squeeze_excite", "False") == "True",
-    )
+    backbone = config.get("backbone", "cellnet")  # older checkpoints: always a CellNet
+    net: Any
+    if backbone != "cellnet":
+        # the checkpoint holds every weight: the packaged ImageNet ones are not needed
+        net = build_pretrained(backbone, len(state["codes"]), int(config["input_size"]), "none")
+    else:
+        depths = config.get("depths", "None")  # checkpoints older than the knob have none
+        net = CellNet(
+            len(state["codes"]),
+            _int_tuple(config["widths"]),
+            None if depths == "None" else _int_tuple(depths),
+            config.get("squeeze_excite", "False") == "True",
+        )
     net.load_state_dict(state["model"])
     net.eval()
     return net, state

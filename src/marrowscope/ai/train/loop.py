@@ -28,11 +28,13 @@ from marrowscope.ai.data import Sample, fine_samples, label_codes, load_dataset
 from marrowscope.ai.metrics import report
 from marrowscope.ai.split import Split, load_split, save_split, stratified_split
 from marrowscope.ai.train.augment import augment, to_float
+from marrowscope.ai.train.backbones import build_pretrained, freeze_stages, keep_frozen_in_eval
 from marrowscope.ai.train.cache import run_pixels
 from marrowscope.ai.train.config import TrainConfig
-from marrowscope.ai.train.distill import distillation_loss, teacher_probabilities
+from marrowscope.ai.train.distill import distillation_loss, soft_targets
 from marrowscope.ai.train.grouping import NO_FINE_LABEL, group_targets, grouped_nll
 from marrowscope.ai.train.model import CellNet
+from marrowscope.ai.train.recipe import input_normalisation, parameter_groups
 
 __all__ = ["TrainResult", "build_model", "predict_logits", "prepare_split", "train"]
 
@@ -64,9 +66,13 @@ def prepare_split(config: TrainConfig, seed: int) -> Split:
     return split
 
 
-def build_model(config: TrainConfig, n_classes: int) -> CellNet:
-    """The architecture named by the config."""
-    return CellNet(n_classes, config.widths, config.depths, config.squeeze_excite)
+def build_model(config: TrainConfig, n_classes: int) -> nn.Module:
+    """The architecture named by the config: a CellNet, or a pretrained body."""
+    if config.backbone == "cellnet":
+        return CellNet(n_classes, config.widths, config.depths, config.squeeze_excite)
+    net = build_pretrained(config.backbone, n_classes, config.input_size, config.weights)
+    freeze_stages(net, config.frozen_blocks)
+    return net
 
 
 def predict_logits(
@@ -127,8 +133,7 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     y_val = _targets(val_samples, codes)
     x_train = run_pixels(train_samples, config)
     x_val = run_pixels(val_samples, config)
-    mean_np = x_train.reshape(-1, 3).mean(axis=0) / 255.0
-    std_np = x_train.reshape(-1, 3).std(axis=0) / 255.0
+    mean_np, std_np = input_normalisation(config, x_train)
     mean = torch.tensor(mean_np, dtype=torch.float32)
     std = torch.tensor(std_np, dtype=torch.float32)
 
@@ -147,17 +152,7 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         weight=torch.tensor(weights / weights.mean(), dtype=torch.float32),
         label_smoothing=config.label_smoothing,
     )
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    groups: list[dict[str, Any]] = [
-        {"params": decay, "weight_decay": config.weight_decay},
-        {"params": no_decay},
-    ]
-    optimiser = torch.optim.AdamW(
-        groups,
-        lr=config.lr,
-        weight_decay=0.0,
-    )
+    optimiser = torch.optim.AdamW(parameter_groups(model, config), lr=config.lr, weight_decay=0.0)
     steps_per_epoch = math.ceil(len(train_samples) / config.batch_size)
     if config.max_batches is not None:
         steps_per_epoch = min(steps_per_epoch, config.max_batches)
@@ -191,14 +186,13 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         "config": {k: str(v) for k, v in asdict(config).items()},
         "seed": seed,
     }
-    soft_targets = None
-    if config.teacher_run is not None and start_epoch < config.epochs:
+    teacher = None
+    if start_epoch < config.epochs:
         # only when there is training left: a finished run resumed to ship needs none
-        soft_targets = teacher_probabilities(
-            config.teacher_run, x_train, codes, config.teacher_views, config.distill_temperature
-        )
+        teacher = soft_targets(config, train_samples, x_train, codes)
     for epoch in range(start_epoch, config.epochs):
         model.train()
+        keep_frozen_in_eval(model, config.frozen_blocks)
         began = time.perf_counter()
         order = torch.randperm(len(train_samples), generator=generator).numpy()
         total_loss, seen = 0.0, 0
@@ -226,9 +220,9 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
                     torch.from_numpy(grouping.targets[idx]),
                     torch.from_numpy(grouping.members),
                 )
-            if soft_targets is not None:
+            if teacher is not None:
                 soft = distillation_loss(
-                    logits.float(), soft_targets[torch.from_numpy(idx)], config.distill_temperature
+                    logits.float(), teacher[torch.from_numpy(idx)], config.distill_temperature
                 )
                 loss = (1 - config.distill_weight) * loss + config.distill_weight * soft
             optimiser.zero_grad(set_to_none=True)
