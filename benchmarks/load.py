@@ -107,17 +107,23 @@ def _served(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
             process.wait()
 
 
+WORKERS = [1]  # server processes per target (--workers), the same for the floor
+
+
 def _floor(port: int) -> list[str]:
     # uvicorn's options as cli/serve.py's run_server passes them
     return [
         sys.executable, "-m", "uvicorn", "floor_app:app", "--app-dir", str(HERE),
         "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-        "--log-level", "info", "--no-proxy-headers",
+        "--log-level", "info", "--no-proxy-headers", "--workers", str(WORKERS[0]),
     ]  # fmt: skip
 
 
 def _marrowscope(port: int) -> list[str]:
-    return [str(Path(sys.executable).with_name("marrowscope")), "serve", "--port", str(port)]
+    return [
+        str(Path(sys.executable).with_name("marrowscope")), "serve", "--port", str(port),
+        "--workers", str(WORKERS[0]),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -297,7 +303,7 @@ def _report(targets: list[Target], args: argparse.Namespace) -> str:
         f" batch), 2 lab, 2 pathologists, 2 API readers; {args.seconds:.0f} s recorded after"
         f" {args.warmup:.0f} s warm-up",
         f"machine: {platform.machine()}, {os.cpu_count()} CPU(s), driver and server on it;"
-        " one uvicorn process per target on 127.0.0.1",
+        f" {WORKERS[0]} uvicorn process(es) per target on 127.0.0.1",
     ]
     header = f"{'route':<32} {'n':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     for target in targets:
@@ -333,7 +339,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=DEFAULT_PG, help="server to create a DB on")
+    parser.add_argument("--workers", type=int, default=1, help="server processes per target")
     args = parser.parse_args()
+    WORKERS[0] = args.workers
     env = dict(os.environ)
     targets = [
         _run("floor: minimal FastAPI app, constant answer", _floor, env,

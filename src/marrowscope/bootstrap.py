@@ -158,12 +158,13 @@ def build_uow_factory(
     """A factory of SQL units of work on ``engine``; each call is one fresh transaction."""
     from marrowscope.db.engine import make_session_factory
     from marrowscope.db.unit_of_work import SqlUnitOfWork, utc_now
+    from marrowscope.services.unit_of_work import reads_only
 
     sessions = make_session_factory(engine)
     chosen = clock or utc_now
 
     def factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions, clock=chosen)
+        return SqlUnitOfWork(sessions, clock=chosen, read_only=reads_only())
 
     return factory
 

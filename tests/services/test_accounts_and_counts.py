@@ -214,3 +214,36 @@ def test_a_patient_account_must_name_a_patient_that_exists(accounts, uow_factory
             uow, accounts.stores, ADMIN, username="ghost", password="long enough",
             role=Role.PATIENT, patient_id=424242,
         )  # fmt: skip
+
+
+def test_a_session_resolves_while_a_writer_holds_the_database(
+    accounts, uow_factory, db_url
+) -> None:
+    """The lookup every request makes only reads: it must not queue behind a writer.
+
+    Before, it began with SQLite's write lock (BEGIN IMMEDIATE) and waited out a counter's
+    save, or the whole busy timeout behind a long write.
+    """
+    import time
+
+    from marrowscope.db.engine import make_engine
+
+    with uow_factory() as uow:
+        create_user(
+            uow, accounts.stores, ADMIN, username="rita", password="pathology!", role=Role.NURSE
+        )
+    session = accounts.auth.sign_in("rita", "pathology!", "10.0.0.1")
+    writer = make_engine(db_url)
+    try:
+        with writer.connect() as conn:
+            with conn.begin():
+                # a writer in the middle of its transaction (the write lock is held)
+                conn.exec_driver_sql("UPDATE users SET active = active")
+                began = time.perf_counter()
+                resolved = accounts.auth.resolve(session.token)
+                waited_s = time.perf_counter() - began
+    finally:
+        writer.dispose()
+
+    assert resolved is not None and resolved.user.username == "rita"
+    assert waited_s < 1.0

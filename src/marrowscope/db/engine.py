@@ -17,7 +17,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["SQLITE_SYNCHRONOUS", "make_engine", "make_session_factory", "normalise_url"]
+__all__ = [
+    "READ_ONLY_OPTION",
+    "SQLITE_SYNCHRONOUS",
+    "make_engine",
+    "make_session_factory",
+    "normalise_url",
+]
+
+# execution option of a connection whose transaction only reads (db/unit_of_work.py)
+READ_ONLY_OPTION = "marrowscope_read_only"
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 # FULL, not WAL's usual NORMAL: under NORMAL a commit is durable only at the next
@@ -94,7 +103,10 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         # then writes can fail at once with "database is locked" when another writer got
         # there first (SQLite skips the busy handler to avoid deadlock). Readers are not
         # blocked under WAL; writers queue on busy_timeout instead of failing.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A unit declared read-only takes no lock: under WAL it reads a snapshot while
+        # writers go on, and it never waits for them.
+        read = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -19,6 +19,7 @@ from marrowscope.db.core_repositories import (
     SqlCaseRepository,
     SqlPatientRepository,
 )
+from marrowscope.db.engine import READ_ONLY_OPTION
 from marrowscope.db.pathway_repositories import SqlPathwayRepository
 
 __all__ = ["Clock", "SqlUnitOfWork", "utc_now"]
@@ -37,13 +38,23 @@ class SqlUnitOfWork:
 
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session], *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Clock = utc_now,
+        read_only: bool = False,
+    ) -> None:
         self._session_factory = session_factory
         self._clock = clock
+        self._read_only = read_only
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.session.begin()
+        if self._read_only:
+            # procure the connection now, marked, so its BEGIN takes no write lock
+            self.session.connection(execution_options={READ_ONLY_OPTION: True})
         self.patients = SqlPatientRepository(self.session)
         self.cases = SqlCaseRepository(self.session)
         self.audit = SqlAuditRepository(self.session)

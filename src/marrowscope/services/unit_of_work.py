@@ -15,8 +15,10 @@ through ``uow.bind(SqlUserStore)``, which hands the store this unit's session.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
@@ -33,8 +35,34 @@ __all__ = [
     "PatientRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "read_only",
+    "reads_only",
     "transactional",
 ]
+
+_READ_ONLY: ContextVar[bool] = ContextVar("marrowscope_read_only", default=False)
+
+
+@contextlib.contextmanager
+def read_only() -> Iterator[None]:
+    """Declare that the units opened inside only read.
+
+    A hint for the storage: SQLite then begins a plain (deferred) transaction instead of
+    taking the single write lock, so the session lookup every request makes does not
+    queue behind counters saving. A unit opened under this hint must not write; a use
+    case that may write opens its own unit outside it.
+    """
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+def reads_only() -> bool:
+    """Whether the current code declared that its units only read (see :func:`read_only`)."""
+    return _READ_ONLY.get()
+
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from itsdangerous import URLSafeSerializer
@@ -31,7 +30,8 @@ from marrowscope.bootstrap import (
 from marrowscope.domain.alerts import level_words
 from marrowscope.web.alert_views import local_words
 from marrowscope.web.deps import WebContext
-from marrowscope.web.errors import install_error_handlers, unexpected_error
+from marrowscope.web.errors import install_error_handlers
+from marrowscope.web.middleware import HeadersAndLog
 from marrowscope.web.path_ids import ids_in_range
 from marrowscope.web.portal_text import paragraphs, tel_href, with_phone
 from marrowscope.web.readable import install as install_readable
@@ -124,28 +124,5 @@ def create_app(
         module = importlib.import_module(f"marrowscope.web.routers.{name}")
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def _headers_and_log(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception as error:  # a bug: answered here so it gets the headers below
-            response = unexpected_error(request, error)
-        for header, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
-        # Log the route template ("/patient/{patient_id}"), never the filled-in path or
-        # query: identifiers of patients stay out of the logs.
-        route = request.scope.get("route")
-        template = getattr(route, "path", "?")
-        _log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            template,
-            response.status_code,
-            1000 * (time.perf_counter() - started),
-        )
-        return response
-
+    app.add_middleware(HeadersAndLog, headers=_SECURITY_HEADERS)
     return app

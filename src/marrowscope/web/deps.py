@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.concurrency import run_in_threadpool
 
 from marrowscope.bootstrap import AccountServices, Settings
 from marrowscope.domain.accounts import User
@@ -151,7 +152,9 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[SignedIn]]:
 
     async def dependency(request: Request) -> SignedIn:
         ctx = get_ctx(request)
-        session = session_of(request, ctx)
+        # the session lookup is a database round trip: in a worker thread, so a slow or
+        # locked database never stalls the event loop that serves everyone else
+        session = await run_in_threadpool(session_of, request, ctx)
         if session is None:
             raise NotSignedIn()
         if request.method in _UNSAFE and not AuthService.csrf_matches(

@@ -28,7 +28,7 @@ from marrowscope.domain.password_policy import check_new_password
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.users import hash_password, needs_rehash, verify_password
 from marrowscope.services.audit import record_audit
-from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.unit_of_work import UnitOfWorkFactory, read_only
 
 __all__ = [
     "FAILURE_WINDOW_S",
@@ -207,21 +207,24 @@ class AuthService:
         come back to life if a limit is raised later.
         """
         digest = _digest(token)
-        with self._uow_factory() as uow:
-            sessions = uow.bind(self._stores.sessions)
-            stored = sessions.get(digest)
+        # Every request asks this: read without the write lock, and write (rarely: a
+        # touch every ``touch_s``, or the end of a dead session) in a unit of its own.
+        with read_only(), self._uow_factory() as uow:
+            stored = uow.bind(self._stores.sessions).get(digest)
             now = uow.now()
-            if stored is None:
-                return None
-            seen = stored.last_seen_at
-            if stored.expires_at <= now or (seen is not None and now - seen >= self.policy.idle):
-                sessions.delete(digest)
+            user = uow.bind(self._stores.users).get(stored.user_id) if stored else None
+        if stored is None:
+            return None
+        seen = stored.last_seen_at
+        if stored.expires_at <= now or (seen is not None and now - seen >= self.policy.idle):
+            with self._uow_factory() as uow:
+                uow.bind(self._stores.sessions).delete(digest)
                 uow.commit()
-                return None
-            if seen is None or (now - seen).total_seconds() >= self.policy.touch_s:
-                sessions.touch(digest, now)
+            return None
+        if seen is None or (now - seen).total_seconds() >= self.policy.touch_s:
+            with self._uow_factory() as uow:
+                uow.bind(self._stores.sessions).touch(digest, now)
                 uow.commit()
-            user = uow.bind(self._stores.users).get(stored.user_id)
         if user is None or not user.active:
             return None
         return Session(token=token, user=user, csrf_token=stored.csrf_token)
