@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from marrowscope.ai.infer import default_model_path
 from marrowscope.bootstrap import get_settings
 from marrowscope.cli.app import app
-from marrowscope.cli.batch import MANIFEST
+from marrowscope.cli.batch import MANIFEST, MANIFESTS
 
 
 @pytest.fixture
@@ -110,3 +110,72 @@ def test_batch_on_ray(cli: CliRunner, tmp_path: Path, shared_data: Path) -> None
 
     assert result.exit_code == 0, result.output
     assert "2 slide(s) filed (6 cells)" in result.output
+
+
+def _field_slides(root: Path, shared_data: Path, n: int, per_slide: int) -> list[Path]:
+    """``n`` slide folders of ``per_slide`` TXL-PBC smear fields each; all the fields."""
+    files = sorted((shared_data / "txl_pbc" / "images" / "val").glob("*.jpg"))[: n * per_slide]
+    for s in range(n):
+        folder = root / f"slide-{s + 1}"
+        folder.mkdir(parents=True)
+        for f in files[s * per_slide : (s + 1) * per_slide]:
+            shutil.copy(f, folder / f.name)
+    return files
+
+
+def _cells_by_slide(tmp_path: Path, db: str) -> dict[str, int]:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / db}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT slide_label, count(*) FROM ai_cell_calls GROUP BY slide_label")
+        ).all()
+    engine.dispose()
+    return {str(label): int(n) for label, n in rows}
+
+
+def test_batch_analyze_files_what_a_plain_analyze_stores(
+    cli: CliRunner, tmp_path: Path, shared_data: Path
+) -> None:
+    """Field slides on two workers land as the one-process ``analyze`` stores them.
+
+    The comparison is with the interactive command run slide by slide into a second
+    database: the same cells per slide, whatever process found them.
+    """
+    root = tmp_path / "fields"
+    _field_slides(root, shared_data, 2, 2)
+    (root / "slide-2" / "torn.jpg").write_bytes(b"\xff\xd8 not a whole jpeg")
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+    command = ["batch", "analyze", str(root), "--case", "1", "--engine", "processes"]
+
+    first = cli.invoke(app, [*command, "--workers", "2"])
+    again = cli.invoke(app, command)
+
+    assert first.exit_code == 0, first.output
+    assert "2 slide(s) filed" in first.output and "0 failed" in first.output
+    manifest = json.loads((root / MANIFESTS["analyze"]).read_text())
+    assert manifest["done"]["slide-2"]["refused"] == 1
+    assert "0 slide(s) filed (0 cells) on case 1, 2 already done" in again.output
+    batch = _cells_by_slide(tmp_path, "cli.db")
+    plain = CliRunner(env={"MARROWSCOPE_DATABASE_URL": f"sqlite:///{tmp_path / 'plain.db'}"})
+    assert plain.invoke(app, ["case", "demo"]).exit_code == 0
+    for slide in ("slide-1", "slide-2"):
+        done = plain.invoke(app, ["analyze", str(root / slide), "--case", "1"])
+        assert done.exit_code == 0, done.output
+    assert batch == _cells_by_slide(tmp_path, "plain.db")
+    assert sum(batch.values()) == sum(m["cells"] for m in manifest["done"].values()) > 0
+
+
+@pytest.mark.slow
+def test_batch_analyze_on_ray(cli: CliRunner, tmp_path: Path, shared_data: Path) -> None:
+    pytest.importorskip("ray", reason="pip install -e '.[cluster]'")
+    root = tmp_path / "fields"
+    _field_slides(root, shared_data, 2, 2)
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+
+    result = cli.invoke(
+        app, ["batch", "analyze", str(root), "--case", "1", "--engine", "ray", "--workers", "2"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "2 slide(s) filed" in result.output
+    assert sum(_cells_by_slide(tmp_path, "cli.db").values()) > 0

@@ -1,7 +1,9 @@
-"""A backlog of slides classified in parallel: on Ray when it is installed, else processes.
+"""A backlog of slides analysed in parallel: on Ray when it is installed, else processes.
 
-One task per slide folder. A worker reads the folder's images, runs the cell classifier
-and makes the thumbnails; it returns plain values and touches no database, so the
+One task per slide folder. A worker reads the folder's images and does the heavy part:
+the cell classifier and the thumbnails (``classify_slide``, folders of single-cell
+images), or the detector, the crops and the classifier (``analyze_slide``, folders of
+smear field images); it returns plain values and touches no database, so the
 caller files each slide through the same service as an upload (``services.ai_review``),
 one transaction per slide. A failed task is tried again up to ``retries`` times, then
 reported; the other slides go on.
@@ -18,12 +20,20 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from marrowscope.domain.ai_review import ModelCall
+from marrowscope.domain.ai_review import FieldCells, ModelCall
 from marrowscope.domain.errors import InvalidInput
 
-__all__ = ["SlideCells", "SlideFailed", "classify_slide", "ray_available", "run_slides"]
+__all__ = [
+    "SlideCells",
+    "SlideFailed",
+    "SlideFields",
+    "analyze_slide",
+    "classify_slide",
+    "ray_available",
+    "run_slides",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +44,22 @@ class SlideCells:
     names: tuple[str, ...]
     calls: tuple[ModelCall | str, ...]  # the error text where an image is unreadable
     thumbnails: tuple[bytes | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlideFields:
+    """The field pipeline's output for one slide folder of field images, in file order.
+
+    ``fields[i]`` is the i-th image's white cells, or the one-line reason it was refused;
+    ``calls`` holds the classifier's answer for every crop of every field, in order.
+    """
+
+    folder: str
+    names: tuple[str, ...]
+    fields: tuple[FieldCells | str, ...]
+    calls: tuple[ModelCall | str, ...]
+    detector_name: str
+    detector_version: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +76,10 @@ _REVIEWER: dict[str, Any] = {}
 
 def classify_slide(folder: str, model_dir: str | None, threads: int | None = 1) -> SlideCells:
     """Classify every image of ``folder`` (one worker's task; the model loads once per process)."""
-    from marrowscope.ai.cell_review import ModelCellReviewer
     from marrowscope.ai.data import iter_image_files
     from marrowscope.domain.errors import InvalidImage
 
-    key = f"{model_dir}:{threads}"
-    if key not in _REVIEWER:
-        _REVIEWER[key] = ModelCellReviewer.load(Path(model_dir) if model_dir else None, threads)
-    reviewer = _REVIEWER[key]
+    reviewer = _reviewer(model_dir, threads)
     files = iter_image_files([Path(folder)])
     if not files:
         raise InvalidInput(f"{folder}: no images")
@@ -70,6 +92,55 @@ def classify_slide(folder: str, model_dir: str | None, threads: int | None = 1) 
         except InvalidImage:
             thumbnails.append(None)
     return SlideCells(folder, tuple(f.name for f in files), tuple(calls), tuple(thumbnails))
+
+
+_FINDER: dict[str, Any] = {}
+
+
+def analyze_slide(folder: str, model_dir: str | None, threads: int | None = 1) -> SlideFields:
+    """Detect, crop and classify the white cells of every field image of ``folder``.
+
+    One worker's task; the detector and the classifier load once per process. Where the
+    detector refuses an image its reason travels back in place of the cells.
+    """
+    from marrowscope.ai.data import iter_image_files
+    from marrowscope.ai.field_cells import DetectorFieldCellFinder
+    from marrowscope.domain.errors import InvalidImage
+
+    classifier = _reviewer(model_dir, threads)
+    key = f"{threads}"
+    if key not in _FINDER:
+        _FINDER[key] = DetectorFieldCellFinder(threads=threads)
+    finder: DetectorFieldCellFinder = _FINDER[key]
+    files = iter_image_files([Path(folder)])
+    if not files:
+        raise InvalidInput(f"{folder}: no images")
+    fields: list[FieldCells | str] = []
+    for f in files:
+        try:
+            fields.append(finder.find(f.read_bytes(), f.name))
+        except InvalidImage as error:
+            fields.append(str(error).removeprefix(f"{f.name}: "))
+    crops = [c.crop for found in fields if not isinstance(found, str) for c in found.white_cells]
+    calls = classifier.classify(crops) if crops else []
+    return SlideFields(
+        folder,
+        tuple(f.name for f in files),
+        tuple(fields),
+        tuple(calls),
+        finder.detector_name,
+        finder.detector_version,
+    )
+
+
+def _reviewer(model_dir: str | None, threads: int | None) -> Any:
+    """The cell classifier of this process, loaded on first use."""
+    from marrowscope.ai.cell_review import ModelCellReviewer
+
+    key = f"{model_dir}:{threads}"
+    if key not in _REVIEWER:
+        _REVIEWER[key] = ModelCellReviewer.load(Path(model_dir) if model_dir else None, threads)
+    return _REVIEWER[key]
 
 
 def ray_available() -> bool:
@@ -86,15 +157,18 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[-1] if text else ''}"
 
 
+Result = TypeVar("Result", bound=SlideCells | SlideFields)
+
+
 def run_slides(
-    work: Callable[[str], SlideCells],
+    work: Callable[[str], Result],
     folders: Sequence[str],
     *,
     workers: int,
     retries: int,
     address: str | None = None,
     use_ray: bool | None = None,
-) -> Iterator[SlideCells | SlideFailed]:
+) -> Iterator[Result | SlideFailed]:
     """Run ``work`` once per folder on ``workers`` processes; results as they finish."""
     if workers < 1:
         raise InvalidInput(f"--workers must be at least 1, got {workers}")
@@ -111,16 +185,16 @@ def run_slides(
         yield from _on_processes(work, folders, workers, retries)
 
 
-def _apply(work: Callable[[str], SlideCells], folder: str) -> SlideCells:
+def _apply(work: Callable[[str], Result], folder: str) -> Result:
     """``work(folder)`` (Ray's remote decorator takes a plain function, not a partial)."""
     return work(folder)
 
 
 def _on_processes(
-    work: Callable[[str], SlideCells], folders: Sequence[str], workers: int, retries: int
-) -> Iterator[SlideCells | SlideFailed]:
+    work: Callable[[str], Result], folders: Sequence[str], workers: int, retries: int
+) -> Iterator[Result | SlideFailed]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        running: dict[Future[SlideCells], tuple[str, int]] = {
+        running: dict[Future[Result], tuple[str, int]] = {
             pool.submit(work, f): (f, 1) for f in folders
         }
         while running:
@@ -137,12 +211,12 @@ def _on_processes(
 
 
 def _on_ray(
-    work: Callable[[str], SlideCells],
+    work: Callable[[str], Result],
     folders: Sequence[str],
     workers: int,
     retries: int,
     address: str | None,
-) -> Iterator[SlideCells | SlideFailed]:
+) -> Iterator[Result | SlideFailed]:
     import ray
 
     started = not ray.is_initialized()
@@ -153,7 +227,8 @@ def _on_ray(
         else:
             ray.init(address=address, log_to_driver=False)
     try:
-        task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(_apply)
+        apply: Any = _apply  # one remote function for either kind of slide
+        task: Any = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(apply)
         pending = {task.remote(work, f): f for f in folders}
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)

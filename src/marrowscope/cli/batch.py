@@ -1,20 +1,21 @@
-"""``marrowscope batch classify ROOT --case ID``: a backlog of slide folders, in parallel.
+"""``marrowscope batch classify|analyze ROOT --case ID``: a backlog of slides, in parallel.
 
-Each folder under ROOT is one slide (its name is the slide label). Workers classify
+Each folder under ROOT is one slide (its name is the slide label): single-cell images for
+``classify``, smear field images for ``analyze``. Workers do the model work
 (``ai.batch``: Ray with ``--address`` or when installed, else a process pool of
 ``--workers``); this process files each finished slide through the same service as an
-upload (``services.ai_review.import_images``), one transaction per slide, so a slide lands
-whole or not at all. ``ROOT/.marrowscope-batch.json`` records each slide filed: a
-second run skips them (resume after a stop), and a slide that failed on every retry is
-listed there and tried again next run.
+upload (``services.ai_review.import_images`` / ``analyze_fields``), one transaction per
+slide, so a slide lands whole or not at all. ``ROOT/.marrowscope-batch.json`` (classify)
+or ``.marrowscope-analyze.json`` (analyze) records each slide filed: a second run skips
+them (resume after a stop), and a slide that failed on every retry is listed there and
+tried again next run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,42 +23,25 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from marrowscope.ai.batch import SlideCells, SlideFailed, classify_slide, run_slides
+from marrowscope.ai.batch import (
+    SlideCells,
+    SlideFailed,
+    SlideFields,
+    analyze_slide,
+    classify_slide,
+    run_slides,
+)
 from marrowscope.cli._common import fail, parse_actor, run, uow_factory
-from marrowscope.domain.ai_review import ModelCall
-from marrowscope.domain.errors import InvalidImage, InvalidInput, MarrowscopeError
+from marrowscope.cli.batch_ports import PrecomputedCalls, PrecomputedFields
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.roles import Role
 
-__all__ = ["MANIFEST", "register"]
+__all__ = ["MANIFEST", "MANIFESTS", "register"]
 
 MANIFEST = ".marrowscope-batch.json"
+# one manifest per kind of batch: analysing fields is not classifying cells
+MANIFESTS = {"classify": MANIFEST, "analyze": ".marrowscope-analyze.json"}
 batch_app = typer.Typer(help="Classify a backlog of slide folders in parallel (Ray or processes).")
-
-
-class _Precomputed:
-    """The worker's calls, handed to the upload service as its classifier port.
-
-    Matched by the image's SHA-256, so the service may refuse some files (duplicates,
-    size) before it asks for the rest.
-    """
-
-    def __init__(
-        self, slide: SlideCells, images: Sequence[bytes], model_name: str, model_version: str
-    ) -> None:
-        keys = [hashlib.sha256(data).hexdigest() for data in images]
-        self._calls = dict(zip(keys, slide.calls, strict=True))
-        self._thumbs = dict(zip(keys, slide.thumbnails, strict=True))
-        self.model_name, self.model_version = model_name, model_version
-        self.cannot_recognise: tuple[str, ...] = ()
-
-    def classify(self, images: Sequence[bytes]) -> list[ModelCall | str]:
-        return [self._calls[hashlib.sha256(data).hexdigest()] for data in images]
-
-    def thumbnail(self, image: bytes) -> bytes:
-        thumb = self._thumbs.get(hashlib.sha256(image).hexdigest())
-        if thumb is None:
-            raise InvalidImage("not a readable image")
-        return thumb
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -79,18 +63,57 @@ def _write_manifest(path: Path, data: dict[str, Any]) -> None:
     os.replace(partial_path, path)
 
 
+Workers = Annotated[int, typer.Option(help="parallel workers (local Ray or processes)")]
+Address = Annotated[str | None, typer.Option(help="Ray cluster, ray://HOST:PORT")]
+Retries = Annotated[int, typer.Option(help="tries again of a failed slide")]
+Engine = Annotated[str, typer.Option(help="auto, ray or processes")]
+User = Annotated[str, typer.Option("--user", help="who is acting (audited)")]
+RoleName = Annotated[str, typer.Option("--role")]
+CaseId = Annotated[int, typer.Option("--case", help="the case the slides belong to")]
+
+
 @batch_app.command("classify")
 def batch_classify(
     root: Annotated[Path, typer.Argument(help="folder of slide folders of single-cell images")],
-    case: Annotated[int, typer.Option("--case", help="the case the slides belong to")],
-    workers: Annotated[int, typer.Option(help="parallel workers (local Ray or processes)")] = 1,
-    address: Annotated[str | None, typer.Option(help="Ray cluster, ray://HOST:PORT")] = None,
-    retries: Annotated[int, typer.Option(help="tries again of a failed slide")] = 2,
-    engine: Annotated[str, typer.Option(help="auto, ray or processes")] = "auto",
-    user: Annotated[str, typer.Option("--user", help="who is acting (audited)")] = "morphologist",
-    role: Annotated[str, typer.Option("--role")] = Role.MORPHOLOGIST.value,
+    case: CaseId,
+    workers: Workers = 1,
+    address: Address = None,
+    retries: Retries = 2,
+    engine: Engine = "auto",
+    user: User = "morphologist",
+    role: RoleName = Role.MORPHOLOGIST.value,
 ) -> None:
     """Pre-classify every slide folder under ROOT and store the cells for review."""
+    _batch("classify", root, case, workers, address, retries, engine, user, role)
+
+
+@batch_app.command("analyze")
+def batch_analyze(
+    root: Annotated[Path, typer.Argument(help="folder of slide folders of smear field images")],
+    case: CaseId,
+    workers: Workers = 1,
+    address: Address = None,
+    retries: Retries = 2,
+    engine: Engine = "auto",
+    user: User = "morphologist",
+    role: RoleName = Role.MORPHOLOGIST.value,
+) -> None:
+    """Find, crop and classify the white cells of every slide folder of fields under ROOT."""
+    _batch("analyze", root, case, workers, address, retries, engine, user, role)
+
+
+def _batch(
+    kind: str,
+    root: Path,
+    case: int,
+    workers: int,
+    address: str | None,
+    retries: int,
+    engine: str,
+    user: str,
+    role: str,
+) -> None:
+    """Run the slides of ``root`` on the workers and file each one as it finishes."""
     from marrowscope.bootstrap import (
         build_account_services,
         build_cell_reviewer,
@@ -104,7 +127,7 @@ def batch_classify(
         raise fail(InvalidInput(f"--engine must be auto, ray or processes, got {engine!r}"))
     if not root.is_dir():
         raise fail(InvalidInput(f"{root}: not a folder of slide folders"))
-    manifest_path = root / MANIFEST
+    manifest_path = root / MANIFESTS[kind]
     manifest = run(lambda: _read_manifest(manifest_path))
     slides = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     todo = [str(p) for p in slides if p.name not in manifest["done"]]
@@ -116,16 +139,41 @@ def batch_classify(
         reviewer = build_cell_reviewer(settings)
     except MarrowscopeError as error:
         raise fail(error) from None
-    work = partial(
-        classify_slide, model_dir=str(settings.model_dir) if settings.model_dir else None
+    model_dir = str(settings.model_dir) if settings.model_dir else None
+    worker: Callable[..., SlideCells | SlideFields] = (
+        classify_slide if kind == "classify" else analyze_slide
     )
     use_ray = None if engine == "auto" else engine == "ray"
+
+    def file_slide(result: SlideCells | SlideFields) -> tuple[int, int]:
+        """One transaction: the slide lands whole or not at all; (cells, refused files)."""
+        label = Path(result.folder).name
+        uploads = [
+            review.UploadedImage(n, (Path(result.folder) / n).read_bytes()) for n in result.names
+        ]
+        data = [u.data for u in uploads]
+        name, version = reviewer.model_name, reviewer.model_version
+        with factory() as uow:
+            if isinstance(result, SlideCells):
+                port = PrecomputedCalls.of_cells(result, data, name, version)
+                stored = review.import_images(uow, stores, port, actor, case, label, uploads)
+                return len(stored.calls), len(stored.errors)
+            finder = PrecomputedFields(result, data)
+            calls = finder.calls(result, name, version)
+            found = review.analyze_fields(uow, stores, finder, calls, actor, case, label, uploads)
+            return len(found.calls), len(found.errors)
+
     filed = failed = cells = 0
     with Progress(transient=True) as progress:
         bar = progress.add_task("slides", total=len(todo))
         results = run(
             lambda: run_slides(
-                work, todo, workers=workers, retries=retries, address=address, use_ray=use_ray
+                partial(worker, model_dir=model_dir),
+                todo,
+                workers=workers,
+                retries=retries,
+                address=address,
+                use_ray=use_ray,
             )
         )
         for result in results:
@@ -138,24 +186,16 @@ def batch_classify(
                     f"slide {label}: failed after {result.tries} tries: {result.reason}", err=True
                 )
                 continue
-            uploads = [
-                review.UploadedImage(n, (Path(result.folder) / n).read_bytes())
-                for n in result.names
-            ]
-            port = _Precomputed(
-                result, [u.data for u in uploads], reviewer.model_name, reviewer.model_version
-            )
             try:
-                with factory() as uow:
-                    stored = review.import_images(uow, stores, port, actor, case, label, uploads)
-            except MarrowscopeError as error:
+                stored_cells, refused = file_slide(result)
+            except (MarrowscopeError, OSError) as error:
                 failed += 1
                 manifest["failed"][label] = {"reason": str(error), "tries": 1}
                 typer.echo(f"slide {label}: not filed: {error}", err=True)
                 continue
-            cells += len(stored.calls)
+            cells += stored_cells
             filed += 1
-            manifest["done"][label] = {"cells": len(stored.calls), "refused": len(stored.errors)}
+            manifest["done"][label] = {"cells": stored_cells, "refused": refused}
             manifest["failed"].pop(label, None)
             _write_manifest(manifest_path, manifest)
     _write_manifest(manifest_path, manifest)
