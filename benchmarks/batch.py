@@ -85,7 +85,8 @@ def main() -> None:
         backlog = Path(tmp) / "backlog"
         make = _backlog if args.kind == "classify" else _field_backlog
         images = make(backlog, args.slides, args.cells)
-        print(f"{args.slides} slides x {args.cells} {unit} = {images} images, {os.cpu_count()} CPUs")  # noqa: T201
+        shape = f"{args.slides} slides x {args.cells} {unit} = {images} images"
+        print(f"{shape}, {os.cpu_count()} CPUs")  # noqa: T201
         plain = _plain(args.kind, backlog, Path(tmp))
         rows = [(f"plain {args.kind} (1 process)", plain)]
         for engine in engines:
