@@ -2,10 +2,14 @@
 
 Why: averaging models (or orientations of one image) is the usual way to buy accuracy
 with inference time; this prints what it buys on our split, so the model card can say
-whether it is worth the cost. Needs the training extra (PyTorch) and the runs' folders
-(``best.pt`` and ``split.csv``); all runs must share one split.
+whether it is worth the cost, and what a distillation teacher scores. Needs the training
+extra (PyTorch). A member is a run folder (``best.pt``) or a shipped sidecar (``.json``,
+its ONNX graph), each reading the images its own way (size, crop, normalisation); all
+must share one split, read from the first run folder's ``split.csv``.
 
     python benchmarks/ensembles.py ../runs/cellnet96n ../runs/cellnet96w --views 1 4
+    python benchmarks/ensembles.py ../runs/effnetlite0_112 \
+        src/marrowscope/ai/models/cellnet80d.json --views 1 4
 """
 
 from __future__ import annotations
@@ -20,22 +24,22 @@ import torch
 from numpy.typing import NDArray
 
 from marrowscope.ai.data import Sample, fine_samples
+from marrowscope.ai.infer import CellClassifier
 from marrowscope.ai.metrics import report
 from marrowscope.ai.split import load_split
-from marrowscope.ai.train.cache import cached_pixels
-from marrowscope.ai.train.distill import teacher_probabilities
+from marrowscope.ai.train.distill import ensemble_probabilities
 
 
 def _probabilities(
-    run: Path, samples: list[Sample], cache: Path, n_views: int
+    member: Path, samples: list[Sample], cache: Path, n_views: int
 ) -> tuple[NDArray[np.float64], tuple[str, ...]]:
-    """The run's probabilities averaged over ``n_views`` orientations (as a teacher's)."""
-    state = torch.load(run / "best.pt", weights_only=False)
-    codes = tuple(str(c) for c in state["codes"])
-    config = state["config"]
-    crop = float(config.get("crop_fraction", 1.0))
-    pixels = cached_pixels(samples, int(config["input_size"]), cache, crop)
-    probabilities = teacher_probabilities(run, pixels, codes, n_views, temperature=1.0)
+    """The member's probabilities averaged over ``n_views`` orientations (as a teacher's)."""
+    if member.suffix == ".json":
+        codes = CellClassifier(member).codes
+    else:
+        state = torch.load(member / "best.pt", weights_only=False)
+        codes = tuple(str(c) for c in state["codes"])
+    probabilities = ensemble_probabilities((member,), samples, codes, n_views, 1.0, cache)
     return probabilities.double().numpy(), codes
 
 
@@ -47,7 +51,10 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=2, help="largest ensemble to try")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    split = load_split(args.runs[0] / "split.csv")
+    first_run = next((r for r in args.runs if r.suffix != ".json"), None)
+    if first_run is None:
+        raise SystemExit("name at least one run folder: its split.csv is the split")
+    split = load_split(first_run / "split.csv")
     val = fine_samples(split.val)
     group_rows = list(split.test)
     results = {}
