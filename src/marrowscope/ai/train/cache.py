@@ -9,6 +9,7 @@ split or input size builds a new cache.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def cached_pixels(
     pixels = np.empty((len(samples), size, size, 3), dtype=np.uint8)
     for i, sample in enumerate(tqdm(samples, desc=f"decode {size}px", unit="img")):
         pixels[i] = decode_image(sample.path, size, crop)
-    partial = target.with_suffix(".tmp.npy")
+    # a name of this process's own: two runs decoding the same set side by side must
+    # not move each other's half-written file
+    partial = target.with_suffix(f".{os.getpid()}.tmp.npy")
     np.save(partial, pixels)
     partial.replace(target)  # atomic: a killed run never leaves half a cache
     return pixels
