@@ -179,3 +179,74 @@ def test_batch_analyze_on_ray(cli: CliRunner, tmp_path: Path, shared_data: Path)
     assert result.exit_code == 0, result.output
     assert "2 slide(s) filed" in result.output
     assert sum(_cells_by_slide(tmp_path, "cli.db").values()) > 0
+
+
+@pytest.mark.slow
+def test_batch_on_a_ray_cluster_started_apart(tmp_path: Path, shared_data: Path) -> None:
+    """``--address``: the slides run on a Ray head started by ``ray start`` (a cluster of
+    one node, in processes of its own, token-authenticated as Ray advises), not on a Ray
+    this command starts. The command runs as its own process, as an operator runs it."""
+    pytest.importorskip("ray", reason="pip install -e '.[cluster]'")
+    import os
+    import secrets
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    bin_dir = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "RAY_USAGE_STATS_ENABLED": "0",
+        "RAY_AUTH_MODE": "token",
+        "RAY_AUTH_TOKEN": secrets.token_hex(32),
+        "MARROWSCOPE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+    }
+    subprocess.run(
+        [str(bin_dir / "ray"), "start", "--head", "--node-ip-address", "127.0.0.1",
+         "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
+         "--disable-usage-stats"],
+        env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    try:
+        root = tmp_path / "backlog"
+        _slides(root, shared_data, 2, 3)
+        marrowscope = str(bin_dir / "marrowscope")
+        subprocess.run([marrowscope, "case", "demo"], env=env, check=True, capture_output=True)
+        result = subprocess.run(
+            [marrowscope, "batch", "classify", str(root), "--case", "1",
+             "--address", f"127.0.0.1:{port}"],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+    finally:
+        subprocess.run(
+            [str(bin_dir / "ray"), "stop", "--force"], env=env, capture_output=True, timeout=120
+        )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 slide(s) filed (6 cells)" in result.stdout
+    assert _stored_cells(tmp_path) == 6
+
+
+def test_an_unreachable_ray_cluster_is_a_one_line_refusal(
+    cli: CliRunner, tmp_path: Path, shared_data: Path
+) -> None:
+    pytest.importorskip("ray", reason="pip install -e '.[cluster]'")
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = tmp_path / "backlog"
+    _slides(root, shared_data, 1, 2)
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+
+    result = cli.invoke(
+        app, ["batch", "classify", str(root), "--case", "1", "--address", f"127.0.0.1:{port}"]
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Ray cluster" in result.output
+    assert "Traceback" not in result.output

@@ -16,6 +16,7 @@ interface runs the slides, so a lab without Ray still gets parallel batches.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -152,6 +153,28 @@ def ray_available() -> bool:
     return True
 
 
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Refuse at once an address where nothing listens.
+
+    Ray itself keeps retrying an unreachable head for minutes before it gives up; an
+    operator who mistyped a port should hear so in seconds. ``auto`` (find the local
+    cluster) is left to Ray.
+    """
+    target = address.removeprefix("ray://")
+    if target == "auto":
+        return
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        raise InvalidInput(f"--address {address!r}: give HOST:PORT or ray://HOST:PORT")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            pass
+    except OSError as error:
+        raise InvalidInput(
+            f"cannot reach the Ray cluster at {address}: {error.strerror or error}"
+        ) from None
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[-1] if text else ''}"
@@ -225,7 +248,13 @@ def _on_ray(
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
             ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         else:
-            ray.init(address=address, log_to_driver=False)
+            _check_reachable(address)
+            try:
+                ray.init(address=address, log_to_driver=False)
+            except (ConnectionError, RuntimeError, ValueError) as error:
+                raise InvalidInput(
+                    f"cannot reach the Ray cluster at {address}: {_one_line(error)}"
+                ) from None
     try:
         apply: Any = _apply  # one remote function for either kind of slide
         task: Any = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=True)(apply)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,7 +64,9 @@ def _write_manifest(path: Path, data: dict[str, Any]) -> None:
 
 
 Workers = Annotated[int, typer.Option(help="parallel workers (local Ray or processes)")]
-Address = Annotated[str | None, typer.Option(help="Ray cluster, ray://HOST:PORT")]
+Address = Annotated[
+    str | None, typer.Option(help="Ray cluster: HOST:PORT of its head, or ray://HOST:PORT")
+]
 Retries = Annotated[int, typer.Option(help="tries again of a failed slide")]
 Engine = Annotated[str, typer.Option(help="auto, ray or processes")]
 User = Annotated[str, typer.Option("--user", help="who is acting (audited)")]
@@ -176,7 +178,7 @@ def _batch(
                 use_ray=use_ray,
             )
         )
-        for result in results:
+        for result in _refusing(results, manifest_path, manifest):
             progress.advance(bar)
             label = Path(result.folder).name
             if isinstance(result, SlideFailed):
@@ -205,6 +207,20 @@ def _batch(
     )
     if failed:
         raise typer.Exit(1)
+
+
+def _refusing(
+    results: Iterator[SlideCells | SlideFields | SlideFailed],
+    manifest_path: Path,
+    manifest: dict[str, Any],
+) -> Iterator[SlideCells | SlideFields | SlideFailed]:
+    """The results; a refusal of the whole batch (no cluster, say) becomes exit 2 in one
+    line, after the manifest keeps what was filed so far."""
+    try:
+        yield from results
+    except MarrowscopeError as error:
+        _write_manifest(manifest_path, manifest)
+        raise fail(error) from None
 
 
 def register(app: typer.Typer) -> None:
