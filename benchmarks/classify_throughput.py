@@ -9,7 +9,9 @@ Reads N real cells from ``../shared/data/pbc`` (files, as a lab would pass them)
 warms the session once, then times ``CellClassifier.classify_images`` end to end
 (decode + resize + normalise + ONNX Runtime + calibration) and, separately, the
 decoding and the model alone. Prints one line per thread count; the best of R
-repeats is reported because other processes share the machine.
+repeats is reported because other processes share the machine. In the same run, the
+same is measured for a ResNet-18 at 128 px (benchmarks/resnet18_reference.py, exported
+to ONNX here; needs PyTorch) so that the figure also reads as a ratio to that reference.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,8 +53,30 @@ def main() -> None:
         f"cpu: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"model {args.model.name}; {len(files)} images from {args.data}"
     )
+    models = [args.model]
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            from resnet18_reference import reference_sidecar
+
+            models.append(reference_sidecar(args.model, Path(folder)))
+        except ImportError:
+            print("no PyTorch: the ResNet-18 reference is skipped")  # noqa: T201
+        rates = {m.name: _measure(m, files, args) for m in models}
+    if len(rates) == 2:
+        ours, ref = rates[args.model.name], rates["resnet18_ref.json"]
+        for threads in args.threads:
+            print(  # noqa: T201
+                f"threads={threads}: {args.model.stem} end to end {ours[threads]:.0f} cells/s = "
+                f"{ours[threads] / ref[threads]:.1f}x the ResNet-18 reference's "
+                f"{ref[threads]:.0f} cells/s"
+            )
+
+
+def _measure(model: Path, files: list[Path], args: argparse.Namespace) -> dict[int, float]:
+    """End-to-end cells/s of ``model`` per thread count (and the breakdown, printed)."""
+    out: dict[int, float] = {}
     for threads in args.threads:
-        classifier = CellClassifier(args.model, threads=threads)
+        classifier = CellClassifier(model, threads=threads)
         size = classifier.spec.input_size
         classifier.classify_images(files[:64])  # warm-up
         end_to_end, decode_only, model_only = [], [], []
@@ -68,12 +93,14 @@ def main() -> None:
             model_only.append(time.perf_counter() - began)
         assert len(predictions) == len(files)
         n = len(files)
+        out[threads] = n / _best(end_to_end)
         print(  # noqa: T201
-            f"threads={threads}: end-to-end {n / _best(end_to_end):7.0f} cells/s | "
+            f"{model.stem} threads={threads}: end-to-end {n / _best(end_to_end):7.0f} cells/s | "
             f"decode only (1 thread) {n / _best(decode_only):7.0f} cells/s | "
             f"model only {n / _best(model_only):7.0f} cells/s "
             f"(input {size} px, batch 64)"
         )
+    return out
 
 
 if __name__ == "__main__":
