@@ -57,6 +57,19 @@ def teacher_probabilities(
     in the same order, or its answers would be assigned to the wrong classes.
     """
     net, state = load_checkpoint(run_dir / "best.pt")
+    return _checkpoint_probabilities(run_dir, net, state, pixels, codes, n_views, temperature)
+
+
+def _checkpoint_probabilities(
+    run_dir: Path,
+    net: torch.nn.Module,
+    state: dict[str, Any],
+    pixels: NDArray[np.uint8],
+    codes: tuple[str, ...],
+    n_views: int,
+    temperature: float,
+) -> torch.Tensor:
+    """:func:`teacher_probabilities` of a checkpoint already loaded (loaded once only)."""
     if tuple(state["codes"]) != codes:
         raise InvalidInput(
             f"teacher {run_dir} knows {list(state['codes'])}, the student {list(codes)}"
@@ -108,7 +121,7 @@ def ensemble_probabilities(
         if member.suffix == ".json":
             probabilities = _shipped_probabilities(member, samples, codes, n_views, temperature)
         else:
-            _net, state = load_checkpoint(member / "best.pt")
+            net, state = load_checkpoint(member / "best.pt")
             config = state["config"]
             pixels = cached_pixels(
                 samples,
@@ -116,7 +129,9 @@ def ensemble_probabilities(
                 cache_dir,
                 float(config.get("crop_fraction", "1.0")),
             )
-            probabilities = teacher_probabilities(member, pixels, codes, n_views, temperature)
+            probabilities = _checkpoint_probabilities(
+                member, net, state, pixels, codes, n_views, temperature
+            )
         total = probabilities if total is None else total + probabilities
     assert total is not None
     return total / len(teachers)
