@@ -28,6 +28,10 @@ from marrowscope.bootstrap import (
     get_settings,
 )
 from marrowscope.domain.alerts import level_words
+from marrowscope.domain.roles import Actor
+from marrowscope.services.accounts import AuthService
+from marrowscope.services.counting import DraftSaves, SessionLookup
+from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.alert_views import local_words
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers
@@ -81,6 +85,16 @@ _SECURITY_HEADERS = {
 }
 
 
+def _session_lookup(auth: AuthService) -> SessionLookup:
+    """The counter's group commit checks sessions through the accounts area."""
+
+    def lookup(uow: UnitOfWork, token: str) -> tuple[Actor, str] | None:
+        session = auth.resolve_in(uow, token)
+        return None if session is None else (session.user.actor(), session.csrf_token)
+
+    return lookup
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None
 ) -> FastAPI:
@@ -117,6 +131,7 @@ def create_app(
         templates=templates,
         cookies=URLSafeSerializer(chosen.secret_key),
         extra={"engine": engine},
+        drafts=DraftSaves(accounts.uow_factory, accounts.stores, _session_lookup(accounts.auth)),
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")

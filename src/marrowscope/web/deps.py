@@ -23,6 +23,7 @@ from marrowscope.domain.errors import PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts import AuthService, Session
+from marrowscope.services.counting import DraftSaves
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "SignedIn",
     "WebContext",
     "get_ctx",
+    "DraftCredentials",
+    "draft_credentials",
     "require",
     "session_of",
 ]
@@ -69,6 +72,7 @@ class WebContext:
     templates: Jinja2Templates
     cookies: URLSafeSerializer
     extra: dict[str, Any]
+    drafts: DraftSaves  # the counter's draft saves, committed together (issue 17)
 
     @property
     def auth(self) -> AuthService:
@@ -166,3 +170,28 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[SignedIn]]:
         return SignedIn(session)
 
     return dependency
+
+
+@dataclass(frozen=True, slots=True)
+class DraftCredentials:
+    """A counter save's session token and the CSRF token it carried, not yet checked."""
+
+    token: str
+    csrf: str | None
+
+
+def draft_credentials(request: Request, ctx: Ctx) -> DraftCredentials:
+    """Dependency of the counter's draft save: the signed session cookie, unchecked.
+
+    Unlike :func:`require`, no database lookup: the save is checked (session, CSRF token,
+    role) by ``counting.DraftSaves`` in the transaction that writes it, one lookup per
+    session and batch. A request without a cookie this server signed is refused here.
+    """
+    raw = request.cookies.get(SESSION_COOKIE)
+    try:
+        token = ctx.cookies.loads(raw, salt="session") if raw else None
+    except BadSignature:
+        token = None
+    if not isinstance(token, str):
+        raise NotSignedIn()
+    return DraftCredentials(token, request.headers.get(CSRF_HEADER))

@@ -18,8 +18,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
 
 from marrowscope.domain.accounts import StoredSession, User
 from marrowscope.domain.audit import AuditAction
@@ -28,7 +28,7 @@ from marrowscope.domain.password_policy import check_new_password
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.users import hash_password, needs_rehash, verify_password
 from marrowscope.services.audit import record_audit
-from marrowscope.services.unit_of_work import UnitOfWorkFactory, read_only
+from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory, read_only
 
 __all__ = [
     "FAILURE_WINDOW_S",
@@ -144,6 +144,9 @@ class LoginThrottle:
             self._failures.pop(username_key, None)
 
 
+_Verdict = Literal["dead", "touch", "live"]  # what a stored session's times say
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -215,17 +218,51 @@ class AuthService:
             user = uow.bind(self._stores.users).get(stored.user_id) if stored else None
         if stored is None:
             return None
+        verdict = self._verdict(stored, now)
+        if verdict != "live":
+            with self._uow_factory() as uow:
+                self._write_verdict(uow, digest, verdict, now)
+                uow.commit()
+        return self._session(token, stored, user, verdict)
+
+    def resolve_in(self, uow: UnitOfWork, token: str) -> Session | None:
+        """:meth:`resolve` inside a unit that writes anyway, committed with it.
+
+        The counter's group commit (``counting.draft_saves``) checks each save's session
+        in the same transaction as the save: no extra round trip per save, and no gap
+        between the check and the write in which a sign-out could slip.
+        """
+        digest = _digest(token)
+        stored = uow.bind(self._stores.sessions).get(digest)
+        if stored is None:
+            return None
+        now = uow.now()
+        verdict = self._verdict(stored, now)
+        self._write_verdict(uow, digest, verdict, now)
+        user = uow.bind(self._stores.users).get(stored.user_id) if verdict != "dead" else None
+        return self._session(token, stored, user, verdict)
+
+    def _verdict(self, stored: StoredSession, now: datetime) -> _Verdict:
         seen = stored.last_seen_at
         if stored.expires_at <= now or (seen is not None and now - seen >= self.policy.idle):
-            with self._uow_factory() as uow:
-                uow.bind(self._stores.sessions).delete(digest)
-                uow.commit()
-            return None
+            return "dead"
         if seen is None or (now - seen).total_seconds() >= self.policy.touch_s:
-            with self._uow_factory() as uow:
-                uow.bind(self._stores.sessions).touch(digest, now)
-                uow.commit()
-        if user is None or not user.active:
+            return "touch"
+        return "live"
+
+    def _write_verdict(
+        self, uow: UnitOfWork, digest: str, verdict: _Verdict, now: datetime
+    ) -> None:
+        if verdict == "dead":
+            uow.bind(self._stores.sessions).delete(digest)
+        elif verdict == "touch":
+            uow.bind(self._stores.sessions).touch(digest, now)
+
+    @staticmethod
+    def _session(
+        token: str, stored: StoredSession, user: User | None, verdict: _Verdict
+    ) -> Session | None:
+        if verdict == "dead" or user is None or not user.active:
             return None
         return Session(token=token, user=user, csrf_token=stored.csrf_token)
 

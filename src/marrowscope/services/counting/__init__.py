@@ -13,6 +13,12 @@ from marrowscope.services.counting.count_log import (
     count_log_csv,
     row_as_dict,
 )
+from marrowscope.services.counting.draft_saves import (
+    CsrfRefused,
+    DraftSaves,
+    SessionLookup,
+    SignedOut,
+)
 from marrowscope.services.counting.keymaps import (
     DEFAULT_NAME,
     delete_keymap,
@@ -39,6 +45,10 @@ __all__ = [
     "CountLogRow",
     "CountSummary",
     "DEFAULT_NAME",
+    "CsrfRefused",
+    "DraftSaves",
+    "SessionLookup",
+    "SignedOut",
     "EXPORT_ROLES",
     "SavedCountSource",
     "age_band",

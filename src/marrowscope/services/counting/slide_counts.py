@@ -7,8 +7,10 @@ A finished count is edited only with a reason, and the previous state is kept.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.counter import CellCounter
@@ -33,6 +35,7 @@ from marrowscope.services.unit_of_work import UnitOfWork
 __all__ = [
     "READING_ROLES",
     "COUNTING_ROLES",
+    "apply_draft",
     "CountSummary",
     "counts_for_case",
     "edit_saved_count",
@@ -143,6 +146,25 @@ def sync_count(
     Drafts are not audited one by one (a count sends dozens); opening, finishing and
     every edit of a saved count are.
     """
+    saved = apply_draft(uow, stores, actor, count_id, version, raw_counts)
+    uow.commit()
+    return saved
+
+
+def apply_draft(
+    uow: UnitOfWork,
+    stores: AccountStores,
+    actor: Actor,
+    count_id: int,
+    version: int,
+    raw_counts: Mapping[str, object],
+) -> SlideCount:
+    """:func:`sync_count` without the commit, so that several drafts share one.
+
+    Every refusal (role, version, missing or saved count, bad counts) is raised before
+    anything is written, so a refused draft leaves the unit as it found it and the
+    others in it still commit (``draft_saves`` relies on this).
+    """
     _require(actor, COUNTING_ROLES, "count a differential")
     check_version(version)
     current = _for_update(uow, stores, count_id)
@@ -151,11 +173,9 @@ def sync_count(
     if current.status is CountStatus.SAVED:
         raise ImmutableRecord("this count is saved; edit it with a reason instead")
     counts = parse_counts(raw_counts, current.target)
-    saved = _store(uow, stores).save_state(
+    return _store(uow, stores).save_state(
         count_id, counts, version, CountStatus.COUNTING, actor.username, at=uow.now()
     )
-    uow.commit()
-    return saved
 
 
 def finish_count(
@@ -243,15 +263,29 @@ class CountSummary:
 
 
 def summarise(counts: Mapping[CellClass, int]) -> CountSummary:
-    """The live figures for a tally (one slide, or several slides merged)."""
-    tally = CellCounts(tuple(counts.items()))
+    """The live figures for a tally (one slide, or several slides merged).
+
+    Memoised on the tally: the save that stores a state has just computed its figures,
+    and the lists and pages that show the same state next (a case's slides, the
+    worklists) would otherwise compute them again, about a millisecond each. The
+    figures depend on nothing but the tally and the cited tables, which are fixed for
+    the life of the process; the summary is frozen and its percentages read-only.
+    """
+    return _summary_of(tuple(sorted(counts.items(), key=lambda item: str(item[0]))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _summary_of(items: tuple[tuple[CellClass, int], ...]) -> CountSummary:
+    tally = CellCounts(items)
     if tally.nucleated_cells == 0:
-        return CountSummary(0, tally.excluded_cells, {}, None, None, ())
+        return CountSummary(0, tally.excluded_cells, MappingProxyType({}), None, None, ())
     diff = compute_differential(tally)
     return CountSummary(
         nucleated_cells=diff.nucleated_cells,
         excluded_cells=diff.excluded_cells,
-        percentages={row.code: round(row.percent, 1) for row in diff.counted_rows()},
+        percentages=MappingProxyType(
+            {row.code: round(row.percent, 1) for row in diff.counted_rows()}
+        ),
         me_ratio=None if diff.me.ratio is None else round(diff.me.ratio, 2),
         adequacy_warning=diff.adequacy.warning,
         flags=_flags(diff),
