@@ -18,8 +18,12 @@ virtual user, in this process; it shares the CPU with the server, the same for e
 target, which is why the overhead is given as a ratio to the floor measured in the same
 run. Every loop is bounded by time and stops by itself.
 
+The tail of a loaded two-core machine moves from run to run (a p95 ratio of 1.7x in one
+run and 4.7x in the next, same code): ``--rounds N`` runs the floor and the targets N
+times, interleaved, pools their timings and prints each round's ratio and the median.
+
 Usage: .venv/bin/python benchmarks/load.py [--counters 50] [--seconds 20]
-       [--engines sqlite postgresql] [--postgres-url URL]
+       [--engines sqlite postgresql] [--postgres-url URL] [--workers N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -332,6 +336,33 @@ def _report(targets: list[Target], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _pooled(rounds: list[list[Target]]) -> list[Target]:
+    """Each target's timings over every round, as one target."""
+    pooled = [Target(name=t.name) for t in rounds[0]]
+    for targets in rounds:
+        for into, got in zip(pooled, targets, strict=True):
+            into.seconds += got.seconds
+            for route, timings in got.routes.items():
+                merged = into.routes.setdefault(route, Route())
+                merged.timings_ms += timings.timings_ms
+                merged.failures += timings.failures
+                merged.first_failure = merged.first_failure or timings.first_failure
+    return pooled
+
+
+def _round_ratios(rounds: list[list[Target]]) -> str:
+    """The counter-save p95 ratio of each target in each round, and their median."""
+    lines = ["", "counter-save p95 / floor p95, round by round (floor and targets interleaved):"]
+    for position, target in enumerate(rounds[0][1:], start=1):
+        ratios = [
+            _pct(r[position].routes[SAVE].timings_ms, 95) / _pct(r[0].routes[SAVE].timings_ms, 95)
+            for r in rounds
+        ]
+        shown = ", ".join(f"{x:.1f}x" for x in ratios)
+        lines.append(f"  {target.name}: {shown}; median {statistics.median(ratios):.1f}x")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--counters", type=int, default=50)
@@ -340,16 +371,26 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=DEFAULT_PG, help="server to create a DB on")
     parser.add_argument("--workers", type=int, default=1, help="server processes per target")
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="floor and targets run again this many times, interleaved; pooled figures",
+    )  # fmt: skip
     args = parser.parse_args()
     WORKERS[0] = args.workers
     env = dict(os.environ)
-    targets = [
-        _run("floor: minimal FastAPI app, constant answer", _floor, env,
-             lambda _url: _floor_fixture(args.counters), args)
-    ]  # fmt: skip
-    for engine in args.engines:
-        targets.append(_engine_run(engine, args))
-    print(_report(targets, args))  # noqa: T201 - a benchmark prints its figures
+    rounds = []
+    for _ in range(args.rounds):
+        targets = [
+            _run("floor: minimal FastAPI app, constant answer", _floor, env,
+                 lambda _url: _floor_fixture(args.counters), args)
+        ]  # fmt: skip
+        for engine in args.engines:
+            targets.append(_engine_run(engine, args))
+        rounds.append(targets)
+    report = _report(_pooled(rounds), args)
+    if args.rounds > 1:
+        report += _round_ratios(rounds)
+    print(report)  # noqa: T201 - a benchmark prints its figures
 
 
 if __name__ == "__main__":

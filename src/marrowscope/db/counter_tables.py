@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     insert,
     select,
     update,
@@ -125,6 +126,50 @@ class SqlSlideCountStore:
             .values(version=slide_counts.c.version)
         )
         return self.get(count_id)
+
+    def many_for_update(self, count_ids: Sequence[int]) -> dict[int, SlideCount]:
+        """Several counts by id, locked as :meth:`get_for_update` locks one, in two
+        statements whatever their number (the counter's group commit)."""
+        if not count_ids:
+            return {}
+        conn = self._session
+        chosen = slide_counts.c.id.in_(sorted(set(count_ids)))
+        conn.execute(update(slide_counts).where(chosen).values(version=slide_counts.c.version))
+        return {r.id: _row(r) for r in conn.execute(select(slide_counts).where(chosen)).all()}
+
+    def save_drafts(self, states: Sequence[SlideCount]) -> None:
+        """Store each state over an older version, in one executemany.
+
+        The caller holds the rows locked (:meth:`many_for_update`), so what it passes is
+        what is stored; the version guard still makes a stale state a no-op.
+        """
+        if not states:
+            return
+        self._session.execute(
+            update(slide_counts)
+            .where(
+                slide_counts.c.id == bindparam("b_id"),
+                slide_counts.c.version < bindparam("b_version"),
+            )
+            .values(
+                counts_json=bindparam("b_counts"),
+                version=bindparam("b_version"),
+                status=bindparam("b_status"),
+                counted_by=bindparam("b_by"),
+                updated_at=bindparam("b_at"),
+            ),
+            [
+                {
+                    "b_id": state.id,
+                    "b_version": state.version,
+                    "b_counts": _dump(state.counts),
+                    "b_status": state.status.value,
+                    "b_by": state.counted_by,
+                    "b_at": state.updated_at,
+                }
+                for state in states
+            ],
+        )
 
     def for_case(self, case_id: int) -> Sequence[SlideCount]:
         conn = self._session

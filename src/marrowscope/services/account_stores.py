@@ -73,6 +73,14 @@ class SlideCountStore(Protocol):
         """The count, locked for writing until the unit of work ends."""
         ...
 
+    def many_for_update(self, count_ids: Sequence[int]) -> dict[int, SlideCount]:
+        """Those of the counts that exist, by id, locked until the unit of work ends."""
+        ...
+
+    def save_drafts(self, states: Sequence[SlideCount]) -> None:
+        """Store each state unless a newer version is stored (rows locked by the caller)."""
+        ...
+
     def for_case(self, case_id: int) -> Sequence[SlideCount]: ...
 
     def save_state(

@@ -10,23 +10,24 @@ Here the saves a server process receives are handed to one writer thread. It tak
 that are waiting (up to ``max_batch``) and, in one unit of work, checks each save's
 session (``AuthService.resolve_in``: once per session in the batch), its CSRF token and
 its role, applies it with
-:func:`~marrowscope.services.counting.slide_counts.apply_draft`, and commits once; then
-every save in the batch is answered. So:
+:func:`~marrowscope.services.counting.slide_counts.next_draft` (the rules of a single
+save), writes the changed counts in one statement and commits once; then every save in
+the batch is answered. So:
 
 - the session is checked in the transaction that writes, as every other route checks it
   before its own (an ended session answers :class:`SignedOut`, a wrong token
   :class:`CsrfRefused`, a role that does not count ``PermissionDenied``), without a
   database round trip of its own for each save; the check itself is the accounts
   area's, handed in as a :data:`SessionLookup` (capabilities do not import each other);
-
 - a save is acknowledged only after the commit that holds it, as before;
 - a refused save (wrong role, stale version, a count already saved, bad counts) is
-  refused alone: ``apply_draft`` raises before it writes, and the others still commit;
+  refused alone: ``next_draft`` raises before anything is written, and the others
+  still commit;
 - if the shared commit fails, each save of the batch is retried in its own unit, so a
   fault in one cannot sink the others, and each is answered with its own outcome;
-- the drafts are applied in order of count id (a stable sort: the saves of one count
-  keep their order), so two server processes lock rows in the same order and cannot
-  deadlock on PostgreSQL.
+- the counts of a batch are locked in one statement in order of id, so two server
+  processes lock rows in the same order; should PostgreSQL still end one transaction
+  (deadlock, serialisation), its saves are retried one by one as above.
 
 The writer thread starts with the first save and ends after ``idle_s`` without one, so
 an app built in a test and dropped leaves no thread behind.
@@ -45,7 +46,7 @@ from marrowscope.domain.errors import AuthenticationFailed, MarrowscopeError, Pe
 from marrowscope.domain.roles import Actor
 from marrowscope.domain.slide_counts import SlideCount
 from marrowscope.services.account_stores import AccountStores
-from marrowscope.services.counting.slide_counts import apply_draft
+from marrowscope.services.counting.slide_counts import next_draft
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["CsrfRefused", "DraftSaves", "SessionLookup", "SignedOut"]
@@ -139,12 +140,25 @@ class DraftSaves:
         outcomes: list[SlideCount | MarrowscopeError] = []
         try:
             with self._uow_factory() as uow:
+                store = uow.bind(self._stores.slide_counts)
+                states = store.many_for_update([d.count_id for d in batch])
+                changed: dict[int, SlideCount] = {}
                 sessions: dict[str, tuple[Actor, str] | None] = {}
+                at = uow.now()
                 for draft in batch:
                     try:
-                        outcomes.append(self._apply(uow, sessions, draft))
+                        actor = self._actor(uow, sessions, draft)
+                        state = next_draft(
+                            actor, draft.count_id, states.get(draft.count_id),
+                            draft.version, draft.counts, at,
+                        )  # fmt: skip
                     except MarrowscopeError as refused:
                         outcomes.append(refused)
+                        continue
+                    if state is not states[draft.count_id]:
+                        states[draft.count_id] = changed[draft.count_id] = state
+                    outcomes.append(state)
+                store.save_drafts(list(changed.values()))
                 uow.commit()
         except Exception as failed:  # noqa: BLE001 - answered below, never swallowed
             if len(batch) > 1:
@@ -157,9 +171,10 @@ class DraftSaves:
         for draft, outcome in zip(batch, outcomes, strict=True):
             self._answer(draft, outcome)
 
-    def _apply(
+    def _actor(
         self, uow: UnitOfWork, sessions: dict[str, tuple[Actor, str] | None], draft: _Draft
-    ) -> SlideCount:
+    ) -> Actor:
+        """The person behind the draft, once their session and CSRF token are checked."""
         if draft.token not in sessions:  # one lookup per session and batch
             sessions[draft.token] = self._sessions(uow, draft.token)
         found = sessions[draft.token]
@@ -168,7 +183,7 @@ class DraftSaves:
         actor, csrf = found
         if draft.csrf is None or not hmac.compare_digest(csrf, draft.csrf):
             raise CsrfRefused("the save was missing its security token; reload the page")
-        return apply_draft(uow, self._stores, actor, draft.count_id, draft.version, draft.counts)
+        return actor
 
     def _answer(self, draft: _Draft, outcome: SlideCount | Exception) -> None:
         self.saves += 1

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from types import MappingProxyType
 
 from marrowscope.domain.audit import AuditAction
@@ -36,6 +37,7 @@ __all__ = [
     "READING_ROLES",
     "COUNTING_ROLES",
     "apply_draft",
+    "next_draft",
     "CountSummary",
     "counts_for_case",
     "edit_saved_count",
@@ -159,22 +161,47 @@ def apply_draft(
     version: int,
     raw_counts: Mapping[str, object],
 ) -> SlideCount:
-    """:func:`sync_count` without the commit, so that several drafts share one.
+    """:func:`sync_count` without the commit."""
+    store = _store(uow, stores)
+    current = store.get_for_update(count_id)
+    state = next_draft(actor, count_id, current, version, raw_counts, uow.now())
+    if state is current:
+        return state
+    return store.save_state(
+        count_id, state.counts, version, CountStatus.COUNTING, actor.username, at=state.updated_at
+    )
 
-    Every refusal (role, version, missing or saved count, bad counts) is raised before
-    anything is written, so a refused draft leaves the unit as it found it and the
-    others in it still commit (``draft_saves`` relies on this).
+
+def next_draft(
+    actor: Actor,
+    count_id: int,
+    current: SlideCount | None,
+    version: int,
+    raw_counts: Mapping[str, object],
+    at: datetime,
+) -> SlideCount:
+    """The state a draft save leaves: ``current`` itself if the version is not newer.
+
+    Every refusal (role, version, missing or saved count, bad counts) is raised here,
+    before anything is written, so a refused draft leaves its unit as it found it and
+    the other drafts of a group commit (``draft_saves``) still land.
     """
     _require(actor, COUNTING_ROLES, "count a differential")
     check_version(version)
-    current = _for_update(uow, stores, count_id)
+    if current is None:
+        raise NotFound(f"no slide count {count_id}")
     if version <= current.version:  # a late or repeated request: already stored
         return current
     if current.status is CountStatus.SAVED:
         raise ImmutableRecord("this count is saved; edit it with a reason instead")
     counts = parse_counts(raw_counts, current.target)
-    return _store(uow, stores).save_state(
-        count_id, counts, version, CountStatus.COUNTING, actor.username, at=uow.now()
+    return replace(
+        current,
+        counts=counts,
+        version=version,
+        status=CountStatus.COUNTING,
+        counted_by=actor.username,
+        updated_at=at,
     )
 
 

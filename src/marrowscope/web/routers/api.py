@@ -7,7 +7,6 @@ request that changes something. The OpenAPI description is at ``/openapi.json``.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,7 +17,6 @@ from pydantic import BaseModel, Field
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.domain.roles import Role
 from marrowscope.domain.safety import overall
-from marrowscope.domain.slide_counts import MAX_VERSION
 from marrowscope.services import counting, interop, lab, pathway
 from marrowscope.services.accounts import AuthService
 from marrowscope.services.cases import codec, get_case, get_patient, list_cases, load_case_record
@@ -28,15 +26,11 @@ from marrowscope.web.deps import (
     PRE_SESSION_COOKIE,
     SESSION_COOKIE,
     STAFF,
-    CsrfFailed,
     Ctx,
-    DraftCredentials,
-    NotSignedIn,
     SignedIn,
-    draft_credentials,
     require,
 )
-from marrowscope.web.routers.counter import COUNTERS, count_payload
+from marrowscope.web.routers.counter import count_payload
 from marrowscope.web.routers.nursing import WARD, findings_payload, preview_findings
 
 __all__ = ["router"]
@@ -45,7 +39,6 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 Anyone = Annotated[SignedIn, Depends(require(*ALL_ROLES))]
 Staff = Annotated[SignedIn, Depends(require(*STAFF))]
-Counter = Annotated[SignedIn, Depends(require(*COUNTERS))]
 Checklist = Annotated[SignedIn, Depends(require(*WARD, Role.CLINICIAN))]
 Clinical = Annotated[SignedIn, Depends(require(Role.CLINICIAN, Role.NURSE, Role.PROCEDURALIST))]
 LabStaff = Annotated[SignedIn, Depends(require(Role.LAB_SCIENTIST, Role.PATHOLOGIST))]
@@ -58,13 +51,6 @@ class Credentials(BaseModel):
 
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
-
-
-class CountState(BaseModel):
-    """The whole state of a slide as the counter holds it."""
-
-    version: int = Field(ge=0, le=MAX_VERSION, description="presses and undos applied so far")
-    counts: dict[str, int] = Field(description="cell code -> cells counted")
 
 
 @router.post("/session")
@@ -254,38 +240,4 @@ def get_count(ctx: Ctx, me: Reader, count_id: int) -> dict[str, object]:
     """One slide's count with its live figures."""
     with ctx.uow() as uow:
         count = counting.get_count(uow, ctx.stores, me.actor, count_id)
-    return count_payload(count)
-
-
-@router.post("/counts/{count_id}/state")
-async def save_state(
-    ctx: Ctx,
-    given: Annotated[DraftCredentials, Depends(draft_credentials)],
-    count_id: int,
-    body: CountState,
-) -> dict[str, object]:
-    """Save the counter's state; an older or repeated version changes nothing.
-
-    Open to morphologists and pathologists with the CSRF token, as every count write.
-    The save is committed with the others waiting (``counting.DraftSaves``, group
-    commit), which checks the session, token and role in the same transaction, and is
-    answered once committed; no worker thread is held meanwhile.
-    """
-    saved = ctx.drafts.submit(given.token, given.csrf, count_id, body.version, body.counts)
-    try:
-        count = await asyncio.wrap_future(saved)
-    except counting.SignedOut:
-        raise NotSignedIn() from None
-    except counting.CsrfRefused:
-        raise CsrfFailed() from None
-    return count_payload(count)
-
-
-@router.post("/counts/{count_id}/finish")
-def finish(ctx: Ctx, me: Counter, count_id: int, body: CountState) -> dict[str, object]:
-    """Save the final state of a slide's count."""
-    with ctx.uow() as uow:
-        count = counting.finish_count(
-            uow, ctx.stores, me.actor, count_id, body.version, dict(body.counts)
-        )
     return count_payload(count)

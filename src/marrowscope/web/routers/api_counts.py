@@ -1,5 +1,9 @@
-"""JSON API of the differential counter (issue 18), beside the state and finish routes of
-``routers/api.py``: open a slide, correct a saved count, and one's keymaps.
+"""JSON API of the differential counter: open a slide, save its state as it is counted,
+finish it, correct a saved count (issue 18), and one's keymaps.
+
+The draft save is the busiest route of the app (each counting morphologist sends about
+seven a second), so this router is mounted first (``web.app.ROUTERS``): FastAPI tries
+routes in order, and every router before it would cost each save a scan (issue 17, §3).
 
 Morphologists and pathologists, as on the counter pages. Opening and correcting are
 audited by ``services.counting`` (a correction keeps the previous state and the
@@ -10,15 +14,25 @@ every write.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.accounts import Keymap
+from marrowscope.domain.slide_counts import MAX_VERSION
 from marrowscope.services import counting
 from marrowscope.web.api_models import Done
-from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.deps import (
+    CsrfFailed,
+    Ctx,
+    DraftCredentials,
+    NotSignedIn,
+    SignedIn,
+    draft_credentials,
+    require,
+)
 from marrowscope.web.routers.counter import COUNTERS, count_payload
 
 __all__ = ["router"]
@@ -35,6 +49,13 @@ class SlideIn(BaseModel):
 
     slide_label: str = Field(max_length=40)
     target: int | None = Field(default=None, ge=1, le=10_000)
+
+
+class CountState(BaseModel):
+    """The whole state of a slide as the counter holds it."""
+
+    version: int = Field(ge=0, le=MAX_VERSION, description="presses and undos applied so far")
+    counts: dict[str, int] = Field(description="cell code -> cells counted")
 
 
 class CountEdit(BaseModel):
@@ -68,6 +89,40 @@ def open_slide(ctx: Ctx, me: Counter, case_id: int, body: SlideIn) -> dict[str, 
     with ctx.uow() as uow:
         count = counting.open_slide(
             uow, ctx.stores, me.actor, case_id, body.slide_label, body.target
+        )
+    return count_payload(count)
+
+
+@router.post("/counts/{count_id}/state")
+async def save_state(
+    ctx: Ctx,
+    given: Annotated[DraftCredentials, Depends(draft_credentials)],
+    count_id: int,
+    body: CountState,
+) -> dict[str, object]:
+    """Save the counter's state; an older or repeated version changes nothing.
+
+    Open to morphologists and pathologists with the CSRF token, as every count write.
+    The save is committed with the others waiting (``counting.DraftSaves``, group
+    commit), which checks the session, token and role in the same transaction, and is
+    answered once committed; no worker thread is held meanwhile.
+    """
+    saved = ctx.drafts.submit(given.token, given.csrf, count_id, body.version, body.counts)
+    try:
+        count = await asyncio.wrap_future(saved)
+    except counting.SignedOut:
+        raise NotSignedIn() from None
+    except counting.CsrfRefused:
+        raise CsrfFailed() from None
+    return count_payload(count)
+
+
+@router.post("/counts/{count_id}/finish")
+def finish(ctx: Ctx, me: Counter, count_id: int, body: CountState) -> dict[str, object]:
+    """Save the final state of a slide's count."""
+    with ctx.uow() as uow:
+        count = counting.finish_count(
+            uow, ctx.stores, me.actor, count_id, body.version, dict(body.counts)
         )
     return count_payload(count)
 
