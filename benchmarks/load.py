@@ -2,7 +2,8 @@
 
 Traffic, for ``--seconds`` after a ``--warmup`` that is not recorded:
 
-- ``--counters`` morphologists counting at 20 key presses per second. Like the counter
+- ``--counters`` morphologists, each signed in with a session of their own, counting at
+  20 key presses per second. Like the counter
   page (static/counter.js), each batches the presses of 150 ms into one
   ``POST /api/counts/{id}/state`` carrying the new version (+3 presses) and the counts,
   with at most one save in flight: ~6.7 saves/s per counter when the server keeps up.
@@ -154,6 +155,7 @@ class Fixture:
     sessions: dict[str, Session]
     case_id: int
     count_ids: list[int]
+    counter_sessions: list[Session]  # each counter signed in on its own, as people are
 
 
 def _fixture(url: str, case_id: int, counters: int) -> Fixture:
@@ -169,13 +171,16 @@ def _fixture(url: str, case_id: int, counters: int) -> Fixture:
             )
             made.raise_for_status()
             count_ids.append(int(made.json()["id"]))
-    return Fixture(sessions, case_id, count_ids)
+    own = [_sign_in(url, "morphologist") for _ in range(counters)]
+    return Fixture(sessions, case_id, count_ids, own)
 
 
 def _floor_fixture(counters: int) -> Fixture:
     nobody = Session(httpx.Cookies(), "")
     names = ("morphologist", "lab", "pathologist")
-    return Fixture(dict.fromkeys(names, nobody), 1, list(range(1, counters + 1)))
+    return Fixture(
+        dict.fromkeys(names, nobody), 1, list(range(1, counters + 1)), [nobody] * counters
+    )
 
 
 async def _drive(url: str, fixture: Fixture, seconds: float, warmup: float) -> Target:
@@ -200,15 +205,15 @@ async def _drive(url: str, fixture: Fixture, seconds: float, warmup: float) -> T
             got.failures += 1
             got.first_failure = got.first_failure or status
 
-    def client_of(role: str) -> httpx.AsyncClient:
-        session = fixture.sessions[role]
+    def client_of(role: str, session: Session | None = None) -> httpx.AsyncClient:
+        session = session or fixture.sessions[role]
         return httpx.AsyncClient(
             base_url=url, timeout=30, cookies=session.cookies,
             headers={"X-CSRF-Token": session.csrf},
         )  # fmt: skip
 
-    async def counter(count_id: int) -> None:
-        async with client_of("morphologist") as client:
+    async def counter(count_id: int, session: Session) -> None:
+        async with client_of("morphologist", session) as client:
             version = 0
             due = time.perf_counter()
             while time.perf_counter() < end:
@@ -241,7 +246,7 @@ async def _drive(url: str, fixture: Fixture, seconds: float, warmup: float) -> T
         ("GET /api/cases/{id}/counts", f"/api/cases/{case}/counts"),
     ]
     await asyncio.gather(
-        *(counter(count_id) for count_id in fixture.count_ids),
+        *(counter(c, s) for c, s in zip(fixture.count_ids, fixture.counter_sessions, strict=True)),
         *(reader("lab", 1.0, lab) for _ in range(2)),
         *(reader("pathologist", 1.0, reports) for _ in range(2)),
         *(reader("lab", 0.5, api) for _ in range(2)),

@@ -7,7 +7,7 @@ versus what happened to the patient) and migrate on their own branch.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,6 +117,12 @@ class SqlUserStore:
         row = conn.execute(select(users).where(users.c.id == user_id)).first()
         return None if row is None else _user(row)
 
+    def get_many(self, user_ids: Collection[int]) -> dict[int, User]:
+        if not user_ids:
+            return {}
+        rows = self._session.execute(select(users).where(users.c.id.in_(sorted(user_ids))))
+        return {row.id: _user(row) for row in rows}
+
     def by_username(self, username: str) -> tuple[User, str] | None:
         conn = self._session
         row = conn.execute(select(users).where(users.c.username == username)).first()
@@ -159,6 +165,27 @@ class SqlSessionStore:
         if row is None:
             return None
         return StoredSession(row.user_id, row.csrf_token, row.expires_at, row.last_seen_at)
+
+    def get_many(self, token_hashes: Collection[str]) -> dict[str, StoredSession]:
+        if not token_hashes:
+            return {}
+        rows = self._session.execute(
+            select(web_sessions).where(web_sessions.c.token_hash.in_(sorted(token_hashes)))
+        )
+        return {
+            row.token_hash: StoredSession(
+                row.user_id, row.csrf_token, row.expires_at, row.last_seen_at
+            )
+            for row in rows
+        }
+
+    def touch_many(self, token_hashes: Collection[str], at: datetime) -> None:
+        if token_hashes:
+            self._session.execute(
+                update(web_sessions)
+                .where(web_sessions.c.token_hash.in_(sorted(token_hashes)))
+                .values(last_seen_at=at)
+            )
 
     def touch(self, token_hash: str, at: datetime) -> None:
         self._session.execute(

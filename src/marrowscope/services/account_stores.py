@@ -8,7 +8,7 @@ apart from all of them, so that they import it without importing each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,6 +27,10 @@ class UserStore(Protocol):
 
     def get(self, user_id: int) -> User | None: ...
 
+    def get_many(self, user_ids: Collection[int]) -> dict[int, User]:
+        """Those of the accounts that exist, by id, in one statement."""
+        ...
+
     def by_username(self, username: str) -> tuple[User, str] | None:
         """The user and their password hash."""
         ...
@@ -43,11 +47,17 @@ class SessionStore(Protocol):
 
     def get(self, token_hash: str) -> StoredSession | None: ...
 
+    def get_many(self, token_hashes: Collection[str]) -> dict[str, StoredSession]:
+        """Those of the sessions that exist, by token hash, in one statement."""
+        ...
+
     def delete(self, token_hash: str) -> None: ...
 
     def delete_expired(self, now: datetime) -> int: ...
 
     def touch(self, token_hash: str, at: datetime) -> None: ...
+
+    def touch_many(self, token_hashes: Collection[str], at: datetime) -> None: ...
 
     def delete_for_user(self, user_id: int, *, keep: str | None = None) -> int: ...
 

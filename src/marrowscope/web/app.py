@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -88,9 +88,9 @@ _SECURITY_HEADERS = {
 def _session_lookup(auth: AuthService) -> SessionLookup:
     """The counter's group commit checks sessions through the accounts area."""
 
-    def lookup(uow: UnitOfWork, token: str) -> tuple[Actor, str] | None:
-        session = auth.resolve_in(uow, token)
-        return None if session is None else (session.user.actor(), session.csrf_token)
+    def lookup(uow: UnitOfWork, tokens: Collection[str]) -> dict[str, tuple[Actor, str]]:
+        live = auth.resolve_many_in(uow, tokens)
+        return {token: (s.user.actor(), s.csrf_token) for token, s in live.items()}
 
     return lookup
 

@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -225,22 +225,33 @@ class AuthService:
                 uow.commit()
         return self._session(token, stored, user, verdict)
 
-    def resolve_in(self, uow: UnitOfWork, token: str) -> Session | None:
-        """:meth:`resolve` inside a unit that writes anyway, committed with it.
+    def resolve_many_in(self, uow: UnitOfWork, tokens: Collection[str]) -> dict[str, Session]:
+        """:meth:`resolve` of several tokens inside a unit that writes anyway, committed
+        with it: the live sessions by token (an ended one is absent, and deleted).
 
-        The counter's group commit (``counting.draft_saves``) checks each save's session
-        in the same transaction as the save: no extra round trip per save, and no gap
-        between the check and the write in which a sign-out could slip.
+        The counter's group commit (``counting.draft_saves``) checks the sessions of a
+        whole batch of saves this way: in the transaction that writes the saves, so no
+        sign-out can slip between the check and the write, and in a few statements
+        whatever the number of people in the batch.
         """
-        digest = _digest(token)
-        stored = uow.bind(self._stores.sessions).get(digest)
-        if stored is None:
-            return None
+        by_digest = {_digest(token): token for token in tokens}
+        sessions = uow.bind(self._stores.sessions)
+        stored = sessions.get_many(by_digest.keys())
         now = uow.now()
-        verdict = self._verdict(stored, now)
-        self._write_verdict(uow, digest, verdict, now)
-        user = uow.bind(self._stores.users).get(stored.user_id) if verdict != "dead" else None
-        return self._session(token, stored, user, verdict)
+        verdicts = {digest: self._verdict(found, now) for digest, found in stored.items()}
+        for digest in (d for d, verdict in verdicts.items() if verdict == "dead"):
+            sessions.delete(digest)
+        sessions.touch_many([d for d, verdict in verdicts.items() if verdict == "touch"], now)
+        people = uow.bind(self._stores.users).get_many(
+            {found.user_id for d, found in stored.items() if verdicts[d] != "dead"}
+        )
+        live = {}
+        for digest, found in stored.items():
+            token = by_digest[digest]
+            session = self._session(token, found, people.get(found.user_id), verdicts[digest])
+            if session is not None:
+                live[token] = session
+        return live
 
     def _verdict(self, stored: StoredSession, now: datetime) -> _Verdict:
         seen = stored.last_seen_at

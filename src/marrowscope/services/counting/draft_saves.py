@@ -8,7 +8,7 @@ PostgreSQL): the save's p95 rose to 20 times that of a constant answer (issue 17
 
 Here the saves a server process receives are handed to one writer thread. It takes all
 that are waiting (up to ``max_batch``) and, in one unit of work, checks each save's
-session (``AuthService.resolve_in``: once per session in the batch), its CSRF token and
+session (``AuthService.resolve_many_in``: the batch's sessions in one go), its CSRF token and
 its role, applies it with
 :func:`~marrowscope.services.counting.slide_counts.next_draft` (the rules of a single
 save), writes the changed counts in one statement and commits once; then every save in
@@ -38,7 +38,7 @@ from __future__ import annotations
 import hmac
 import queue
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -51,9 +51,10 @@ from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["CsrfRefused", "DraftSaves", "SessionLookup", "SignedOut"]
 
-SessionLookup = Callable[[UnitOfWork, str], tuple[Actor, str] | None]
-"""A session token -> (the person, the session's CSRF token), looked up (and touched, or
-ended if it has lapsed) in the given unit; None if there is no live session."""
+SessionLookup = Callable[[UnitOfWork, Collection[str]], Mapping[str, tuple[Actor, str]]]
+"""Session tokens -> (the person, the session's CSRF token) of each live one, looked up
+(and touched, or ended if lapsed) in the given unit; a token without a live session is
+absent."""
 
 
 class SignedOut(AuthenticationFailed):
@@ -96,6 +97,12 @@ class DraftSaves:
         self._writer: threading.Thread | None = None
         self.batches = 0  # commits made, for tests and benchmarks
         self.saves = 0  # drafts answered
+
+    @property
+    def writer_running(self) -> bool:
+        """Whether the writer thread is alive (it ends after ``idle_s`` without a save)."""
+        with self._lock:
+            return self._writer is not None and self._writer.is_alive()
 
     def submit(
         self,
@@ -143,11 +150,11 @@ class DraftSaves:
                 store = uow.bind(self._stores.slide_counts)
                 states = store.many_for_update([d.count_id for d in batch])
                 changed: dict[int, SlideCount] = {}
-                sessions: dict[str, tuple[Actor, str] | None] = {}
+                people = self._sessions(uow, {draft.token for draft in batch})
                 at = uow.now()
                 for draft in batch:
                     try:
-                        actor = self._actor(uow, sessions, draft)
+                        actor = self._actor(people, draft)
                         state = next_draft(
                             actor, draft.count_id, states.get(draft.count_id),
                             draft.version, draft.counts, at,
@@ -171,13 +178,10 @@ class DraftSaves:
         for draft, outcome in zip(batch, outcomes, strict=True):
             self._answer(draft, outcome)
 
-    def _actor(
-        self, uow: UnitOfWork, sessions: dict[str, tuple[Actor, str] | None], draft: _Draft
-    ) -> Actor:
+    @staticmethod
+    def _actor(people: Mapping[str, tuple[Actor, str]], draft: _Draft) -> Actor:
         """The person behind the draft, once their session and CSRF token are checked."""
-        if draft.token not in sessions:  # one lookup per session and batch
-            sessions[draft.token] = self._sessions(uow, draft.token)
-        found = sessions[draft.token]
+        found = people.get(draft.token)
         if found is None:
             raise SignedOut("sign in first")
         actor, csrf = found
