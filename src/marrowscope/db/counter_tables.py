@@ -128,14 +128,18 @@ class SqlSlideCountStore:
         return self.get(count_id)
 
     def many_for_update(self, count_ids: Sequence[int]) -> dict[int, SlideCount]:
-        """Several counts by id, locked as :meth:`get_for_update` locks one, in two
-        statements whatever their number (the counter's group commit)."""
+        """Several counts by id, locked as :meth:`get_for_update` locks one, in one
+        statement whatever their number (the counter's group commit): the no-op UPDATE
+        takes the locks and RETURNING reads the rows (SQLite 3.35+, PostgreSQL)."""
         if not count_ids:
             return {}
-        conn = self._session
-        chosen = slide_counts.c.id.in_(sorted(set(count_ids)))
-        conn.execute(update(slide_counts).where(chosen).values(version=slide_counts.c.version))
-        return {r.id: _row(r) for r in conn.execute(select(slide_counts).where(chosen)).all()}
+        locked = self._session.execute(
+            update(slide_counts)
+            .where(slide_counts.c.id.in_(sorted(set(count_ids))))
+            .values(version=slide_counts.c.version)
+            .returning(*slide_counts.c)
+        )
+        return {row.id: _row(row) for row in locked.all()}
 
     def save_drafts(self, states: Sequence[SlideCount]) -> None:
         """Store each state over an older version, in one executemany.

@@ -76,7 +76,12 @@ class _Draft:
 
 
 class DraftSaves:
-    """One writer thread per server process that commits waiting draft saves together."""
+    """Writer threads (one, or ``writers``) that commit waiting draft saves together.
+
+    One writer suits SQLite, which lets one transaction write at a time anyway. On
+    PostgreSQL each statement is a round trip to another process, and a second writer
+    commits its batch while the first waits on the server.
+    """
 
     def __init__(
         self,
@@ -86,6 +91,7 @@ class DraftSaves:
         *,
         max_batch: int = 64,
         idle_s: float = 10.0,
+        writers: int = 1,
     ) -> None:
         self._uow_factory = uow_factory
         self._stores = stores
@@ -94,15 +100,16 @@ class DraftSaves:
         self._idle_s = idle_s
         self._waiting: queue.SimpleQueue[_Draft] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._writer: threading.Thread | None = None
+        self._max_writers = max(1, writers)
+        self._writers: list[threading.Thread] = []
         self.batches = 0  # commits made, for tests and benchmarks
         self.saves = 0  # drafts answered
 
     @property
     def writer_running(self) -> bool:
-        """Whether the writer thread is alive (it ends after ``idle_s`` without a save)."""
+        """Whether a writer thread is alive (each ends after ``idle_s`` without a save)."""
         with self._lock:
-            return self._writer is not None and self._writer.is_alive()
+            return any(writer.is_alive() for writer in self._writers)
 
     def submit(
         self,
@@ -117,11 +124,13 @@ class DraftSaves:
         draft = _Draft(token, csrf, count_id, version, dict(counts))
         self._waiting.put(draft)
         with self._lock:
-            if self._writer is None or not self._writer.is_alive():
-                self._writer = threading.Thread(
+            self._writers = [writer for writer in self._writers if writer.is_alive()]
+            if len(self._writers) < self._max_writers:
+                writer = threading.Thread(
                     target=self._run, name="marrowscope-draft-saves", daemon=True
                 )
-                self._writer.start()
+                self._writers.append(writer)
+                writer.start()
         return draft.answer
 
     def _run(self) -> None:
@@ -130,8 +139,8 @@ class DraftSaves:
                 first = self._waiting.get(timeout=self._idle_s)
             except queue.Empty:
                 with self._lock:
-                    if self._waiting.empty():  # a submit after this sees no live writer
-                        self._writer = None
+                    if self._waiting.empty():  # a submit after this sees one writer fewer
+                        self._writers.remove(threading.current_thread())
                         return
                 continue
             batch = [first]
@@ -174,7 +183,8 @@ class DraftSaves:
                 return
             self._answer(batch[0], failed)
             return
-        self.batches += 1
+        with self._lock:
+            self.batches += 1
         for draft, outcome in zip(batch, outcomes, strict=True):
             self._answer(draft, outcome)
 
@@ -190,7 +200,8 @@ class DraftSaves:
         return actor
 
     def _answer(self, draft: _Draft, outcome: SlideCount | Exception) -> None:
-        self.saves += 1
+        with self._lock:
+            self.saves += 1
         if isinstance(outcome, Exception):
             draft.answer.set_exception(outcome)
         else:
