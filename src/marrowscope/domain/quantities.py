@@ -97,15 +97,20 @@ def _denominator_cells(counts: CellCounts, denominator: Denominator) -> int:
     return nucleated - erythroid
 
 
-def measure(
-    counts: CellCounts,
+@cache
+def _counted(codes: tuple[CellClass, ...]) -> frozenset[CellClass]:
+    """The classes of a numerator that enter the differential (fixed by the tables)."""
+    return frozenset(code for code in codes if code in nucleated_classes())
+
+
+def _value(
+    counts: Mapping[CellClass, int],
     definition: QuantityDefinition,
-    level: float = 0.95,
-    method: IntervalMethod = IntervalMethod.WILSON,
+    denominator_cells: int,
+    level: float,
+    method: IntervalMethod,
 ) -> QuantityValue:
-    """Share of a quantity's classes in its denominator, with its confidence interval."""
-    cells = counts.sum_of(code for code in definition.codes if code in nucleated_classes())
-    denominator_cells = _denominator_cells(counts, definition.denominator)
+    cells = sum(counts.get(code, 0) for code in _counted(definition.codes))
     if denominator_cells == 0:
         return QuantityValue(definition.name, definition.label, cells, 0, None, None)
     return QuantityValue(
@@ -118,11 +123,34 @@ def measure(
     )
 
 
+def measure(
+    counts: CellCounts,
+    definition: QuantityDefinition,
+    level: float = 0.95,
+    method: IntervalMethod = IntervalMethod.WILSON,
+) -> QuantityValue:
+    """Share of a quantity's classes in its denominator, with its confidence interval."""
+    denominator_cells = _denominator_cells(counts, definition.denominator)
+    return _value(dict(counts.items), definition, denominator_cells, level, method)
+
+
 def measure_all(
     counts: CellCounts, level: float = 0.95, method: IntervalMethod = IntervalMethod.WILSON
 ) -> dict[str, QuantityValue]:
-    """Every named quantity on one count."""
+    """Every named quantity on one count.
+
+    The three denominators are summed once, not once per quantity: the counter asks for
+    every quantity at each key press (the live flags).
+    """
+    nucleated = counts.nucleated_cells
+    erythroid = counts.sum_of(erythroid_classes())
+    denominators = {
+        Denominator.NUCLEATED: nucleated,
+        Denominator.ERYTHROID: erythroid,
+        Denominator.NON_ERYTHROID: nucleated - erythroid,
+    }
+    tally = dict(counts.items)
     return {
-        name: measure(counts, definition, level, method)
+        name: _value(tally, definition, denominators[definition.denominator], level, method)
         for name, definition in quantity_definitions().items()
     }

@@ -12,7 +12,7 @@ interval is returned as ``near`` (e.g. 18 % blasts of 100 cells, interval 11–2
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -221,12 +221,13 @@ def evaluate_thresholds(
     findings = Findings() if findings is None else findings
     measured = measure_all(counts, level, method)
     point = {name: value.exact_percent for name, value in measured.items()}
+    ends: dict[str, tuple[Fraction, Fraction]] = {}  # each interval's ends, made exact once
     met: list[ThresholdFlag] = []
     near: list[ThresholdFlag] = []
     for rule in threshold_rules():
         name = rule.primary_quantity
         primary = measured[name] if name else None
-        at_ends = _holds_at_interval_ends(rule, point, primary, findings)
+        at_ends = _holds_at_interval_ends(rule, point, primary, findings, ends)
         if rule.holds(point, findings):
             met.append(ThresholdFlag(rule, FlagStatus.MET, all(at_ends), primary))
         elif any(at_ends) and primary is not None and primary.cells > 0:
@@ -234,21 +235,41 @@ def evaluate_thresholds(
     return tuple(met + near)
 
 
+class _Moved(Mapping[str, Fraction | None]):
+    """``point`` with one quantity moved to another value, without copying the rest."""
+
+    __slots__ = ("_name", "_point", "_value")
+
+    def __init__(self, point: Mapping[str, Fraction | None], name: str, value: Fraction) -> None:
+        self._point, self._name, self._value = point, name, value
+
+    def __getitem__(self, key: str) -> Fraction | None:
+        return self._value if key == self._name else self._point[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._point)
+
+    def __len__(self) -> int:
+        return len(self._point)
+
+
 def _holds_at_interval_ends(
     rule: ThresholdRule,
     point: Mapping[str, Fraction | None],
     primary: QuantityValue | None,
     findings: Findings,
+    ends: dict[str, tuple[Fraction, Fraction]] | None = None,
 ) -> tuple[bool, ...]:
     """The rule re-evaluated with its primary quantity at each end of its interval."""
     if primary is None or primary.interval_percent is None:
         return (rule.holds(point, findings),)
-    results = []
-    for end in (primary.interval_percent.low, primary.interval_percent.high):
-        moved = dict(point)
-        moved[primary.name] = Fraction(end)
-        results.append(rule.holds(moved, findings))
-    return tuple(results)
+    ends = {} if ends is None else ends
+    if primary.name not in ends:
+        interval = primary.interval_percent
+        ends[primary.name] = (Fraction(interval.low), Fraction(interval.high))
+    return tuple(
+        rule.holds(_Moved(point, primary.name, end), findings) for end in ends[primary.name]
+    )
 
 
 def evaluate_differential(
