@@ -226,7 +226,9 @@ def test_a_save_on_an_idle_session_is_refused_and_the_session_ended(
     with pytest.raises(SignedOut):
         late.result(30)
     with uow_factory() as uow:
-        assert uow.bind(accounts.stores.sessions).get_many([_digest(session.token)]) == {}
+        assert (
+            uow.bind(accounts.stores.sessions).get_many_with_users([_digest(session.token)]) == {}
+        )
 
 
 def test_the_writer_thread_ends_when_idle_and_a_later_save_starts_another(
@@ -245,3 +247,22 @@ def test_the_writer_thread_ends_when_idle_and_a_later_save_starts_another(
     again = saver.submit("t-morph", "c-morph", ids[0], 2, {"NGS": 2}).result(30)
 
     assert again.version == 2
+
+
+def test_a_save_given_up_before_its_batch_is_not_written_and_the_others_are(
+    accounts, uow_factory
+) -> None:
+    ids = _slides(accounts, uow_factory, 2)
+    lookup = HeldLookup()
+    saver = DraftSaves(uow_factory, accounts.stores, lookup)
+    _held(saver, lookup, ids[0])
+
+    given_up = saver.submit("t-morph", "c-morph", ids[1], 4, {"NGS": 4})
+    kept = saver.submit("t-morph", "c-morph", ids[0], 5, {"NGS": 5})
+    assert given_up.cancel()  # the client went away (asyncio cancels the wrapped future)
+    lookup.release.set()
+
+    assert kept.result(30).version == 5
+    assert _stored(accounts, uow_factory, ids[1]).version == 0
+    again = saver.submit("t-morph", "c-morph", ids[1], 6, {"NGS": 6}).result(30)
+    assert again.version == 6  # the writer lived on

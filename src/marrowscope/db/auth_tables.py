@@ -117,12 +117,6 @@ class SqlUserStore:
         row = conn.execute(select(users).where(users.c.id == user_id)).first()
         return None if row is None else _user(row)
 
-    def get_many(self, user_ids: Collection[int]) -> dict[int, User]:
-        if not user_ids:
-            return {}
-        rows = self._session.execute(select(users).where(users.c.id.in_(sorted(user_ids))))
-        return {row.id: _user(row) for row in rows}
-
     def by_username(self, username: str) -> tuple[User, str] | None:
         conn = self._session
         row = conn.execute(select(users).where(users.c.username == username)).first()
@@ -166,15 +160,27 @@ class SqlSessionStore:
             return None
         return StoredSession(row.user_id, row.csrf_token, row.expires_at, row.last_seen_at)
 
-    def get_many(self, token_hashes: Collection[str]) -> dict[str, StoredSession]:
+    def get_many_with_users(
+        self, token_hashes: Collection[str]
+    ) -> dict[str, tuple[StoredSession, User | None]]:
         if not token_hashes:
             return {}
         rows = self._session.execute(
-            select(web_sessions).where(web_sessions.c.token_hash.in_(sorted(token_hashes)))
+            select(
+                web_sessions.c.token_hash,
+                web_sessions.c.user_id,
+                web_sessions.c.csrf_token,
+                web_sessions.c.expires_at,
+                web_sessions.c.last_seen_at,
+                *(column for column in users.c if column.name != "created_at"),
+            )
+            .select_from(web_sessions.outerjoin(users, users.c.id == web_sessions.c.user_id))
+            .where(web_sessions.c.token_hash.in_(sorted(token_hashes)))
         )
         return {
-            row.token_hash: StoredSession(
-                row.user_id, row.csrf_token, row.expires_at, row.last_seen_at
+            row.token_hash: (
+                StoredSession(row.user_id, row.csrf_token, row.expires_at, row.last_seen_at),
+                None if row.id is None else _user(row),
             )
             for row in rows
         }

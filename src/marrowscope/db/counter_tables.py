@@ -128,16 +128,22 @@ class SqlSlideCountStore:
         return self.get(count_id)
 
     def many_for_update(self, count_ids: Sequence[int]) -> dict[int, SlideCount]:
-        """Several counts by id, locked as :meth:`get_for_update` locks one, in one
-        statement whatever their number (the counter's group commit): the no-op UPDATE
-        takes the locks and RETURNING reads the rows (SQLite 3.35+, PostgreSQL)."""
+        """Several counts by id, locked until the unit of work ends, in one statement
+        whatever their number (the counter's group commit).
+
+        ``SELECT ... FOR UPDATE`` (ids in order, so two writers lock in the same order):
+        on PostgreSQL it locks the rows without writing a new version of each, as the
+        no-op UPDATE of :meth:`get_for_update` would (twice the WAL and dead tuples at
+        a few hundred saves a second). SQLite has no row locks and no FOR UPDATE; there
+        the unit's ``BEGIN IMMEDIATE`` already holds the database's write lock.
+        """
         if not count_ids:
             return {}
         locked = self._session.execute(
-            update(slide_counts)
+            select(slide_counts)
             .where(slide_counts.c.id.in_(sorted(set(count_ids))))
-            .values(version=slide_counts.c.version)
-            .returning(*slide_counts.c)
+            .order_by(slide_counts.c.id)
+            .with_for_update()
         )
         return {row.id: _row(row) for row in locked.all()}
 

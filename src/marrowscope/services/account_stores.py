@@ -27,10 +27,6 @@ class UserStore(Protocol):
 
     def get(self, user_id: int) -> User | None: ...
 
-    def get_many(self, user_ids: Collection[int]) -> dict[int, User]:
-        """Those of the accounts that exist, by id, in one statement."""
-        ...
-
     def by_username(self, username: str) -> tuple[User, str] | None:
         """The user and their password hash."""
         ...
@@ -47,8 +43,11 @@ class SessionStore(Protocol):
 
     def get(self, token_hash: str) -> StoredSession | None: ...
 
-    def get_many(self, token_hashes: Collection[str]) -> dict[str, StoredSession]:
-        """Those of the sessions that exist, by token hash, in one statement."""
+    def get_many_with_users(
+        self, token_hashes: Collection[str]
+    ) -> dict[str, tuple[StoredSession, User | None]]:
+        """Those of the sessions that exist, by token hash, each with its account, in one
+        statement (the counter's group commit checks a batch's sessions this way)."""
         ...
 
     def delete(self, token_hash: str) -> None: ...

@@ -231,24 +231,21 @@ class AuthService:
 
         The counter's group commit (``counting.draft_saves``) checks the sessions of a
         whole batch of saves this way: in the transaction that writes the saves, so no
-        sign-out can slip between the check and the write, and in a few statements
-        whatever the number of people in the batch.
+        sign-out can slip between the check and the write, and in one statement (two
+        when a session is due a touch) whatever the number of people in the batch.
         """
         by_digest = {_digest(token): token for token in tokens}
         sessions = uow.bind(self._stores.sessions)
-        stored = sessions.get_many(by_digest.keys())
+        stored = sessions.get_many_with_users(by_digest.keys())
         now = uow.now()
-        verdicts = {digest: self._verdict(found, now) for digest, found in stored.items()}
+        verdicts = {digest: self._verdict(found, now) for digest, (found, _) in stored.items()}
         for digest in (d for d, verdict in verdicts.items() if verdict == "dead"):
             sessions.delete(digest)
         sessions.touch_many([d for d, verdict in verdicts.items() if verdict == "touch"], now)
-        people = uow.bind(self._stores.users).get_many(
-            {found.user_id for d, found in stored.items() if verdicts[d] != "dead"}
-        )
         live = {}
-        for digest, found in stored.items():
+        for digest, (found, user) in stored.items():
             token = by_digest[digest]
-            session = self._session(token, found, people.get(found.user_id), verdicts[digest])
+            session = self._session(token, found, user, verdicts[digest])
             if session is not None:
                 live[token] = session
         return live

@@ -149,8 +149,12 @@ class DraftSaves:
                     batch.append(self._waiting.get_nowait())
                 except queue.Empty:
                     break
+            # A save whose request was given up (its future cancelled) is not written;
+            # the others can no longer be cancelled, so every answer below lands.
+            batch = [d for d in batch if d.answer.set_running_or_notify_cancel()]
             batch.sort(key=lambda d: d.count_id)
-            self._commit(batch)
+            if batch:
+                self._commit(batch)
 
     def _commit(self, batch: list[_Draft]) -> None:
         outcomes: list[SlideCount | MarrowscopeError] = []
