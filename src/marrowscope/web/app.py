@@ -131,12 +131,7 @@ def create_app(
         templates=templates,
         cookies=URLSafeSerializer(chosen.secret_key),
         extra={"engine": engine},
-        drafts=DraftSaves(
-            accounts.uow_factory,
-            accounts.stores,
-            _session_lookup(accounts.auth),
-            writers=1 if engine.dialect.name == "sqlite" else 2,
-        ),
+        drafts=DraftSaves(accounts.uow_factory, accounts.stores, _session_lookup(accounts.auth)),
     )
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
