@@ -71,6 +71,17 @@ def _held(saver: DraftSaves, lookup: HeldLookup, count_id: int) -> None:
     assert lookup.entered.wait(30)
 
 
+def _held_saver(
+    accounts: AccountServices, uow_factory: UnitOfWorkFactory, slides: int, fail_for: str = ""
+) -> tuple[list[int], HeldLookup, DraftSaves]:
+    """Slides, and a saver whose writer is held in its first batch until released."""
+    ids = _slides(accounts, uow_factory, slides)
+    lookup = HeldLookup(fail_for)
+    saver = DraftSaves(uow_factory, accounts.stores, lookup)
+    _held(saver, lookup, ids[0])
+    return ids, lookup, saver
+
+
 def _stored(accounts: AccountServices, uow_factory: UnitOfWorkFactory, count_id: int) -> SlideCount:
     with uow_factory() as uow:
         return counting.get_count(uow, accounts.stores, MORPHOLOGIST, count_id)
@@ -79,10 +90,7 @@ def _stored(accounts: AccountServices, uow_factory: UnitOfWorkFactory, count_id:
 def test_saves_that_wait_together_share_one_commit_and_each_gets_its_answer(
     accounts, uow_factory
 ) -> None:
-    ids = _slides(accounts, uow_factory, 10)
-    lookup = HeldLookup()
-    saver = DraftSaves(uow_factory, accounts.stores, lookup)
-    _held(saver, lookup, ids[0])
+    ids, lookup, saver = _held_saver(accounts, uow_factory, 10)
 
     waiting = [
         saver.submit("t-morph", "c-morph", count_id, 3, {"NGS": 2, "BLA": 1}) for count_id in ids
@@ -144,10 +152,7 @@ def test_a_refused_save_is_refused_alone_and_the_others_of_its_batch_land(
 
 
 def test_two_states_of_one_slide_in_one_batch_keep_their_order(accounts, uow_factory) -> None:
-    ids = _slides(accounts, uow_factory, 1)
-    lookup = HeldLookup()
-    saver = DraftSaves(uow_factory, accounts.stores, lookup)
-    _held(saver, lookup, ids[0])
+    ids, lookup, saver = _held_saver(accounts, uow_factory, 1)
 
     newer = saver.submit("t-morph", "c-morph", ids[0], 9, {"NGS": 9})
     older = saver.submit("t-morph", "c-morph", ids[0], 6, {"NGS": 6})  # arrived late
@@ -159,10 +164,7 @@ def test_two_states_of_one_slide_in_one_batch_keep_their_order(accounts, uow_fac
 
 
 def test_when_the_shared_commit_fails_each_save_is_retried_alone(accounts, uow_factory) -> None:
-    ids = _slides(accounts, uow_factory, 3)
-    lookup = HeldLookup(fail_for="t-path")
-    saver = DraftSaves(uow_factory, accounts.stores, lookup)
-    _held(saver, lookup, ids[0])
+    ids, lookup, saver = _held_saver(accounts, uow_factory, 3, fail_for="t-path")
 
     good = [saver.submit("t-morph", "c-morph", i, 7, {"NGS": 7}) for i in ids[1:]]
     failing = saver.submit("t-path", "c-path", ids[0], 8, {"NGS": 8})
@@ -252,10 +254,7 @@ def test_the_writer_thread_ends_when_idle_and_a_later_save_starts_another(
 def test_a_save_given_up_before_its_batch_is_not_written_and_the_others_are(
     accounts, uow_factory
 ) -> None:
-    ids = _slides(accounts, uow_factory, 2)
-    lookup = HeldLookup()
-    saver = DraftSaves(uow_factory, accounts.stores, lookup)
-    _held(saver, lookup, ids[0])
+    ids, lookup, saver = _held_saver(accounts, uow_factory, 2)
 
     given_up = saver.submit("t-morph", "c-morph", ids[1], 4, {"NGS": 4})
     kept = saver.submit("t-morph", "c-morph", ids[0], 5, {"NGS": 5})

@@ -36,7 +36,6 @@ from marrowscope.services.unit_of_work import UnitOfWork
 __all__ = [
     "READING_ROLES",
     "COUNTING_ROLES",
-    "apply_draft",
     "next_draft",
     "CountSummary",
     "counts_for_case",
@@ -148,28 +147,16 @@ def sync_count(
     Drafts are not audited one by one (a count sends dozens); opening, finishing and
     every edit of a saved count are.
     """
-    saved = apply_draft(uow, stores, actor, count_id, version, raw_counts)
-    uow.commit()
-    return saved
-
-
-def apply_draft(
-    uow: UnitOfWork,
-    stores: AccountStores,
-    actor: Actor,
-    count_id: int,
-    version: int,
-    raw_counts: Mapping[str, object],
-) -> SlideCount:
-    """:func:`sync_count` without the commit."""
     store = _store(uow, stores)
     current = store.get_for_update(count_id)
     state = next_draft(actor, count_id, current, version, raw_counts, uow.now())
     if state is current:
         return state
-    return store.save_state(
+    saved = store.save_state(
         count_id, state.counts, version, CountStatus.COUNTING, actor.username, at=state.updated_at
     )
+    uow.commit()
+    return saved
 
 
 def next_draft(
