@@ -124,3 +124,41 @@ def test_saves_sent_side_by_side_are_all_stored_at_their_newest_version(
         assert stored["version"] == 30
         assert stored["counts"] == {"BLA": 10, "NGS": 30}
         assert stored["percentages"] == {"BLA": 25.0, "NGS": 75.0}
+
+
+def test_a_malformed_save_is_refused_for_who_sends_it_before_what_it_says(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, ids = web
+    morphologist = api_session(client, "morphologist")
+    count_id = _slide(client, ids, "malformed", morphologist)
+    url = f"/api/counts/{count_id}/state"
+    malformed = [b"", b"{not json", b'{"version": -1, "counts": {}}', b'{"counts": {"NGS": "x"}}']
+
+    as_counter = [client.post(url, content=m, headers=morphologist) for m in malformed]
+    no_token = client.post(url, content=malformed[2])
+    patient = api_session(client, "patient")
+    as_patient = [client.post(url, content=m, headers=patient) for m in malformed]
+    client.cookies.clear()
+    anonymous = [client.post(url, content=m) for m in malformed]
+
+    assert [a.status_code for a in as_counter] == [422] * 4
+    assert "version" in as_counter[2].json()["detail"]
+    assert no_token.status_code == 403
+    assert [a.status_code for a in as_patient] == [403] * 4
+    assert [a.status_code for a in anonymous] == [401] * 4
+    api_session(client, "morphologist")
+    assert _version(client, count_id) == 0
+
+
+def test_the_openapi_description_still_names_the_save_body(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, _ = web
+    api_session(client, "morphologist")
+    schema = client.get("/openapi.json").json()
+
+    body = schema["paths"]["/api/counts/{count_id}/state"]["post"]["requestBody"]
+    fields = body["content"]["application/json"]["schema"]["properties"]
+    assert body["required"] is True
+    assert set(fields) == {"version", "counts"}

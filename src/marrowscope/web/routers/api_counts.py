@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from marrowscope.domain.accounts import Keymap
 from marrowscope.domain.slide_counts import MAX_VERSION
@@ -93,12 +94,34 @@ def open_slide(ctx: Ctx, me: Counter, case_id: int, body: SlideIn) -> dict[str, 
     return count_payload(count)
 
 
-@router.post("/counts/{count_id}/state")
+_STATE_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": CountState.model_json_schema()}},
+}
+
+
+async def _state_of(request: Request) -> CountState:
+    """The save's body, validated; if it is malformed, who sends it is checked first.
+
+    The session, token and role of a well-formed save are checked in the batch that
+    writes it. A malformed one never reaches the batch, so here it takes the path every
+    other write takes (``require``): 401 or 403 for someone who may not save, 422 only
+    for a counter, as before the group commit.
+    """
+    try:
+        return CountState.model_validate_json(await request.body())
+    except ValidationError as invalid:
+        await require(*COUNTERS)(request)
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+        raise RequestValidationError(errors) from None
+
+
+@router.post("/counts/{count_id}/state", openapi_extra={"requestBody": _STATE_BODY})
 async def save_state(
+    request: Request,
     ctx: Ctx,
     given: Annotated[DraftCredentials, Depends(draft_credentials)],
     count_id: int,
-    body: CountState,
 ) -> dict[str, object]:
     """Save the counter's state; an older or repeated version changes nothing.
 
@@ -107,6 +130,7 @@ async def save_state(
     commit), which checks the session, token and role in the same transaction, and is
     answered once committed; no worker thread is held meanwhile.
     """
+    body = await _state_of(request)
     saved = ctx.drafts.submit(given.token, given.csrf, count_id, body.version, body.counts)
     try:
         count = await asyncio.wrap_future(saved)
