@@ -109,17 +109,20 @@ def session_of(request: Request, ctx: WebContext) -> Session | None:
     if hasattr(request.state, "session"):
         cached: Session | None = request.state.session
         return cached
-    found: Session | None = None
-    raw = request.cookies.get(SESSION_COOKIE)
-    if raw:
-        try:
-            token = ctx.cookies.loads(raw, salt="session")
-        except BadSignature:
-            token = None
-        if isinstance(token, str):
-            found = ctx.auth.resolve(token)
+    token = _signed_token(request, ctx)
+    found = None if token is None else ctx.auth.resolve(token)
     request.state.session = found
     return found
+
+
+def _signed_token(request: Request, ctx: WebContext) -> str | None:
+    """The session token in the request's cookie, if this server signed it (no lookup)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    try:
+        token = ctx.cookies.loads(raw, salt="session") if raw else None
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) else None
 
 
 async def _given_csrf(request: Request) -> str | None:
@@ -194,11 +197,7 @@ async def draft_credentials(request: Request, ctx: Ctx) -> DraftCredentials:
     session and batch. A request without a cookie this server signed is refused here.
     ``async`` though it awaits nothing: no worker-thread hop for microseconds of work.
     """
-    raw = request.cookies.get(SESSION_COOKIE)
-    try:
-        token = ctx.cookies.loads(raw, salt="session") if raw else None
-    except BadSignature:
-        token = None
-    if not isinstance(token, str):
+    token = _signed_token(request, ctx)
+    if token is None:
         raise NotSignedIn()
     return DraftCredentials(token, request.headers.get(CSRF_HEADER))

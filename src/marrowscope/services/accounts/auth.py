@@ -16,7 +16,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -221,7 +221,7 @@ class AuthService:
         verdict = self._verdict(stored, now)
         if verdict != "live":
             with self._uow_factory() as uow:
-                self._write_verdict(uow, digest, verdict, now)
+                self._write_verdicts(uow, {digest: verdict}, now)
                 uow.commit()
         return self._session(token, stored, user, verdict)
 
@@ -235,13 +235,10 @@ class AuthService:
         when a session is due a touch) whatever the number of people in the batch.
         """
         by_digest = {_digest(token): token for token in tokens}
-        sessions = uow.bind(self._stores.sessions)
-        stored = sessions.get_many_with_users(by_digest.keys())
+        stored = uow.bind(self._stores.sessions).get_many_with_users(by_digest.keys())
         now = uow.now()
         verdicts = {digest: self._verdict(found, now) for digest, (found, _) in stored.items()}
-        for digest in (d for d, verdict in verdicts.items() if verdict == "dead"):
-            sessions.delete(digest)
-        sessions.touch_many([d for d, verdict in verdicts.items() if verdict == "touch"], now)
+        self._write_verdicts(uow, verdicts, now)
         live = {}
         for digest, (found, user) in stored.items():
             token = by_digest[digest]
@@ -258,13 +255,14 @@ class AuthService:
             return "touch"
         return "live"
 
-    def _write_verdict(
-        self, uow: UnitOfWork, digest: str, verdict: _Verdict, now: datetime
+    def _write_verdicts(
+        self, uow: UnitOfWork, verdicts: Mapping[str, _Verdict], now: datetime
     ) -> None:
-        if verdict == "dead":
-            uow.bind(self._stores.sessions).delete(digest)
-        elif verdict == "touch":
-            uow.bind(self._stores.sessions).touch(digest, now)
+        """End the dead sessions and touch those due, by token hash."""
+        sessions = uow.bind(self._stores.sessions)
+        for digest in (d for d, verdict in verdicts.items() if verdict == "dead"):
+            sessions.delete(digest)
+        sessions.touch_many([d for d, verdict in verdicts.items() if verdict == "touch"], now)
 
     @staticmethod
     def _session(

@@ -102,7 +102,6 @@ class DraftSaves:
         self._lock = threading.Lock()
         self._writer: threading.Thread | None = None
         self.batches = 0  # commits made, for tests and benchmarks
-        self.saves = 0  # drafts answered
 
     @property
     def writer_running(self) -> bool:
@@ -149,7 +148,6 @@ class DraftSaves:
             # A save whose request was given up (its future cancelled) is not written;
             # the others can no longer be cancelled, so every answer below lands.
             batch = [d for d in batch if d.answer.set_running_or_notify_cancel()]
-            batch.sort(key=lambda d: d.count_id)
             if batch:
                 self._commit(batch)
 
@@ -201,8 +199,6 @@ class DraftSaves:
         return actor
 
     def _answer(self, draft: _Draft, outcome: SlideCount | Exception) -> None:
-        with self._lock:
-            self.saves += 1
         if isinstance(outcome, Exception):
             draft.answer.set_exception(outcome)
         else:
