@@ -1,0 +1,1 @@
+"""Integrated diagnosis as decision support: karyotypes, classification candidates, risk scores."""
