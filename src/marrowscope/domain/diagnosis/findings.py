@@ -132,6 +132,11 @@ class KaryotypeFacts:
     plus19: bool = False
     rearrangements: frozenset[Rearrangement] = field(default_factory=frozenset)
     ipssr_group: IpssrCytoGroup | None = None
+    # Myelodysplasia-related abnormalities that WHO 2022 / ICC 2022 name for AML-MR and
+    # that the flags above do not cover (added for the classification engine).
+    minus13: bool = False
+    del13q: bool = False
+    idic_xq13: bool = False
 
 
 @dataclass(frozen=True)
