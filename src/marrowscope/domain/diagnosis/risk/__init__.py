@@ -1,0 +1,1 @@
+"""Risk scores of myeloid and plasma cell neoplasms, each explaining itself as criteria."""
