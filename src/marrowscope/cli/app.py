@@ -41,6 +41,7 @@ _GROUPS: tuple[str, ...] = (
     "backup",
     "export_reviews",
     "batch",
+    "risk",
     "export_counts",
 )
 

@@ -98,7 +98,9 @@ class IpssmInputs:
             if value is not None and (not math.isfinite(value) or value < 0):
                 raise InvalidInput(f"{name} must be a number >= 0, not {value!r}")
         if self.bm_blasts_percent is not None and self.bm_blasts_percent > 100:
-            raise InvalidInput(f"bm_blasts_percent must be at most 100, not {self.bm_blasts_percent!r}")
+            raise InvalidInput(
+                f"bm_blasts_percent must be at most 100, not {self.bm_blasts_percent!r}"
+            )
         if self.tp53_max_vaf is not None and self.tp53_max_vaf > 1:
             raise InvalidInput(f"tp53_max_vaf is a fraction (0-1), not {self.tp53_max_vaf!r}")
         unknown = sorted(set(self.genes) - set(GENE_INPUTS))
@@ -147,8 +149,12 @@ def _sf3b1(inputs: IpssmInputs) -> tuple[float | None, float | None]:
     and without SRSF2, STAG2, BCOR, BCORL1, RUNX1 or NRAS co-mutation.
     """
     sf3b1 = inputs.genes.get("SF3B1")
-    isolated_5q_ruled_out = inputs.del5q is False or inputs.del7_7q is True or inputs.complex_karyotype is True
-    isolated_5q = inputs.del5q is True and inputs.del7_7q is False and inputs.complex_karyotype is False
+    isolated_5q_ruled_out = (
+        inputs.del5q is False or inputs.del7_7q is True or inputs.complex_karyotype is True
+    )
+    isolated_5q = (
+        inputs.del5q is True and inputs.del7_7q is False and inputs.complex_karyotype is False
+    )
     five_q: float | None = None
     if sf3b1 is False or isolated_5q_ruled_out:
         five_q = 0.0
@@ -173,8 +179,12 @@ def model_values(inputs: IpssmInputs) -> dict[str, float | None]:
     five_q, alpha = _sf3b1(inputs)
     values: dict[str, float | None] = {
         "HB1": hb,  # not clipped: as the published scores (tables/ipssm.toml)
-        "TRANSF_PLT100": None if plt is None else min(plt, clinical["plt_cap"]) / clinical["plt_divisor"],
-        "BLAST5": None if blasts is None else min(blasts, clinical["blast_cap"]) / clinical["blast_divisor"],
+        "TRANSF_PLT100": None
+        if plt is None
+        else min(plt, clinical["plt_cap"]) / clinical["plt_divisor"],
+        "BLAST5": None
+        if blasts is None
+        else min(blasts, clinical["blast_cap"]) / clinical["blast_divisor"],
         "CYTOVEC": None if cyto is None else float(clinical["cytovec"][cyto.value]),
         "TP53multi": _tp53multi(inputs),
         "SF3B1_5q": five_q,
