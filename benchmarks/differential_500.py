@@ -14,12 +14,12 @@ import statistics
 import time
 from collections.abc import Callable
 
-from marrowscope.domain.assessment import assess
-from marrowscope.domain.confidence import IntervalMethod
-from marrowscope.domain.counter import CellCounter
-from marrowscope.domain.counts import nucleated_classes
-from marrowscope.domain.differential import compute_differential, demo_counts
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.counting.assessment import assess
+from marrowscope.domain.counting.confidence import IntervalMethod
+from marrowscope.domain.counting.counter import CellCounter
+from marrowscope.domain.counting.counts import nucleated_classes
+from marrowscope.domain.counting.differential import compute_differential, demo_counts
+from marrowscope.domain.counting.taxonomy import CellClass
 
 
 def _time(action: Callable[[], object], repeats: int) -> list[float]:

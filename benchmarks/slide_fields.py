@@ -29,8 +29,8 @@ from marrowscope.ai.detection.average_precision import ImageBoxes, average_preci
 from marrowscope.ai.detection.boxes import LABELS
 from marrowscope.ai.detection.detector import CellDetector
 from marrowscope.ai.field_cells import DetectorFieldCellFinder
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.differential import compute_differential
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.differential import compute_differential
 
 PERSON_CELLS_PER_S = 3.0
 # AP is computed over every candidate down to this score, as COCO-style evaluation does;

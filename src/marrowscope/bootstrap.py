@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-# --- accounts, sessions and the differential counter (web app, issue 6) ---
+# --- accounts, sessions and the differential counter (web app) ---
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +90,7 @@ def build_account_services(
     return AccountServices(uow_factory, stores, AuthService(uow_factory, stores, throttle, policy))
 
 
-# --- database, unit of work and the clinical pathway (issue 4) ---
+# --- database, unit of work and the clinical pathway ---
 
 
 def build_engine(settings: Settings | None = None) -> Engine:

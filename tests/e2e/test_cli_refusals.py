@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from marrowscope.domain.counts import MAX_CELLS_PER_CLASS
+from marrowscope.domain.counting.counts import MAX_CELLS_PER_CLASS
 
 BIN = Path(sys.executable).with_name("marrowscope")
 pytestmark = pytest.mark.skipif(not BIN.exists(), reason="console script not installed")

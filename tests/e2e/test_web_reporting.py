@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from marrowscope.bootstrap import Settings, build_engine, build_uow_factory
-from marrowscope.domain.case import Sex
+from marrowscope.domain.cases.model import Sex
 from marrowscope.domain.lab import TestState
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases, lab, pathway
@@ -28,8 +28,8 @@ def _assess_and_operate(uow: Any, case_id: int) -> None:
     """The minimum before marrow specimens exist: an assessment and the procedure."""
     from datetime import timedelta
 
-    from marrowscope.domain.procedure import ProcedureRecord, Side, Site
-    from marrowscope.domain.safety import Plan, Sedation
+    from marrowscope.domain.pathway.procedure import ProcedureRecord, Side, Site
+    from marrowscope.domain.pathway.safety import Plan, Sedation
 
     now = uow.now()
     planned = now - timedelta(hours=3)

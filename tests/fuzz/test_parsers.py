@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from marrowscope.ai.detection.field_image import open_field
 from marrowscope.ai.preprocess import decode_image
-from marrowscope.domain.count_file import parse_counts_csv
+from marrowscope.domain.counting.count_file import parse_counts_csv
 from marrowscope.domain.errors import MarrowscopeError
 from marrowscope.interop import fhir
 from marrowscope.interop.fhir_order import read_service_request

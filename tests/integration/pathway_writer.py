@@ -19,7 +19,7 @@ from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.audit import AuditAction, to_json_value
-from marrowscope.domain.case import NewPatient, Sex
+from marrowscope.domain.cases.model import NewPatient, Sex
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases, pathway
 from marrowscope.services.audit import record_audit

@@ -10,7 +10,7 @@ import pytest
 
 from marrowscope.ai.infer import CellClassifier, default_model_path
 from marrowscope.ai.sidecar import load_spec
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.counting.taxonomy import CellClass
 
 
 @pytest.fixture(scope="module")

@@ -93,7 +93,7 @@ def _page_actions() -> set[Route]:
     """Every POST of a page router (not under /api), and the report PDF."""
     found: set[Route] = {("GET", "/pathologist/cases/{case_id}/report.pdf")}
     for name in ROUTERS:
-        for route in importlib.import_module(f"marrowscope.web.routers.{name}").router.routes:
+        for route in importlib.import_module(f"marrowscope.web.{name}").router.routes:
             if isinstance(route, APIRoute) and not route.path.startswith("/api/"):
                 found.update((m, route.path) for m in route.methods or () if m != "GET")
     return found

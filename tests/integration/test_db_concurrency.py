@@ -12,9 +12,9 @@ import pytest
 from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
-from marrowscope.domain.procedure import ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.procedure import ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.safety import Plan, Sedation
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.safety import Plan, Sedation
 from marrowscope.services import cases, lab, pathway
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.db_support import database_url

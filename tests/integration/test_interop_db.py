@@ -19,10 +19,10 @@ from marrowscope.bootstrap import build_account_services, build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.differential import compute_differential, demo_counts
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.differential import compute_differential, demo_counts
 from marrowscope.domain.errors import InvalidMessage, PermissionDenied
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.fhir import cbc_from_fhir, differential_from_fhir
 from marrowscope.services import cases, counting, interop, reporting

@@ -20,7 +20,7 @@ from hl7apy.parser import parse_message
 from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.interop.hl7v2 import InboundRules
 from marrowscope.services import interop
 from marrowscope.services.unit_of_work import UnitOfWorkFactory

@@ -25,8 +25,8 @@ from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
 from marrowscope.db.migrate import upgrade_database
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import Sex
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.cases.model import Sex
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop.hl7v2 import InboundRules
 from marrowscope.services import cases, interop, pathway

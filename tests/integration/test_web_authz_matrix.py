@@ -205,7 +205,7 @@ def _routes() -> set[tuple[str, str]]:
     """Every route of every router the app mounts (``web.app.ROUTERS``)."""
     found = set()
     for name in ROUTERS:
-        router = importlib.import_module(f"marrowscope.web.routers.{name}").router
+        router = importlib.import_module(f"marrowscope.web.{name}").router
         for route in router.routes:
             if isinstance(route, APIRoute):
                 found.update((method, route.path) for method in route.methods)

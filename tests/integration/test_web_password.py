@@ -16,8 +16,8 @@ from marrowscope.bootstrap import (
     build_uow_factory,
     prepare_demo,
 )
+from marrowscope.domain.accounts.password_policy import check_new_password, common_passwords
 from marrowscope.domain.errors import InvalidInput
-from marrowscope.domain.password_policy import check_new_password, common_passwords
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.accounts import create_user
 from marrowscope.web.app import create_app

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import DemoIds
-from marrowscope.web.portal_text import paragraphs, with_phone
+from marrowscope.web.pathway.portal_text import paragraphs, with_phone
 from tests.integration.api_support import csrf_token, demo_web
 
 PHONE = "01632 960 123"

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
-from marrowscope.domain.slide_counts import MAX_VERSION
+from marrowscope.domain.counting.slide_counts import MAX_VERSION
 from marrowscope.web.app import create_app
 from marrowscope.web.path_ids import MAX_ID
 from tests.db_support import WebDatabase

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marrowscope.bootstrap import build_account_services
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import (
     AuthenticationFailed,
     Conflict,
@@ -15,7 +16,6 @@ from marrowscope.domain.errors import (
     TooManyAttempts,
 )
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services import counting
 from marrowscope.services.accounts import LoginThrottle, create_user, ensure_demo_users
 from marrowscope.services.accounts.auth import MAX_FAILURES

@@ -17,6 +17,8 @@ from marrowscope.ai.infer import default_model_path
 from marrowscope.bootstrap import build_account_services, build_review_stores, get_settings
 from marrowscope.domain.ai_review import CallState
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.counting.slide_counts import CountStatus
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import (
     Conflict,
     EmptyCount,
@@ -27,8 +29,6 @@ from marrowscope.domain.errors import (
     UnknownCellCode,
 )
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import CountStatus
-from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services import ai_review as review
 from marrowscope.services import counting
 from marrowscope.services.cases import open_case, register_patient

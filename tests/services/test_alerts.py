@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from alembic import command
 
 from marrowscope.db.migrate import alembic_config, upgrade_database
-from marrowscope.domain.aftercare import EscalationLevel
-from marrowscope.domain.alerts import AlertSource
-from marrowscope.domain.case import Sex
+from marrowscope.domain.alerts.model import AlertSource
+from marrowscope.domain.cases.model import Sex
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from marrowscope.domain.pathway.aftercare import EscalationLevel
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import alerts, cases, pathway
 from marrowscope.services.pathway import patient_check_in

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from marrowscope.domain.differential import demo_counts
-from marrowscope.domain.pathway import CaseStage
+from marrowscope.domain.counting.differential import demo_counts
+from marrowscope.domain.pathway.records import CaseStage
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import reporting
 from marrowscope.services.cases import open_case, register_patient

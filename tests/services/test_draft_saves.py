@@ -13,10 +13,10 @@ from collections.abc import Collection
 import pytest
 
 from marrowscope.bootstrap import AccountServices, build_account_services
+from marrowscope.domain.counting.slide_counts import SlideCount
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import ImmutableRecord, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import SlideCount
-from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services import counting
 from marrowscope.services.accounts import Session, create_user
 from marrowscope.services.accounts.auth import _digest

@@ -9,9 +9,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import Sex
+from marrowscope.domain.cases.model import Sex
 from marrowscope.domain.errors import InvalidInput
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor
 from marrowscope.services import cases, pathway
 from marrowscope.services.pathway.cbc_order import ORDER_CLOCK_SKEW

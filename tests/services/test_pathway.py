@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from marrowscope.domain import case
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import Sex
+from marrowscope.domain.cases import model as case
+from marrowscope.domain.cases.model import Sex
 from marrowscope.domain.errors import (
     Conflict,
     InvalidInput,
@@ -23,11 +23,11 @@ from marrowscope.domain.errors import (
     TransitionNotAllowed,
 )
 from marrowscope.domain.lab import TestState
-from marrowscope.domain.pathway import CaseStage, RecordKind
-from marrowscope.domain.procedure import ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.procedure import ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.records import CaseStage, RecordKind
+from marrowscope.domain.pathway.safety import Plan, Sedation, Severity
+from marrowscope.domain.pathway.vitals import make_vital
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.safety import Plan, Sedation, Severity
-from marrowscope.domain.vitals import make_vital
 from marrowscope.services import cases, lab, pathway
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests.services.conftest import FakeClock

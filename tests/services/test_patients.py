@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import CaseStatus, Sex
+from marrowscope.domain.cases.model import CaseStatus, Sex
 from marrowscope.domain.errors import (
     Conflict,
     InvalidInput,

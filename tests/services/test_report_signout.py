@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from marrowscope.domain.differential import demo_counts
+from marrowscope.domain.counting.differential import demo_counts
 from marrowscope.domain.errors import AuthenticationFailed, PermissionDenied
-from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.report import UnconfirmedWarnings
+from marrowscope.domain.pathway.records import RecordKind
+from marrowscope.domain.reporting import UnconfirmedWarnings
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import reporting
 from marrowscope.services.accounts import LoginThrottle, confirm_password

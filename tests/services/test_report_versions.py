@@ -7,9 +7,9 @@ import json
 import pytest
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.differential import demo_counts
+from marrowscope.domain.counting.differential import demo_counts
 from marrowscope.domain.errors import ImmutableRecord, PermissionDenied, TransitionNotAllowed
-from marrowscope.domain.report import ReportKind, ReportStatus
+from marrowscope.domain.reporting import ReportKind, ReportStatus
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases, reporting
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -119,8 +119,8 @@ def test_serial_examinations_give_a_blast_trend_and_html(
     uow: UnitOfWork, clock: FakeClock, clinician: Actor
 ) -> None:
     """A second signed examination of the same patient puts both blast % in the trend."""
-    from marrowscope.domain.case import Sex
-    from marrowscope.domain.taxonomy import CellClass
+    from marrowscope.domain.cases.model import Sex
+    from marrowscope.domain.counting.taxonomy import CellClass
     from marrowscope.reports.pdf import render_pdf
 
     person = cases.register_patient(

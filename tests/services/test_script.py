@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from marrowscope.domain.errors import InvalidInput, NotFound, TransitionNotAllowed
-from marrowscope.domain.pathway import CaseStage, RecordKind
+from marrowscope.domain.pathway.records import CaseStage, RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases
 from marrowscope.services.unit_of_work import UnitOfWork

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from marrowscope.domain.case import Case, CaseStatus, Patient, Sex
-from marrowscope.domain.differential import compute_differential, demo_counts
-from marrowscope.domain.pathway import CaseRecord
+from marrowscope.domain.cases.model import Case, CaseStatus, Patient, Sex
+from marrowscope.domain.counting.differential import compute_differential, demo_counts
+from marrowscope.domain.pathway.records import CaseRecord
 from marrowscope.interop.codes import CaseExport
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

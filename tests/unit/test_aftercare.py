@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from marrowscope.domain.aftercare import (
+from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
+from marrowscope.domain.pathway.aftercare import (
     CheckIn,
     EscalationLevel,
     aftercare_instructions,
     escalate,
 )
-from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
-from marrowscope.domain.safety import Sedation
+from marrowscope.domain.pathway.safety import Sedation
 
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ from marrowscope.domain.ai_review import (
     ModelCall,
     provenance_text,
 )
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.counting.taxonomy import CellClass
 
 _AT = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 _MODEL = ModelCall(

@@ -16,8 +16,8 @@ from marrowscope.domain.ai_review import (
     progress_of,
     require_all_decided,
 )
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import ImmutableRecord, InvalidInput, NotAllowed
-from marrowscope.domain.taxonomy import CellClass
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from marrowscope.domain.aftercare import CheckIn, EscalationLevel, escalate
-from marrowscope.domain.alerts import (
+from marrowscope.domain.alerts.model import (
     Alert,
     AlertSource,
     acknowledge,
@@ -19,6 +18,7 @@ from marrowscope.domain.alerts import (
     raises_alert,
 )
 from marrowscope.domain.errors import Conflict, InvalidInput
+from marrowscope.domain.pathway.aftercare import CheckIn, EscalationLevel, escalate
 
 AT = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 

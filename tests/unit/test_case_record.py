@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from marrowscope.domain.case import Case, CaseStatus, Patient, Sex
-from marrowscope.domain.cbc import analyte_info
-from marrowscope.domain.pathway import CaseRecord, RecordKind, StoredRecord
+from marrowscope.domain.cases.model import Case, CaseStatus, Patient, Sex
+from marrowscope.domain.pathway.cbc import analyte_info
+from marrowscope.domain.pathway.records import CaseRecord, RecordKind, StoredRecord
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

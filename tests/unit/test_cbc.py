@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marrowscope.domain.case import Sex
-from marrowscope.domain.cbc import (
+from marrowscope.domain.cases.model import Sex
+from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
+from marrowscope.domain.pathway.cbc import (
     ANALYTES,
     Direction,
     analyte_info,
@@ -20,8 +21,7 @@ from marrowscope.domain.cbc import (
     parse_blood_count,
     to_canonical,
 )
-from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
-from marrowscope.domain.indication import Indication, make_order, suggest_indications
+from marrowscope.domain.pathway.indication import Indication, make_order, suggest_indications
 
 AT = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marrowscope.domain.classification_names import SCHEMES, source_of, suggested_names
+from marrowscope.domain.reporting.classification_names import SCHEMES, source_of, suggested_names
 
 
 def test_each_scheme_uses_its_own_names_for_the_same_disease() -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from marrowscope.domain.comparison import compare_differentials
-from marrowscope.domain.confidence import IntervalMethod
-from marrowscope.domain.count_file import counts_to_csv, parse_counts_csv
-from marrowscope.domain.counts import CellCounts, merge_counts
-from marrowscope.domain.differential import compute_differential, demo_counts
+from marrowscope.domain.counting.comparison import compare_differentials
+from marrowscope.domain.counting.confidence import IntervalMethod
+from marrowscope.domain.counting.count_file import counts_to_csv, parse_counts_csv
+from marrowscope.domain.counting.counts import CellCounts, merge_counts
+from marrowscope.domain.counting.differential import compute_differential, demo_counts
+from marrowscope.domain.counting.me_ratio import MEDefinition, default_me_definition
+from marrowscope.domain.counting.taxonomy import CellClass as C
 from marrowscope.domain.errors import EmptyCount, InvalidCount, InvalidInput, UnknownCellCode
-from marrowscope.domain.me_ratio import MEDefinition, default_me_definition
-from marrowscope.domain.taxonomy import CellClass as C
 
 
 def test_500_cells_with_125_blasts_give_25_percent_with_an_interval_of_21_to_29() -> None:

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from marrowscope.domain.confidence import (
+from marrowscope.domain.counting.confidence import (
     clopper_pearson_interval,
     newcombe_difference_interval,
     regularized_incomplete_beta,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from marrowscope.domain.counter import CellCounter, counter_keys
+from marrowscope.domain.counting.counter import CellCounter, counter_keys
+from marrowscope.domain.counting.taxonomy import CellClass as C
 from marrowscope.domain.errors import InvalidInput, TransitionNotAllowed
-from marrowscope.domain.taxonomy import CellClass as C
 
 
 def test_a_new_counter_aims_at_500_cells_with_a_cue_every_100() -> None:

@@ -7,11 +7,11 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marrowscope.domain.confidence import IntervalMethod, proportion_interval
-from marrowscope.domain.counts import CellCounts, merge_counts, nucleated_classes
-from marrowscope.domain.differential import compute_differential
-from marrowscope.domain.me_ratio import MEDefinition
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.counting.confidence import IntervalMethod, proportion_interval
+from marrowscope.domain.counting.counts import CellCounts, merge_counts, nucleated_classes
+from marrowscope.domain.counting.differential import compute_differential
+from marrowscope.domain.counting.me_ratio import MEDefinition
+from marrowscope.domain.counting.taxonomy import CellClass
 
 _NUCLEATED = sorted(nucleated_classes())
 

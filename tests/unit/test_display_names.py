@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from marrowscope.domain.critical_values import critical_value
 from marrowscope.domain.display_names import label_of, measure_text, number_text, unit_of
 from marrowscope.domain.lab import TestState
-from marrowscope.domain.procedure import Site
+from marrowscope.domain.pathway.critical_values import critical_value
+from marrowscope.domain.pathway.procedure import Site
 
 
 @pytest.mark.parametrize(

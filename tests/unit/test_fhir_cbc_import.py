@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from marrowscope.domain.cbc import parse_blood_count
 from marrowscope.domain.errors import InvalidInput, InvalidMessage
+from marrowscope.domain.pathway.cbc import parse_blood_count
 from marrowscope.interop.fhir import cbc_from_fhir, patient_mrn
 
 WHEN = "2026-03-01T07:45:00+00:00"

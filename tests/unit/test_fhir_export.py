@@ -11,9 +11,9 @@ from fhir.resources.R4B.bundle import Bundle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marrowscope.domain.cbc import ANALYTES, analyte_info
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.differential import compute_differential
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.differential import compute_differential
+from marrowscope.domain.pathway.cbc import ANALYTES, analyte_info
 from marrowscope.domain.tables import load_table
 from marrowscope.interop.codes import system
 from marrowscope.interop.fhir import case_bundle, differential_from_fhir

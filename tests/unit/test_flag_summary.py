@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.flag_summary import consolidate
-from marrowscope.domain.taxonomy import CellClass
-from marrowscope.domain.thresholds import FlagStatus, evaluate_thresholds
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.flag_summary import consolidate
+from marrowscope.domain.counting.taxonomy import CellClass
+from marrowscope.domain.counting.thresholds import FlagStatus, evaluate_thresholds
 
 BLA, LYT, SNE = CellClass("BLA"), CellClass("LYT"), CellClass("NGS")
 

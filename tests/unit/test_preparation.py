@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from marrowscope.domain.preparation import preparation, preparation_sheet
-from marrowscope.domain.safety import Medication, Plan, Sedation
+from marrowscope.domain.pathway.preparation import preparation, preparation_sheet
+from marrowscope.domain.pathway.safety import Medication, Plan, Sedation
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement, NotAllowed
-from marrowscope.domain.procedure import ProcedureRecord, Side, Site, validate_procedure
-from marrowscope.domain.safety import Sedation
-from marrowscope.domain.vitals import VitalLevel, check_vital, make_vital
+from marrowscope.domain.pathway.procedure import ProcedureRecord, Side, Site, validate_procedure
+from marrowscope.domain.pathway.safety import Sedation
+from marrowscope.domain.pathway.vitals import VitalLevel, check_vital, make_vital
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 GOOD = ProcedureRecord(

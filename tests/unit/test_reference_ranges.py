@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from marrowscope.domain.assessment import assess
-from marrowscope.domain.counts import CellCounts, erythroid_classes
-from marrowscope.domain.quantities import quantity_definitions
-from marrowscope.domain.reference_ranges import (
+from marrowscope.domain.counting.assessment import assess
+from marrowscope.domain.counting.counts import CellCounts, erythroid_classes
+from marrowscope.domain.counting.quantities import quantity_definitions
+from marrowscope.domain.counting.reference_ranges import (
     ME_RATIO,
     RangeFlag,
     flag_against,

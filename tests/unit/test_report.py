@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from marrowscope.domain.case import Patient, Sex
-from marrowscope.domain.differential import compute_differential, demo_counts
+from marrowscope.domain.cases.model import Patient, Sex
+from marrowscope.domain.counting.differential import compute_differential, demo_counts
 from marrowscope.domain.errors import ImmutableRecord, InvalidInput, TransitionNotAllowed
-from marrowscope.domain.report import (
+from marrowscope.domain.reporting import (
     ReportKind,
     ReportStatus,
     ReportView,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from marrowscope.domain.lab import TestType, result_table
-from marrowscope.domain.report import (
+from marrowscope.domain.reporting import (
     ReportKind,
     UnconfirmedWarnings,
     amend,

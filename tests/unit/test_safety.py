@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
-from marrowscope.domain.safety import (
+from marrowscope.domain.pathway.safety import (
     Assessment,
     ConsentBy,
     Medication,

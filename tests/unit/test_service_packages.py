@@ -22,7 +22,7 @@ SERVICE_PACKAGES = sorted(
 GROUPED = [f"marrowscope.services.{name}" for name in SERVICE_PACKAGES] + [
     "marrowscope.domain.ai_review",
     "marrowscope.domain.lab",
-    "marrowscope.domain.report",
+    "marrowscope.domain.reporting",
 ]
 
 

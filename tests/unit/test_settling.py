@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marrowscope.domain.confidence import IntervalMethod
-from marrowscope.domain.settling import cells_to_settle
+from marrowscope.domain.counting.confidence import IntervalMethod
+from marrowscope.domain.counting.settling import cells_to_settle
 
 
 def _wilson_direct(k: int, n: int) -> tuple[float, float]:
-    """Wilson 1927 written out again, independent of domain/confidence.py."""
+    """Wilson 1927 written out again, independent of domain/counting/confidence.py."""
     z = 1.959963984540054
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)

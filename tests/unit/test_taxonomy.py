@@ -7,8 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from marrowscope.domain.counting.taxonomy import (
+    CellClass,
+    MERole,
+    all_classes,
+    cell_class,
+    info,
+    pbc_label,
+)
 from marrowscope.domain.errors import UnknownCellCode
-from marrowscope.domain.taxonomy import CellClass, MERole, all_classes, cell_class, info, pbc_label
 
 MATEK_2021_CODES = (
     "ABE ART BAS BLA EBO EOS FGC HAC KSC LYI LYT MMZ MON MYB NGB NGS NIF OTH PEB PLM PMO".split()

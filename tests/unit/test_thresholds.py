@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.errors import InvalidMeasurement
-from marrowscope.domain.thresholds import (
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.thresholds import (
     Findings,
     FlagStatus,
     evaluate_thresholds,
     threshold_rules,
 )
+from marrowscope.domain.errors import InvalidMeasurement
 
 TOTAL = 1000
 

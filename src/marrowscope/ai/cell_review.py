@@ -18,8 +18,8 @@ from PIL import Image, UnidentifiedImageError
 
 from marrowscope.ai.infer import CellClassifier, Prediction, default_model_path
 from marrowscope.domain.ai_review import ModelCall
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import InvalidImage
-from marrowscope.domain.taxonomy import CellClass
 
 __all__ = ["THUMBNAIL_PX", "ModelCellReviewer", "make_thumbnail", "model_version_of"]
 

@@ -18,8 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from marrowscope.domain.counting.taxonomy import cell_class, pbc_label
 from marrowscope.domain.errors import InvalidInput, UnknownCellCode
-from marrowscope.domain.taxonomy import cell_class, pbc_label
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -57,7 +57,7 @@ class Sample:
 def load_pbc(root: Path) -> list[Sample]:
     """Samples of the Acevedo 2020 set from ``root/labels.csv``.
 
-    Labels go through :func:`marrowscope.domain.taxonomy.pbc_label`, so the codes
+    Labels go through :func:`marrowscope.domain.counting.taxonomy.pbc_label`, so the codes
     are the taxonomy's (``PMY`` -> ``PMO``, ``PLATELET`` -> ``PLT`` ...).
     """
     table = root / "labels.csv"

@@ -38,8 +38,8 @@ _AI_NOTE = (
 
 
 def _proposed_table(calls: list[CellCall]) -> list[str]:
-    from marrowscope.domain.counts import CellCounts
-    from marrowscope.domain.differential import compute_differential
+    from marrowscope.domain.counting.counts import CellCounts
+    from marrowscope.domain.counting.differential import compute_differential
 
     tally = Counter(c.model.code for c in calls)
     differential = compute_differential(CellCounts.of(dict(tally)))

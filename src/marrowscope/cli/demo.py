@@ -11,8 +11,8 @@ import typer
 
 from marrowscope.cli._common import fail
 from marrowscope.cli.differential_text import render_assessment
-from marrowscope.domain.assessment import assess
-from marrowscope.domain.differential import demo_counts
+from marrowscope.domain.counting.assessment import assess
+from marrowscope.domain.counting.differential import demo_counts
 from marrowscope.domain.errors import MarrowscopeError
 
 __all__ = ["demo", "register"]

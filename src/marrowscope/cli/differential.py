@@ -16,15 +16,15 @@ import typer
 
 from marrowscope.cli._common import fail
 from marrowscope.cli.differential_text import render_assessment
-from marrowscope.domain.assessment import Assessment, assess, assessment_to_dict
-from marrowscope.domain.confidence import IntervalMethod
-from marrowscope.domain.count_file import counts_to_csv, parse_counts_csv
-from marrowscope.domain.counter import CellCounter, counter_keys
-from marrowscope.domain.counts import CellCounts, merge_counts
+from marrowscope.domain.counting.assessment import Assessment, assess, assessment_to_dict
+from marrowscope.domain.counting.confidence import IntervalMethod
+from marrowscope.domain.counting.count_file import counts_to_csv, parse_counts_csv
+from marrowscope.domain.counting.counter import CellCounter, counter_keys
+from marrowscope.domain.counting.counts import CellCounts, merge_counts
+from marrowscope.domain.counting.me_ratio import MEDefinition, default_me_definition
+from marrowscope.domain.counting.taxonomy import info
+from marrowscope.domain.counting.thresholds import Findings
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
-from marrowscope.domain.me_ratio import MEDefinition, default_me_definition
-from marrowscope.domain.taxonomy import info
-from marrowscope.domain.thresholds import Findings
 
 __all__ = ["count", "differential", "register"]
 

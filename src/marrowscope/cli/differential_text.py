@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import textwrap
 
-from marrowscope.domain.assessment import Assessment
-from marrowscope.domain.confidence import Interval, IntervalMethod
-from marrowscope.domain.thresholds import FlagStatus
+from marrowscope.domain.counting.assessment import Assessment
+from marrowscope.domain.counting.confidence import Interval, IntervalMethod
+from marrowscope.domain.counting.thresholds import FlagStatus
 
 __all__ = ["render_assessment"]
 

@@ -14,7 +14,7 @@ import typer
 
 from marrowscope.cli._common import parse_actor, run, uow_factory
 from marrowscope.domain.errors import InvalidMeasurement
-from marrowscope.domain.pathway import CaseRecord, RecordKind
+from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.domain.roles import Role
 
 __all__ = ["register"]
@@ -134,7 +134,7 @@ def _parse_value(text: str) -> tuple[str, tuple[float, str]]:
         value = float(number)
     except ValueError:
         raise InvalidMeasurement(f"{key}: {number!r} is not a number") from None
-    from marrowscope.domain.cbc import analyte_info
+    from marrowscope.domain.pathway.cbc import analyte_info
 
     return key.strip(), (value, unit.strip() or analyte_info(key.strip()).unit)
 

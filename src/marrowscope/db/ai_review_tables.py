@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
 from marrowscope.domain.ai_review import CallState, CellCall, FieldOrigin, ModelCall
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.counting.taxonomy import CellClass
 
 __all__ = ["SqlCellCallStore", "ai_cell_calls"]
 

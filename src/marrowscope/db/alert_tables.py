@@ -28,9 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
-from marrowscope.domain.aftercare import EscalationLevel
-from marrowscope.domain.alerts import Alert, AlertSource, NewAlert
+from marrowscope.domain.alerts.model import Alert, AlertSource, NewAlert
 from marrowscope.domain.errors import Conflict
+from marrowscope.domain.pathway.aftercare import EscalationLevel
 
 __all__ = ["SqlAlertStore", "care_alert"]
 

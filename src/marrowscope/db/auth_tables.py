@@ -28,9 +28,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
-from marrowscope.domain.accounts import Keymap, NewUser, StoredSession, User
+from marrowscope.domain.accounts.model import Keymap, NewUser, StoredSession, User
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.roles import Role
-from marrowscope.domain.taxonomy import CellClass
 
 __all__ = [
     "SqlKeymapStore",

@@ -23,11 +23,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, func, inspect, select
+from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from marrowscope.db import backup_postgres
 from marrowscope.db.engine import make_engine, normalise_url
+from marrowscope.db.table_counts import table_counts
 from marrowscope.domain.errors import BackupFailed
 
 __all__ = [
@@ -105,9 +107,7 @@ def _backup(url: str, backup: Path, pg_bin_dir: Path | None) -> BackupManifest:
         if backend == "sqlite":
             revisions, counts = _sqlite_backup(_sqlite_file(url), partial)
         else:
-            from marrowscope.db.backup_postgres import dump
-
-            revisions, counts = dump(url, partial, pg_bin_dir)
+            revisions, counts = backup_postgres.dump(url, partial, pg_bin_dir)
         manifest = BackupManifest(backend, revisions, counts, _sha256(partial))
         os.replace(partial, backup)  # the file appears whole or not at all
     finally:
@@ -129,9 +129,7 @@ def _restore(url: str, backup: Path, pg_bin_dir: Path | None) -> BackupManifest:
     if backend == "sqlite":
         _sqlite_restore(backup, _sqlite_file(url))
     else:
-        from marrowscope.db.backup_postgres import restore
-
-        restore(url, backup, pg_bin_dir)
+        backup_postgres.restore(url, backup, pg_bin_dir)
     _verify(url, manifest)
     return manifest
 
@@ -174,21 +172,6 @@ def _read_manifest(backup: Path) -> BackupManifest:
     if manifest.format != _FORMAT:
         raise BackupFailed(f"{path} has format {manifest.format}; this version reads {_FORMAT}")
     return manifest
-
-
-def table_counts(connection: Connection) -> tuple[list[str], dict[str, int]]:
-    """Alembic revisions and every table's row count, as ``connection`` sees them."""
-    metadata = MetaData()
-    metadata.reflect(connection)
-    counts = {
-        name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
-        for name, table in sorted(metadata.tables.items())
-    }
-    revisions: list[str] = []
-    if "alembic_version" in metadata.tables:
-        version = metadata.tables["alembic_version"]
-        revisions = sorted(str(r) for r in connection.execute(select(version.c.version_num)))
-    return revisions, counts
 
 
 def _inspection_engine(url: str) -> Engine:

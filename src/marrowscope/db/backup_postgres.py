@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from marrowscope.db.engine import make_engine, normalise_url
+from marrowscope.db.table_counts import table_counts
 from marrowscope.domain.errors import BackupFailed
 
 __all__ = ["dump", "find_tool", "restore"]
@@ -81,8 +82,6 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 
 def dump(url: str, target: Path, bin_dir: Path | None) -> tuple[list[str], dict[str, int]]:
     """``pg_dump -Fc`` of the database at ``url`` into ``target``; revisions and row counts."""
-    from marrowscope.db.backup import table_counts
-
     tool = find_tool("pg_dump", bin_dir)
     engine = make_engine(url)
     try:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.core_tables import audit_log, exam_case, patient
 from marrowscope.domain.audit import AuditAction, AuditEntry, FieldChange
-from marrowscope.domain.case import Case, CaseStatus, NewPatient, Patient, Sex
+from marrowscope.domain.cases.model import Case, CaseStatus, NewPatient, Patient, Sex
 from marrowscope.domain.errors import Conflict
 from marrowscope.domain.roles import Actor, Role
 

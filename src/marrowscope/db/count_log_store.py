@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marrowscope.db.counter_tables import SqlSlideCountStore, slide_counts
-from marrowscope.domain.slide_counts import CountStatus, SlideCount
+from marrowscope.domain.counting.slide_counts import CountStatus, SlideCount
 
 __all__ = ["SqlSavedCountSource"]
 

@@ -28,8 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
-from marrowscope.domain.slide_counts import CountStatus, SlideCount
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.counting.slide_counts import CountStatus, SlideCount
+from marrowscope.domain.counting.taxonomy import CellClass
 
 __all__ = ["SqlSlideCountStore", "slide_count_history", "slide_counts"]
 

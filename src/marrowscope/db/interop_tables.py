@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
-from marrowscope.domain.message_log import LoggedMessage
+from marrowscope.domain.interop.message_log import LoggedMessage
 
 __all__ = ["SqlMessageLog", "interop_message"]
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from marrowscope.db.pathway_tables import lab_result, lab_test, lab_test_event, specimen
 from marrowscope.domain.errors import Conflict
 from marrowscope.domain.lab import LabTest, TestState, TestType
-from marrowscope.domain.pathway import ResultVersion, TestEvent
+from marrowscope.domain.pathway.records import ResultVersion, TestEvent
 
 __all__ = ["LabTestsMixin"]
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.pathway_tables import clinical_record
 from marrowscope.domain.errors import Conflict
-from marrowscope.domain.pathway import RecordKind, StoredRecord
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 
 __all__ = ["ClinicalRecordsMixin"]
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
 from marrowscope.domain.errors import ImmutableRecord
-from marrowscope.domain.report import ReportKind, ReportStatus, ReportVersion
+from marrowscope.domain.reporting import ReportKind, ReportStatus, ReportVersion
 
 __all__ = ["SqlReportStore", "report_release", "report_version"]
 

@@ -1,7 +1,7 @@
 """One lookup from stored keys and enum values to the words and units people read.
 
 Screens showed ``hb 92.0`` with an empty unit column, ``posterior_iliac_crest``,
-``in_process`` and ``blasts_percent`` (issue 18). The names already live in the medical
+``in_process`` and ``blasts_percent``. The names already live in the medical
 tables (CBC analytes, cell classes, indications, symptoms); this module reads them, adds
 the few words of ``tables/display_names.toml``, and otherwise turns the key itself into
 words. Templates reach it through the ``label``, ``unit`` and ``measure`` filters.

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from marrowscope.domain.cbc import ANALYTES, analyte_info
-from marrowscope.domain.differential import Differential
-from marrowscope.domain.pathway import CaseRecord
-from marrowscope.domain.quantities import quantity_definitions
-from marrowscope.domain.reference_ranges import ReferenceRange, reference_range
+from marrowscope.domain.counting.differential import Differential
+from marrowscope.domain.counting.quantities import quantity_definitions
+from marrowscope.domain.counting.reference_ranges import ReferenceRange, reference_range
+from marrowscope.domain.counting.taxonomy import CellClass
+from marrowscope.domain.pathway.cbc import ANALYTES, analyte_info
+from marrowscope.domain.pathway.records import CaseRecord
 from marrowscope.domain.tables import load_table
-from marrowscope.domain.taxonomy import CellClass
 
 __all__ = [
     "CaseExport",

@@ -18,9 +18,9 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
-from marrowscope.domain.cbc import analyte_info
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import InvalidMessage
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.pathway.cbc import analyte_info
 from marrowscope.interop.codes import (
     CbcImport,
     analyte_for_loinc,

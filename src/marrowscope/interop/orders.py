@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from marrowscope.domain.errors import InvalidMessage
-from marrowscope.domain.indication import Indication, indication_label
+from marrowscope.domain.pathway.indication import Indication, indication_label
 from marrowscope.domain.tables import load_table
 from marrowscope.interop.codes import PatientIdentity, system
 

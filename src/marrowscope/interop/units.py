@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from marrowscope.domain.cbc import analyte_info
+from marrowscope.domain.pathway.cbc import analyte_info
 
 __all__ = ["table_unit"]
 

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from marrowscope.domain.report import (
+from marrowscope.domain.reporting import (
     RangeRow,  # noqa: E402
     TrendPoint,  # noqa: E402
 )

@@ -5,7 +5,7 @@ Shared by the HTML and the PDF so the two never word a grade differently.
 
 from __future__ import annotations
 
-from marrowscope.domain.report import ReportView, fibrosis_description, iron_grade_category
+from marrowscope.domain.reporting import ReportView, fibrosis_description, iron_grade_category
 
 __all__ = ["field_text"]
 

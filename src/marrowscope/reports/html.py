@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from marrowscope.domain.lab import ResultTable
-from marrowscope.domain.report import (
+from marrowscope.domain.reporting import (
     SECTIONS,
     ReportView,
     fibrosis_description,

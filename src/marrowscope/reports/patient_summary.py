@@ -6,7 +6,7 @@ and the text says the results are there to support the discussion with the docto
 
 from __future__ import annotations
 
-from marrowscope.domain.report import ReportView
+from marrowscope.domain.reporting import ReportView
 
 __all__ = ["render_patient_summary"]
 

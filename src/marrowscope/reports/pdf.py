@@ -30,9 +30,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from marrowscope.domain.counting.quantities import measure, quantity_definition
 from marrowscope.domain.lab import ResultTable
-from marrowscope.domain.quantities import measure, quantity_definition
-from marrowscope.domain.report import SECTIONS, ReportView, range_rows
+from marrowscope.domain.reporting import SECTIONS, ReportView, range_rows
 from marrowscope.reports.charts import blast_trend_png, differential_png
 from marrowscope.reports.field_text import field_text
 

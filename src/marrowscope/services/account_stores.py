@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain.accounts import Keymap, NewUser, StoredSession, User
-from marrowscope.domain.slide_counts import CountStatus, SlideCount
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.accounts.model import Keymap, NewUser, StoredSession, User
+from marrowscope.domain.counting.slide_counts import CountStatus, SlideCount
+from marrowscope.domain.counting.taxonomy import CellClass
 
 __all__ = ["AccountStores", "KeymapStore", "SessionStore", "SlideCountStore", "UserStore"]
 

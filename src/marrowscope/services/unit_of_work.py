@@ -24,9 +24,9 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from marrowscope.domain.audit import AuditEntry
-from marrowscope.domain.case import Case, CaseStatus, NewPatient, Patient
+from marrowscope.domain.cases.model import Case, CaseStatus, NewPatient, Patient
 from marrowscope.domain.lab import LabTest, Specimen, SpecimenKind, TestState, TestType
-from marrowscope.domain.pathway import RecordKind, ResultVersion, StoredRecord, TestEvent
+from marrowscope.domain.pathway.records import RecordKind, ResultVersion, StoredRecord, TestEvent
 
 __all__ = [
     "AuditRepository",

@@ -1,4 +1,4 @@
-"""Response models and small converters shared by the JSON API routers (issue 18).
+"""Response models and small converters shared by the JSON API routers.
 
 The pages and the API call the same services; these models only say, for OpenAPI and
 for clients, what comes back. Times are ISO 8601; the new routes take times with their

@@ -27,17 +27,17 @@ from marrowscope.bootstrap import (
     build_uow_factory,
     get_settings,
 )
-from marrowscope.domain.alerts import level_words
+from marrowscope.domain.alerts.model import level_words
 from marrowscope.domain.roles import Actor
 from marrowscope.services.accounts import AuthService
 from marrowscope.services.counting import DraftSaves, SessionLookup
 from marrowscope.services.unit_of_work import UnitOfWork
-from marrowscope.web.alert_views import local_words
+from marrowscope.web.alert_banner import local_words
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers
 from marrowscope.web.middleware import HeadersAndLog
 from marrowscope.web.path_ids import ids_in_range
-from marrowscope.web.portal_text import paragraphs, tel_href, with_phone
+from marrowscope.web.pathway.portal_text import paragraphs, tel_href, with_phone
 from marrowscope.web.readable import install as install_readable
 
 __all__ = ["ROUTERS", "create_app"]
@@ -45,32 +45,32 @@ __all__ = ["ROUTERS", "create_app"]
 _HERE = Path(__file__).parent
 _log = logging.getLogger("marrowscope.web")
 
-# One router module per area under marrowscope.web.routers; each defines ``router``.
+# Router modules under marrowscope.web, named <capability>.<module>; each defines ``router``.
 ROUTERS: tuple[str, ...] = (
-    "api_counts",  # first: the counter's draft save is the busiest route (issue 17)
-    "auth",
-    "admin",
-    "counter",
-    "clinician",
-    "nursing",
-    "lab",
-    "pathologist",
-    "patient",
+    "counting.api",  # first: the draft save is the busiest route; routes match in order
+    "accounts.auth",
+    "accounts.admin",
+    "counting.counter",
+    "pathway.clinician",
+    "pathway.nursing",
+    "lab.pages",
+    "reporting.pathologist",
+    "pathway.patient",
     "api",
     "docs",
-    "ai_review",
-    "ai_fields",
-    "count_log",
-    "alerts",
-    "account",
-    "api_alerts",
-    "report_release",
-    # issue 18 section 6: an API twin of every page action, one module per area
-    "api_lab",
-    "api_reports",
-    "api_review",
-    "api_ward",
-    "api_accounts",
+    "ai_review.review",
+    "ai_review.fields",
+    "counting.count_log",
+    "alerts.pages",
+    "accounts.account",
+    "alerts.api",
+    "reporting.release",
+    # the JSON twins of the pages' actions, one module per capability
+    "lab.api",
+    "reporting.api",
+    "ai_review.api",
+    "pathway.api",
+    "accounts.api",
 )
 
 _SECURITY_HEADERS = {
@@ -108,10 +108,10 @@ def create_app(
     accounts = build_account_services(build_uow_factory(engine, clock), chosen)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["version"] = __version__
-    # issue 18: levels in words and times in the lab's zone on staff pages
+    # levels in words and times in the lab's zone on staff pages
     templates.env.filters["level_words"] = level_words
     templates.env.filters["local_time"] = partial(local_words, zone=chosen.timezone)
-    # issue 18: patient text reflows on a phone and names the number to call
+    # patient text reflows on a phone and names the number to call
     templates.env.filters["with_phone"] = partial(with_phone, phone=chosen.care_team_phone)
     templates.env.filters["paragraphs"] = partial(paragraphs, phone=chosen.care_team_phone)
     templates.env.filters["tel_href"] = tel_href
@@ -120,7 +120,7 @@ def create_app(
         title="marrowscope",
         version=__version__,
         description="Bone marrow examination: pathway, differential counter, reports.",
-        docs_url=None,  # served by routers/docs.py behind sign-in, without a CDN
+        docs_url=None,  # served by web/docs.py behind sign-in, without a CDN
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(ids_in_range)],  # no id beyond 64 bits reaches a route
@@ -136,7 +136,7 @@ def create_app(
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     for name in ROUTERS:
-        module = importlib.import_module(f"marrowscope.web.routers.{name}")
+        module = importlib.import_module(f"marrowscope.web.{name}")
         app.include_router(module.router)
 
     app.add_middleware(HeadersAndLog, headers=_SECURITY_HEADERS)

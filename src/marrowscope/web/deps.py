@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.concurrency import run_in_threadpool
 
 from marrowscope.bootstrap import AccountServices, Settings
-from marrowscope.domain.accounts import User
+from marrowscope.domain.accounts.model import User
 from marrowscope.domain.errors import PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
@@ -72,7 +72,7 @@ class WebContext:
     templates: Jinja2Templates
     cookies: URLSafeSerializer
     extra: dict[str, Any]
-    drafts: DraftSaves  # the counter's draft saves, committed together (issue 17)
+    drafts: DraftSaves  # the counter's draft saves, committed together
 
     @property
     def auth(self) -> AuthService:

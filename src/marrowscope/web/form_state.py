@@ -1,5 +1,5 @@
 """A refused form comes back on the same page: the message beside its field and every
-value as it was typed (issue 18, section 4), never a separate error page that loses them.
+value as it was typed, never a separate error page that loses them.
 
 The services name the field at the start of their message (``"inr: 'x' is not a number"``);
 that name is how the page finds the input to put the message beside.

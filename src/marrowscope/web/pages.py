@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from marrowscope.domain.accounts import User
+from marrowscope.domain.accounts.model import User
 from marrowscope.domain.roles import Role
-from marrowscope.web.alert_views import page_alerts
+from marrowscope.web.alert_banner import page_alerts
 from marrowscope.web.deps import SignedIn, get_ctx
 
 __all__ = ["home_of", "nav_of", "redirect", "render"]
@@ -64,7 +64,7 @@ def render(
         "me": me.session if me else None,
         "csrf": me.csrf if me else "",
         "nav": nav_of(me.user) if me else [],
-        **page_alerts(ctx, me, data),  # header count and case banner (issue 18)
+        **page_alerts(ctx, me, data),  # header count and case banner
         **data,
     }
     return ctx.templates.TemplateResponse(request, template, context, status_code=status_code)

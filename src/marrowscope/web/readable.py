@@ -1,4 +1,4 @@
-"""Screens people can read (issue 18): the template filters for labels, units and local
+"""Screens people can read: the template filters for labels, units and local
 times, and the blood count as a table with its reference intervals and critical values.
 
 ``install`` puts the filters on the Jinja environment once, in ``create_app``:
@@ -15,8 +15,6 @@ from functools import partial
 
 from jinja2 import Environment
 
-from marrowscope.domain.cbc import CbcFlag, Direction
-from marrowscope.domain.critical_values import critical_value
 from marrowscope.domain.display_names import (
     label_of,
     measure_text,
@@ -24,7 +22,9 @@ from marrowscope.domain.display_names import (
     unit_of,
     unit_text,
 )
-from marrowscope.web.alert_views import local_words
+from marrowscope.domain.pathway.cbc import CbcFlag, Direction
+from marrowscope.domain.pathway.critical_values import critical_value
+from marrowscope.web.alert_banner import local_words
 
 __all__ = ["CbcRow", "cbc_rows", "install", "when_text"]
 

@@ -31,7 +31,7 @@ from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.export import export_onnx
 from marrowscope.ai.train.graph import ensemble_graph, single_graph
 from marrowscope.ai.train.quantize import quantize_int8
-from marrowscope.domain.taxonomy import all_classes
+from marrowscope.domain.counting.taxonomy import all_classes
 
 __all__ = ["OOD_QUANTILE", "TARGET_ACCEPTED_ACCURACY", "ship_run"]
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import ImmutableRecord, InvalidInput, NotAllowed
-from marrowscope.domain.taxonomy import CellClass
 
 __all__ = [
     "CallState",

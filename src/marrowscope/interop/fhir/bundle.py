@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.interop.codes import CaseExport, panel_code, system
 from marrowscope.interop.fhir import clinical, observations
 from marrowscope.interop.fhir.datatypes import Ids, iso

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from marrowscope.domain.indication import indication_label
-from marrowscope.domain.pathway import CaseRecord, RecordKind
+from marrowscope.domain.pathway.indication import indication_label
+from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.interop.codes import system
 from marrowscope.interop.fhir.datatypes import Ids, iso
 
@@ -76,7 +76,7 @@ def order(record: CaseRecord, ids: Ids) -> dict[str, Any] | None:
 
 
 def _label(indication: str) -> str:
-    from marrowscope.domain.indication import Indication
+    from marrowscope.domain.pathway.indication import Indication
 
     try:
         return indication_label(Indication(indication))

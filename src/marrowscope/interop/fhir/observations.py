@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marrowscope.domain.cbc import analyte_info
-from marrowscope.domain.pathway import CaseRecord, RecordKind
-from marrowscope.domain.reference_ranges import RangeFlag, ReferenceRange
+from marrowscope.domain.counting.reference_ranges import RangeFlag, ReferenceRange
+from marrowscope.domain.pathway.cbc import analyte_info
+from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.interop.codes import (
     CaseExport,
     Code,

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from marrowscope.domain.accounts import StoredSession, User
+from marrowscope.domain.accounts.model import StoredSession, User
+from marrowscope.domain.accounts.password_policy import check_new_password
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
-from marrowscope.domain.password_policy import check_new_password
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.users import hash_password, needs_rehash, verify_password
 from marrowscope.services.audit import record_audit

@@ -8,7 +8,7 @@ left-open session cannot be used to guess the password either.
 
 from __future__ import annotations
 
-from marrowscope.domain.accounts import User
+from marrowscope.domain.accounts.model import User
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.auth import SignInThrottle

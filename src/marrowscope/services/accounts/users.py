@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from marrowscope.domain.accounts import NewUser, User
+from marrowscope.domain.accounts.model import NewUser, User
+from marrowscope.domain.accounts.password_policy import MIN_PASSWORD_CHARS, check_new_password
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from marrowscope.domain.password_policy import MIN_PASSWORD_CHARS, check_new_password
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.audit import record_audit
@@ -87,7 +87,7 @@ def create_user(
     if role != Role.PATIENT and patient_id is not None:
         raise InvalidInput("patient_id: only a patient account is tied to a patient record")
     if patient_id is not None and uow.patients.get(patient_id) is None:
-        # the foreign key would refuse it too, but as a server error (issue 18 API probe)
+        # the foreign key would refuse it too, but as a server error (found by probing the JSON API)
         raise NotFound(f"patient_id: there is no patient {patient_id}")
     if store.by_username(name) is not None:
         raise Conflict(f"username {name!r} is taken")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from marrowscope.domain.ai_review import CallState, confirmed_counts, require_all_decided
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.counting.slide_counts import CountStatus, SlideCount, differential_total
 from marrowscope.domain.errors import Conflict, EmptyCount, NotFound
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.slide_counts import CountStatus, SlideCount, differential_total
 from marrowscope.services import counting
 from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
 from marrowscope.services.ai_review.ports import ReviewStores

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from marrowscope.domain.ai_review import CallState, CellCall, decide
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.counting.taxonomy import CellClass, cell_class
 from marrowscope.domain.errors import InvalidInput, NotFound
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.taxonomy import CellClass, cell_class
 from marrowscope.services.ai_review.calls import clean_label, require_case, require_reviewer
 from marrowscope.services.ai_review.ports import CellCallStore, ReviewStores
 from marrowscope.services.audit import record_audit

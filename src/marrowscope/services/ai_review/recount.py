@@ -13,9 +13,9 @@ from collections import Counter
 
 from marrowscope.domain.ai_review import CellCall, decide_counted
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.counting.taxonomy import cell_class
 from marrowscope.domain.errors import NotFound
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.taxonomy import cell_class
 from marrowscope.services import counting
 from marrowscope.services.ai_review.calls import require_reviewer
 from marrowscope.services.ai_review.ports import ReviewStores

@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain import alerts as model
-from marrowscope.domain.aftercare import Escalation
-from marrowscope.domain.alerts import Alert, AlertSource, NewAlert
+from marrowscope.domain.alerts import model
+from marrowscope.domain.alerts.model import Alert, AlertSource, NewAlert
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import NotFound
-from marrowscope.domain.pathway import StoredRecord
+from marrowscope.domain.pathway.aftercare import Escalation
+from marrowscope.domain.pathway.records import StoredRecord
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import get_case, require_staff

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import Case, CaseStatus, Patient
+from marrowscope.domain.cases.model import Case, CaseStatus, Patient
 from marrowscope.domain.errors import NotAllowed, NotFound
-from marrowscope.domain.pathway import RecordKind, StoredRecord
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases.patients import get_case

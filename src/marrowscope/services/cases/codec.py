@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from marrowscope.domain.aftercare import CheckIn, Escalation
 from marrowscope.domain.audit import to_json_value
-from marrowscope.domain.cbc import BloodCount
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
-from marrowscope.domain.indication import ExamOrder, Indication, Urgency
-from marrowscope.domain.procedure import Complication, ProcedureRecord, Side, Site
-from marrowscope.domain.safety import (
+from marrowscope.domain.pathway.aftercare import CheckIn, Escalation
+from marrowscope.domain.pathway.cbc import BloodCount
+from marrowscope.domain.pathway.indication import ExamOrder, Indication, Urgency
+from marrowscope.domain.pathway.procedure import Complication, ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.safety import (
     Assessment,
     ConsentBy,
     Medication,
@@ -27,7 +27,7 @@ from marrowscope.domain.safety import (
     Sedation,
     Severity,
 )
-from marrowscope.domain.vitals import make_vital
+from marrowscope.domain.pathway.vitals import make_vital
 
 __all__ = [
     "assessment_from",
@@ -203,7 +203,7 @@ def procedure_from(p: Mapping[str, Any]) -> ProcedureRecord:
 
 
 def check_in_from(p: Mapping[str, Any]) -> tuple[CheckIn, Escalation]:
-    from marrowscope.domain.aftercare import EscalationLevel
+    from marrowscope.domain.pathway.aftercare import EscalationLevel
 
     c = p["check_in"]
     e = p["escalation"]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import (
+from marrowscope.domain.cases.model import (
     Case,
     CaseStatus,
     NewPatient,

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marrowscope.domain.audit import AuditEntry
-from marrowscope.domain.case import Case, CaseStatus, Patient
-from marrowscope.domain.cbc import CbcFlag, evaluate
+from marrowscope.domain.cases.model import Case, CaseStatus, Patient
 from marrowscope.domain.errors import NotFound
-from marrowscope.domain.indication import IndicationSuggestion, suggest_indications
-from marrowscope.domain.pathway import CaseRecord, CaseStage, StoredRecord, stage_of
+from marrowscope.domain.pathway.cbc import CbcFlag, evaluate
+from marrowscope.domain.pathway.indication import IndicationSuggestion, suggest_indications
+from marrowscope.domain.pathway.records import CaseRecord, CaseStage, StoredRecord, stage_of
 from marrowscope.domain.roles import Actor
 from marrowscope.services.cases import codec
 from marrowscope.services.cases.patients import get_case, list_cases, require_staff

@@ -20,16 +20,16 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import Case, Patient
-from marrowscope.domain.counts import CellCounts
+from marrowscope.domain.cases.model import Case, Patient
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.me_ratio import default_me_definition, me_ratio
+from marrowscope.domain.counting.quantities import measure, quantity_definition
+from marrowscope.domain.counting.slide_counts import SlideCount
+from marrowscope.domain.counting.taxonomy import CellClass, all_classes
 from marrowscope.domain.errors import InvalidInput, PermissionDenied
-from marrowscope.domain.me_ratio import default_me_definition, me_ratio
-from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.quantities import measure, quantity_definition
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import SlideCount
 from marrowscope.domain.tables import load_table
-from marrowscope.domain.taxonomy import CellClass, all_classes
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 

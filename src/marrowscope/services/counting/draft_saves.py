@@ -4,7 +4,8 @@ Each counting morphologist's browser saves the whole state of the slide about se
 times a second (static/counter.js batches 150 ms of key presses). With fifty people
 counting, one transaction per save made every save queue for the database's write lock
 and pay its own commit (an fsync on SQLite with ``synchronous=FULL``, a WAL flush on
-PostgreSQL): the save's p95 rose to 20 times that of a constant answer (issue 17, §3).
+PostgreSQL): the save's p95 rose to 20 times that of a constant answer
+(``benchmarks/load.py``, 50 concurrent counters).
 
 Here the saves a server process receives are handed to one writer thread. It takes all
 that are waiting (up to ``max_batch``) and, in one unit of work, checks each save's
@@ -42,9 +43,9 @@ from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from marrowscope.domain.counting.slide_counts import SlideCount
 from marrowscope.domain.errors import AuthenticationFailed, MarrowscopeError, PermissionDenied
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.slide_counts import SlideCount
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.counting.slide_counts import next_draft
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory

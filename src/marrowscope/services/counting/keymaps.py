@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from marrowscope.domain.accounts import Keymap, default_keymap, validate_keymap
+from marrowscope.domain.accounts.model import Keymap, default_keymap, validate_keymap
 from marrowscope.domain.errors import InvalidInput, NotFound
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.unit_of_work import UnitOfWork

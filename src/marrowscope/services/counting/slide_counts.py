@@ -14,9 +14,18 @@ from datetime import datetime
 from types import MappingProxyType
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.counter import CellCounter
-from marrowscope.domain.counts import CellCounts, merge_counts
-from marrowscope.domain.differential import Differential, compute_differential
+from marrowscope.domain.counting.counter import CellCounter
+from marrowscope.domain.counting.counts import CellCounts, merge_counts
+from marrowscope.domain.counting.differential import Differential, compute_differential
+from marrowscope.domain.counting.flag_summary import consolidate
+from marrowscope.domain.counting.slide_counts import (
+    CountStatus,
+    SlideCount,
+    check_version,
+    parse_counts,
+)
+from marrowscope.domain.counting.taxonomy import CellClass
+from marrowscope.domain.counting.thresholds import evaluate_differential
 from marrowscope.domain.errors import (
     Conflict,
     ImmutableRecord,
@@ -24,11 +33,7 @@ from marrowscope.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from marrowscope.domain.flag_summary import consolidate
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import CountStatus, SlideCount, check_version, parse_counts
-from marrowscope.domain.taxonomy import CellClass
-from marrowscope.domain.thresholds import evaluate_differential
 from marrowscope.services.account_stores import AccountStores, SlideCountStore
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork

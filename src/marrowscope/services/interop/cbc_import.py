@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from marrowscope.domain.case import CaseStatus
+from marrowscope.domain.cases.model import CaseStatus
 from marrowscope.domain.errors import InvalidMessage
 from marrowscope.domain.roles import Actor
 from marrowscope.interop import fhir, hl7v2

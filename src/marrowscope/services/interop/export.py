@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.differential import Differential, compute_differential
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.differential import Differential, compute_differential
+from marrowscope.domain.counting.slide_counts import CountStatus, SlideCount
 from marrowscope.domain.lab import TestType
-from marrowscope.domain.pathway import CaseRecord
+from marrowscope.domain.pathway.records import CaseRecord
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.slide_counts import CountStatus, SlideCount
 from marrowscope.interop import fhir, hl7v2
 from marrowscope.interop.codes import CaseExport
 from marrowscope.services import counting

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from marrowscope.domain.case import CaseStatus, Patient
+from marrowscope.domain.cases.model import CaseStatus, Patient
 from marrowscope.domain.errors import (
     InvalidInput,
     InvalidMessage,
@@ -26,7 +26,7 @@ from marrowscope.domain.errors import (
     NotAllowed,
     NotFound,
 )
-from marrowscope.domain.message_log import LoggedMessage
+from marrowscope.domain.interop.message_log import LoggedMessage
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import hl7v2
 from marrowscope.interop.codes import CbcImport, PatientIdentity

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from marrowscope.domain.message_log import LoggedMessage
+from marrowscope.domain.interop.message_log import LoggedMessage
 
 __all__ = ["MessageLog", "default_log"]
 

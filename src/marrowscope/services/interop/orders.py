@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from marrowscope.domain.case import CaseStatus, Patient, Sex, clean_mrn
+from marrowscope.domain.cases.model import CaseStatus, Patient, Sex, clean_mrn
 from marrowscope.domain.errors import InvalidInput, InvalidMessage
-from marrowscope.domain.message_log import LoggedMessage
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.interop.message_log import LoggedMessage
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import hl7v2
 from marrowscope.interop.fhir_order import operation_outcome, read_service_request

@@ -25,7 +25,7 @@ from marrowscope.domain.lab import (
     parse_result,
     result_to_dict,
 )
-from marrowscope.domain.pathway import ResultVersion
+from marrowscope.domain.pathway.records import ResultVersion
 from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import require_staff

@@ -25,7 +25,7 @@ from marrowscope.domain.lab import (
     check_test_fits_specimen,
     format_accession,
 )
-from marrowscope.domain.pathway import RecordKind
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import get_case, require_staff

@@ -11,6 +11,7 @@ from marrowscope.services.pathway.assessment import (
     record_assessment,
 )
 from marrowscope.services.pathway.cbc_order import correct_record, place_order, record_cbc
+from marrowscope.services.pathway.check_ins import CheckInOutcome, send_check_in
 from marrowscope.services.pathway.followup import issue_aftercare, record_check_in
 from marrowscope.services.pathway.patient_portal import patient_check_in
 from marrowscope.services.pathway.procedure import (
@@ -21,6 +22,7 @@ from marrowscope.services.pathway.procedure import (
 
 __all__ = [
     "AssessmentOutcome",
+    "CheckInOutcome",
     "ProcedureOutcome",
     "correct_record",
     "issue_aftercare",
@@ -32,5 +34,6 @@ __all__ = [
     "record_cbc",
     "record_check_in",
     "record_procedure",
+    "send_check_in",
     "record_procedure_from",
 ]

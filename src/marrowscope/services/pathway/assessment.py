@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any
 
-from marrowscope.domain.case import Patient
+from marrowscope.domain.cases.model import Patient
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
-from marrowscope.domain.pathway import RecordKind, StoredRecord
-from marrowscope.domain.preparation import PreparationSheet, preparation, preparation_sheet
-from marrowscope.domain.roles import Actor
-from marrowscope.domain.safety import (
+from marrowscope.domain.pathway.preparation import PreparationSheet, preparation, preparation_sheet
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
+from marrowscope.domain.pathway.safety import (
     Assessment,
     Plan,
     SafetyFinding,
@@ -28,6 +27,7 @@ from marrowscope.domain.safety import (
     known_drugs,
     overall,
 )
+from marrowscope.domain.roles import Actor
 from marrowscope.services.cases import (
     CLINICAL,
     codec,
@@ -65,7 +65,7 @@ def _complete(
 ) -> Assessment:
     """The assessment the rules see: the form's fields, the patient's age and sex, and a
     missing platelet count taken from the current CBC. Saving and the live preview both
-    go through here, so the panel and the saved findings cannot disagree (issue 18)."""
+    go through here, so the panel and the saved findings cannot disagree."""
     fields = dict(assessment)
     fields.setdefault("assessed_at", codec.dump(uow.now()))
     cbc = uow.pathway.latest(case_id, RecordKind.CBC)
@@ -139,7 +139,7 @@ def preparation_sheet_for(
     """The plain-language sheet from the current assessment (the patient may read it).
 
     ``zone`` and ``phone`` come from the settings through the caller: the patient reads
-    times in their own zone and needs the number to call written out (issue 18).
+    times in their own zone and needs the number to call written out.
     """
     case = get_case(uow, actor, case_id)
     record = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.cbc import evaluate, parse_blood_count
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
-from marrowscope.domain.indication import (
+from marrowscope.domain.pathway.cbc import evaluate, parse_blood_count
+from marrowscope.domain.pathway.indication import (
     make_order,
     suggest_indications,
 )
-from marrowscope.domain.pathway import RecordKind, StoredRecord
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import (

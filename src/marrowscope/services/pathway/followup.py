@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from marrowscope.domain.aftercare import CheckIn, Escalation, aftercare_instructions, escalate
-from marrowscope.domain.alerts import AlertSource
+from marrowscope.domain.alerts.model import AlertSource
 from marrowscope.domain.errors import NotAllowed
-from marrowscope.domain.pathway import RecordKind, StoredRecord
+from marrowscope.domain.pathway.aftercare import (
+    CheckIn,
+    Escalation,
+    aftercare_instructions,
+    escalate,
+)
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
+from marrowscope.domain.pathway.safety import Sedation, known_drugs
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.safety import Sedation, known_drugs
 from marrowscope.services.alerts import raise_for_check_in
 from marrowscope.services.cases import (
     CLINICAL,
@@ -80,7 +85,7 @@ def record_check_in(
         RecordKind.CHECK_IN,
         {"check_in": codec.dump(check_in), "escalation": codec.dump(escalation)},
     )
-    # Same transaction: an escalated call is never stored without its alert (issue 18).
+    # Same transaction: an escalated call is never stored without its alert.
     raise_for_check_in(
         uow, actor, record, escalation, source=AlertSource.STAFF_CALL, temperature_c=temperature_c
     )

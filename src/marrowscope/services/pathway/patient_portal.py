@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from marrowscope.domain.aftercare import CheckIn, Escalation, escalate
-from marrowscope.domain.alerts import AlertSource
+from marrowscope.domain.alerts.model import AlertSource
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.case import CaseStatus
+from marrowscope.domain.cases.model import CaseStatus
 from marrowscope.domain.errors import NotAllowed, PermissionDenied
-from marrowscope.domain.pathway import RecordKind, StoredRecord
+from marrowscope.domain.pathway.aftercare import CheckIn, Escalation, escalate
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.alerts import raise_for_check_in
 from marrowscope.services.audit import record_audit
@@ -57,7 +57,7 @@ def patient_check_in(
     record_audit(
         uow, actor, "check_in", record.id, AuditAction.CREATE, None, payload, case_id=case_id
     )
-    # Same transaction: an urgent answer is never stored without its alert (issue 18).
+    # Same transaction: an urgent answer is never stored without its alert.
     raise_for_check_in(
         uow,
         actor,

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError, NotAllowed
-from marrowscope.domain.pathway import RecordKind, StoredRecord
-from marrowscope.domain.procedure import ProcedureRecord, ProcedureWarning, validate_procedure
+from marrowscope.domain.pathway.procedure import (
+    ProcedureRecord,
+    ProcedureWarning,
+    validate_procedure,
+)
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
+from marrowscope.domain.pathway.safety import Severity
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.safety import Severity
 from marrowscope.services.cases import (
     OPERATORS,
     codec,

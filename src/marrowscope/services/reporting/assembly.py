@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.differential import Differential, compute_differential
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.differential import Differential, compute_differential
+from marrowscope.domain.counting.reference_ranges import reference_ranges
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import NotFound
 from marrowscope.domain.lab import ResultTable, TestState, result_table
-from marrowscope.domain.pathway import RecordKind
-from marrowscope.domain.reference_ranges import reference_ranges
-from marrowscope.domain.report import ReportVersion, ReportView, TrendPoint
-from marrowscope.domain.taxonomy import CellClass
+from marrowscope.domain.pathway.records import RecordKind
+from marrowscope.domain.reporting import ReportVersion, ReportView, TrendPoint
 from marrowscope.services.reporting.store import ReportStore
 from marrowscope.services.unit_of_work import UnitOfWork
 

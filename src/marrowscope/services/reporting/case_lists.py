@@ -1,6 +1,6 @@
 """One line per case for every staff case list: stage, report status, pending tests and
 turnaround, computed once so the clinician's, nursing, pathologist and counter lists
-never disagree about the same case (issue 18, section 4).
+never disagree about the same case.
 
 Turnaround runs from the examination order (the request a laboratory's turnaround is
 measured from) to the first sign-out; until a report is signed it keeps running to now.
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from marrowscope.domain.case import Case, CaseStatus, Patient
+from marrowscope.domain.cases.model import Case, CaseStatus, Patient
 from marrowscope.domain.display_names import label_of
 from marrowscope.domain.lab import TERMINAL_STATES, TestType
-from marrowscope.domain.pathway import CaseStage, RecordKind, stage_of
+from marrowscope.domain.pathway.records import CaseStage, RecordKind, stage_of
 from marrowscope.domain.roles import Actor
 from marrowscope.services.cases import codec, list_cases
 from marrowscope.services.reporting.state import report_state

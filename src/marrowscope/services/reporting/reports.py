@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from marrowscope.domain import report
+from marrowscope.domain import reporting as report
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound
-from marrowscope.domain.report import (
+from marrowscope.domain.reporting import (
     ReportKind,
     ReportVersion,
     canonical_json,
@@ -22,7 +23,6 @@ from marrowscope.domain.report import (
     require_confirmation,
 )
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.taxonomy import CellClass
 from marrowscope.reports.pdf import render_pdf
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import get_case, load_case_record

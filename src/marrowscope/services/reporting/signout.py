@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from marrowscope.domain.counts import CellCounts
-from marrowscope.domain.report import SignoutWarning, pending_tests, prefill_fields
-from marrowscope.domain.report import signout_warnings as _warnings
+from marrowscope.domain.counting.counts import CellCounts
+from marrowscope.domain.counting.taxonomy import CellClass
+from marrowscope.domain.reporting import SignoutWarning, pending_tests, prefill_fields
+from marrowscope.domain.reporting import signout_warnings as _warnings
 from marrowscope.domain.roles import Actor
-from marrowscope.domain.taxonomy import CellClass
 from marrowscope.services.cases import load_case_record
 from marrowscope.services.reporting.store import ReportStore
 from marrowscope.services.reporting.views import list_versions

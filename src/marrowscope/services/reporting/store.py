@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain.report import ReportVersion
+from marrowscope.domain.reporting import ReportVersion
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = ["ReportStore"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marrowscope.domain.errors import NotFound, PermissionDenied
-from marrowscope.domain.report import ReportVersion, ReportView
+from marrowscope.domain.reporting import ReportVersion, ReportView
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.reports.html import render_html
 from marrowscope.reports.patient_summary import render_patient_summary

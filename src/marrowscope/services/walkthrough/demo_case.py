@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
 
-from marrowscope.domain.case import Sex
+from marrowscope.domain.cases.model import Sex
 from marrowscope.domain.lab import TestState
-from marrowscope.domain.procedure import ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.procedure import ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.safety import Plan, Sedation
+from marrowscope.domain.pathway.vitals import make_vital
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.domain.safety import Plan, Sedation
-from marrowscope.domain.vitals import make_vital
 from marrowscope.services import pathway
 from marrowscope.services.cases import open_case, register_patient
 from marrowscope.services.lab import (

@@ -6,7 +6,7 @@ of ``domain/tables/differential.toml``.
 
 from __future__ import annotations
 
-from marrowscope.domain.differential import demo_counts
+from marrowscope.domain.counting.differential import demo_counts
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import reporting
 from marrowscope.services.unit_of_work import UnitOfWork

@@ -1,7 +1,7 @@
 """Care-team alerts for escalated check-ins, with a backfill (branch "alerts").
 
-Before this revision an urgent or same-day check-in was stored but reached no one (issue
-18). The backfill raises an alert for every current check-in record already stored at
+Before this revision an urgent or same-day check-in was stored but reached no one.
+The backfill raises an alert for every current check-in record already stored at
 one of those levels, so that nothing reported before the upgrade stays invisible. Each
 backfilled alert is audited like one raised live: in the reporter's name (taken from the
 check-in's own audit entry), with ``backfilled: true`` among the changes.

@@ -1,0 +1,1 @@
+"""Accounts, sessions and keymaps as plain values, and what a new password must be."""

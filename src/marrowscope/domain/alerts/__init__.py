@@ -1,0 +1,1 @@
+"""Care-team alerts raised by worrying check-ins, as plain values and their state machine."""

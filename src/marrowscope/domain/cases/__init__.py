@@ -1,0 +1,1 @@
+"""The patient and the examination episode (case) that the whole pathway hangs on."""

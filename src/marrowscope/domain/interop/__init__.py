@@ -1,0 +1,1 @@
+"""Exchange with hospital systems as plain values: the message log's entries."""

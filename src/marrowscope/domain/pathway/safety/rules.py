@@ -1,0 +1,249 @@
+"""The safety rules: allergies, blood counts and clotting, drugs, and the patient.
+
+Every threshold and hold time comes from ``tables/safety.toml``, each with its source;
+this module only applies them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.pathway.safety.drugs import drug_rules
+from marrowscope.domain.pathway.safety.model import (
+    Assessment,
+    ConsentBy,
+    Plan,
+    Pregnancy,
+    SafetyFinding,
+    Sedation,
+    Severity,
+)
+from marrowscope.domain.tables import load_table
+
+__all__ = ["assess", "known_drugs"]
+
+_T = load_table("safety")
+
+
+def known_drugs() -> dict[str, str]:
+    """Drug keys of the table with their kind (anticoagulant, antiplatelet, nsaid)."""
+    return {k: v["kind"] for k, v in _T["drugs"].items()}
+
+
+def _fresh(at: datetime | None, now: datetime) -> bool:
+    return at is not None and now - at <= timedelta(hours=_T["labs"]["max_age_hours"])
+
+
+def _allergy_rules(a: Assessment, plan: Plan) -> list[SafetyFinding]:
+    out: list[SafetyFinding] = []
+    allergens = _T["allergens"]
+    planned_groups: dict[str, str] = {}
+    la = allergens.get(plan.local_anaesthetic.lower(), {"group": "local_anaesthetic"})
+    planned_groups[la["group"]] = plan.local_anaesthetic
+    if plan.antiseptic.lower() in allergens:
+        planned_groups[allergens[plan.antiseptic.lower()]["group"]] = plan.antiseptic
+    if plan.sedation is not Sedation.LOCAL:
+        for s in plan.sedatives or ("midazolam",):
+            planned_groups.setdefault("sedative", s)
+    for allergy in a.allergies:
+        key = allergy.strip().lower()
+        row = allergens.get(key)
+        if row is None:
+            out.append(
+                SafetyFinding(
+                    "allergy.other",
+                    Severity.NOTE,
+                    f"Allergy recorded: {allergy}; check it against every agent used",
+                    "local policy",
+                )
+            )
+            continue
+        group = row["group"]
+        if group == "latex":
+            severity = Severity.NOTE if plan.latex_free else Severity.REVIEW
+            msg = "Latex allergy: use a latex-free room, gloves and equipment"
+            out.append(SafetyFinding("allergy.latex", severity, msg, row["source"]))
+        elif group in planned_groups:
+            out.append(
+                SafetyFinding(
+                    f"allergy.{group}",
+                    Severity.STOP,
+                    f"Allergy to {allergy} and the plan uses {planned_groups[group]}: "
+                    "change the agent before starting",
+                    row["source"],
+                    {"allergy": key, "planned": planned_groups[group]},
+                )
+            )
+        else:
+            out.append(
+                SafetyFinding(
+                    f"allergy.{group}",
+                    Severity.NOTE,
+                    f"Allergy to {allergy}: not used in this plan; keep it that way",
+                    row["source"],
+                )
+            )
+    return out
+
+
+def _blood_rules(a: Assessment, plan: Plan, on_warfarin: bool) -> list[SafetyFinding]:
+    out: list[SafetyFinding] = []
+    p = _T["platelets"]
+    now = plan.planned_at
+    if a.platelets_per_nl is None or not _fresh(a.platelets_at, now):
+        out.append(
+            SafetyFinding(
+                "platelets.missing",
+                Severity.REVIEW,
+                f"No platelet count within {_T['labs']['max_age_hours']} h of the procedure",
+                _T["labs"]["source"],
+            )
+        )
+    elif a.platelets_per_nl < p["review_below_per_nl"]:
+        out.append(
+            SafetyFinding(
+                "platelets.low",
+                Severity.REVIEW,
+                f"Platelets {a.platelets_per_nl:g} x10^9/L, below "
+                f"{p['review_below_per_nl']:g}: consider platelet transfusion and firm "
+                "pressure; record the decision",
+                p["source"],
+                {"platelets_per_nl": a.platelets_per_nl},
+            )
+        )
+    i = _T["inr"]
+    if a.inr is None or not _fresh(a.inr_at, now):
+        if on_warfarin:
+            out.append(
+                SafetyFinding(
+                    "inr.missing",
+                    Severity.STOP,
+                    "Taking warfarin and no INR within the last "
+                    f"{_T['labs']['max_age_hours']} h: measure the INR first",
+                    _T["drugs"]["warfarin"]["source"],
+                )
+            )
+    elif a.inr > i["stop_above"]:
+        out.append(
+            SafetyFinding(
+                "inr.high",
+                Severity.STOP,
+                f"INR {a.inr:g} above {i['stop_above']:g}: correct before the procedure",
+                i["source"],
+                {"inr": a.inr},
+            )
+        )
+    elif a.inr > i["review_above"]:
+        out.append(
+            SafetyFinding(
+                "inr.borderline",
+                Severity.REVIEW,
+                f"INR {a.inr:g} between {i['review_above']:g} and {i['stop_above']:g}: "
+                "operator to decide on correction",
+                i["source"],
+                {"inr": a.inr},
+            )
+        )
+    if a.bleeding_disorder.strip():
+        out.append(
+            SafetyFinding(
+                "bleeding_disorder",
+                Severity.REVIEW,
+                f"Bleeding disorder: {a.bleeding_disorder.strip()}; agree a haemostasis "
+                "plan with haematology",
+                _T["bleeding_disorder"]["source"],
+            )
+        )
+    return out
+
+
+def _patient_rules(a: Assessment, plan: Plan) -> list[SafetyFinding]:
+    out: list[SafetyFinding] = []
+    preg = _T["pregnancy"]
+    if a.pregnancy is Pregnancy.PREGNANT:
+        out.append(
+            SafetyFinding(
+                "pregnancy",
+                Severity.REVIEW,
+                "Pregnant: review sedation, positioning and whether the examination can wait",
+                preg["source"],
+            )
+        )
+    elif (
+        a.pregnancy in (Pregnancy.UNKNOWN, Pregnancy.NOT_APPLICABLE)
+        and a.sex == "female"
+        and preg["childbearing_age_min_years"] <= a.age_years <= preg["childbearing_age_max_years"]
+    ):
+        out.append(
+            SafetyFinding(
+                "pregnancy.unknown",
+                Severity.REVIEW,
+                "Pregnancy status not established: ask, and test if in doubt",
+                preg["source"],
+            )
+        )
+    if plan.sedation is not Sedation.LOCAL:
+        f = _T["fasting"]
+        for label, at, hours in (
+            ("solids", a.last_solids_at, f["solids_hours"]),
+            ("clear_fluids", a.last_clear_fluids_at, f["clear_fluids_hours"]),
+        ):
+            if at is None:
+                out.append(
+                    SafetyFinding(
+                        f"fasting.{label}",
+                        Severity.REVIEW,
+                        f"Sedation planned; time of last {label.replace('_', ' ')} not recorded",
+                        f["source"],
+                    )
+                )
+            elif (plan.planned_at - at) < timedelta(hours=hours):
+                out.append(
+                    SafetyFinding(
+                        f"fasting.{label}",
+                        Severity.STOP,
+                        f"Sedation planned; last {label.replace('_', ' ')} less than "
+                        f"{hours:g} h before",
+                        f["source"],
+                    )
+                )
+        if a.driver_home is not True:
+            out.append(
+                SafetyFinding(
+                    "escort",
+                    Severity.STOP,
+                    "Sedation planned and no adult to take the patient home: arrange one or "
+                    "do the procedure under local anaesthetic only",
+                    _T["escort"]["source"],
+                )
+            )
+    c = _T["consent"]
+    minor = a.age_years < c["adult_age_years"]
+    if a.consent_by is ConsentBy.NONE or not a.consent_signed_by.strip():
+        out.append(SafetyFinding("consent", Severity.STOP, "Consent not recorded", c["source"]))
+    elif minor and a.consent_by is not ConsentBy.GUARDIAN:
+        out.append(
+            SafetyFinding(
+                "consent.minor",
+                Severity.STOP,
+                f"Patient is {a.age_years}: consent from a person with parental "
+                "responsibility is needed (the child's assent recorded as well)",
+                c["source"],
+            )
+        )
+    return out
+
+
+def assess(a: Assessment, plan: Plan) -> list[SafetyFinding]:
+    """Every rule applied to ``a`` for ``plan``; most serious first, stable within a level."""
+    if plan.planned_at.tzinfo is None:
+        raise InvalidInput("planned_at: give a time zone")
+    drug_findings, on_warfarin = drug_rules(a, plan)
+    findings = [
+        *_allergy_rules(a, plan),
+        *_blood_rules(a, plan, on_warfarin),
+        *drug_findings,
+        *_patient_rules(a, plan),
+    ]
+    return sorted(findings, key=lambda f: -f.severity.rank)

@@ -1,0 +1,63 @@
+"""The alerts inbox: escalated check-ins waiting for the care team, and acknowledging one.
+
+Open to nurses, proceduralists and clinicians (``services.alerts.ALERT_ROLES``), who can
+phone the patient back; every other role gets 403, as from the service itself.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from marrowscope.domain.alerts.model import NOTE_MAX_CHARS
+from marrowscope.domain.roles import Role
+from marrowscope.services import alerts
+from marrowscope.web.alert_banner import alert_rows
+from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.pages import redirect, render
+
+__all__ = ["case_link", "router"]
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+CareTeam = Annotated[SignedIn, Depends(require(*alerts.ALERT_ROLES))]
+
+
+def case_link(role: Role, case_id: int) -> str:
+    """Where this role works on a case (the clinician's page, or the ward's)."""
+    area = "clinician" if role is Role.CLINICIAN else "nursing"
+    return f"/{area}/cases/{case_id}"
+
+
+@router.get("")
+def inbox(request: Request, ctx: Ctx, me: CareTeam, state: str = "open") -> Response:
+    """Open alerts, urgent first and longest waiting first; ``?state=all`` adds the done."""
+    everything = state == "all"
+    with ctx.uow() as uow:
+        found = alerts.list_alerts(uow, me.actor, include_acknowledged=everything)
+        rows = alert_rows(ctx, uow, found)
+    return render(
+        request,
+        "alerts.html",
+        me,
+        rows=rows,
+        everything=everything,
+        links={r.alert.case_id: case_link(me.user.role, r.alert.case_id) for r in rows},
+        note_max=NOTE_MAX_CHARS,
+        done=request.query_params.get("done"),
+    )
+
+
+@router.post("/{alert_id}/acknowledge")
+def acknowledge(
+    ctx: Ctx,
+    me: CareTeam,
+    alert_id: int,
+    note: Annotated[str, Form(max_length=NOTE_MAX_CHARS)] = "",
+) -> Response:
+    """Acknowledge with a note of what was done (audited); back to the inbox."""
+    with ctx.uow() as uow:
+        alerts.acknowledge_alert(uow, me.actor, alert_id, note)
+    return redirect(f"/alerts?done={alert_id}")

@@ -1,0 +1,303 @@
+"""Clinician: register a patient, enter or import a blood count and see its flags, and
+order the marrow examination with its indication."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from marrowscope.domain.display_names import label_of
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
+from marrowscope.domain.pathway.indication import Indication, Urgency
+from marrowscope.domain.pathway.records import RecordKind
+from marrowscope.domain.roles import Role
+from marrowscope.domain.tables import load_table
+from marrowscope.services import cases, pathway
+from marrowscope.services.cases import open_case, register_patient
+from marrowscope.services.reporting import case_list
+from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.errors import status_of
+from marrowscope.web.form_state import field_error, is_form_refusal, typed_values
+from marrowscope.web.forms import as_datetime, local_input
+from marrowscope.web.pages import redirect, render
+from marrowscope.web.reporting import bridge as report_bridge
+from marrowscope.web.reporting.settings import releaser_of
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/clinician", tags=["clinician"])
+
+Clinician = Annotated[SignedIn, Depends(require(Role.CLINICIAN))]
+
+
+def analytes() -> list[tuple[str, str, str, list[str]]]:
+    """(key, name, canonical unit, accepted units) of every CBC analyte, in table order."""
+    rows = load_table("cbc_reference")["analytes"]
+    return [(k, r["name"], r["unit"], list(r["units"])) for k, r in rows.items()]
+
+
+def _home(
+    request: Request, ctx: Ctx, me: SignedIn, status_code: int = 200, **form: Any
+) -> Response:
+    with ctx.uow() as uow:
+        rows = case_list(uow, me.actor)
+    return render(
+        request,
+        "area_cases.html",
+        me,
+        status_code=status_code,
+        title="Blood counts & orders",
+        rows=rows,
+        link="/clinician/cases/",
+        register=True,
+        **form,
+    )
+
+
+@router.get("")
+def clinician_home(request: Request, ctx: Ctx, me: Clinician) -> Response:
+    """The clinician's cases and a form to register a patient."""
+    return _home(request, ctx, me)
+
+
+@router.post("/patients")
+def new_patient(
+    request: Request,
+    ctx: Ctx,
+    me: Clinician,
+    mrn: Annotated[str, Form(max_length=32)],
+    family_name: Annotated[str, Form(max_length=200)],
+    given_name: Annotated[str, Form(max_length=200)],
+    birth_date: Annotated[str, Form()],
+    sex: Annotated[str, Form()],
+) -> Response:
+    """Register a patient and open their examination case (a refusal, such as an MRN
+    already registered, comes back beside its field with the form as typed)."""
+    try:
+        try:
+            born = date.fromisoformat(birth_date)
+        except ValueError:
+            raise InvalidInput("birth_date: give a date (YYYY-MM-DD)") from None
+        with ctx.uow() as uow:
+            patient = register_patient(
+                uow,
+                me.actor,
+                mrn=mrn,
+                family_name=family_name,
+                given_name=given_name,
+                birth_date=born,
+                sex=sex,
+            )
+            case = open_case(uow, me.actor, patient.id)
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        typed = {"mrn": mrn, "family_name": family_name, "given_name": given_name,
+                 "birth_date": birth_date, "sex": sex}  # fmt: skip
+        field, message = field_error(error, set(typed))
+        return _home(
+            request, ctx, me, status_of(error)[0],
+            register_form=typed, register_errors={field: message},
+        )  # fmt: skip
+    return redirect(f"/clinician/cases/{case.id}")
+
+
+def _case_view(
+    request: Request, ctx: Ctx, me: SignedIn, case_id: int, status_code: int = 200, **extra: Any
+) -> Response:
+    with ctx.uow() as uow:
+        record = cases.load_case_record(uow, me.actor, case_id)
+        cbcs = [cases.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
+        # the signed report and its release (the clinician's decision by default)
+        report_state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
+        signed_html = (
+            report_bridge.report_html(uow, me.actor, case_id)
+            if report_state is not None and report_state.status in ("signed", "released")
+            else None
+        )
+    order = record.latest(RecordKind.ORDER)
+    data: dict[str, Any] = {
+        "cbc_form": {},
+        "cbc_errors": {},
+        "order_form": {},
+        "order_errors": {},
+        "import_form": {},
+        "import_errors": {},
+        "now": local_input(datetime.now(UTC)),
+        **extra,
+    }
+    return render(
+        request,
+        "clinician_case.html",
+        me,
+        status_code=status_code,
+        report_state=report_state,
+        signed_html=signed_html,
+        releaser=releaser_of(ctx.settings).value,
+        record=record,
+        cbcs=list(reversed(cbcs)),
+        order=order,
+        analytes=analytes(),
+        indications=[(i.value, label_of(i)) for i in Indication],
+        urgencies=[(u.value, label_of(u)) for u in Urgency],
+        **data,
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """The case's counts with their flags, the order, and the forms."""
+    return _case_view(request, ctx, me, case_id)
+
+
+def _record_cbc(
+    ctx: Ctx, me: SignedIn, case_id: int, collected_at: datetime, measurements: dict[str, Any]
+) -> None:
+    with ctx.uow() as uow:
+        pathway.record_cbc(
+            uow, me.actor, case_id, collected_at=collected_at, measurements=measurements
+        )
+
+
+def _error_field(error: InvalidInput, fields: set[str]) -> tuple[str, str]:
+    """``"platelets: 5000 x10^9/L is outside..."`` -> ("platelets", "5000 x10^9/L is ...")."""
+    field, _, message = str(error).partition(": ")
+    return (field, message) if message and field in fields else ("form", str(error))
+
+
+@router.post("/cases/{case_id}/cbc")
+async def enter_cbc(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """A blood count typed in: one value and unit per analyte (empty ones are skipped).
+
+    A refused value comes back on the same page, its message beside its field and every
+    value as typed; nothing is stored until all of them are accepted.
+    """
+    form = await request.form()
+    typed = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    errors: dict[str, str] = {}
+    measurements: dict[str, Any] = {}
+    for key, _name, unit, _units in analytes():
+        value = typed.get(f"value_{key}", "").strip()
+        if value:
+            try:
+                number = float(value.replace(",", "."))
+            except ValueError:
+                errors[key] = f"“{value}” is not a number"
+                continue
+            measurements[key] = (number, typed.get(f"unit_{key}", unit))
+    try:
+        collected = as_datetime("collected_at", typed.get("collected_at", "")) or datetime.now(UTC)
+        if errors:
+            raise InvalidInput("form: please correct the values marked")
+        _record_cbc(ctx, me, case_id, collected, measurements)
+    except InvalidInput as error:
+        field, message = _error_field(error, {k for k, *_ in analytes()} | {"collected_at"})
+        errors.setdefault(field, message)
+        return _case_view(
+            request,
+            ctx,
+            me,
+            case_id,
+            status_code=422,
+            cbc_form=typed,
+            cbc_errors=errors,
+            now=typed.get("collected_at", ""),
+        )
+    return redirect(f"/clinician/cases/{case_id}")
+
+
+def _cbc_rows(text: str) -> dict[str, Any]:
+    """Measurements of a CSV text ``analyte,value,unit`` (``csv.Error`` if malformed)."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames is None or not {"analyte", "value"} <= set(reader.fieldnames):
+        raise InvalidInput("file: the first line must be the header analyte,value,unit")
+    known = {key for key, *_ in analytes()}
+    measurements: dict[str, Any] = {}
+    for line, row in enumerate(reader, start=2):
+        key = (row.get("analyte") or "").strip().lower()
+        if key not in known:
+            raise InvalidInput(f"line {line}: unknown analyte {key!r}")
+        try:
+            number = float((row.get("value") or "").strip())
+        except ValueError:
+            raise InvalidInput(f"line {line}: {row.get('value')!r} is not a number") from None
+        if not math.isfinite(number):
+            raise InvalidInput(f"line {line}: {row.get('value')!r} is not a finite number")
+        unit = (row.get("unit") or "").strip()
+        measurements[key] = (number, unit) if unit else number
+    return measurements
+
+
+@router.post("/cases/{case_id}/cbc/import")
+async def import_cbc(
+    request: Request,
+    ctx: Ctx,
+    me: Clinician,
+    case_id: int,
+    file: Annotated[UploadFile, File()],
+    collected_at: Annotated[str, Form()] = "",
+) -> Response:
+    """A blood count from a CSV file with the columns ``analyte,value,unit``; a refused
+    file comes back on the case page with the reason."""
+    try:
+        await _import_cbc(ctx, me, case_id, file, collected_at)
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        field, message = field_error(error, {"file", "collected_at"})
+        return _case_view(
+            request, ctx, me, case_id, status_code=status_of(error)[0],
+            import_form={"collected_at": collected_at}, import_errors={field: message},
+        )  # fmt: skip
+    return redirect(f"/clinician/cases/{case_id}")
+
+
+async def _import_cbc(
+    ctx: Ctx, me: SignedIn, case_id: int, file: UploadFile, collected_at: str
+) -> None:
+    raw = await file.read(100_000)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("file: not a UTF-8 text (CSV) file") from None
+    try:
+        measurements = _cbc_rows(text)
+    except csv.Error as error:
+        # A bare carriage return inside a field, a NUL byte...: the file, not the server.
+        raise InvalidInput(f"file: not a readable CSV file ({error})") from None
+    when = as_datetime("collected_at", collected_at) or datetime.now(UTC)
+    _record_cbc(ctx, me, case_id, when, measurements)
+
+
+@router.post("/cases/{case_id}/order")
+async def place_order(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """Order the marrow examination with one or more indications; a refusal comes back
+    beside its field with the ticks and the details as typed."""
+    form = await request.form()
+    indications = [str(v) for v in form.getlist("indications")]
+    try:
+        with ctx.uow() as uow:
+            pathway.place_order(
+                uow,
+                me.actor,
+                case_id,
+                indications=indications,
+                clinical_details=str(form.get("clinical_details", "")),
+                urgency=str(form.get("urgency", "routine")),
+            )
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        typed = typed_values(form, ("indications",))
+        field, message = field_error(error, {"indications", "clinical_details", "urgency"})
+        return _case_view(
+            request, ctx, me, case_id, status_code=status_of(error)[0],
+            order_form=typed, order_errors={field: message},
+        )  # fmt: skip
+    return redirect(f"/clinician/cases/{case_id}")

@@ -1,0 +1,259 @@
+"""Nurse and proceduralist: the pre-procedure checklist with live safety findings and
+consent, the procedure record with vital signs, specimens and their printable labels,
+and the aftercare sheet.
+
+The live findings run the same domain rules as the saved assessment (``domain.safety``)
+on the form as it is being filled in, without saving anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from marrowscope.domain.display_names import label_of
+from marrowscope.domain.errors import MarrowscopeError
+from marrowscope.domain.lab import SpecimenKind, TestType
+from marrowscope.domain.pathway.aftercare import SYMPTOMS
+from marrowscope.domain.pathway.procedure import Complication, Side, Site
+from marrowscope.domain.pathway.records import CaseRecord, RecordKind
+from marrowscope.domain.pathway.safety import (
+    ConsentBy,
+    Pregnancy,
+    SafetyFinding,
+    Sedation,
+    known_drugs,
+)
+from marrowscope.domain.pathway.vitals import SIGNS
+from marrowscope.domain.roles import Role
+from marrowscope.services import cases, lab, pathway
+from marrowscope.services.pathway import preview_assessment
+from marrowscope.services.reporting import case_list
+from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.errors import status_of
+from marrowscope.web.form_state import field_error, is_form_refusal, typed_values
+from marrowscope.web.forms import as_datetime, as_float, local_input
+from marrowscope.web.pages import redirect, render
+from marrowscope.web.pathway.ward_forms import (
+    MAX_VITAL_ROWS,
+    MEDICATION_ROWS,
+    checklist_values,
+    plan_and_fields,
+    procedure_from,
+    procedure_values,
+    text_of,
+)
+
+__all__ = ["WARD", "findings_payload", "plan_and_fields", "router"]
+
+router = APIRouter(prefix="/nursing", tags=["nursing"])
+
+WARD = (Role.NURSE, Role.PROCEDURALIST)
+Ward = Annotated[SignedIn, Depends(require(*WARD))]
+LabelReader = Annotated[SignedIn, Depends(require(*WARD, Role.LAB_SCIENTIST))]
+
+_VITAL_ROWS = 6
+
+
+def findings_payload(findings: list[SafetyFinding]) -> list[dict[str, str]]:
+    """Findings as JSON for the live checklist (with the severity in words, as the saved
+    findings above it show it)."""
+    return [
+        {
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "severity_words": label_of(f.severity),
+            "message": f.message,
+            "source": f.source,
+        }
+        for f in findings
+    ]
+
+
+def preview_findings(ctx: Ctx, me: SignedIn, case_id: int, form: FormData) -> list[SafetyFinding]:
+    """The safety findings the form would give, without saving it (the same completion
+    from the CBC as saving, so the live panel never contradicts the saved checklist)."""
+    plan, fields = plan_and_fields(form)
+    with ctx.uow() as uow:
+        return preview_assessment(uow, me.actor, case_id, plan=plan, assessment=fields)
+
+
+def _record(ctx: Ctx, me: SignedIn, case_id: int) -> CaseRecord:
+    with ctx.uow() as uow:
+        return cases.load_case_record(uow, me.actor, case_id)
+
+
+@router.get("")
+def nursing_home(request: Request, ctx: Ctx, me: Ward) -> Response:
+    """Cases on the procedure list."""
+    with ctx.uow() as uow:
+        rows = case_list(uow, me.actor)
+    return render(
+        request, "area_cases.html", me, title="Procedures", rows=rows, link="/nursing/cases/"
+    )
+
+
+def _options(values: Iterable[object]) -> list[tuple[str, str]]:
+    """(stored value, words) of each choice of a select or a group of checkboxes."""
+    return [(str(getattr(v, "value", v)), label_of(v)) for v in values]
+
+
+def _case_view(
+    request: Request, ctx: Ctx, me: SignedIn, case_id: int, status_code: int = 200, **typed: Any
+) -> Response:
+    """The page; each form opens with what is saved, or with ``typed`` after a refusal."""
+    record = _record(ctx, me, case_id)
+    now = datetime.now(UTC)
+    forms: dict[str, Any] = {
+        "ck": checklist_values(record, now),
+        "pf": procedure_values(record, me.user.username, now),
+        "sp": {"collected_at": local_input(now)},
+        "ci": {},
+        **{f"{k}_errors": {} for k in ("ck", "pf", "sp", "ci")},
+        **typed,
+    }
+    saved = record.latest(RecordKind.PROCEDURE)
+    saved_vitals = len(saved.payload.get("procedure", {}).get("vitals") or ()) if saved else 0
+    return render(
+        request,
+        "nursing_case.html",
+        me,
+        status_code=status_code,
+        record=record,
+        assessment=record.latest(RecordKind.ASSESSMENT),
+        procedure=record.latest(RecordKind.PROCEDURE),
+        aftercare=record.latest(RecordKind.AFTERCARE),
+        drugs=sorted(known_drugs()),
+        medication_rows=range(MEDICATION_ROWS),
+        vital_rows=range(min(MAX_VITAL_ROWS, max(_VITAL_ROWS, saved_vitals + 2))),
+        signs=SIGNS,
+        sedations=_options(Sedation),
+        pregnancies=_options(Pregnancy),
+        consents=_options(ConsentBy),
+        sites=_options(Site),
+        sides=_options(Side),
+        complications=_options(Complication),
+        kinds=_options(SpecimenKind),
+        test_types=_options(TestType),
+        symptoms=_options(SYMPTOMS),
+        **forms,
+    )
+
+
+def _refused(
+    request: Request, ctx: Ctx, me: SignedIn, case_id: int, form: FormData, key: str,
+    error: MarrowscopeError, repeated: tuple[str, ...] = (),
+) -> Response:  # fmt: skip
+    """The page again with the refusal beside its field and the form as typed."""
+    if not is_form_refusal(error):
+        raise error
+    typed = typed_values(form, repeated)
+    field, message = field_error(error, set(typed) | set(repeated) | {"medications"})
+    status = status_of(error)[0]
+    errors = {field: message}
+    return _case_view(request, ctx, me, case_id, status, **{key: typed, f"{key}_errors": errors})
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Response:
+    """Checklist, procedure record, specimens and aftercare of one case."""
+    return _case_view(request, ctx, me, case_id)
+
+
+@router.post("/cases/{case_id}/assessment")
+async def save_assessment(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Response:
+    """Save the checklist and consent; the findings are kept with it."""
+    form = await request.form()
+    try:
+        plan, fields = plan_and_fields(form)
+        with ctx.uow() as uow:
+            pathway.record_assessment(uow, me.actor, case_id, plan=plan, assessment=fields)
+    except MarrowscopeError as error:
+        return _refused(request, ctx, me, case_id, form, "ck", error)
+    return redirect(f"/nursing/cases/{case_id}#assessment")
+
+
+@router.post("/cases/{case_id}/procedure")
+async def save_procedure(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Response:
+    """Record the procedure with its vital signs."""
+    form = await request.form()
+    try:
+        procedure = procedure_from(form, me.user.username)
+        with ctx.uow() as uow:
+            pathway.record_procedure(
+                uow,
+                me.actor,
+                case_id,
+                procedure,
+                stop_override_reason=text_of(form, "stop_override_reason"),
+            )
+    except MarrowscopeError as error:
+        return _refused(request, ctx, me, case_id, form, "pf", error, ("complications",))
+    return redirect(f"/nursing/cases/{case_id}#procedure")
+
+
+@router.post("/cases/{case_id}/specimens")
+async def collect(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Response:
+    """Register a collected specimen with the tests it goes to."""
+    form = await request.form()
+    try:
+        with ctx.uow() as uow:
+            lab.collect_specimen(
+                uow,
+                me.actor,
+                case_id,
+                kind=text_of(form, "kind"),
+                tests=[str(t) for t in form.getlist("tests")],
+                collected_at=as_datetime("collected_at", text_of(form, "collected_at")),
+                notes=text_of(form, "notes"),
+            )
+    except MarrowscopeError as error:
+        return _refused(request, ctx, me, case_id, form, "sp", error, ("tests",))
+    return redirect(f"/nursing/cases/{case_id}/labels")
+
+
+@router.get("/cases/{case_id}/labels")
+def labels_page(request: Request, ctx: Ctx, me: LabelReader, case_id: int) -> Response:
+    """The case's specimen labels, ready to print."""
+    record = _record(ctx, me, case_id)
+    return render(request, "labels.html", me, record=record)
+
+
+@router.get("/specimens/{specimen_id}/label.svg")
+def label_svg(ctx: Ctx, me: LabelReader, specimen_id: int) -> Response:
+    """One specimen's label (60 x 30 mm SVG with a Code 128 barcode)."""
+    with ctx.uow() as uow:
+        label = lab.specimen_label(uow, me.actor, specimen_id)
+    return Response(lab.label_svg(label), media_type="image/svg+xml")
+
+
+@router.post("/cases/{case_id}/aftercare")
+def give_aftercare(ctx: Ctx, me: Ward, case_id: int) -> Response:
+    """Issue the aftercare instructions (from the procedure's sedation and drugs)."""
+    with ctx.uow() as uow:
+        pathway.issue_aftercare(uow, me.actor, case_id)
+    return redirect(f"/nursing/cases/{case_id}#aftercare")
+
+
+@router.post("/cases/{case_id}/check-in")
+async def check_in(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Response:
+    """A follow-up call: symptoms and temperature; worrying ones escalate."""
+    form = await request.form()
+    try:
+        with ctx.uow() as uow:
+            pathway.record_check_in(
+                uow,
+                me.actor,
+                case_id,
+                symptoms=[str(s) for s in form.getlist("symptoms")],
+                temperature_c=as_float("temperature_c", text_of(form, "temperature_c")),
+                notes=text_of(form, "notes"),
+            )
+    except MarrowscopeError as error:
+        return _refused(request, ctx, me, case_id, form, "ci", error, ("symptoms",))
+    return redirect(f"/nursing/cases/{case_id}#aftercare")
