@@ -88,6 +88,10 @@ def _band_text(band: Mapping[str, Any], unit: str) -> str:
     return " and ".join(parts) + (f" {unit}" if unit else "")
 
 
+def _points_text(points: float) -> str:
+    return f"{points:g} point" if points == 1 else f"{points:g} points"
+
+
 def _source(key: str) -> str:
     sources: Mapping[str, str] = load_table(_TABLE)["sources"]
     return sources[key]
@@ -139,7 +143,7 @@ def _score_parts(
         criteria.append(
             Criterion(
                 "ipssr.cyto",
-                f"IPSS-R cytogenetic group {inputs.cytogenetics.value}: {points:g} points",
+                f"IPSS-R cytogenetic group {inputs.cytogenetics.value}: {_points_text(points)}",
                 CriterionStatus.MET,
                 inputs.cytogenetics.value,
                 cyto_source,
@@ -172,7 +176,7 @@ def _score_parts(
         criteria.append(
             Criterion(
                 f"ipssr.{suffix}",
-                f"{wording} {_band_text(band, section['unit'])}: {points:g} points",
+                f"{wording} {_band_text(band, section['unit'])}: {_points_text(points)}",
                 CriterionStatus.MET,
                 f"{value:g}",
                 source,
