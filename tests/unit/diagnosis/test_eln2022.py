@@ -6,6 +6,9 @@ test names the rule chosen in eln2022.py's docstring.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from marrowscope.domain.diagnosis.findings import (
@@ -24,14 +27,13 @@ ITD = Variant("FLT3", 25.0, "ITD")
 CEBPA_BZIP = Variant("CEBPA", 45.0, "bZIP in-frame p.K313dup")
 
 
-def kt(*rearrangements: Rearrangement, **flags: bool) -> KaryotypeFacts:
+def kt(*rearrangements: Rearrangement, **flags: Any) -> KaryotypeFacts:
+    """A hand-built karyotype; ``flags`` are KaryotypeFacts booleans (Any for mypy's sake)."""
     abnormal = bool(rearrangements) or any(flags.values())
-    return KaryotypeFacts(
-        iscn="built by hand",
-        normal=not abnormal,
-        rearrangements=frozenset(rearrangements),
-        **flags,
+    base = KaryotypeFacts(
+        iscn="built by hand", normal=not abnormal, rearrangements=frozenset(rearrangements)
     )
+    return replace(base, **flags)
 
 
 NORMAL = kt()
