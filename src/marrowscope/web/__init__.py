@@ -7,6 +7,6 @@ composition of routers), ``deps`` (sign-in, roles, CSRF), ``errors`` and ``middl
 ``pages`` (the page frame), ``forms`` and ``form_state`` (form fields that keep what was
 typed), ``readable`` (template filters), ``alert_banner`` (the alert count and case
 banner of every staff page, local times in words), ``api_models``, ``client_address``, ``path_ids``,
-``api`` (the case-wide JSON API: session, cases, record, exports), ``docs`` (the OpenAPI
+``docs`` (the OpenAPI
 page), and the one ``templates/`` and ``static/`` folder the app serves.
 """

@@ -1,4 +1,4 @@
-"""JSON API of check-ins and alerts, beside ``web/api.py`` and like it:
+"""JSON API of check-ins and alerts, beside the other JSON APIs and like them:
 the session cookie, and the ``X-CSRF-Token`` header on every write.
 
 Who may do what:

@@ -5,7 +5,7 @@ Same roles as the pages: the clinician registers and orders; nurse and procedura
 record the checklist, the procedure and aftercare. The services audit every record and
 hold every rule (an order before a checklist, a 'stop' finding overridden only with a
 reason...). Times must carry their zone. Specimens are in ``api_lab``; blood counts and
-check-ins were already in ``api`` and ``api_alerts``.
+check-ins are in ``cbc_api`` and ``web.alerts.api``.
 """
 
 from __future__ import annotations
