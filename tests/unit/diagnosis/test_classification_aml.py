@@ -112,32 +112,70 @@ def test_blast_edges_without_defining_genetics(
 @pytest.mark.parametrize(
     ("variants", "kt", "who", "icc"),
     [
-        ((Variant("ASXL1", 30.0),), NORMAL,
-         "AML, myelodysplasia-related", "AML with myelodysplasia-related gene mutations"),
+        (
+            (Variant("ASXL1", 30.0),),
+            NORMAL,
+            "AML, myelodysplasia-related",
+            "AML with myelodysplasia-related gene mutations",
+        ),
         # RUNX1 is an MR gene in ICC only
-        ((Variant("RUNX1", 30.0),), NORMAL,
-         "AML, defined by differentiation", "AML with myelodysplasia-related gene mutations"),
+        (
+            (Variant("RUNX1", 30.0),),
+            NORMAL,
+            "AML, defined by differentiation",
+            "AML with myelodysplasia-related gene mutations",
+        ),
         # +8 is MR cytogenetics in ICC only; del(11q) in WHO only
-        ((), karyotype("47,XY,+8[20]", 1, plus8=True),
-         "AML, defined by differentiation",
-         "AML with myelodysplasia-related cytogenetic abnormalities"),
-        ((), karyotype("46,XY,del(11)(q14)[20]", 1, del11q=True),
-         "AML, myelodysplasia-related", "AML, not otherwise specified"),
-        ((), karyotype("45,XY,-13[20]", 1, minus13=True),
-         "AML, myelodysplasia-related", "AML, not otherwise specified"),
-        ((), karyotype("46,XY,del(20)(q11.2)[20]", 1, del20q=True),
-         "AML, defined by differentiation",
-         "AML with myelodysplasia-related cytogenetic abnormalities"),
+        (
+            (),
+            karyotype("47,XY,+8[20]", 1, plus8=True),
+            "AML, defined by differentiation",
+            "AML with myelodysplasia-related cytogenetic abnormalities",
+        ),
+        (
+            (),
+            karyotype("46,XY,del(11)(q14)[20]", 1, del11q=True),
+            "AML, myelodysplasia-related",
+            "AML, not otherwise specified",
+        ),
+        (
+            (),
+            karyotype("45,XY,-13[20]", 1, minus13=True),
+            "AML, myelodysplasia-related",
+            "AML, not otherwise specified",
+        ),
+        (
+            (),
+            karyotype("46,XY,del(20)(q11.2)[20]", 1, del20q=True),
+            "AML, defined by differentiation",
+            "AML with myelodysplasia-related cytogenetic abnormalities",
+        ),
         # TP53 (VAF >=10 %) is its own ICC category; not an MR gene in WHO
-        ((Variant("TP53", 30.0, "R273H"),), NORMAL,
-         "AML, defined by differentiation", "AML with mutated TP53"),
-        ((Variant("TP53", 9.0, "R273H"),), NORMAL,
-         "AML, defined by differentiation", "AML, not otherwise specified"),
-        ((Variant("TP53", 10.0, "R273H"), Variant("SRSF2", 40.0)), NORMAL,
-         "AML, myelodysplasia-related", "AML with mutated TP53"),
+        (
+            (Variant("TP53", 30.0, "R273H"),),
+            NORMAL,
+            "AML, defined by differentiation",
+            "AML with mutated TP53",
+        ),
+        (
+            (Variant("TP53", 9.0, "R273H"),),
+            NORMAL,
+            "AML, defined by differentiation",
+            "AML, not otherwise specified",
+        ),
+        (
+            (Variant("TP53", 10.0, "R273H"), Variant("SRSF2", 40.0)),
+            NORMAL,
+            "AML, myelodysplasia-related",
+            "AML with mutated TP53",
+        ),
         # NPM1 outranks MR genes in both
-        ((Variant("NPM1", 40.0), Variant("ASXL1", 30.0)), NORMAL,
-         "AML with NPM1 mutation", "AML with mutated NPM1"),
+        (
+            (Variant("NPM1", 40.0), Variant("ASXL1", 30.0)),
+            NORMAL,
+            "AML with NPM1 mutation",
+            "AML with mutated NPM1",
+        ),
     ],
 )
 def test_aml_ladder(variants: tuple[Variant, ...], kt: object, who: str, icc: str) -> None:
@@ -156,8 +194,11 @@ def test_history_of_mds_is_who_category_icc_qualifier() -> None:
     [
         ((Variant("TP53", 12.0, "R248Q"),), NORMAL, "MDS/AML with mutated TP53"),
         ((Variant("SRSF2", 40.0),), NORMAL, "MDS/AML with myelodysplasia-related gene mutations"),
-        ((), karyotype("45,XY,-7[20]", 1, minus7=True),
-         "MDS/AML with myelodysplasia-related cytogenetic abnormalities"),
+        (
+            (),
+            karyotype("45,XY,-7[20]", 1, minus7=True),
+            "MDS/AML with myelodysplasia-related cytogenetic abnormalities",
+        ),
     ],
 )
 def test_icc_mds_aml_ladder(variants: tuple[Variant, ...], kt: object, icc: str) -> None:
@@ -182,8 +223,11 @@ def test_normal_karyotype_aml_without_panel_lists_npm1_cebpa_tp53() -> None:
     who, icc = both(aml(variants=None, genes_tested=None))
     assert who.name == "AML, defined by differentiation"
     assert icc.name == "AML, not otherwise specified"
-    assert {"NPM1 mutation status", "CEBPA mutation status (with bZIP location)",
-            "Myeloid panel (MR genes)"} <= missing(who)
+    assert {
+        "NPM1 mutation status",
+        "CEBPA mutation status (with bZIP location)",
+        "Myeloid panel (MR genes)",
+    } <= missing(who)
     assert {"NPM1 mutation status", "TP53 mutation status (with VAF)"} <= missing(icc)
     assert not who.settled and not icc.settled
     assert "Not settled" in who.wording

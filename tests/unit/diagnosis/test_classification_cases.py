@@ -17,8 +17,24 @@ from marrowscope.domain.diagnosis.classification import (
 from marrowscope.domain.diagnosis.findings import Candidate, KaryotypeFacts, Rearrangement, Variant
 
 PANEL = frozenset(
-    {"NPM1", "CEBPA", "TP53", "SF3B1", "RUNX1", "ASXL1", "BCOR", "EZH2", "SRSF2", "STAG2",
-     "U2AF1", "ZRSR2", "TET2", "DDX41", "FLT3", "GATA2"}
+    {
+        "NPM1",
+        "CEBPA",
+        "TP53",
+        "SF3B1",
+        "RUNX1",
+        "ASXL1",
+        "BCOR",
+        "EZH2",
+        "SRSF2",
+        "STAG2",
+        "U2AF1",
+        "ZRSR2",
+        "TET2",
+        "DDX41",
+        "FLT3",
+        "GATA2",
+    }
 )
 NORMAL = KaryotypeFacts(iscn="46,XY[20]", normal=True)
 
@@ -88,6 +104,17 @@ def missing(candidate: Candidate) -> set[str]:
 
 
 __all__ = [
-    "NO_CATEGORY", "NORMAL", "PANEL", "Rearrangement", "Sex", "Variant", "aml", "both",
-    "fusion_karyotype", "karyotype", "mds", "missing", "names",
+    "NO_CATEGORY",
+    "NORMAL",
+    "PANEL",
+    "Rearrangement",
+    "Sex",
+    "Variant",
+    "aml",
+    "both",
+    "fusion_karyotype",
+    "karyotype",
+    "mds",
+    "missing",
+    "names",
 ]

@@ -128,15 +128,22 @@ def test_sf3b1_and_ring_sideroblasts_unknown_is_missing() -> None:
 @pytest.mark.parametrize(
     ("kt", "expected"),
     [
-        (karyotype("46,XY,del(5)(q13q33)[20]", 1, del5q=True),
-         ("MDS with low blasts and isolated 5q deletion (MDS-5q)", "MDS with del(5q)")),
-        (karyotype("47,XY,+8,del(5)(q13q33)[20]", 2, del5q=True, plus8=True),
-         ("MDS with low blasts and isolated 5q deletion (MDS-5q)", "MDS with del(5q)")),
+        (
+            karyotype("46,XY,del(5)(q13q33)[20]", 1, del5q=True),
+            ("MDS with low blasts and isolated 5q deletion (MDS-5q)", "MDS with del(5q)"),
+        ),
+        (
+            karyotype("47,XY,+8,del(5)(q13q33)[20]", 2, del5q=True, plus8=True),
+            ("MDS with low blasts and isolated 5q deletion (MDS-5q)", "MDS with del(5q)"),
+        ),
         (karyotype("45,XY,del(5)(q13q33),-7[20]", 2, del5q=True, minus7=True), (LB, NOS1)),
-        (karyotype("46,XY,del(5)(q13q33),del(7)(q22)[20]", 2, del5q=True, del7q=True),
-         (LB, NOS1)),
-        (karyotype("47,XY,+8,del(5)(q13q33),del(20)(q11)[20]", 3, del5q=True, plus8=True,
-                   del20q=True), (LB, NOS1)),
+        (karyotype("46,XY,del(5)(q13q33),del(7)(q22)[20]", 2, del5q=True, del7q=True), (LB, NOS1)),
+        (
+            karyotype(
+                "47,XY,+8,del(5)(q13q33),del(20)(q11)[20]", 3, del5q=True, plus8=True, del20q=True
+            ),
+            (LB, NOS1),
+        ),
     ],
 )
 def test_del5q_with_at_most_one_other_abnormality(kt: object, expected: tuple[str, str]) -> None:
@@ -161,26 +168,52 @@ MTP53 = "MDS with mutated TP53"
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
-        ({"variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 15.0, "R248W"))},
-         (BITP53, MTP53)),
+        (
+            {"variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 15.0, "R248W"))},
+            (BITP53, MTP53),
+        ),
         ({"variants": (Variant("TP53", 51.0, "R175H"),)}, (BITP53, MTP53)),
         ({"variants": (Variant("TP53", 50.0, "R175H"),)}, (LB, NOS1)),
         ({"variants": (Variant("TP53", 30.0, "R175H"),), "tp53_cnloh": True}, (BITP53, MTP53)),
-        ({"variants": (Variant("TP53", 30.0, "R175H"),),
-          "karyotype": karyotype("46,XY,del(17)(p12)[20]", 1, del17p=True)}, (BITP53, MTP53)),
+        (
+            {
+                "variants": (Variant("TP53", 30.0, "R175H"),),
+                "karyotype": karyotype("46,XY,del(17)(p12)[20]", 1, del17p=True),
+            },
+            (BITP53, MTP53),
+        ),
         # ICC counts a single mutation with a complex karyotype as multi-hit; WHO needs copy data
-        ({"variants": (Variant("TP53", 30.0, "R175H"),), "tp53_copy_loss": None,
-          "tp53_cnloh": None,
-          "karyotype": karyotype("44,XY,-5,-7,+8[20]", 3, minus5=True, minus7=True, plus8=True)},
-         ("MDS with low blasts (MDS-LB), single-lineage dysplasia", MTP53)),
+        (
+            {
+                "variants": (Variant("TP53", 30.0, "R175H"),),
+                "tp53_copy_loss": None,
+                "tp53_cnloh": None,
+                "karyotype": karyotype(
+                    "44,XY,-5,-7,+8[20]", 3, minus5=True, minus7=True, plus8=True
+                ),
+            },
+            ("MDS with low blasts (MDS-LB), single-lineage dysplasia", MTP53),
+        ),
         # ICC: each hit needs VAF >=10 %
-        ({"variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 5.0, "R248W"))},
-         (BITP53, NOS1)),
+        (
+            {"variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 5.0, "R248W"))},
+            (BITP53, NOS1),
+        ),
         # MDS-biTP53 at any blast count <20 %; ICC: MDS/AML with mutated TP53 at 10-19 %
-        ({"variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 15.0, "R248W")),
-          "blasts_percent_marrow": 15.0}, (BITP53, "MDS/AML with mutated TP53")),
-        ({"variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 15.0, "R248W")),
-          "blasts_percent_marrow": 7.0}, (BITP53, MTP53)),
+        (
+            {
+                "variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 15.0, "R248W")),
+                "blasts_percent_marrow": 15.0,
+            },
+            (BITP53, "MDS/AML with mutated TP53"),
+        ),
+        (
+            {
+                "variants": (Variant("TP53", 20.0, "R175H"), Variant("TP53", 15.0, "R248W")),
+                "blasts_percent_marrow": 7.0,
+            },
+            (BITP53, MTP53),
+        ),
     ],
 )
 def test_tp53_multi_hit(changes: dict[str, object], expected: tuple[str, str]) -> None:
@@ -220,7 +253,8 @@ def test_haemoglobin_between_limits_without_sex_is_missing() -> None:
 def test_without_dysplasia_icc_needs_minus7_or_complex() -> None:
     kt = karyotype("45,XY,-7[20]", 1, minus7=True)
     assert names(mds(dysplastic_lineages=0, karyotype=kt)) == (
-        NO_CATEGORY, "MDS, not otherwise specified, without dysplasia"
+        NO_CATEGORY,
+        "MDS, not otherwise specified, without dysplasia",
     )
     assert names(mds(dysplastic_lineages=0)) == (NO_CATEGORY, NO_CATEGORY)
 
@@ -240,8 +274,13 @@ def test_no_blast_count_no_category() -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"blasts_percent_marrow": 120.0}, {"platelets_10e9_per_l": -1.0}, {"fibrosis_grade": 4},
-     {"dysplastic_lineages": 4}, {"variants": (Variant("TP53", 120.0),)}],
+    [
+        {"blasts_percent_marrow": 120.0},
+        {"platelets_10e9_per_l": -1.0},
+        {"fibrosis_grade": 4},
+        {"dysplastic_lineages": 4},
+        {"variants": (Variant("TP53", 120.0),)},
+    ],
 )
 def test_impossible_values_are_refused(changes: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
