@@ -4,7 +4,9 @@ Rajkumar et al., Lancet Oncol 2014;15:e538. Each criterion is met, not met or un
 a category is offered while it is still possible. Precedence runs active myeloma ->
 smouldering myeloma -> MGUS: once one is met the lower ones are not offered, and a result
 that could still make a higher one met is listed as missing on every lower candidate, so
-that no candidate looks settled while a more advanced category is open.
+that no candidate looks settled while a more advanced category is open. MGUS asks for the
+absence of CRAB features and amyloidosis, as the paper words it (a SLiM biomarker without
+>= 10 % plasma cells or a plasmacytoma does not make myeloma).
 
 Not covered: IgM and light-chain MGUS, solitary plasmacytoma, plasma cell leukaemia, AL
 amyloidosis and POEMS as categories; the isotype requirement of SMM (IgG or IgA); whether
