@@ -15,6 +15,7 @@ from marrowscope.domain.diagnosis.karyotype.model import (
     AbnormalityKind,
     Clone,
     Karyotype,
+    Sign,
 )
 from marrowscope.domain.diagnosis.karyotype.rules import counting_rules
 
@@ -69,12 +70,27 @@ def _rearrangement_key(item: Abnormality) -> frozenset[Abnormality] | None:
     return None
 
 
+def _without_compensating_gains(counted: list[Abnormality]) -> list[Abnormality]:
+    """ISCN writes +1,der(1;7)(q10;p10) because the der replaces a 1 and a 7; the +1 is
+    part of that one unbalanced translocation, not a trisomy of its own."""
+    fused = {
+        chromosome
+        for item in counted
+        if item.kind in (AbnormalityKind.DER, AbnormalityKind.DIC)
+        and item.sign is Sign.NONE
+        and len(item.chromosomes) > 1
+        for chromosome in item.chromosomes
+    }
+    return [item for item in counted if not (item.is_gain and item.chromosomes[0] in fused)]
+
+
 def tally(karyotype: Karyotype) -> Tally:
     counted: list[Abnormality] = []
     for clone in karyotype.clones:
         for item in clone.acquired:
             if not _is_marker(item) and item not in counted:
                 counted.append(item)
+    counted = _without_compensating_gains(counted)
     keys = [key for key in map(_rearrangement_key, counted) if key is not None]
     related = len(keys) - len(set(keys))
     abnormal = [c for c in karyotype.clones if c.abnormal]

@@ -171,8 +171,9 @@ def _code_with_arguments(
             f"{code} takes {low} to {high} chromosome(s), found {len(chromosomes)}", at
         )
     groups: tuple[tuple[Breakpoint, ...], ...] = ()
-    if shorthand_arm:
-        groups = ((Breakpoint(Arm(shorthand_arm)),),)
+    if shorthand_arm:  # i(17q) is i(17)(q10); del(5q) names the arm only
+        band = "10" if kind in (AbnormalityKind.I, AbnormalityKind.IDER) else ""
+        groups = ((Breakpoint(Arm(shorthand_arm), band),),)
     elif cursor.peek() == "(":
         groups = _breakpoint_groups(cursor, len(chromosomes))
     return kind, tuple(chromosomes), groups

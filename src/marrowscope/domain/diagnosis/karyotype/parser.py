@@ -169,7 +169,8 @@ def _resolve(written: list[_WrittenClone]) -> tuple[Clone, ...]:
         if raw.reference is not None:
             target = _target(raw, index)
             base = clones[target]
-            sex, abnormalities = inherit(base.sex_chromosomes, base.abnormalities, raw.items)
+            sex = "".join(sorted(base.sex_chromosomes * raw.reference.copies))
+            sex, abnormalities = inherit(sex, base.abnormalities, raw.items)
         clone = Clone(
             modal_number=raw.number,
             sex_chromosomes=sex,
