@@ -119,13 +119,17 @@ def test_monosomal_karyotype(text: str, monosomal: bool) -> None:
         ("46,XY,del(11)(q14q23)[10]", "del11q"),
         ("46,XY,del(12)(p11.2p13)[10]", "del12p"),
         ("47,XY,+19[10]", "plus19"),
+        ("45,XY,-13[10]", "minus13"),
+        ("46,XY,del(13)(q12q14)[10]", "del13q"),
+        ("46,X,idic(X)(q13)[10]", "idic_xq13"),
     ],
 )
 def test_named_lesions(text: str, flag: str) -> None:
     facts = karyotype_facts(text)
     assert getattr(facts, flag) is True
     others = {"del5q", "minus5", "minus7", "del7q", "del17p", "i17q", "minus17", "plus8"}
-    others |= {"del20q", "minus_y", "del11q", "del12p", "plus19"}
+    others |= {"del20q", "minus_y", "del11q", "del12p", "plus19", "minus13", "del13q"}
+    others |= {"idic_xq13"}
     for other in others - {flag, "del17p"}:
         assert getattr(facts, other) is False, other
 

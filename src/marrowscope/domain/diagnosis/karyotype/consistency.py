@@ -4,7 +4,8 @@ Expected number = 22 autosomes per chromosome set + the sex chromosomes written
 + autosomal gains - autosomal losses + extra structural chromosomes (+der, +i, +mar ...)
 - one per chromosome fused away (dic, rob, der(1;7) written without a sign). Gains and
 losses of X and Y may or may not already be reflected in the sex chromosomes written
-(ISCN writes 45,X,-Y), so each widens the window by its copies. Without a written ploidy
+(ISCN writes 45,X,-Y), so each widens the window by its copies; so does a rearranged
+X or Y (ISCN writes 46,X,del(X)(q21), leaving it out of the sex field). Without a written ploidy
 (<3n>) any ploidy from 1n to 8n is accepted, so that 92,XXYY is not refused for being
 tetraploid. Composite (cp) and incomplete (inc) clones are not checked: by definition
 their listed abnormalities are not all in one cell.
@@ -63,6 +64,10 @@ def _change(item: Abnormality) -> tuple[int, int, int]:
         return item.copies, item.copies, 0
     if item.sign is Sign.MINUS:
         return -item.copies, -item.copies, 0
+    if {"X", "Y"} & set(item.chromosomes):
+        # ISCN writes 46,X,del(X)(q21): a rearranged X or Y is listed, not in the sex field
+        fused = -(len(item.chromosomes) - 1) * item.copies if item.kind in _FUSING else 0
+        return fused, fused, item.copies
     if item.kind in _FUSING and len(item.chromosomes) > 1:
         fused = -(len(item.chromosomes) - 1) * item.copies
         return fused, fused, 0

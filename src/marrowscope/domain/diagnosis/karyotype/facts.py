@@ -11,6 +11,7 @@ from marrowscope.domain.diagnosis.karyotype.counting import (
 from marrowscope.domain.diagnosis.karyotype.ipssr import ipssr_group
 from marrowscope.domain.diagnosis.karyotype.lesions import (
     arm_losses,
+    is_idic_xq13,
     is_isochromosome_17q,
     whole_change,
 )
@@ -59,4 +60,7 @@ def karyotype_facts(karyotype: str | Karyotype) -> KaryotypeFacts:
         plus19="+19" in changes,
         rearrangements=found,
         ipssr_group=ipssr_group(parsed, counts),
+        minus13="-13" in changes,
+        del13q="13q" in lost,
+        idic_xq13=any(is_idic_xq13(item) for item in counts.counted),
     )

@@ -19,7 +19,7 @@ from marrowscope.domain.diagnosis.karyotype.model import (
     Sign,
 )
 
-__all__ = ["arm_losses", "is_isochromosome_17q", "whole_change"]
+__all__ = ["arm_losses", "is_idic_xq13", "is_isochromosome_17q", "whole_change"]
 
 _OTHER_ARM = {Arm.P: Arm.Q, Arm.Q: Arm.P}
 _FUSED = (AbnormalityKind.DER, AbnormalityKind.DIC, AbnormalityKind.IDIC)
@@ -41,6 +41,16 @@ def is_isochromosome_17q(item: Abnormality) -> bool:
         and bool(item.breakpoints)
         and item.breakpoints[0][0].arm is Arm.Q
         and item.breakpoints[0][0].whole_arm
+    )
+
+
+def is_idic_xq13(item: Abnormality) -> bool:
+    """idic(X)(q13), a myelodysplasia-related abnormality of WHO 2022 and ICC 2022."""
+    return (
+        item.kind is AbnormalityKind.IDIC
+        and item.chromosomes == ("X",)
+        and bool(item.breakpoints)
+        and item.breakpoints[0][0].major == "q13"
     )
 
 
