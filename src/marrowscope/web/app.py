@@ -76,6 +76,8 @@ ROUTERS: tuple[str, ...] = (
     "ai_review.api",
     "pathway.api",
     "accounts.api",
+    "diagnosis.api",
+    "diagnosis.adopt",
 )
 
 _SECURITY_HEADERS = {

@@ -26,6 +26,7 @@ from marrowscope.domain.roles import Role
 from marrowscope.services import ai_review as review
 from marrowscope.services import cases, counting
 from marrowscope.services.accounts import confirm_password
+from marrowscope.services.diagnosis import case_diagnosis
 from marrowscope.services.reporting import case_list
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
@@ -84,6 +85,9 @@ def _case_page(
             else []
         )
         state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
+        diagnosis = case_diagnosis(
+            uow, ctx.stores, me.actor, case_id, report_fields=report.fields if report else prefill
+        )
     merged = counting.merged_counts(slides)
     saved = counting.merged_counts([s for s in slides if s.status is CountStatus.SAVED])
     specimens = {s.id: s for s in record.specimens}
@@ -116,6 +120,7 @@ def _case_page(
         name_suggestions={scheme: suggested_names(scheme) for scheme in SCHEMES},
         reports_available=report_bridge.available(),
         sign_errors=extra.get("sign_errors", {}),
+        diagnosis=diagnosis,
     )
 
 

@@ -1,0 +1,12 @@
+"""Integrated diagnosis of a case as decision support: WHO 2022 and ICC 2022 candidates,
+IMWG 2014 for plasma cell neoplasms, ELN 2022, IPSS-R/IPSS-M and R-ISS/R2-ISS risk, what
+is missing to settle each, and the report text a pathologist may adopt and edit.
+
+Public use cases: ``case_diagnosis`` (the panel), ``DIAGNOSIS_ROLES`` (who may read it).
+"""
+
+from __future__ import annotations
+
+from marrowscope.services.diagnosis.case_diagnosis import DIAGNOSIS_ROLES, case_diagnosis
+
+__all__ = ["DIAGNOSIS_ROLES", "case_diagnosis"]

@@ -1,0 +1,43 @@
+"""The pathologist adopts the decision-support proposal into the report draft.
+
+The proposed texts fill the WHO, ICC, IMWG, risk and missing-results fields of the draft,
+where the pathologist edits them before signing; the whole proposal as computed is kept
+in its own field, so the signed report shows both what the machine proposed and what the
+pathologist signed. A signed report refuses (it is amended, never overwritten).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from marrowscope.domain.roles import Role
+from marrowscope.services.diagnosis import case_diagnosis
+from marrowscope.web.deps import Ctx, SignedIn, require
+from marrowscope.web.diagnosis.views import proposal_text
+from marrowscope.web.pages import redirect
+from marrowscope.web.reporting import bridge as report_bridge
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/pathologist", tags=["pathologist"])
+
+Pathologist = Annotated[SignedIn, Depends(require(Role.PATHOLOGIST))]
+
+
+@router.post("/cases/{case_id}/report/adopt-diagnosis")
+def adopt_diagnosis(ctx: Ctx, me: Pathologist, case_id: int) -> Response:
+    """Copy the proposal into the draft (creating it from the prefill if there is none)."""
+    with ctx.uow() as uow:
+        report = report_bridge.current_report(uow, me.actor, case_id)
+        base = (
+            dict(report.fields)
+            if report is not None
+            else report_bridge.prefill(uow, me.actor, case_id)
+        )
+        diagnosis = case_diagnosis(uow, ctx.stores, me.actor, case_id, report_fields=base)
+        fields = {**base, **diagnosis.proposal(), "diagnosis_proposal": proposal_text(diagnosis)}
+        report_bridge.save_draft(uow, me.actor, case_id, fields, None)
+    return redirect(f"/pathologist/cases/{case_id}#report")
