@@ -117,6 +117,7 @@ class MolecularResult:
     variants: tuple[Variant, ...]
     panel: str = ""
     interpretation: str = ""
+    genes_tested: tuple[str, ...] = ()  # empty: the panel's gene list was not given
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,20 @@ def _variant(d: Mapping[str, Any], i: int) -> Variant:
     )
 
 
+def _genes_tested(value: Any) -> tuple[str, ...]:
+    """The genes a panel covered: a gene not listed is not tested, never wild type."""
+    if value is None or value == "":
+        return ()
+    items = value.replace(";", ",").split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise InvalidInput("genes_tested: a list of gene symbols")
+    genes = tuple(sorted({str(g).strip().upper() for g in items if str(g).strip()}))
+    for gene in genes:
+        if not _GENE.match(gene):
+            raise InvalidInput(f"genes_tested: {gene!r} is not a gene symbol")
+    return genes
+
+
 def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
     """The structured result of ``test`` from a plain mapping (form, file or database)."""
     if test == TestType.KARYOTYPE:
@@ -135,7 +149,10 @@ def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
     if test == TestType.MOLECULAR_PANEL:
         variants = tuple(_variant(v, i) for i, v in enumerate(_rows(data, "variants")))
         return MolecularResult(
-            variants, str(data.get("panel", "")), str(data.get("interpretation", ""))
+            variants,
+            str(data.get("panel", "")),
+            str(data.get("interpretation", "")),
+            _genes_tested(data.get("genes_tested")),
         )
     if test == TestType.CULTURE:
         organism = data.get("organism")
@@ -177,7 +194,7 @@ def result_to_dict(result: LabResult) -> dict[str, Any]:
             "interpretation": result.interpretation,
         }
     if isinstance(result, MolecularResult):
-        return {
+        molecular: dict[str, Any] = {
             "variants": [
                 {
                     "gene": v.gene,
@@ -192,6 +209,9 @@ def result_to_dict(result: LabResult) -> dict[str, Any]:
             "panel": result.panel,
             "interpretation": result.interpretation,
         }
+        if result.genes_tested:  # only when given, so earlier results read back unchanged
+            molecular["genes_tested"] = list(result.genes_tested)
+        return molecular
     if isinstance(result, CultureResult):
         return {
             "organism": result.organism,
