@@ -49,10 +49,15 @@ def _result(client: TestClient, case_id: int, kind: str, test: str, result: dict
     assert made.status_code == 201, made.text
     [row] = made.json()["tests"]
     lab = api_session(client, "lab")
-    assert client.post(
-        "/api/lab/receive", json={"accession": made.json()["accession"]}, headers=lab
-    ).status_code == 200
-    moved = client.post(f"/api/lab/tests/{row['id']}/state", json={"state": "in_process"}, headers=lab)
+    assert (
+        client.post(
+            "/api/lab/receive", json={"accession": made.json()["accession"]}, headers=lab
+        ).status_code
+        == 200
+    )
+    moved = client.post(
+        f"/api/lab/tests/{row['id']}/state", json={"state": "in_process"}, headers=lab
+    )
     assert moved.status_code == 200, moved.text
     done = client.post(f"/api/lab/tests/{row['id']}/result", json={"result": result}, headers=lab)
     assert done.status_code == 200, done.text
@@ -148,7 +153,7 @@ def test_the_pathologist_adopts_the_proposal_into_the_draft(
         follow_redirects=False,
     )
     assert adopted.status_code == 303, adopted.text
-    fields = client.get(f"/api/cases/{case_id}/report").json()["fields"]
+    fields = client.get(f"/api/cases/{case_id}/report").json()["versions"][-1]["fields"]
     assert fields["who_2022"] and fields["icc_2022"]
     assert "WHO 2022" in fields["diagnosis_proposal"]
     assert fields["diagnosis_missing"]

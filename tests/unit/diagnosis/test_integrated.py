@@ -58,7 +58,9 @@ def test_an_aml_gets_eln_and_no_mds_score() -> None:
 def test_a_gap_in_the_panel_is_never_settled() -> None:
     result = integrate(DiagnosisInputs(_mds(genes_tested=None, karyotype=None), age_years=70))
     assert not result.settled
-    assert any("karyotype" in m.what.lower() or "cytogenetic" in m.what.lower() for m in result.missing)
+    assert any(
+        "karyotype" in m.what.lower() or "cytogenetic" in m.what.lower() for m in result.missing
+    )
     assert "not settled" in result.proposal()["who_2022"] or not result.candidates[0].settled
 
 
@@ -69,9 +71,7 @@ def test_nothing_computed_is_not_settled() -> None:
 
 
 def test_a_myeloma_workup_gets_imwg_and_staging_that_asks_for_ldh() -> None:
-    plasma = PlasmaCellFindings(
-        clonal_bm_plasma_cells_percent=65.0, serum_m_protein_g_per_l=42.0
-    )
+    plasma = PlasmaCellFindings(clonal_bm_plasma_cells_percent=65.0, serum_m_protein_g_per_l=42.0)
     inputs = DiagnosisInputs(
         _mds(blasts_percent_marrow=1.0, dysplastic_lineages=0),
         plasma=plasma,
