@@ -20,6 +20,7 @@ from marrowscope.services import accounts
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts import AuthService
 from marrowscope.services.ai_review import CellClassifierPort, FieldCellFinderPort, ReviewStores
+from marrowscope.services.alerts import EscalationPolicy, Notifier
 from marrowscope.services.counting import SavedCountSource
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -30,6 +31,7 @@ __all__ = [
     "Settings",
     "backup_database",
     "build_account_services",
+    "build_alert_duties",
     "build_cell_reviewer",
     "build_count_log_source",
     "build_review_stores",
@@ -254,6 +256,48 @@ def prepare_demo(settings: Settings) -> DemoIds:
 
 def build_count_log_source() -> Callable[[Any], SavedCountSource]:
     """The read side of the de-identified count log (for ``uow.bind``)."""
+
+
+# --- care-team alerts: escalation and notification channels (docs/alerts.md) ---
+
+
+def build_alert_duties(
+    settings: Settings | None = None,
+) -> tuple[EscalationPolicy, dict[str, Notifier]]:
+    """The escalation policy and the configured channels (``services.alerts``):
+    e-mail when ``alert_smtp_host`` is set, the webhook when ``alert_webhook_url`` is."""
+    from marrowscope.notify.smtp import EmailChannel
+    from marrowscope.notify.webhook import WebhookChannel
+
+    chosen = settings or get_settings()
+
+    def addresses(text: str) -> tuple[str, ...]:
+        return tuple(a.strip() for a in text.split(",") if a.strip())
+
+    base_url = chosen.public_url or f"http://{chosen.host}:{chosen.port}"
+    policy = EscalationPolicy(
+        after=timedelta(minutes=chosen.alert_escalation_minutes),
+        to=chosen.alert_escalation_to,
+        base_url=base_url,
+    )
+    channels: dict[str, Notifier] = {}
+    if chosen.alert_smtp_host:
+        channels["email"] = EmailChannel(
+            host=chosen.alert_smtp_host,
+            port=chosen.alert_smtp_port,
+            sender=chosen.alert_email_from,
+            care_team=addresses(chosen.alert_email_care_team),
+            on_call=addresses(chosen.alert_email_on_call),
+            starttls=chosen.alert_smtp_starttls,
+            username=chosen.alert_smtp_username,
+            password=chosen.alert_smtp_password,
+            timeout_s=chosen.alert_channel_timeout_s,
+        )
+    if chosen.alert_webhook_url:
+        channels["webhook"] = WebhookChannel(
+            chosen.alert_webhook_url, chosen.alert_webhook_token, chosen.alert_channel_timeout_s
+        )
+    return policy, channels
     from marrowscope.db.count_log_store import SqlSavedCountSource
 
     return SqlSavedCountSource

@@ -65,6 +65,27 @@ class Settings(BaseSettings):
     # The number patients are told to call (portal, preparation and aftercare text). The
     # default is from Ofcom's range reserved for drama, so a demo never rings a real line.
     care_team_phone: str = "020 7946 0000"
+    # Care-team alerts (docs/alerts.md): an urgent alert not acknowledged within
+    # ``alert_escalation_minutes`` escalates to ``alert_escalation_to``; the web app checks
+    # every ``alert_check_seconds`` (0: not in the web app, run `marrowscope alerts
+    # escalate` from cron instead). Channels: e-mail when ``alert_smtp_host`` is set, a
+    # paging webhook when ``alert_webhook_url`` is; addresses comma-separated.
+    # ``public_url``: the app's address in the links that notifications carry.
+    alert_escalation_minutes: float = Field(default=15.0, gt=0)
+    alert_escalation_to: str = "on_call_haematologist"
+    alert_check_seconds: float = Field(default=30.0, ge=0)
+    alert_smtp_host: str = ""
+    alert_smtp_port: int = 25
+    alert_smtp_starttls: bool = False
+    alert_smtp_username: str = ""
+    alert_smtp_password: str = ""
+    alert_email_from: str = "marrowscope@localhost"
+    alert_email_care_team: str = ""
+    alert_email_on_call: str = ""
+    alert_webhook_url: str = ""
+    alert_webhook_token: str = ""
+    alert_channel_timeout_s: float = Field(default=10.0, gt=0)
+    public_url: str = ""
 
     @field_validator("timezone")
     @classmethod

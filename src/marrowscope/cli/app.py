@@ -42,6 +42,7 @@ _GROUPS: tuple[str, ...] = (
     "export_reviews",
     "batch",
     "risk",
+    "alerts",
     "export_counts",
 )
 

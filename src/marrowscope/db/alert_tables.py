@@ -49,6 +49,11 @@ care_alert = Table(
     Column("acknowledged_at", UtcDateTime, nullable=True),
     Column("acknowledged_by", String(64), nullable=True),
     Column("acknowledgement_note", Text, nullable=False, default=""),
+    # alerts_0002: who to ring back, the patient's words, and escalation
+    Column("patient_phone", String(32), nullable=False, server_default="", default=""),
+    Column("patient_notes", Text, nullable=False, server_default="", default=""),
+    Column("escalated_at", UtcDateTime, nullable=True),
+    Column("escalated_to", String(64), nullable=False, server_default="", default=""),
     Index("ix_care_alert_open", "acknowledged_at", "level"),
 )
 
@@ -67,6 +72,10 @@ def _alert(row: Any) -> Alert:
         acknowledged_at=row.acknowledged_at,
         acknowledged_by=row.acknowledged_by,
         acknowledgement_note=row.acknowledgement_note or "",
+        patient_phone=row.patient_phone or "",
+        patient_notes=row.patient_notes or "",
+        escalated_at=row.escalated_at,
+        escalated_to=row.escalated_to or "",
     )
 
 
@@ -91,6 +100,9 @@ class SqlAlertStore:
                 raised_at=new.raised_at,
                 raised_by=new.raised_by,
                 acknowledgement_note="",
+                patient_phone=new.patient_phone,
+                patient_notes=new.patient_notes,
+                escalated_to="",
             )
         )
         return Alert(
@@ -103,6 +115,8 @@ class SqlAlertStore:
             source=new.source,
             raised_at=new.raised_at,
             raised_by=new.raised_by,
+            patient_phone=new.patient_phone,
+            patient_notes=new.patient_notes,
         )
 
     def get(self, alert_id: int) -> Alert | None:
@@ -118,6 +132,19 @@ class SqlAlertStore:
             select(care_alert).where(care_alert.c.record_id == record_id)
         ).one_or_none()
         return _alert(row) if row is not None else None
+
+    def escalate(self, alert_id: int, *, at: datetime, to: str) -> bool:
+        """Mark an open, not yet escalated alert escalated; False if another run did."""
+        result = self._session.execute(
+            update(care_alert)
+            .where(
+                care_alert.c.id == alert_id,
+                care_alert.c.acknowledged_at.is_(None),
+                care_alert.c.escalated_at.is_(None),
+            )
+            .values(escalated_at=at, escalated_to=to)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def list(self, *, open_only: bool, case_id: int | None = None) -> Sequence[Alert]:
         """Alerts, open ones only or all (unordered: the domain orders the inbox)."""

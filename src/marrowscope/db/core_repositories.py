@@ -31,6 +31,7 @@ def _patient(row: Any) -> Patient:
         given_name=row.given_name,
         birth_date=row.birth_date,
         sex=Sex(row.sex),
+        phone=row.phone or "",
     )
 
 
@@ -65,12 +66,15 @@ class SqlPatientRepository:
                         birth_date=new.birth_date,
                         sex=new.sex.value,
                         created_at=at,
+                        phone=new.phone,
                     )
                     .returning(patient.c.id)
                 ).scalar_one()
         except IntegrityError as error:  # a concurrent writer took the same MRN
             raise Conflict(f"mrn {new.mrn!r} is already registered") from error
-        return Patient(new_id, new.mrn, new.family_name, new.given_name, new.birth_date, new.sex)
+        return Patient(
+            new_id, new.mrn, new.family_name, new.given_name, new.birth_date, new.sex, new.phone
+        )
 
     def get(self, patient_id: int) -> Patient | None:
         row = self._session.execute(select(patient).where(patient.c.id == patient_id)).first()
@@ -102,6 +106,7 @@ class SqlPatientRepository:
                 given_name=updated.given_name,
                 birth_date=updated.birth_date,
                 sex=updated.sex.value,
+                phone=updated.phone,
             )
         )
 

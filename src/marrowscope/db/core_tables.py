@@ -22,6 +22,8 @@ patient = Table(
     Column("birth_date", Date, nullable=False),
     Column("sex", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # optional; for the care team to ring back (added by pathway_0005)
+    Column("phone", String(32), nullable=False, server_default="", default=""),
 )
 
 exam_case = Table(

@@ -36,6 +36,7 @@ class AlertRow:
     waited: str
     acknowledged_by: str
     acknowledged_at: str
+    escalated_at: str = ""
 
 
 def local_words(value: datetime | None, zone: str) -> str:
@@ -101,13 +102,15 @@ def alert_rows(
                 waited=waited_words(a.raised_at, moment),
                 acknowledged_by=names.get(a.acknowledged_by or "", a.acknowledged_by or ""),
                 acknowledged_at=local_words(a.acknowledged_at, zone),
+                escalated_at=local_words(a.escalated_at, zone),
             )
         )
     return rows
 
 
 def page_alerts(ctx: WebContext, me: SignedIn | None, data: dict[str, Any]) -> dict[str, Any]:
-    """The header's open-alert count and, on a case page, that case's open alerts.
+    """The header's open-alert count and, on a case page, that case's alerts: the open
+    ones as a banner, the acknowledged ones with what was done.
 
     Only for the roles who act on alerts; others get nothing, so their pages are unchanged.
     A page showing a case passes it as ``record`` (a ``CaseRecord``).
@@ -119,6 +122,9 @@ def page_alerts(ctx: WebContext, me: SignedIn | None, data: dict[str, Any]) -> d
     with ctx.uow() as uow:
         extra: dict[str, Any] = {"alert_count": count_open_alerts(uow, me.actor)}
         if case is not None and "case_alerts" not in data:
-            found = alerts_for_case(uow, me.actor, case.id)
-            extra["case_alerts"] = alert_rows(ctx, uow, found)
+            # the acknowledged ones too: the page says what was done, not "Urgent" forever
+            found = alerts_for_case(uow, me.actor, case.id, include_acknowledged=True)
+            rows = alert_rows(ctx, uow, found)
+            extra["case_alerts"] = [r for r in rows if r.alert.is_open]
+            extra["case_alerts_done"] = [r for r in rows if not r.alert.is_open]
     return extra

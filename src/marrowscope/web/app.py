@@ -23,6 +23,7 @@ from marrowscope import __version__
 from marrowscope.bootstrap import (
     Settings,
     build_account_services,
+    build_alert_duties,
     build_engine,
     build_uow_factory,
     get_settings,
@@ -30,9 +31,11 @@ from marrowscope.bootstrap import (
 from marrowscope.domain.alerts.model import level_words
 from marrowscope.domain.roles import Actor
 from marrowscope.services.accounts import AuthService
+from marrowscope.services.alerts import run_alert_duties
 from marrowscope.services.counting import DraftSaves, SessionLookup
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.alert_banner import local_words
+from marrowscope.web.alerts.duties import alert_duties_lifespan
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers
 from marrowscope.web.middleware import HeadersAndLog
@@ -107,12 +110,15 @@ def create_app(
 ) -> FastAPI:
     """A FastAPI app on the database named by ``settings`` (migrated beforehand).
 
-    ``clock`` (tests only) replaces the database units' clock: session expiry and
-    sign-in limits are then checked against it.
+    ``clock`` (tests only) replaces the database units' clock: session expiry, sign-in
+    limits and alert escalation are then checked against it.
     """
     chosen = settings or get_settings()
     engine = build_engine(chosen)
     accounts = build_account_services(build_uow_factory(engine, clock), chosen)
+    # escalate unacknowledged urgent alerts and send notifications (docs/alerts.md)
+    policy, channels = build_alert_duties(chosen)
+    duties = partial(run_alert_duties, accounts.uow_factory, policy, channels)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["version"] = __version__
     # levels in words and times in the lab's zone on staff pages
@@ -131,6 +137,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(ids_in_range)],  # no id beyond 64 bits reaches a route
+        lifespan=alert_duties_lifespan(duties, chosen.alert_check_seconds),
     )
     app.state.ctx = WebContext(
         settings=chosen,

@@ -87,6 +87,8 @@ class NewAlert:
     source: AlertSource
     raised_at: datetime
     raised_by: str
+    patient_phone: str = ""  # copied from the patient record: who to ring back
+    patient_notes: str = ""  # the patient's own words from the check-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +107,20 @@ class Alert:
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
     acknowledgement_note: str = ""
+    patient_phone: str = ""
+    patient_notes: str = ""
+    escalated_at: datetime | None = None
+    escalated_to: str = ""  # the role or on-call target it was escalated to
 
     @property
     def is_open(self) -> bool:
         """Still waiting for someone in the team to act."""
         return self.acknowledged_at is None
+
+    @property
+    def is_escalated(self) -> bool:
+        """Not acknowledged in time, and passed on (``domain.alerts.escalation``)."""
+        return self.escalated_at is not None
 
 
 def alert_reason(escalation: Escalation, *, temperature_c: float | None = None) -> str:
@@ -134,6 +145,8 @@ def new_alert(
     at: datetime,
     by: str,
     temperature_c: float | None = None,
+    patient_phone: str = "",
+    patient_notes: str = "",
 ) -> NewAlert | None:
     """The alert a triaged check-in raises, or None when it is routine."""
     if not raises_alert(escalation.level):
@@ -147,6 +160,8 @@ def new_alert(
         source=source,
         raised_at=at,
         raised_by=by,
+        patient_phone=patient_phone,
+        patient_notes=patient_notes.strip(),
     )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "Sex",
     "age_in_years",
     "clean_mrn",
+    "clean_phone",
 ]
 
 
@@ -50,6 +51,7 @@ class NewPatient:
     given_name: str
     birth_date: date
     sex: Sex
+    phone: str = ""  # optional: the number the care team rings back on
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class Patient:
     given_name: str
     birth_date: date
     sex: Sex
+    phone: str = ""
 
     @property
     def display_name(self) -> str:
@@ -100,4 +103,17 @@ def clean_mrn(mrn: str) -> str:
     cleaned = mrn.strip().upper()
     if not cleaned or len(cleaned) > 32 or not all(c.isalnum() or c == "-" for c in cleaned):
         raise InvalidInput("mrn: 1-32 letters, digits or '-'")
+    return cleaned
+
+
+def clean_phone(phone: str) -> str:
+    """An optional telephone number, checked so the team can dial it: '' or 6-15 digits
+    with spaces, '+', '-', '(' or ')' between them (E.164 allows at most 15 digits)."""
+    cleaned = " ".join(phone.split())
+    if not cleaned:
+        return ""
+    digits = sum(c.isdigit() for c in cleaned)
+    allowed = all(c.isdigit() or c in " +-()" for c in cleaned)
+    if not allowed or not 6 <= digits <= 15 or "+" in cleaned[1:]:
+        raise InvalidInput("phone: digits, spaces and a leading '+' only, e.g. 07700 900123")
     return cleaned

@@ -1,5 +1,6 @@
 """Care-team alerts: raised with the check-in that escalates, read and acknowledged by
-the staff who can act on them.
+the staff who can act on them; urgent ones not acknowledged in time escalate to the
+on-call target, and notifications leave through pluggable channels with retries.
 """
 
 from marrowscope.services.alerts.care_team import (
@@ -12,14 +13,40 @@ from marrowscope.services.alerts.care_team import (
     list_alerts,
     raise_for_check_in,
 )
+from marrowscope.services.alerts.delivery import (
+    SYSTEM,
+    DeliveryReport,
+    DeliveryStore,
+    Notifier,
+    deliver_pending,
+    delivery_log,
+)
+from marrowscope.services.alerts.escalation import (
+    EscalationPolicy,
+    TickReport,
+    escalate_overdue_alerts,
+    queue_notifications,
+    run_alert_duties,
+)
 
 __all__ = [
     "ALERT_ROLES",
+    "SYSTEM",
     "AlertStore",
+    "DeliveryReport",
+    "DeliveryStore",
+    "EscalationPolicy",
+    "Notifier",
+    "TickReport",
     "acknowledge_alert",
     "alert_for_record",
     "alerts_for_case",
     "count_open_alerts",
+    "deliver_pending",
+    "delivery_log",
+    "escalate_overdue_alerts",
     "list_alerts",
+    "queue_notifications",
     "raise_for_check_in",
+    "run_alert_duties",
 ]

@@ -55,6 +55,8 @@ class AlertStore(Protocol):
 
     def acknowledge(self, alert_id: int, *, at: datetime, by: str, note: str) -> None: ...
 
+    def escalate(self, alert_id: int, *, at: datetime, to: str) -> bool: ...
+
 
 StoreFactory = Callable[[Any], AlertStore]
 
@@ -88,8 +90,14 @@ def raise_for_check_in(
     temperature_c: float | None = None,
     stores: StoreFactory | None = None,
 ) -> Alert | None:
-    """The alert an escalated check-in raises (audited; the caller commits), or None."""
+    """The alert an escalated check-in raises (audited; the caller commits), or None.
+
+    The patient's telephone number and their own notes from the check-in are copied in,
+    so the person ringing back has both on the alert itself.
+    """
     case = get_case(uow, actor, record.case_id)
+    patient = uow.patients.get(case.patient_id)
+    notes = str(record.payload.get("check_in", {}).get("notes") or "")
     new = model.new_alert(
         escalation,
         case_id=case.id,
@@ -99,6 +107,8 @@ def raise_for_check_in(
         at=uow.now(),
         by=actor.username,
         temperature_c=temperature_c,
+        patient_phone=patient.phone if patient is not None else "",
+        patient_notes=notes,
     )
     if new is None:
         return None
@@ -123,12 +133,19 @@ def list_alerts(
 
 
 def alerts_for_case(
-    uow: UnitOfWork, actor: Actor, case_id: int, *, stores: StoreFactory | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    *,
+    include_acknowledged: bool = False,
+    stores: StoreFactory | None = None,
 ) -> list[Alert]:
-    """The open alerts of one case (the banner on its page)."""
+    """The alerts of one case (the banner on its page): open ones, and with
+    ``include_acknowledged`` also those done, so the page says what was done."""
     require_staff(actor, ALERT_ROLES)
     get_case(uow, actor, case_id)
-    return model.inbox_order(_store(uow, stores).list(open_only=True, case_id=case_id))
+    found = _store(uow, stores).list(open_only=not include_acknowledged, case_id=case_id)
+    return model.inbox_order(found)
 
 
 def count_open_alerts(uow: UnitOfWork, actor: Actor, *, stores: StoreFactory | None = None) -> int:

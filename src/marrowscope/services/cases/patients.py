@@ -18,6 +18,7 @@ from marrowscope.domain.cases.model import (
     Sex,
     age_in_years,
     clean_mrn,
+    clean_phone,
 )
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
@@ -45,13 +46,16 @@ def require_staff(actor: Actor, allowed: frozenset[Role] | None = None) -> None:
 
 
 def _patient_fields(p: Patient | NewPatient) -> dict[str, object]:
-    return {
+    fields: dict[str, object] = {
         "mrn": p.mrn,
         "family_name": p.family_name,
         "given_name": p.given_name,
         "birth_date": p.birth_date,
         "sex": p.sex,
     }
+    if p.phone:  # optional; audited only when given
+        fields["phone"] = p.phone
+    return fields
 
 
 @transactional
@@ -64,8 +68,12 @@ def register_patient(
     given_name: str,
     birth_date: date,
     sex: Sex | str,
+    phone: str = "",
 ) -> Patient:
-    """Register a patient; a second patient with the same MRN is a ``Conflict``."""
+    """Register a patient; a second patient with the same MRN is a ``Conflict``.
+
+    ``phone`` is optional: the number the care team rings back when a check-in escalates.
+    """
     require_staff(actor, _REGISTRARS)
     if not family_name.strip():
         raise InvalidInput("family_name: required")
@@ -74,7 +82,14 @@ def register_patient(
     except ValueError as error:
         raise InvalidInput(f"sex: one of {', '.join(s.value for s in Sex)}") from error
     age_in_years(birth_date, uow.now().date())  # refuses a birth date in the future
-    new = NewPatient(clean_mrn(mrn), family_name.strip(), given_name.strip(), birth_date, sex_value)
+    new = NewPatient(
+        clean_mrn(mrn),
+        family_name.strip(),
+        given_name.strip(),
+        birth_date,
+        sex_value,
+        clean_phone(phone),
+    )
     patient = uow.patients.add(new, at=uow.now())
     record_audit(uow, actor, "patient", patient.id, AuditAction.CREATE, None, _patient_fields(new))
     uow.commit()

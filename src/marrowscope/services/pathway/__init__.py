@@ -11,7 +11,11 @@ from marrowscope.services.pathway.assessment import (
     record_assessment,
 )
 from marrowscope.services.pathway.cbc_order import correct_record, place_order, record_cbc
-from marrowscope.services.pathway.check_ins import CheckInOutcome, send_check_in
+from marrowscope.services.pathway.check_ins import (
+    CheckInOutcome,
+    latest_check_in_advice,
+    send_check_in,
+)
 from marrowscope.services.pathway.followup import issue_aftercare, record_check_in
 from marrowscope.services.pathway.patient_portal import patient_check_in
 from marrowscope.services.pathway.procedure import (
@@ -26,6 +30,7 @@ __all__ = [
     "ProcedureOutcome",
     "correct_record",
     "issue_aftercare",
+    "latest_check_in_advice",
     "patient_check_in",
     "place_order",
     "preparation_sheet_for",

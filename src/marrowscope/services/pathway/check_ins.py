@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 from marrowscope.domain.errors import PermissionDenied
 from marrowscope.domain.pathway.aftercare import Escalation, EscalationLevel
-from marrowscope.domain.pathway.records import StoredRecord
+from marrowscope.domain.pathway.check_in_advice import PatientAdvice, patient_advice
+from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.alerts import alert_for_record
-from marrowscope.services.cases import list_cases
+from marrowscope.services.cases import get_case, list_cases
 from marrowscope.services.pathway.followup import record_check_in
 from marrowscope.services.pathway.patient_portal import patient_check_in
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
-__all__ = ["CheckInOutcome", "send_check_in"]
+__all__ = ["CheckInOutcome", "latest_check_in_advice", "send_check_in"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,10 @@ class CheckInOutcome:
         """The level a person is told: a check-in naming no symptom is routine."""
         level = self.escalation.level
         return EscalationLevel.ROUTINE if level is EscalationLevel.NONE else level
+
+    def advice(self, phone: str) -> PatientAdvice:
+        """What the sender is told to do now (``domain.pathway.check_in_advice``)."""
+        return patient_advice(self.escalation, phone)
 
 
 @transactional
@@ -65,3 +70,26 @@ def send_check_in(
         )
     alert = alert_for_record(uow, actor, record.id)
     return CheckInOutcome(record, escalation, alert.id if alert else None)
+
+
+def _escalation_of(record: StoredRecord) -> Escalation:
+    stored = record.payload.get("escalation", {})
+    return Escalation(
+        EscalationLevel(stored.get("level", "none")),
+        tuple(stored.get("reasons", ())),
+        tuple(stored.get("advice", ())),
+        tuple(stored.get("sources", ())),
+    )
+
+
+def latest_check_in_advice(
+    uow: UnitOfWork, actor: Actor, case_id: int, phone: str
+) -> PatientAdvice | None:
+    """The advice of the case's latest check-in, from what was stored when it was sent.
+
+    The portal shows it on the page the patient lands on after sending; a patient may
+    read it on their own case only (``get_case`` answers ``NotFound`` otherwise).
+    """
+    get_case(uow, actor, case_id)
+    record = uow.pathway.latest(case_id, RecordKind.CHECK_IN)
+    return None if record is None else patient_advice(_escalation_of(record), phone)

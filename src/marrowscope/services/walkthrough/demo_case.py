@@ -82,6 +82,7 @@ def _seed(uow: UnitOfWork) -> DemoCase:
     patient = existing or register_patient(
         uow, clinician, mrn=DEMO_MRN, family_name="Demo", given_name="Daniel",
         birth_date=date(now.year - 67, 3, 14), sex=Sex.MALE,
+        phone="07700 900123",  # Ofcom's drama range: a demo never rings a real phone
     )  # fmt: skip
     other = other or register_patient(
         uow, clinician, mrn=OTHER_MRN, family_name="Example", given_name="Erin",

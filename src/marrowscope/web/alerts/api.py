@@ -67,6 +67,10 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "acknowledged_at": _iso(alert.acknowledged_at),
         "acknowledged_by": alert.acknowledged_by,
         "acknowledgement_note": alert.acknowledgement_note or None,
+        "patient_phone": alert.patient_phone or None,
+        "patient_notes": alert.patient_notes or None,
+        "escalated_at": _iso(alert.escalated_at),
+        "escalated_to": alert.escalated_to or None,
     }
 
 
@@ -75,7 +79,10 @@ def post_check_in(ctx: Ctx, me: CheckInAuthor, case_id: int, body: CheckInBody) 
     """Record a check-in; an urgent or same-day one raises an alert in the same transaction.
 
     ``level`` is ``urgent``, ``same_day`` or ``routine`` (a check-in naming no symptom is
-    routine); ``alert_id`` is null when no alert was raised.
+    routine); ``alert_id`` is null when no alert was raised. ``advice`` is what the sender
+    is told to do now, as the portal shows it: ``headline`` (with the care team's number),
+    ``steps``, ``emergency`` (true: go to the emergency department if the team cannot be
+    reached) and ``phone``.
     """
     with ctx.uow() as uow:
         outcome = pathway.send_check_in(
@@ -86,8 +93,19 @@ def post_check_in(ctx: Ctx, me: CheckInAuthor, case_id: int, body: CheckInBody) 
             temperature_c=body.temperature_c,
             notes=body.notes,
         )
+    advice = outcome.advice(ctx.settings.care_team_phone)
     return JSONResponse(
-        {"id": outcome.record.id, "level": outcome.level.value, "alert_id": outcome.alert_id},
+        {
+            "id": outcome.record.id,
+            "level": outcome.level.value,
+            "alert_id": outcome.alert_id,
+            "advice": {
+                "headline": advice.headline,
+                "steps": list(advice.steps),
+                "emergency": advice.emergency,
+                "phone": advice.phone,
+            },
+        },
         status_code=201,
     )
 

@@ -1,5 +1,8 @@
 """The alerts inbox: escalated check-ins waiting for the care team, and acknowledging one.
 
+Each alert shows the patient's own notes and number, whether it was escalated, and its
+delivery log (every notification, its attempts, last error and next retry).
+
 Open to nurses, proceduralists and clinicians (``services.alerts.ALERT_ROLES``), who can
 phone the patient back; every other role gets 403, as from the service itself.
 """
@@ -38,6 +41,7 @@ def inbox(request: Request, ctx: Ctx, me: CareTeam, state: str = "open") -> Resp
     with ctx.uow() as uow:
         found = alerts.list_alerts(uow, me.actor, include_acknowledged=everything)
         rows = alert_rows(ctx, uow, found)
+        log = alerts.delivery_log(uow, me.actor, [a.id for a in found])
     return render(
         request,
         "alerts.html",
@@ -46,6 +50,7 @@ def inbox(request: Request, ctx: Ctx, me: CareTeam, state: str = "open") -> Resp
         everything=everything,
         links={r.alert.case_id: case_link(me.user.role, r.alert.case_id) for r in rows},
         note_max=NOTE_MAX_CHARS,
+        deliveries=log,
         done=request.query_params.get("done"),
     )
 

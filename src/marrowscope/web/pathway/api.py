@@ -43,6 +43,7 @@ class PatientIn(BaseModel):
     given_name: str = Field(max_length=200)
     birth_date: date
     sex: str = Field(max_length=16, description="female | male | other | unknown")
+    phone: str = Field(default="", max_length=32, description="optional, for ringing back")
 
 
 class OrderIn(BaseModel):
@@ -159,6 +160,7 @@ def new_patient(ctx: Ctx, me: Clinician, body: PatientIn) -> dict[str, int]:
         patient = register_patient(
             uow, me.actor, mrn=body.mrn, family_name=body.family_name,
             given_name=body.given_name, birth_date=body.birth_date, sex=body.sex,
+            phone=body.phone,
         )  # fmt: skip
         case = open_case(uow, me.actor, patient.id)
     return {"patient_id": patient.id, "case_id": case.id}

@@ -76,6 +76,7 @@ def new_patient(
     given_name: Annotated[str, Form(max_length=200)],
     birth_date: Annotated[str, Form()],
     sex: Annotated[str, Form()],
+    phone: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Register a patient and open their examination case (a refusal, such as an MRN
     already registered, comes back beside its field with the form as typed)."""
@@ -93,13 +94,14 @@ def new_patient(
                 given_name=given_name,
                 birth_date=born,
                 sex=sex,
+                phone=phone,
             )
             case = open_case(uow, me.actor, patient.id)
     except MarrowscopeError as error:
         if not is_form_refusal(error):
             raise
         typed = {"mrn": mrn, "family_name": family_name, "given_name": given_name,
-                 "birth_date": birth_date, "sex": sex}  # fmt: skip
+                 "birth_date": birth_date, "sex": sex, "phone": phone}  # fmt: skip
         field, message = field_error(error, set(typed))
         return _home(
             request, ctx, me, status_of(error)[0],

@@ -7,6 +7,10 @@ appear only once the report has been released, in plain language.
 Issue 18: times in the lab's zone, preparation only until the procedure is done, the
 care team's number wherever the text says to call, a check-in form only once there is a
 procedure to follow up, and a refused check-in comes back with what was typed.
+
+After sending, the page the patient lands on (``?sent=1``) shows the advice the triage
+stored with the check-in, at once and prominently: red "call now / go to the emergency
+department" for urgent, amber "call today" for same day, a neutral thank-you otherwise.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ def _page(
 ) -> Response:
     zone = ZoneInfo(ctx.settings.timezone)
     phone = ctx.settings.care_team_phone
+    checked = request.query_params.get("sent") == "1"
+    advice = None
     with ctx.uow() as uow:
         patient = get_patient(uow, me.actor, patient_id)
         cases = list(list_cases(uow, me.actor))
@@ -81,6 +87,8 @@ def _page(
                 except NotFound:
                     sheet = None
             aftercare = record.latest(RecordKind.AFTERCARE)
+            if checked:  # what to do now, worked out when the check-in was stored
+                advice = pathway.latest_check_in_advice(uow, me.actor, case.id, phone)
             summary = report_bridge.patient_summary(uow, me.actor, case.id)
             report_state = report_bridge.state(uow, me.actor, case.id, releaser_of(ctx.settings))
     return render(
@@ -100,7 +108,8 @@ def _page(
         report_state=report_state,
         symptoms=list(SYMPTOM_LABELS.items()),
         phone=phone,
-        checked=request.query_params.get("sent") == "1",
+        checked=checked,
+        advice=advice,
         form=form or {},
         errors=errors or {},
     )
