@@ -60,6 +60,17 @@ class IntegratedDiagnosis:
             bool(self.candidates) and not self.missing and all(c.settled for c in self.candidates)
         )
 
+    def grouped_missing(self) -> tuple[MissingResult, ...]:
+        """The missing results, those that would change the same thing named together.
+
+        IPSS-M lists each untested gene with the same spread of scores; a reader wants one
+        line ("ASXL1, RUNX1, ... results: could change IPSS-M from ... to ...").
+        """
+        groups: dict[str, list[str]] = {}
+        for item in self.missing:
+            groups.setdefault(item.could_change, []).append(item.what)
+        return tuple(MissingResult(", ".join(whats), change) for change, whats in groups.items())
+
     def proposal(self) -> dict[str, str]:
         """Report field texts proposed from the panel; the pathologist edits and signs them."""
         by_system = {c.system: c for c in self.candidates}
@@ -76,7 +87,7 @@ class IntegratedDiagnosis:
             out["risk_scores"] = "; ".join(risks)
         if self.missing:
             out["diagnosis_missing"] = "; ".join(
-                f"{m.what} (could change: {m.could_change})" for m in self.missing
+                f"{m.what} (could change: {m.could_change})" for m in self.grouped_missing()
             )
         return out
 

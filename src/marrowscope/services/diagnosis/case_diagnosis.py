@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.diagnosis.from_case import diagnosis_inputs
 from marrowscope.domain.diagnosis.integrated import IntegratedDiagnosis, integrate
 from marrowscope.domain.errors import InvalidInput, PermissionDenied
@@ -42,17 +43,22 @@ def case_diagnosis(
     case_id: int,
     *,
     report_fields: Mapping[str, str] | None = None,
+    report_counts: Mapping[str, int] | None = None,
 ) -> IntegratedDiagnosis:
     """Candidates, risk groups, missing results and the trace for ``case_id``.
 
     ``report_fields`` are the pathologist's current draft fields (fibrosis grade, ring
-    sideroblasts, cellularity) where the laboratory results do not state them.
+    sideroblasts, cellularity) where the laboratory results do not state them;
+    ``report_counts`` the differential the report holds, used when no slide was counted
+    in the counter (a count entered with the report, or imported).
     """
     if actor.role not in DIAGNOSIS_ROLES:
         raise PermissionDenied("the integrated diagnosis is for the laboratory and pathologist")
     record = load_case_record(uow, actor, case_id)
     slides = counts_for_case(uow, stores, actor, case_id)
-    counts = merged_counts(slides) if slides else None
+    counts: Mapping[CellClass, int] | None = merged_counts(slides) if slides else None
+    if not counts and report_counts:
+        counts = {CellClass(code): int(n) for code, n in report_counts.items()}
     procedure = record.latest(RecordKind.PROCEDURE)
     on = _examined_on(procedure.payload if procedure else None, record.case.opened_at.date())
     try:

@@ -37,7 +37,14 @@ def adopt_diagnosis(ctx: Ctx, me: Pathologist, case_id: int) -> Response:
             if report is not None
             else report_bridge.prefill(uow, me.actor, case_id)
         )
-        diagnosis = case_diagnosis(uow, ctx.stores, me.actor, case_id, report_fields=base)
+        diagnosis = case_diagnosis(
+            uow,
+            ctx.stores,
+            me.actor,
+            case_id,
+            report_fields=base,
+            report_counts=report.counts if report is not None else None,
+        )
         fields = {**base, **diagnosis.proposal(), "diagnosis_proposal": proposal_text(diagnosis)}
         report_bridge.save_draft(uow, me.actor, case_id, fields, None)
     return redirect(f"/pathologist/cases/{case_id}#report")

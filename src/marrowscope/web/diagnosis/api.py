@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from marrowscope.services.diagnosis import DIAGNOSIS_ROLES, case_diagnosis
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.diagnosis.views import diagnosis_json
+from marrowscope.web.reporting import bridge as report_bridge
 
 __all__ = ["router"]
 
@@ -22,5 +23,13 @@ Reader = Annotated[SignedIn, Depends(require(*DIAGNOSIS_ROLES))]
 def get_diagnosis(ctx: Ctx, me: Reader, case_id: int) -> dict[str, Any]:
     """The integrated-diagnosis panel of the case, recomputed from what it holds now."""
     with ctx.uow() as uow:
-        diagnosis = case_diagnosis(uow, ctx.stores, me.actor, case_id)
+        report = report_bridge.current_report(uow, me.actor, case_id)
+        diagnosis = case_diagnosis(
+            uow,
+            ctx.stores,
+            me.actor,
+            case_id,
+            report_fields=report.fields if report is not None else None,
+            report_counts=report.counts if report is not None else None,
+        )
     return diagnosis_json(diagnosis)

@@ -25,7 +25,7 @@ from marrowscope.domain.reporting.classification_names import SCHEMES, suggested
 from marrowscope.domain.roles import Role
 from marrowscope.services import ai_review as review
 from marrowscope.services import cases, counting
-from marrowscope.services.accounts import confirm_password
+from marrowscope.services.accounts import confirm_signer
 from marrowscope.services.diagnosis import case_diagnosis
 from marrowscope.services.reporting import case_list
 from marrowscope.services.unit_of_work import UnitOfWork
@@ -86,7 +86,12 @@ def _case_page(
         )
         state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
         diagnosis = case_diagnosis(
-            uow, ctx.stores, me.actor, case_id, report_fields=report.fields if report else prefill
+            uow,
+            ctx.stores,
+            me.actor,
+            case_id,
+            report_fields=report.fields if report else prefill,
+            report_counts=report.counts if report else None,
         )
     merged = counting.merged_counts(slides)
     saved = counting.merged_counts([s for s in slides if s.status is CountStatus.SAVED])
@@ -130,7 +135,8 @@ def case_view(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Resp
     return _case_page(request, ctx, me, case_id)
 
 
-_CONTROL_FIELDS = frozenset({"csrf_token", "use_counts", "reason"})
+_CONTROL_FIELDS = frozenset({"csrf_token", "use_counts", "reason", "password", "meaning"})
+_SIGNERS = frozenset({Role.PATHOLOGIST})
 
 
 def _report_fields(form: FormData) -> dict[str, str]:
@@ -151,26 +157,48 @@ async def save_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int)
     return redirect(f"/pathologist/cases/{case_id}#report")
 
 
+def _refused_signature(
+    request: Request, ctx: Ctx, me: SignedIn, case_id: int, form: FormData, where: str
+) -> Response | None:
+    """None when the form's password is the signer's; else the page, 401, the reason."""
+    try:
+        confirm_signer(ctx.auth, me.user.username, str(form.get("password", "")), _SIGNERS)
+    except AuthenticationFailed as error:
+        errors = {where: str(error).removeprefix("password: ")}
+        return _case_page(request, ctx, me, case_id, 401, sign_errors=errors)
+    return None
+
+
 @router.post("/cases/{case_id}/report/amend")
 async def amend_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Response:
-    """Amend the signed report: a new signed version with the reason."""
+    """Amend the signed report: a new signed version with the reason, signed with the
+    pathologist's password again and the meaning of the signature."""
     form = await request.form()
+    refused = _refused_signature(request, ctx, me, case_id, form, "amend")
+    if refused is not None:
+        return refused
     with ctx.uow() as uow:
         report_bridge.amend(
             uow, me.actor, case_id, _report_fields(form), str(form.get("reason", "")),
-            signer_name=me.user.display_name, letterhead=letterhead_of(ctx.settings),
+            signer_name=me.user.display_name, meaning=str(form.get("meaning", "")),
+            letterhead=letterhead_of(ctx.settings),
         )  # fmt: skip
     return redirect(f"/pathologist/cases/{case_id}#report")
 
 
 @router.post("/cases/{case_id}/report/addendum")
 async def addend_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Response:
-    """Add a signed addendum (e.g. a late karyotype) without touching the signed text."""
+    """Add a signed addendum (e.g. a late karyotype) without touching the signed text;
+    signed like an amendment."""
     form = await request.form()
+    refused = _refused_signature(request, ctx, me, case_id, form, "addendum")
+    if refused is not None:
+        return refused
     with ctx.uow() as uow:
         report_bridge.addendum(
             uow, me.actor, case_id, str(form.get("text", "")), str(form.get("reason", "")),
-            signer_name=me.user.display_name, letterhead=letterhead_of(ctx.settings),
+            signer_name=me.user.display_name, meaning=str(form.get("meaning", "")),
+            letterhead=letterhead_of(ctx.settings),
         )  # fmt: skip
     return redirect(f"/pathologist/cases/{case_id}#report")
 
@@ -201,7 +229,7 @@ async def sign_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int)
     password = str(form.get("password", ""))
     confirmed = form.get("confirm_warnings") == "yes"
     try:
-        confirm_password(ctx.accounts.uow_factory, ctx.stores, ctx.auth.throttle, me.user, password)
+        confirm_signer(ctx.auth, me.user.username, password, _SIGNERS)
     except AuthenticationFailed as error:
         errors = {"password": str(error).removeprefix("password: ")}
         return _case_page(request, ctx, me, case_id, 422, sign_errors=errors)
@@ -211,7 +239,7 @@ async def sign_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int)
             report_bridge.sign(
                 uow, me.actor, case_id, confirm_warnings=confirmed,
                 undecided_ai_cells=undecided, signer_name=me.user.display_name,
-                letterhead=letterhead_of(ctx.settings),
+                meaning=str(form.get("meaning", "")), letterhead=letterhead_of(ctx.settings),
             )  # fmt: skip
     except UnconfirmedWarnings:
         errors = {"confirm": "Tick the box to confirm you have read the warnings above."}
