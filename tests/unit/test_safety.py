@@ -87,14 +87,15 @@ def test_each_rule_cites_the_source_of_its_threshold() -> None:
 @pytest.mark.parametrize(
     ("drug", "hold_hours", "crcl"),
     [
-        ("apixaban", 24, None),
-        ("rivaroxaban", 24, None),
-        ("edoxaban", 24, None),
+        # EHRA 2021, low-risk intervention: >= 24 h at CrCl >= 30, >= 36 h at 15-29
+        *[(x, 24, c) for x in ("apixaban", "rivaroxaban", "edoxaban") for c in (30.0, 30.1, 90)],
+        *[(x, 36, c) for x in ("apixaban", "rivaroxaban", "edoxaban") for c in (15.0, 29.9)],
+        # PAUSE 2019: dabigatran 1 day at CrCl >= 50, 2 days at 30-49
         ("dabigatran", 24, 80.0),
+        ("dabigatran", 24, 50.0),
+        ("dabigatran", 48, 49.9),
         ("dabigatran", 48, 30.0),
-        ("dabigatran", 48, None),  # unknown renal function: the longer hold
         ("enoxaparin_therapeutic", 24, None),
-        ("enoxaparin_prophylactic", 12, None),
         ("heparin_infusion", 4, None),
     ],
 )
@@ -110,7 +111,7 @@ def test_each_anticoagulant_hold_time(drug: str, hold_hours: int, crcl: float | 
 
 
 def test_an_anticoagulant_without_last_dose_time_needs_review() -> None:
-    a = replace(SAFE, medications=(Medication("apixaban", None),))
+    a = replace(SAFE, medications=(Medication("apixaban", None),), creatinine_clearance_ml_min=80)
 
     assert _rules(assess(a, PLAN), "drug.") == {"drug.apixaban": Severity.REVIEW}
 
@@ -158,7 +159,13 @@ def test_an_inr_older_than_72_hours_counts_as_missing() -> None:
         ("latex", PLAN, Severity.REVIEW),
         ("latex", replace(PLAN, latex_free=True), Severity.NOTE),
         ("midazolam", PLAN, Severity.NOTE),
-        ("midazolam", replace(PLAN, sedation=Sedation.CONSCIOUS), Severity.STOP),
+        # sedation planned without a named agent: name it (the allergy is to one agent)
+        ("midazolam", replace(PLAN, sedation=Sedation.CONSCIOUS), Severity.REVIEW),
+        (
+            "midazolam",
+            replace(PLAN, sedation=Sedation.CONSCIOUS, sedatives=("midazolam",)),
+            Severity.STOP,
+        ),
     ],
 )
 def test_allergy_to_an_agent_in_the_plan_is_a_stop(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from marrowscope.domain.pathway.safety import Medication, Plan, Sedation
+from marrowscope.domain.pathway.safety import Medication, Plan, SafetyPolicy, Sedation, hold_for
 from marrowscope.domain.tables import load_table
 
 __all__ = ["PreparationSheet", "SheetSection", "preparation", "preparation_sheet"]
@@ -58,20 +58,25 @@ def _drug_lines(
     plan: Plan,
     creatinine_clearance_ml_min: float | None,
     zone: tzinfo,
+    policy: SafetyPolicy | None,
 ) -> list[str]:
     drugs = load_table("safety")["drugs"]
     lines = []
     for med in medications:
-        row = drugs.get(med.drug.strip().lower())
+        key = med.drug.strip().lower()
+        row = drugs.get(key)
         if row is None:
             continue
-        hold = float(row["hold_hours"])
-        if "hold_hours_low_crcl" in row and (
-            creatinine_clearance_ml_min is None
-            or creatinine_clearance_ml_min < row["crcl_threshold_ml_min"]
-        ):
-            hold = float(row["hold_hours_low_crcl"])
-        if med.drug.lower() == "warfarin":
+        found = hold_for(key, creatinine_clearance_ml_min, policy)
+        hold = found.hours
+        if hold is None and creatinine_clearance_ml_min is None:
+            # kidney function not yet known: the sheet gives the longest hold of the table
+            hold = max(float(b.get("hold_hours", 0)) for b in row["renal"])
+        if hold is None:
+            lines.append(
+                f"You take {med.drug}: your team will tell you when to take your last dose."
+            )
+        elif key == "warfarin":
             lines.append(
                 "You take warfarin: you will need a blood test (INR) before the test. "
                 "Your team will tell you whether to stop it and when."
@@ -95,6 +100,7 @@ def preparation(
     *,
     zone: tzinfo = UTC,
     phone: str = "",
+    policy: SafetyPolicy | None = None,
 ) -> PreparationSheet:
     """The sheet for the patient: what will happen, how to prepare, what to bring.
 
@@ -115,7 +121,7 @@ def preparation(
         ]
     else:
         before.append("You can eat and drink normally.")
-    before += _drug_lines(medications, plan, creatinine_clearance_ml_min, zone)
+    before += _drug_lines(medications, plan, creatinine_clearance_ml_min, zone, policy)
     before += [
         "Take your other usual medicines unless you are told not to.",
         "Tell us if you are allergic to anything, especially local anaesthetics, antiseptics "
@@ -153,8 +159,15 @@ def preparation_sheet(
     *,
     zone: tzinfo = UTC,
     phone: str = "",
+    policy: SafetyPolicy | None = None,
 ) -> str:
     """The sheet as plain text (see ``preparation``)."""
     return preparation(
-        patient_name, plan, medications, creatinine_clearance_ml_min, zone=zone, phone=phone
+        patient_name,
+        plan,
+        medications,
+        creatinine_clearance_ml_min,
+        zone=zone,
+        phone=phone,
+        policy=policy,
     ).as_text()

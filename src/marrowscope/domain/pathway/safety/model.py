@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
+from marrowscope.domain.tables import load_table
 
 __all__ = [
     "Assessment",
@@ -25,6 +26,9 @@ __all__ = [
     "Severity",
     "overall",
 ]
+
+
+_PLAUSIBLE = load_table("safety")["plausible"]
 
 
 class Severity(StrEnum):
@@ -80,9 +84,18 @@ class Plan:
     sedation: Sedation = Sedation.LOCAL
     local_anaesthetic: str = "lidocaine"
     antiseptic: str = "chlorhexidine"
-    sedatives: tuple[str, ...] = ()
+    sedatives: tuple[str, ...] = ()  # the agents of a sedation, as named (midazolam)
     latex_free: bool = False
     biopsy: bool = True
+
+    def __post_init__(self) -> None:
+        # a named sedative with "local anaesthetic only" is a plan at odds with itself: the
+        # fasting and escort rules would not run for a patient who is to be sedated
+        if self.sedation is Sedation.LOCAL and any(s.strip() for s in self.sedatives):
+            raise InvalidInput(
+                "sedatives: sedation is 'local anaesthetic only'; choose conscious or general "
+                "sedation, or leave the sedative agent empty"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +129,16 @@ class Assessment:
             raise InvalidMeasurement(f"platelets: {self.platelets_per_nl} x10^9/L is impossible")
         if self.inr is not None and not 0.5 <= self.inr <= 20:
             raise InvalidMeasurement(f"inr: {self.inr} is outside what is possible (0.5-20)")
-        if self.creatinine_clearance_ml_min is not None and not (
-            0 <= self.creatinine_clearance_ml_min <= 300
-        ):
-            raise InvalidMeasurement("creatinine_clearance_ml_min: outside 0-300 mL/min")
+        crcl = self.creatinine_clearance_ml_min
+        lowest, highest = (
+            _PLAUSIBLE["creatinine_clearance_min_ml_min"],
+            _PLAUSIBLE["creatinine_clearance_max_ml_min"],
+        )
+        if crcl is not None and not lowest <= crcl <= highest:
+            raise InvalidMeasurement(
+                f"creatinine_clearance_ml_min: {crcl:g} mL/min is not a possible clearance "
+                f"({lowest:g}-{highest:g} mL/min)"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The safety rules: allergies, blood counts and clotting, drugs, and the patient.
 
-Every threshold and hold time comes from ``tables/safety.toml``, each with its source;
-this module only applies them.
+Every threshold and hold time comes from ``tables/safety.toml``, each with its source,
+and every agent and cross-reaction from ``tables/preprocedure_agents.toml``; this module
+only applies them (allergies in ``allergies.py``, drugs in ``drugs.py``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.pathway.safety.allergies import allergy_rules
 from marrowscope.domain.pathway.safety.drugs import drug_rules
+from marrowscope.domain.pathway.safety.inputs import refuse_impossible
 from marrowscope.domain.pathway.safety.model import (
     Assessment,
     ConsentBy,
@@ -19,6 +22,7 @@ from marrowscope.domain.pathway.safety.model import (
     Sedation,
     Severity,
 )
+from marrowscope.domain.pathway.safety.policy import SafetyPolicy
 from marrowscope.domain.tables import load_table
 
 __all__ = ["assess", "known_drugs"]
@@ -35,61 +39,12 @@ def _fresh(at: datetime | None, now: datetime) -> bool:
     return at is not None and now - at <= timedelta(hours=_T["labs"]["max_age_hours"])
 
 
-def _allergy_rules(a: Assessment, plan: Plan) -> list[SafetyFinding]:
-    out: list[SafetyFinding] = []
-    allergens = _T["allergens"]
-    planned_groups: dict[str, str] = {}
-    la = allergens.get(plan.local_anaesthetic.lower(), {"group": "local_anaesthetic"})
-    planned_groups[la["group"]] = plan.local_anaesthetic
-    if plan.antiseptic.lower() in allergens:
-        planned_groups[allergens[plan.antiseptic.lower()]["group"]] = plan.antiseptic
-    if plan.sedation is not Sedation.LOCAL:
-        for s in plan.sedatives or ("midazolam",):
-            planned_groups.setdefault("sedative", s)
-    for allergy in a.allergies:
-        key = allergy.strip().lower()
-        row = allergens.get(key)
-        if row is None:
-            out.append(
-                SafetyFinding(
-                    "allergy.other",
-                    Severity.NOTE,
-                    f"Allergy recorded: {allergy}; check it against every agent used",
-                    "local policy",
-                )
-            )
-            continue
-        group = row["group"]
-        if group == "latex":
-            severity = Severity.NOTE if plan.latex_free else Severity.REVIEW
-            msg = "Latex allergy: use a latex-free room, gloves and equipment"
-            out.append(SafetyFinding("allergy.latex", severity, msg, row["source"]))
-        elif group in planned_groups:
-            out.append(
-                SafetyFinding(
-                    f"allergy.{group}",
-                    Severity.STOP,
-                    f"Allergy to {allergy} and the plan uses {planned_groups[group]}: "
-                    "change the agent before starting",
-                    row["source"],
-                    {"allergy": key, "planned": planned_groups[group]},
-                )
-            )
-        else:
-            out.append(
-                SafetyFinding(
-                    f"allergy.{group}",
-                    Severity.NOTE,
-                    f"Allergy to {allergy}: not used in this plan; keep it that way",
-                    row["source"],
-                )
-            )
-    return out
-
-
-def _blood_rules(a: Assessment, plan: Plan, on_warfarin: bool) -> list[SafetyFinding]:
+def _blood_rules(
+    a: Assessment, plan: Plan, on_warfarin: bool, policy: SafetyPolicy
+) -> list[SafetyFinding]:
     out: list[SafetyFinding] = []
     p = _T["platelets"]
+    threshold = policy.platelet_threshold_per_nl
     now = plan.planned_at
     if a.platelets_per_nl is None or not _fresh(a.platelets_at, now):
         out.append(
@@ -100,16 +55,15 @@ def _blood_rules(a: Assessment, plan: Plan, on_warfarin: bool) -> list[SafetyFin
                 _T["labs"]["source"],
             )
         )
-    elif a.platelets_per_nl < p["review_below_per_nl"]:
+    elif a.platelets_per_nl < threshold:
         out.append(
             SafetyFinding(
                 "platelets.low",
                 Severity.REVIEW,
-                f"Platelets {a.platelets_per_nl:g} x10^9/L, below "
-                f"{p['review_below_per_nl']:g}: consider platelet transfusion and firm "
-                "pressure; record the decision",
-                p["source"],
-                {"platelets_per_nl": a.platelets_per_nl},
+                f"Platelets {a.platelets_per_nl:g} x10^9/L, below {threshold:g}: consider "
+                "platelet transfusion and firm pressure; record the decision",
+                f"{p['source']}; {policy.words('platelet_threshold_per_nl')}",
+                {"platelets_per_nl": a.platelets_per_nl, "threshold_per_nl": threshold},
             )
         )
     i = _T["inr"]
@@ -235,14 +189,18 @@ def _patient_rules(a: Assessment, plan: Plan) -> list[SafetyFinding]:
     return out
 
 
-def assess(a: Assessment, plan: Plan) -> list[SafetyFinding]:
-    """Every rule applied to ``a`` for ``plan``; most serious first, stable within a level."""
+def assess(a: Assessment, plan: Plan, policy: SafetyPolicy | None = None) -> list[SafetyFinding]:
+    """Every rule applied to ``a`` for ``plan`` under the lab's ``policy`` (default: the
+    guidelines'); most serious first, stable within a level. Impossible times are
+    refused (``InvalidInput``) before any rule runs."""
     if plan.planned_at.tzinfo is None:
         raise InvalidInput("planned_at: give a time zone")
-    drug_findings, on_warfarin = drug_rules(a, plan)
+    policy = policy or SafetyPolicy()
+    refuse_impossible(a, plan)
+    drug_findings, on_warfarin = drug_rules(a, plan, policy)
     findings = [
-        *_allergy_rules(a, plan),
-        *_blood_rules(a, plan, on_warfarin),
+        *allergy_rules(a, plan),
+        *_blood_rules(a, plan, on_warfarin, policy),
         *drug_findings,
         *_patient_rules(a, plan),
     ]
