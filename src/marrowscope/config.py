@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     # Folder of pg_dump / pg_restore for `marrowscope backup|restore` on PostgreSQL
     # (None: found on PATH, e.g. Debian's postgresql-client in /usr/bin).
     pg_bin_dir: Path | None = None
+    # Pre-procedure safety check, where guidelines differ (docs/preprocedure_rules.md): the
+    # default is the guideline's value, and every finding names the value that applied.
+    # Platelets below this need review (SIR 2019 low-risk procedures: 20 x10^9/L); hours
+    # from the last prophylactic-dose LMWH (SIR 2019: not withheld, 0; some units hold 12).
+    platelet_threshold_per_nl: float = Field(default=20.0, ge=5, le=100)
+    lmwh_prophylactic_hold_hours: float = Field(default=0.0, ge=0, le=24)
 
     @property
     def trusted_proxy_set(self) -> frozenset[str]:

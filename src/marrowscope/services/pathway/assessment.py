@@ -22,10 +22,12 @@ from marrowscope.domain.pathway.safety import (
     Assessment,
     Plan,
     SafetyFinding,
+    SafetyPolicy,
     Severity,
     assess,
     known_drugs,
     overall,
+    refuse_impossible,
 )
 from marrowscope.domain.roles import Actor
 from marrowscope.services.cases import (
@@ -87,19 +89,27 @@ def _complete(
             f"medications: {', '.join(unknown)} not in the antithrombotic table; "
             "list other medicines under other_medications"
         )
+    refuse_impossible(a, plan, patient.birth_date)  # before anything is stored
     return a
 
 
 def preview_assessment(
-    uow: UnitOfWork, actor: Actor, case_id: int, *, plan: Plan, assessment: Mapping[str, Any]
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    *,
+    plan: Plan,
+    assessment: Mapping[str, Any],
+    policy: SafetyPolicy | None = None,
 ) -> list[SafetyFinding]:
-    """The findings saving this checklist would give, saving nothing (the live panel)."""
+    """The findings saving this checklist would give, saving nothing (the live panel);
+    ``policy``: the lab's settings where guidelines differ (default: the guidelines')."""
     require_staff(actor, CLINICAL)
     case = get_case(uow, actor, case_id)
     patient = uow.patients.get(case.patient_id)
     if patient is None:
         raise NotFound(f"no patient for case {case_id}")
-    return assess(_complete(uow, case_id, patient, plan, assessment), plan)
+    return assess(_complete(uow, case_id, patient, plan, assessment), plan, policy)
 
 
 @transactional
@@ -110,36 +120,47 @@ def record_assessment(
     *,
     plan: Plan,
     assessment: Mapping[str, Any],
+    policy: SafetyPolicy | None = None,
 ) -> AssessmentOutcome:
     """Pre-procedure assessment: runs every safety rule and keeps what it found.
 
     ``assessment`` holds the fields of ``domain.safety.Assessment`` except age and sex,
     which come from the patient record; a missing platelet count is taken from the
     case's current CBC. An order must exist: no examination without an indication.
+    ``policy`` is the lab's choice where guidelines differ (from the settings, through
+    the caller); the stored record keeps it beside the findings it gave. Impossible input
+    is refused before anything is written.
     """
     require_staff(actor, CLINICAL)
     _case, patient = open_case_for_writing(uow, actor, case_id)
     if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
         raise NotAllowed("assessment: place the order (with its indication) first")
     a = _complete(uow, case_id, patient, plan, assessment)
-    findings = assess(a, plan)
-    record = write_record(
-        uow, actor, case_id, RecordKind.ASSESSMENT, _assessment_payload(a, plan, findings)
-    )
+    policy = policy or SafetyPolicy()
+    findings = assess(a, plan, policy)
+    payload = {**_assessment_payload(a, plan, findings), "policy": codec.dump(policy)}
+    record = write_record(uow, actor, case_id, RecordKind.ASSESSMENT, payload)
     uow.commit()
     sheet = preparation_sheet(
-        patient.display_name, plan, a.medications, a.creatinine_clearance_ml_min
+        patient.display_name, plan, a.medications, a.creatinine_clearance_ml_min, policy=policy
     )
     return AssessmentOutcome(record, findings, overall(findings), sheet)
 
 
 def preparation_sheet_for(
-    uow: UnitOfWork, actor: Actor, case_id: int, *, zone: tzinfo = UTC, phone: str = ""
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    *,
+    zone: tzinfo = UTC,
+    phone: str = "",
+    policy: SafetyPolicy | None = None,
 ) -> PreparationSheet:
     """The plain-language sheet from the current assessment (the patient may read it).
 
     ``zone`` and ``phone`` come from the settings through the caller: the patient reads
-    times in their own zone and needs the number to call written out.
+    times in their own zone and needs the number to call written out. The hold times
+    follow the lab policy the assessment was saved under, unless ``policy`` is given.
     """
     case = get_case(uow, actor, case_id)
     record = uow.pathway.latest(case_id, RecordKind.ASSESSMENT)
@@ -148,6 +169,8 @@ def preparation_sheet_for(
         raise NotFound(f"case {case_id} has no pre-procedure assessment yet")
     a = codec.assessment_from(record.payload["assessment"])
     plan = codec.plan_from(record.payload["plan"])
+    if policy is None and isinstance(record.payload.get("policy"), dict):
+        policy = SafetyPolicy(**record.payload["policy"])  # the one its findings came from
     return preparation(
         patient.display_name,
         plan,
@@ -155,4 +178,5 @@ def preparation_sheet_for(
         a.creatinine_clearance_ml_min,
         zone=zone,
         phone=phone,
+        policy=policy,
     )

@@ -22,7 +22,7 @@ from marrowscope.domain.roles import Role
 from marrowscope.services import pathway
 from marrowscope.services.cases import codec, open_case, register_patient
 from marrowscope.web.deps import Ctx, SignedIn, require
-from marrowscope.web.pathway.nursing import WARD, findings_payload
+from marrowscope.web.pathway.nursing import WARD, findings_payload, safety_policy
 
 __all__ = ["router"]
 
@@ -59,6 +59,10 @@ class PlanIn(BaseModel):
 
     planned_at: AwareDatetime | None = Field(default=None, description="default: now")
     sedation: str = Field(default="local", max_length=32)
+    sedatives: list[_TEXT] = Field(
+        default=[], max_length=10, description="the sedative agents, e.g. ['midazolam']"
+    )
+    sedative: _TEXT = Field(default="", description="one sedative agent (added to sedatives)")
     local_anaesthetic: _TEXT = "lidocaine"
     antiseptic: _TEXT = "chlorhexidine"
     latex_free: bool = False
@@ -186,6 +190,9 @@ def save_assessment(ctx: Ctx, me: Ward, case_id: int, body: AssessmentIn) -> Rec
             sedation=Sedation(body.plan.sedation),
             local_anaesthetic=body.plan.local_anaesthetic,
             antiseptic=body.plan.antiseptic,
+            sedatives=tuple(
+                s.strip() for s in (*body.plan.sedatives, body.plan.sedative) if s.strip()
+            ),
             latex_free=body.plan.latex_free,
         )
     except ValueError as error:
@@ -193,7 +200,9 @@ def save_assessment(ctx: Ctx, me: Ward, case_id: int, body: AssessmentIn) -> Rec
     fields = body.model_dump(mode="json", exclude={"plan"})
     fields["assessed_at"] = datetime.now(UTC).isoformat()
     with ctx.uow() as uow:
-        outcome = pathway.record_assessment(uow, me.actor, case_id, plan=plan, assessment=fields)
+        outcome = pathway.record_assessment(
+            uow, me.actor, case_id, plan=plan, assessment=fields, policy=safety_policy(ctx)
+        )
     return _record_out(
         outcome.record,
         findings=findings_payload(outcome.findings),

@@ -26,6 +26,7 @@ from marrowscope.domain.pathway.safety import (
     ConsentBy,
     Pregnancy,
     SafetyFinding,
+    SafetyPolicy,
     Sedation,
     known_drugs,
 )
@@ -49,7 +50,7 @@ from marrowscope.web.pathway.ward_forms import (
     text_of,
 )
 
-__all__ = ["WARD", "findings_payload", "plan_and_fields", "router"]
+__all__ = ["WARD", "findings_payload", "plan_and_fields", "router", "safety_policy"]
 
 router = APIRouter(prefix="/nursing", tags=["nursing"])
 
@@ -75,12 +76,23 @@ def findings_payload(findings: list[SafetyFinding]) -> list[dict[str, str]]:
     ]
 
 
+def safety_policy(ctx: Ctx) -> SafetyPolicy:
+    """The lab's choices where guidelines differ, from the settings (defaults: the
+    guidelines'); the page, its live preview and the JSON API all apply the same."""
+    return SafetyPolicy(
+        platelet_threshold_per_nl=ctx.settings.platelet_threshold_per_nl,
+        lmwh_prophylactic_hold_hours=ctx.settings.lmwh_prophylactic_hold_hours,
+    )
+
+
 def preview_findings(ctx: Ctx, me: SignedIn, case_id: int, form: FormData) -> list[SafetyFinding]:
     """The safety findings the form would give, without saving it (the same completion
     from the CBC as saving, so the live panel never contradicts the saved checklist)."""
     plan, fields = plan_and_fields(form)
     with ctx.uow() as uow:
-        return preview_assessment(uow, me.actor, case_id, plan=plan, assessment=fields)
+        return preview_assessment(
+            uow, me.actor, case_id, plan=plan, assessment=fields, policy=safety_policy(ctx)
+        )
 
 
 def _record(ctx: Ctx, me: SignedIn, case_id: int) -> CaseRecord:
@@ -172,7 +184,9 @@ async def save_assessment(request: Request, ctx: Ctx, me: Ward, case_id: int) ->
     try:
         plan, fields = plan_and_fields(form)
         with ctx.uow() as uow:
-            pathway.record_assessment(uow, me.actor, case_id, plan=plan, assessment=fields)
+            pathway.record_assessment(
+                uow, me.actor, case_id, plan=plan, assessment=fields, policy=safety_policy(ctx)
+            )
     except MarrowscopeError as error:
         return _refused(request, ctx, me, case_id, form, "ck", error)
     return redirect(f"/nursing/cases/{case_id}#assessment")

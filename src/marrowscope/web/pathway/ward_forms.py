@@ -88,6 +88,7 @@ def checklist_values(record: CaseRecord, now: datetime) -> FormValues:
     values: FormValues = {
         "planned_at": _time(plan.get("planned_at")),
         "sedation": str(plan.get("sedation") or ""),
+        "sedatives": ", ".join(plan.get("sedatives") or ()),
         "local_anaesthetic": str(plan.get("local_anaesthetic") or ""),
         "antiseptic": str(plan.get("antiseptic") or ""),
         "allergies": ", ".join(a.get("allergies") or ()),
@@ -156,6 +157,11 @@ def text_of(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _listed(text: str) -> tuple[str, ...]:
+    """A comma-separated field as its items."""
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
 def plan_and_fields(form: FormData) -> tuple[Plan, dict[str, Any]]:
     """The plan and the assessment fields (as ``record_assessment`` takes them) of a form."""
     planned = as_datetime("planned_at", text_of(form, "planned_at")) or datetime.now(UTC)
@@ -170,6 +176,7 @@ def plan_and_fields(form: FormData) -> tuple[Plan, dict[str, Any]]:
         sedation=sedation,
         local_anaesthetic=text_of(form, "local_anaesthetic") or "lidocaine",
         antiseptic=text_of(form, "antiseptic") or "chlorhexidine",
+        sedatives=_listed(text_of(form, "sedatives")),  # the agents, checked for allergy
         latex_free=text_of(form, "latex_free") == "yes",
     )
     medications = []
