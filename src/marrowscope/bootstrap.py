@@ -67,17 +67,13 @@ def build_account_services(
     """
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
-    from marrowscope.db.security_tables import SqlSignInFailureStore
-    from marrowscope.services.accounts import StoredThrottle
+    from marrowscope.db.security_tables import SqlAccountNoticeStore, SqlSignInLimitStore
+    from marrowscope.services.accounts import Lockouts, StoredThrottle
 
     chosen = settings or get_settings()
-    throttle = StoredThrottle(
-        uow_factory,
-        SqlSignInFailureStore,
-        accounts.MAX_FAILURES,
-        accounts.MAX_FAILURES_PER_CLIENT,
-        accounts.FAILURE_WINDOW_S,
-    )
+    throttle = StoredThrottle(uow_factory, SqlSignInLimitStore)
+    # the lockout notice is stored and logged; an e-mail/webhook notifier plugs in here
+    lockouts = Lockouts(uow_factory, SqlAccountNoticeStore, notifier=None)
     policy = accounts.SessionPolicy(
         lifetime=timedelta(hours=chosen.session_hours),
         idle=timedelta(minutes=chosen.session_idle_minutes),
@@ -89,7 +85,8 @@ def build_account_services(
         keymaps=SqlKeymapStore,
         slide_counts=SqlSlideCountStore,
     )
-    return AccountServices(uow_factory, stores, AuthService(uow_factory, stores, throttle, policy))
+    auth = AuthService(uow_factory, stores, throttle, policy, lockouts)
+    return AccountServices(uow_factory, stores, auth)
 
 
 # --- database, unit of work and the clinical pathway ---

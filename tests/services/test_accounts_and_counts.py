@@ -126,17 +126,17 @@ def test_sign_in_is_refused_after_five_failures_even_with_the_right_password(
         accounts.auth.sign_in("nina", "right one!", "10.0.0.2")
 
 
-def test_the_brake_releases_after_its_window() -> None:
+def test_the_brake_releases_after_its_pause() -> None:
     now = [0.0]
     throttle = LoginThrottle(max_failures=2, window_s=60, clock=lambda: now[0])
-    throttle.fail("user:a")
-    throttle.fail("user:a")
+    throttle.attempt("user:a")
+    throttle.attempt("user:a")  # the second failure in a row pauses the account (60 s)
     with pytest.raises(TooManyAttempts):
-        throttle.check("user:a")
+        throttle.attempt("user:a")
 
     now[0] = 61.0
 
-    throttle.check("user:a")  # no error: the failures have aged out
+    throttle.attempt("user:a")  # no error: the pause is over
 
 
 def _demo_slide(accounts, uow_factory):

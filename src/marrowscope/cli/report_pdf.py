@@ -3,7 +3,9 @@
 ``pdf`` writes a signed version exactly as stored at sign-out (a draft is rendered afresh
 and marked as a draft on every page header); ``versions``, ``draft``, ``sign``, ``amend``,
 ``addend`` and ``release`` run the same audited use cases as the web app, so a report
-written at the terminal has the same history as one written in the browser.
+written at the terminal has the same history as one written in the browser. ``sign``,
+``amend``, ``addend`` and ``release`` are signatures: ``--user`` must be a real, active
+account of the right role, and its password is asked for (``cli.signing``).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Annotated, TypeVar
 import typer
 
 from marrowscope.cli._common import fail, parse_actor, run, uow_factory
+from marrowscope.cli.signing import PasswordStdin, SignatureMeaningOption, signed_run
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
-from marrowscope.domain.roles import Actor
+from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = ["register"]
@@ -120,24 +123,37 @@ _Confirm = Annotated[
 ]
 
 
+_SIGNERS = frozenset({Role.PATHOLOGIST})
+
+
 @report_app.command("sign")
 def sign(
     case_id: int,
     user: _User = "pathologist",
     role: _Role = "pathologist",
     confirm_warnings: _Confirm = False,
+    meaning: SignatureMeaningOption = "authored",
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Sign the draft of CASE_ID out (pathologists only); it cannot change afterwards."""
     from marrowscope.services import reporting
 
-    signed = _run(
+    signed = signed_run(
         user,
         role,
-        lambda uow, actor: reporting.sign_report(
-            uow, actor, case_id, confirm_warnings=confirm_warnings
-        ),
+        password_stdin,
+        _SIGNERS,
+        lambda uow, signer: reporting.sign_report(
+            uow,
+            signer.actor(),
+            case_id,
+            confirm_warnings=confirm_warnings,
+            signer_name=signer.display_name,
+            meaning=meaning,
+        ),  # fmt: skip
+        meaning,
     )
-    typer.echo(f"v{signed.version} of case {case_id} signed by {signed.signed_by}")
+    typer.echo(f"v{signed.version} of case {case_id} signed by {signed.signature}")
 
 
 @report_app.command("amend")
@@ -147,18 +163,30 @@ def amend(
     field: _Field = None,
     user: _User = "pathologist",
     role: _Role = "pathologist",
+    meaning: SignatureMeaningOption = "authored",
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """A signed amendment of CASE_ID's report; earlier versions stay as signed."""
     from marrowscope.services import reporting
 
-    new = _run(
+    changes = run(lambda: _parse_fields(field))  # a bad pair costs no password attempt
+    new = signed_run(
         user,
         role,
-        lambda uow, actor: reporting.amend_report(
-            uow, actor, case_id, _parse_fields(field), reason=reason
-        ),
+        password_stdin,
+        _SIGNERS,
+        lambda uow, signer: reporting.amend_report(
+            uow,
+            signer.actor(),
+            case_id,
+            changes,
+            reason=reason,
+            signer_name=signer.display_name,
+            meaning=meaning,
+        ),  # fmt: skip
+        meaning,
     )
-    typer.echo(f"v{new.version} (amendment) of case {case_id} signed by {new.signed_by}")
+    typer.echo(f"v{new.version} (amendment) of case {case_id} signed by {new.signature}")
 
 
 @report_app.command("addend")
@@ -171,35 +199,55 @@ def addend(
     ] = None,
     user: _User = "pathologist",
     role: _Role = "pathologist",
+    meaning: SignatureMeaningOption = "authored",
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """A signed addendum (supplementary report), e.g. the result of a pending test."""
     from marrowscope.services import reporting
 
-    new = _run(
+    new = signed_run(
         user,
         role,
-        lambda uow, actor: reporting.addend_report(
-            uow, actor, case_id, text, reason=reason, pending_tests=pending
-        ),
+        password_stdin,
+        _SIGNERS,
+        lambda uow, signer: reporting.addend_report(
+            uow,
+            signer.actor(),
+            case_id,
+            text,
+            reason=reason,
+            pending_tests=pending,
+            signer_name=signer.display_name,
+            meaning=meaning,
+        ),  # fmt: skip
+        meaning,
     )
-    typer.echo(f"v{new.version} (addendum) of case {case_id} signed by {new.signed_by}")
+    typer.echo(f"v{new.version} (addendum) of case {case_id} signed by {new.signature}")
 
 
 @report_app.command("release")
-def release(case_id: int, user: _User = "clinician", role: _Role = "clinician") -> None:
+def release(
+    case_id: int,
+    user: _User = "clinician",
+    role: _Role = "clinician",
+    password_stdin: PasswordStdin = False,
+) -> None:
     """Release the newest signed version of CASE_ID to the patient (a recorded step).
 
     Who may release is the laboratory's setting ``MARROWSCOPE_RELEASE_BY``.
     """
     from marrowscope.bootstrap import get_settings
-    from marrowscope.domain.roles import Role
     from marrowscope.services import reporting
 
     releaser = Role(get_settings().release_by)
-    number = _run(
+    number = signed_run(
         user,
         role,
-        lambda uow, actor: reporting.release_report(uow, actor, case_id, releaser=releaser),
+        password_stdin,
+        {releaser},
+        lambda uow, signer: reporting.release_report(
+            uow, signer.actor(), case_id, releaser=releaser
+        ),
     )
     typer.echo(f"v{number} of case {case_id} released to the patient")
 

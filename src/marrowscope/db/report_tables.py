@@ -52,6 +52,7 @@ report_version = Table(
     Column("pdf", LargeBinary, nullable=True),
     Column("signer_name", String(128), nullable=True),  # branch "reporting"
     Column("signer_role", String(32), nullable=True),
+    Column("signature_meaning", String(16), nullable=True),  # branch "reporting", 0002
     UniqueConstraint("case_id", "version"),
 )
 
@@ -82,6 +83,7 @@ def _version(row: Any) -> ReportVersion:
         signed_at=row.signed_at,
         signer_name=row.signer_name or "",
         signer_role=row.signer_role or "",
+        signature_meaning=row.signature_meaning or "",
     )
 
 
@@ -122,6 +124,7 @@ class SqlReportStore:
                 signed_at=report.signed_at,
                 signer_name=report.signer_name or None,
                 signer_role=report.signer_role or None,
+                signature_meaning=report.signature_meaning or None,
                 canonical_json=canonical,
                 pdf=pdf,
             )
@@ -167,6 +170,7 @@ class SqlReportStore:
                 signed_at=report.signed_at,
                 signer_name=report.signer_name or None,
                 signer_role=report.signer_role or None,
+                signature_meaning=report.signature_meaning or None,
                 canonical_json=canonical,
                 pdf=pdf,
             )

@@ -79,7 +79,7 @@ def render_html(view: ReportView) -> str:
         parts.append(f"<p>Changed: {escape(', '.join(view.changes()))}</p>")
     if r.signed_at is not None:
         parts.append(
-            f'<p class="signature">Signed by {escape(r.signer)} on '
+            f'<p class="signature">Signed by {escape(r.signature)} on '
             f"{r.signed_at:%Y-%m-%d %H:%M} UTC</p>"
         )
     parts.append(f"<p>Examined (procedure date): {view.examined_on.isoformat()}</p></header>")

@@ -226,7 +226,7 @@ def _signature(view: ReportView, styles: dict[str, ParagraphStyle]) -> list[obje
         lines = ["Not signed: this draft is not a report."]
     else:
         lines = [
-            f"Electronically signed by {r.signer}",
+            f"Electronically signed by {r.signature}",
             f"on {r.signed_at:%Y-%m-%d %H:%M} UTC (version {r.version}, {r.kind.value})",
         ]
     if view.released_at is not None:

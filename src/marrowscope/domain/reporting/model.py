@@ -27,8 +27,10 @@ __all__ = [
     "ReportKind",
     "ReportStatus",
     "ReportVersion",
+    "SignatureMeaning",
     "amend",
     "new_draft",
+    "parse_meaning",
     "replace_counts",
     "sign",
     "update_draft",
@@ -48,6 +50,27 @@ class ReportKind(StrEnum):
     ORIGINAL = "original"
     AMENDMENT = "amendment"  # replaces content of the signed report
     ADDENDUM = "addendum"  # adds information, e.g. a pending test's result (supplementary)
+
+
+class SignatureMeaning(StrEnum):
+    """What the signer's signature means (21 CFR 11.50: a signed record states it).
+
+    The pathologist who wrote the report signs it as its author; a senior colleague who
+    checked a trainee's report signs it as reviewed, or approves it for issue.
+    """
+
+    AUTHORED = "authored"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+
+
+def parse_meaning(text: str) -> SignatureMeaning:
+    """The meaning named by ``text`` ("" is authored); a one-line refusal otherwise."""
+    try:
+        return SignatureMeaning(text.strip().lower() or SignatureMeaning.AUTHORED.value)
+    except ValueError:
+        words = ", ".join(m.value for m in SignatureMeaning)
+        raise InvalidInput(f"meaning: a signature means one of {words}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +96,19 @@ class ReportVersion:
     id: int | None = None
     signer_name: str = ""  # full name as it stood at signing (the username is the key)
     signer_role: str = ""
+    signature_meaning: str = ""  # a SignatureMeaning; "" on versions signed before it
 
     @property
     def signer(self) -> str:
         """'Dr Ada Lovelace, pathologist': what the report prints, never the username."""
         name = self.signer_name or self.signed_by or ""
         return f"{name}, {self.signer_role}" if name and self.signer_role else name
+
+    @property
+    def signature(self) -> str:
+        """The signer and what the signature means: 'Dr Ada Lovelace, pathologist (authored)'."""
+        meaning = f" ({self.signature_meaning})" if self.signature_meaning else ""
+        return self.signer + meaning
 
     def get(self, name: str) -> str:
         """A field's text ('' when empty)."""
@@ -133,7 +163,13 @@ def replace_counts(draft: ReportVersion, counts: Mapping[str, int]) -> ReportVer
 
 
 def sign(
-    draft: ReportVersion, *, by: str, at: datetime, name: str = "", role: str = ""
+    draft: ReportVersion,
+    *,
+    by: str,
+    at: datetime,
+    name: str = "",
+    role: str = "",
+    meaning: SignatureMeaning = SignatureMeaning.AUTHORED,
 ) -> ReportVersion:
     """The draft signed out; a report without a conclusion cannot be signed."""
     if draft.is_signed:
@@ -147,6 +183,7 @@ def sign(
         signed_at=at,
         signer_name=name,
         signer_role=role,
+        signature_meaning=meaning.value,
     )
 
 
@@ -160,6 +197,7 @@ def amend(
     at: datetime,
     name: str = "",
     role: str = "",
+    meaning: SignatureMeaning = SignatureMeaning.AUTHORED,
 ) -> ReportVersion:
     """A new signed version after ``signed``, carrying its reason, author and time.
 
@@ -194,4 +232,5 @@ def amend(
         signed_at=at,
         signer_name=name,
         signer_role=role,
+        signature_meaning=meaning.value,
     )

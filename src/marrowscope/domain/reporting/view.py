@@ -89,6 +89,7 @@ def canonical_json(view: ReportView) -> bytes:
         "created_at": r.created_at.isoformat(),
         "signed_by": r.signed_by,
         "signer": r.signer,
+        "signature_meaning": r.signature_meaning,
         "signed_at": r.signed_at.isoformat() if r.signed_at else None,
         "patient": {
             "mrn": view.patient.mrn,

@@ -1,5 +1,5 @@
-"""People who sign in: accounts and roles, password hashes, sessions, sign-in limits,
-re-authentication and the demo accounts.
+"""People who sign in: accounts and roles, password hashes, sessions, sign-in limits
+(with lockout notices), re-authentication of every signature and the demo accounts.
 """
 
 from marrowscope.services.accounts.auth import (
@@ -7,16 +7,25 @@ from marrowscope.services.accounts.auth import (
     MAX_FAILURES,
     MAX_FAILURES_PER_CLIENT,
     AuthService,
-    LoginThrottle,
     Session,
     SessionPolicy,
     SignInThrottle,
 )
+from marrowscope.services.accounts.lockouts import (
+    AccountNoticeStore,
+    LockoutEvent,
+    LockoutNotifier,
+    Lockouts,
+)
+from marrowscope.services.accounts.memory_limits import (
+    LoginThrottle,
+)
 from marrowscope.services.accounts.reauth import (
     confirm_password,
+    confirm_signer,
 )
 from marrowscope.services.accounts.sign_in_limits import (
-    SignInFailureStore,
+    SignInLimitStore,
     StoredThrottle,
 )
 from marrowscope.services.accounts.users import (
@@ -32,19 +41,24 @@ from marrowscope.services.accounts.users import (
 )
 
 __all__ = [
+    "AccountNoticeStore",
     "FAILURE_WINDOW_S",
     "MAX_FAILURES",
     "MAX_FAILURES_PER_CLIENT",
     "AuthService",
     "DEMO_USERS",
     "DemoUser",
+    "LockoutEvent",
+    "LockoutNotifier",
+    "Lockouts",
     "LoginThrottle",
     "Session",
     "SessionPolicy",
-    "SignInFailureStore",
+    "SignInLimitStore",
     "SignInThrottle",
     "StoredThrottle",
     "confirm_password",
+    "confirm_signer",
     "create_user",
     "ensure_demo_users",
     "get_user",

@@ -13,19 +13,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from marrowscope.domain.accounts.limits import (
+    FAILURE_WINDOW_S,
+    MAX_FAILURES,
+    MAX_FAILURES_PER_CLIENT,
+    Lockout,
+)
 from marrowscope.domain.accounts.model import StoredSession, User
 from marrowscope.domain.accounts.password_policy import check_new_password
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
+from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
 from marrowscope.services.account_stores import AccountStores
+from marrowscope.services.accounts.lockouts import Lockouts
+from marrowscope.services.accounts.memory_limits import LoginThrottle
 from marrowscope.services.accounts.users import hash_password, needs_rehash, verify_password
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory, read_only
@@ -41,11 +46,6 @@ __all__ = [
     "SignInThrottle",
 ]
 
-MAX_FAILURES = 5  # failed sign-ins allowed per window and username
-# Per address the limit is higher: a ward's computers may share one address, and one
-# person's typos must not lock out the whole ward.
-MAX_FAILURES_PER_CLIENT = 30
-FAILURE_WINDOW_S = 300.0
 SESSION_HOURS = 12  # one working shift; the user signs in again the next day
 SESSION_IDLE_MINUTES = 30  # a computer left signed in on a ward
 
@@ -55,13 +55,16 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 
 
 class SignInThrottle(Protocol):
-    """Failed sign-ins per key: ``LoginThrottle`` (memory) or ``StoredThrottle`` (database)."""
+    """Sign-in limits per key: ``LoginThrottle`` (memory) or ``StoredThrottle`` (database).
 
-    def check(self, *keys: str) -> None: ...
+    ``attempt`` checks every key and counts the attempt under each in one step (raising
+    ``TooManyAttempts`` while one is over its limit), before the password is checked;
+    ``succeed`` hands a right password's attempt back.
+    """
 
-    def fail(self, *keys: str) -> None: ...
+    def attempt(self, *keys: str) -> tuple[Lockout, ...]: ...
 
-    def succeed(self, username_key: str) -> None: ...
+    def succeed(self, *keys: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,64 +87,17 @@ class SessionPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """A live session: who, and the CSRF token their forms must carry."""
+    """A live session: who, and the CSRF token their forms must carry.
+
+    At sign-in it also carries ``device``, the id the browser keeps as its device cookie
+    (``web.accounts.device``), and the account's ``notices`` (e.g. a lockout) to show once.
+    """
 
     token: str
     user: User
     csrf_token: str
-
-
-class LoginThrottle:
-    """Counts recent failed sign-ins per key in memory (one process serves the app).
-
-    Memory is enough for one uvicorn process; a multi-process deployment would move
-    this to the database or a shared cache.
-    """
-
-    def __init__(
-        self,
-        max_failures: int = MAX_FAILURES,
-        max_failures_per_client: int = MAX_FAILURES_PER_CLIENT,
-        window_s: float = FAILURE_WINDOW_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._max = max_failures
-        self._max_client = max_failures_per_client
-        self._window = window_s
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        stamps = self._failures.setdefault(key, deque())
-        while stamps and now - stamps[0] > self._window:
-            stamps.popleft()
-        return stamps
-
-    def check(self, *keys: str) -> None:
-        """Raise ``TooManyAttempts`` if any key is over the limit."""
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                stamps = self._recent(key, now)
-                limit = self._max_client if key.startswith("client:") else self._max
-                if len(stamps) >= limit:
-                    wait_s = int(self._window - (now - stamps[0])) + 1
-                    raise TooManyAttempts(
-                        f"too many failed sign-ins; try again in {wait_s} seconds"
-                    )
-
-    def fail(self, *keys: str) -> None:
-        """Record one failure under each key."""
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeed(self, username_key: str) -> None:
-        """A successful sign-in clears that username's failures (not the address's)."""
-        with self._lock:
-            self._failures.pop(username_key, None)
+    device: str = ""
+    notices: tuple[str, ...] = ()
 
 
 _Verdict = Literal["dead", "touch", "live"]  # what a stored session's times say
@@ -164,28 +120,38 @@ class AuthService:
         stores: AccountStores,
         throttle: SignInThrottle | None = None,
         policy: SessionPolicy | None = None,
+        lockouts: Lockouts | None = None,
     ) -> None:
-        self._uow_factory = uow_factory
-        self._stores = stores
+        self.uow_factory = self._uow_factory = uow_factory
+        self.stores = self._stores = stores
         self.throttle: SignInThrottle = throttle or LoginThrottle()
         self.policy = policy or SessionPolicy()
+        self.lockouts = lockouts or Lockouts(uow_factory)
 
-    def sign_in(self, username: str, password: str, client: str) -> Session:
-        """A new session for valid credentials; refused while rate-limited."""
-        name_key = "user:" + username.strip().lower()
-        client_key = "client:" + client
-        self.throttle.check(name_key, client_key)
+    def sign_in(self, username: str, password: str, client: str, device: str = "") -> Session:
+        """A new session for valid credentials; refused while rate-limited.
+
+        ``device`` is the id of the device cookie this browser holds *for this username*
+        (checked by the web layer's signature), or "". From a known device only the
+        device's own backoff applies: neither a guesser pausing the account from
+        elsewhere nor the failures of others behind the same address (a ward behind
+        one NAT) can keep the holder out with their right password (OWASP, "Slow Down
+        Online Guessing Attacks with Device Cookies").
+        """
+        name = username.strip().lower()
+        keys = ("device:" + device,) if device else ("user:" + name, "client:" + client)
+        lockouts = self.throttle.attempt(*keys)
         with self._uow_factory() as uow:
-            found = uow.bind(self._stores.users).by_username(username.strip().lower())
+            found = uow.bind(self._stores.users).by_username(name)
         if found is None:
             verify_password(_DUMMY_HASH, password)  # same cost as a real check
-            self.throttle.fail(name_key, client_key)
+            self.lockouts.announce(None, lockouts)
             raise AuthenticationFailed("unknown username or wrong password")
         user, password_hash = found
         if not user.active or not verify_password(password_hash, password):
-            self.throttle.fail(name_key, client_key)
+            self.lockouts.announce(user, lockouts)
             raise AuthenticationFailed("unknown username or wrong password")
-        self.throttle.succeed(name_key)
+        self.throttle.succeed(*keys)
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         # The writing unit starts with a write, so SQLite takes its write lock at once
@@ -201,7 +167,9 @@ class AuthService:
             if needs_rehash(password_hash):
                 uow.bind(self._stores.users).set_password_hash(user.id, hash_password(password))
             uow.commit()
-        return Session(token=token, user=user, csrf_token=csrf)
+        notices = self.lockouts.take(user.id)
+        device = device or secrets.token_urlsafe(16)
+        return Session(token=token, user=user, csrf_token=csrf, device=device, notices=notices)
 
     def resolve(self, token: str) -> Session | None:
         """The live session for a token, or None if unknown, expired, idle or the user left.
@@ -288,12 +256,13 @@ class AuthService:
         """
         username = session.user.username
         keys = ("user:" + username, "client:" + client)
-        self.throttle.check(*keys)
+        lockouts = self.throttle.attempt(*keys)
         with self._uow_factory() as uow:
             found = uow.bind(self._stores.users).by_username(username)
         if found is None or not verify_password(found[1], current):
-            self.throttle.fail(*keys)
+            self.lockouts.announce(session.user, lockouts)
             raise AuthenticationFailed("current password: wrong password")
+        self.throttle.succeed(*keys)
         check_new_password(new, username)
         if new == current:
             raise InvalidInput("password: the new password must differ from the current one")

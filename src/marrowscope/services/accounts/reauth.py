@@ -1,21 +1,61 @@
-"""Re-authentication: the signed-in person types their password again before signing.
+"""Re-authentication: every signature is typed by a real, active account of the right role.
 
 A session cookie proves a browser was signed in, not that the pathologist is at the
-keyboard; sign-out of a report is a signature, so it asks for the password again
-(checked with argon2 like sign-in) and counts failures in the same throttle, so a
-left-open session cannot be used to guess the password either.
+keyboard, and a name on the command line proves nothing at all; so every act that signs
+(sign-out, amendment, addendum, release, and the CLI's versions of them) asks for the
+password again, checked with argon2 like sign-in.
+
+Wrong passwords at a signature are limited under their own key (``sign:NAME``, the same
+exponential backoff as sign-in) and never under the account's sign-in key: six typos in
+the signature box pause signing for a minute, not the pathologist's sign-in, while a
+left-open session still cannot be used to guess the password faster than the sign-in
+form allows. A pause is announced to the account holder like a sign-in lockout.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from marrowscope.domain.accounts.model import User
-from marrowscope.domain.errors import AuthenticationFailed
+from marrowscope.domain.errors import AuthenticationFailed, PermissionDenied
+from marrowscope.domain.roles import Role
 from marrowscope.services.account_stores import AccountStores
-from marrowscope.services.accounts.auth import SignInThrottle
+from marrowscope.services.accounts.auth import AuthService, SignInThrottle
 from marrowscope.services.accounts.users import verify_password
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
-__all__ = ["confirm_password"]
+__all__ = ["confirm_password", "confirm_signer"]
+
+
+def confirm_signer(
+    auth: AuthService, username: str, password: str, roles: Collection[Role]
+) -> User:
+    """The account ``username`` if it exists, is active, holds one of ``roles`` and
+    ``password`` is its current password; otherwise a one-line refusal.
+
+    ``AuthenticationFailed`` for an unknown or inactive account or a wrong password,
+    ``PermissionDenied`` for the wrong role, ``TooManyAttempts`` while signing is paused.
+    """
+    name = username.strip().lower()
+    key = "sign:" + name
+    lockouts = auth.throttle.attempt(key)
+    with auth.uow_factory() as uow:
+        found = uow.bind(auth.stores.users).by_username(name)
+    if found is None or not found[0].active:
+        auth.lockouts.announce(None, lockouts)
+        raise AuthenticationFailed(f"signer: no active account named {username.strip()!r}")
+    user, password_hash = found
+    if not verify_password(password_hash, password):
+        auth.lockouts.announce(user, lockouts)
+        raise AuthenticationFailed(f"password: that is not {user.username}'s current password")
+    auth.throttle.succeed(key)
+    if user.role not in roles:
+        wanted = " or ".join(sorted(r.value for r in roles))
+        raise PermissionDenied(
+            f"signer: {user.username} holds the {user.role.value} role; this signature takes "
+            f"a {wanted}"
+        )
+    return user
 
 
 def confirm_password(
@@ -25,11 +65,7 @@ def confirm_password(
     user: User,
     password: str,
 ) -> None:
-    """Raise ``AuthenticationFailed`` unless ``password`` is ``user``'s current password."""
-    key = "user:" + user.username.strip().lower()
-    throttle.check(key)
-    with uow_factory() as uow:
-        found = uow.bind(stores.users).by_username(user.username)
-    if found is None or not found[0].active or not verify_password(found[1], password):
-        throttle.fail(key)
-        raise AuthenticationFailed("password: that is not your current password")
+    """Raise ``AuthenticationFailed`` unless ``password`` is ``user``'s current password
+    (the signed-in person's own signature, any role; limited like ``confirm_signer``)."""
+    auth = AuthService(uow_factory, stores, throttle)
+    confirm_signer(auth, user.username, password, frozenset(Role))

@@ -18,7 +18,9 @@ from marrowscope.domain.errors import Conflict, InvalidInput, NotFound
 from marrowscope.domain.reporting import (
     ReportKind,
     ReportVersion,
+    SignatureMeaning,
     canonical_json,
+    parse_meaning,
     prefill_fields,
     require_confirmation,
 )
@@ -105,6 +107,7 @@ def sign_report(
     confirm_warnings: bool = False,
     undecided_ai_cells: int = 0,
     signer_name: str = "",
+    meaning: SignatureMeaning | str = SignatureMeaning.AUTHORED,
     letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> ReportVersion:
@@ -112,7 +115,9 @@ def sign_report(
 
     Refused (``NotAllowed``) while ``signout_warnings`` stand and ``confirm_warnings`` is
     not given: a small count, tests pending or unverified, undecided AI cells. The
-    caller re-authenticates the signer; ``signer_name`` is printed with the role.
+    caller re-authenticates the signer (``services.accounts.confirm_signer``);
+    ``signer_name`` is printed with the role and ``meaning`` (authored, reviewed,
+    approved) is stored and printed with the signature.
     """
     _require(actor, SIGNERS, "sign a report")
     get_case(uow, actor, case_id)
@@ -123,6 +128,7 @@ def sign_report(
     signed = report.sign(
         versions[-1], by=actor.username, at=uow.now(),
         name=signer_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
+        meaning=parse_meaning(str(meaning)),
     )  # fmt: skip
     warnings = signout_warnings(
         uow, actor, case_id, undecided_ai_cells=undecided_ai_cells, stores=stores
@@ -149,6 +155,7 @@ def _new_version(
     stores: Callable[[Any], ReportStore] | None,
     signer_name: str = "",
     letterhead: Letterhead | None = None,
+    meaning: SignatureMeaning | str = SignatureMeaning.AUTHORED,
 ) -> ReportVersion:
     _require(actor, SIGNERS, f"write an {kind.value}")
     get_case(uow, actor, case_id)
@@ -159,6 +166,7 @@ def _new_version(
     new = report.amend(
         versions[-1], kind, fields, reason=reason, by=actor.username, at=uow.now(),
         name=signer_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
+        meaning=parse_meaning(str(meaning)),
     )  # fmt: skip
     canonical, pdf = _freeze(uow, store, new, letterhead)
     store.add(new, canonical=canonical, pdf=pdf)
@@ -179,13 +187,15 @@ def amend_report(
     *,
     reason: str,
     signer_name: str = "",
+    meaning: SignatureMeaning | str = SignatureMeaning.AUTHORED,
     letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> ReportVersion:
-    """A signed amendment: a new version with changed fields, its reason, author, time."""
+    """A signed amendment: a new version with changed fields, its reason, author, time
+    and what the signature means (the caller re-authenticates the signer)."""
     return _new_version(
         uow, actor, case_id, ReportKind.AMENDMENT, fields, reason, stores, signer_name,
-        letterhead,
+        letterhead, meaning,
     )  # fmt: skip
 
 
@@ -199,16 +209,18 @@ def addend_report(
     reason: str,
     pending_tests: str | None = None,
     signer_name: str = "",
+    meaning: SignatureMeaning | str = SignatureMeaning.AUTHORED,
     letterhead: Letterhead | None = None,
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> ReportVersion:
-    """A signed addendum (supplementary report), e.g. a pending test's result."""
+    """A signed addendum (supplementary report), e.g. a pending test's result; the
+    caller re-authenticates the signer."""
     fields = {"addendum": text}
     if pending_tests is not None:
         fields["pending_tests"] = pending_tests
     return _new_version(
         uow, actor, case_id, ReportKind.ADDENDUM, fields, reason, stores, signer_name,
-        letterhead,
+        letterhead, meaning,
     )  # fmt: skip
 
 

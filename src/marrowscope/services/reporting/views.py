@@ -60,6 +60,7 @@ def _fields(r: ReportVersion) -> dict[str, object]:
         "kind": r.kind.value,
         "status": r.status.value,
         "reason": r.reason,
+        **({"signature_meaning": r.signature_meaning} if r.signature_meaning else {}),
         **{f"field.{k}": v for k, v in sorted(r.fields.items())},
     }
 

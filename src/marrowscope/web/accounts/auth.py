@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
 from marrowscope.services.accounts import AuthService
+from marrowscope.web.accounts.device import known_device, remember_device
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
@@ -94,7 +95,8 @@ def login(
         return response
     client = client_address(request, ctx.settings.trusted_proxy_set)
     try:
-        session = ctx.auth.sign_in(username, password, client)
+        device = known_device(request, ctx, username)
+        session = ctx.auth.sign_in(username, password, client, device)
     except (AuthenticationFailed, TooManyAttempts) as error:
         status = 429 if isinstance(error, TooManyAttempts) else 401
         return render(
@@ -107,9 +109,16 @@ def login(
             error=str(error),
             username=username,
         )
-    response = RedirectResponse(_safe_next(next) or home_of(session.user), status_code=303)
-    _set_cookie(response, ctx, SESSION_COOKIE, ctx.cookies.dumps(session.token, salt="session"))
-    return response
+    target = _safe_next(next) or home_of(session.user)
+    signed_in: Response = RedirectResponse(target, status_code=303)
+    if session.notices:  # e.g. "your account was paused": shown once, before the work
+        signed_in = render(
+            request, "account_notices.html", None, notices=session.notices, next=target
+        )
+    token = ctx.cookies.dumps(session.token, salt="session")
+    _set_cookie(signed_in, ctx, SESSION_COOKIE, token)
+    remember_device(signed_in, request, ctx, session)
+    return signed_in
 
 
 @router.post("/logout", include_in_schema=False)

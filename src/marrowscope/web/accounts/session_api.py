@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from marrowscope.domain.errors import AuthenticationFailed
 from marrowscope.services.accounts import AuthService
+from marrowscope.web.accounts.device import known_device, remember_device
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
@@ -50,12 +51,14 @@ def api_sign_in(request: Request, ctx: Ctx, body: Credentials) -> Response:
     ):
         raise AuthenticationFailed("sign in through the sign-in page in a browser")
     client = client_address(request, ctx.settings.trusted_proxy_set)
-    session = ctx.auth.sign_in(body.username, body.password, client)
+    device = known_device(request, ctx, body.username)
+    session = ctx.auth.sign_in(body.username, body.password, client, device)
     response = JSONResponse(
         {
             "username": session.user.username,
             "role": session.user.role.value,
             "csrf_token": session.csrf_token,
+            "notices": list(session.notices),
         }
     )
     response.set_cookie(
@@ -65,6 +68,7 @@ def api_sign_in(request: Request, ctx: Ctx, body: Credentials) -> Response:
         samesite="lax",
         secure=ctx.settings.environment != "development",
     )
+    remember_device(response, request, ctx, session)
     return response
 
 

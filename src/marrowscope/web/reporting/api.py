@@ -9,10 +9,13 @@ services through ``web.report_bridge`` with the same roles:
 - release: the clinician or the pathologist; the service admits only the role the
   laboratory set (``MARROWSCOPE_RELEASE_BY``), so the rule lives in one place.
 
-Sign-out is a signature, as on the page: the body carries the signer's password (checked
-again, throttled like sign-in: a wrong one is 401, too many 429), and when warnings stand
-(small count, tests pending, undecided AI cells) it is refused with 409 unless
-``"confirm_warnings": true``. ``GET .../report`` lists the warnings with stable codes.
+Sign-out, amendment, addendum and release are signatures, as on the page: the body
+carries the signer's password (checked again under its own signing backoff: a wrong one
+is 401, too many 429, and nothing is stored) and, but for release, ``meaning``: what the
+signature means (``authored``, the default, ``reviewed`` or ``approved``), stored with
+the version. When warnings stand (small count, tests pending, undecided AI cells)
+sign-out is refused with 409 unless ``"confirm_warnings": true``. ``GET .../report``
+lists the warnings with stable codes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from marrowscope.bootstrap import build_review_stores
 from marrowscope.domain.counting.slide_counts import CountStatus
 from marrowscope.domain.roles import Role
 from marrowscope.services import ai_review, counting
-from marrowscope.services.accounts import confirm_password
+from marrowscope.services.accounts import confirm_signer
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
 from marrowscope.web.reporting import bridge as report_bridge
@@ -41,6 +44,7 @@ router = APIRouter(prefix="/api/cases/{case_id}/report", tags=["reports"])
 Pathologist = Annotated[SignedIn, Depends(require(Role.PATHOLOGIST))]
 Reader = Annotated[SignedIn, Depends(require(Role.PATHOLOGIST, Role.CLINICIAN))]
 Releaser = Annotated[SignedIn, Depends(require(Role.CLINICIAN, Role.PATHOLOGIST))]
+_SIGNERS = frozenset({Role.PATHOLOGIST})
 
 _FIELD = Annotated[str, Field(max_length=20_000)]
 
@@ -54,25 +58,37 @@ class DraftIn(BaseModel):
     use_counts: bool = False
 
 
-class SignIn(BaseModel):
-    """The signer's password again, and the confirmation of any warnings shown."""
+_Meaning = Annotated[str, Field(max_length=16, description="authored | reviewed | approved")]
+
+
+class ReleaseIn(BaseModel):
+    """The releaser's password again: releasing to the patient is a signature."""
 
     password: str = Field(max_length=256)
+
+
+class SignIn(ReleaseIn):
+    """The signer's password again, what the signature means, and the confirmation of
+    any warnings shown."""
+
+    meaning: _Meaning = "authored"
     confirm_warnings: bool = False
 
 
-class AmendIn(BaseModel):
-    """The fields that change, and why."""
+class AmendIn(ReleaseIn):
+    """The fields that change, and why; signed like sign-out."""
 
     fields: dict[Annotated[str, Field(max_length=64)], _FIELD] = Field(max_length=80)
     reason: str = Field(max_length=2000)
+    meaning: _Meaning = "authored"
 
 
-class AddendumIn(BaseModel):
-    """A supplementary text (e.g. a late karyotype), and why."""
+class AddendumIn(ReleaseIn):
+    """A supplementary text (e.g. a late karyotype), and why; signed like sign-out."""
 
     text: str = Field(max_length=20_000)
     reason: str = Field(max_length=2000)
+    meaning: _Meaning = "authored"
 
 
 class VersionOut(BaseModel):
@@ -89,6 +105,7 @@ class VersionOut(BaseModel):
     signed_by: str | None
     signed_at: datetime | None
     signer: str
+    signature_meaning: str | None = Field(description="authored | reviewed | approved")
 
 
 class WarningOut(BaseModel):
@@ -124,6 +141,7 @@ def _version(v: Any) -> VersionOut:
         signed_by=v.signed_by,
         signed_at=v.signed_at,
         signer=v.signer,
+        signature_meaning=v.signature_meaning or None,
     )
 
 
@@ -173,9 +191,7 @@ def save_draft(ctx: Ctx, me: Pathologist, case_id: int, body: DraftIn) -> Report
 @router.post("/sign")
 def sign(ctx: Ctx, me: Pathologist, case_id: int, body: SignIn) -> ReportOut:
     """Sign the draft out: password again (401 if wrong), warnings confirmed (409 if not)."""
-    confirm_password(
-        ctx.accounts.uow_factory, ctx.stores, ctx.auth.throttle, me.user, body.password
-    )
+    confirm_signer(ctx.auth, me.user.username, body.password, _SIGNERS)
     with ctx.uow() as uow:
         undecided = ai_review.undecided_cells(
             uow, build_review_stores(ctx.accounts), me.actor, case_id
@@ -183,7 +199,7 @@ def sign(ctx: Ctx, me: Pathologist, case_id: int, body: SignIn) -> ReportOut:
         report_bridge.sign(
             uow, me.actor, case_id, confirm_warnings=body.confirm_warnings,
             undecided_ai_cells=undecided, signer_name=me.user.display_name,
-            letterhead=letterhead_of(ctx.settings),
+            meaning=body.meaning, letterhead=letterhead_of(ctx.settings),
         )  # fmt: skip
     with ctx.uow() as uow:
         return _report(uow, ctx, me, case_id)
@@ -192,10 +208,12 @@ def sign(ctx: Ctx, me: Pathologist, case_id: int, body: SignIn) -> ReportOut:
 @router.post("/amend")
 def amend(ctx: Ctx, me: Pathologist, case_id: int, body: AmendIn) -> ReportOut:
     """A signed amendment: a new version with the changed fields and the reason."""
+    confirm_signer(ctx.auth, me.user.username, body.password, _SIGNERS)
     with ctx.uow() as uow:
         report_bridge.amend(
             uow, me.actor, case_id, body.fields, body.reason,
-            signer_name=me.user.display_name, letterhead=letterhead_of(ctx.settings),
+            signer_name=me.user.display_name, meaning=body.meaning,
+            letterhead=letterhead_of(ctx.settings),
         )  # fmt: skip
     with ctx.uow() as uow:
         return _report(uow, ctx, me, case_id)
@@ -204,18 +222,22 @@ def amend(ctx: Ctx, me: Pathologist, case_id: int, body: AmendIn) -> ReportOut:
 @router.post("/addendum")
 def addendum(ctx: Ctx, me: Pathologist, case_id: int, body: AddendumIn) -> ReportOut:
     """A signed addendum, leaving the signed text as it was."""
+    confirm_signer(ctx.auth, me.user.username, body.password, _SIGNERS)
     with ctx.uow() as uow:
         report_bridge.addendum(
             uow, me.actor, case_id, body.text, body.reason,
-            signer_name=me.user.display_name, letterhead=letterhead_of(ctx.settings),
+            signer_name=me.user.display_name, meaning=body.meaning,
+            letterhead=letterhead_of(ctx.settings),
         )  # fmt: skip
     with ctx.uow() as uow:
         return _report(uow, ctx, me, case_id)
 
 
 @router.post("/release")
-def release(ctx: Ctx, me: Releaser, case_id: int) -> ReportOut:
-    """Release the newest signed version to the patient (the laboratory's releasing role)."""
+def release(ctx: Ctx, me: Releaser, case_id: int, body: ReleaseIn) -> ReportOut:
+    """Release the newest signed version to the patient (the laboratory's releasing role),
+    with the releaser's password again."""
+    confirm_signer(ctx.auth, me.user.username, body.password, {releaser_of(ctx.settings)})
     with ctx.uow() as uow:
         report_bridge.release(uow, me.actor, case_id, releaser_of(ctx.settings))
     with ctx.uow() as uow:
