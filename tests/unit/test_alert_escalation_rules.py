@@ -40,9 +40,14 @@ def test_same_day_is_amber_and_routine_a_neutral_thank_you() -> None:
     assert routine.level is EscalationLevel.ROUTINE and not routine.emergency
 
 
-def _alert(level: EscalationLevel, **extra: datetime) -> Alert:
+def _alert(
+    level: EscalationLevel,
+    *,
+    escalated_at: datetime | None = None,
+    acknowledged_at: datetime | None = None,
+) -> Alert:
     base = Alert(1, 2, 3, 4, level, "r", AlertSource.PATIENT_CHECK_IN, T0, "p")
-    return replace(base, **extra)
+    return replace(base, escalated_at=escalated_at, acknowledged_at=acknowledged_at)
 
 
 def test_only_an_open_urgent_alert_past_its_time_is_due_once() -> None:
