@@ -253,6 +253,9 @@ def prepare_demo(settings: Settings) -> DemoIds:
 
 def build_count_log_source() -> Callable[[Any], SavedCountSource]:
     """The read side of the de-identified count log (for ``uow.bind``)."""
+    from marrowscope.db.count_log_store import SqlSavedCountSource
+
+    return SqlSavedCountSource
 
 
 # --- care-team alerts: escalation and notification channels (docs/alerts.md) ---
@@ -295,6 +298,3 @@ def build_alert_duties(
             chosen.alert_webhook_url, chosen.alert_webhook_token, chosen.alert_channel_timeout_s
         )
     return policy, channels
-    from marrowscope.db.count_log_store import SqlSavedCountSource
-
-    return SqlSavedCountSource
