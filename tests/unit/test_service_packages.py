@@ -42,6 +42,7 @@ def test_the_capabilities_are_packages() -> None:
         "alerts",
         "cases",
         "counting",
+        "diagnosis",
         "interop",
         "lab",
         "pathway",
