@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -486,3 +487,15 @@ def test_a_last_dose_at_the_planned_time_and_a_sample_just_taken_are_possible() 
     )
 
     refuse_impossible(a, PLAN, date(1960, 5, 1))
+
+
+def test_the_rule_table_for_sign_off_lists_every_agent_drug_and_policy() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "preprocedure_rules.md").read_text("utf-8")
+
+    for key in AGENTS["agents"]:
+        assert f"| {key.replace('_', ' ')} |" in doc, key
+    for key in load_table("safety")["drugs"]:
+        assert key in doc, key
+    for key in load_table("safety")["policy"]:
+        assert f"`{key}`" in doc, key
+    assert "## Sign-off" in doc
