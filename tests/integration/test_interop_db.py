@@ -255,7 +255,11 @@ def test_a_signed_report_gives_the_conclusion_the_pdf_and_the_differential_signe
         if e["resource"]["resourceType"] == "DiagnosticReport"
     )
     assert report["status"] == "final"
-    assert report["conclusion"] == DEMO_FIELDS["conclusion"]
+    # the signed words first, then the signed WHO and ICC lines an EHR shows with them
+    assert report["conclusion"] == (
+        f"{DEMO_FIELDS['conclusion']} WHO 2022: {DEMO_FIELDS['who_2022']}. "
+        f"ICC 2022: {DEMO_FIELDS['icc_2022']}."
+    )
     assert base64.b64decode(report["presentedForm"][0]["data"]) == signed_pdf
     signed_on = compute_differential(demo_counts())
     back = differential_from_fhir(bundle)

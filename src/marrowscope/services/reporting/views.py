@@ -12,6 +12,7 @@ from typing import Any
 
 from marrowscope.domain.errors import NotFound, PermissionDenied
 from marrowscope.domain.reporting import ReportVersion, ReportView
+from marrowscope.domain.reporting.conclusion import exported_conclusion
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.reports.html import render_html
 from marrowscope.reports.patient_summary import render_patient_summary
@@ -211,7 +212,7 @@ def report_for_export(
         return None
     documents = store.documents(case_id, signed[-1].version)
     return ExportedReport(
-        conclusion=signed[-1].conclusion,
+        conclusion=exported_conclusion(signed[-1].get),
         pdf=None if documents is None else documents[1],
         final=True,
         version=signed[-1].version,
