@@ -146,7 +146,7 @@ def draft_case(tmp_path: Path) -> tuple[CliRunner, int, str]:
     ("user", "role", "password", "says"),
     [
         ("dr_nobody", "pathologist", "anything", "no active account named 'dr_nobody'"),
-        ("pathologist", "pathologist", "wrong-password", "not pathologist's current password"),
+        ("pathologist", "pathologist", "wrong-password", "not your current password"),
         ("clinician", "clinician", "clinician-demo", "this signature takes a pathologist"),
         ("clinician", "pathologist", "clinician-demo", "holds the clinician role"),
         ("retired", "pathologist", "pathologist-demo", "no active account named 'retired'"),

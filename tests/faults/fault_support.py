@@ -252,7 +252,11 @@ class Writers:
             while not self._stop.is_set():
                 n += 1
                 conclusion = f"Amendment {n} of the fault test."
-                body = {"fields": {"conclusion": conclusion}, "reason": f"fault test {n}"}
+                body = {
+                    "fields": {"conclusion": conclusion},
+                    "reason": f"fault test {n}",
+                    "password": "pathologist-demo",
+                }
                 answer = self._send(client, path, body)
                 if answer is not None:
                     current = answer.json()["current"]

@@ -221,7 +221,11 @@ def test_a_case_walks_from_registration_to_a_released_pdf(
 
     amended = client.post(
         f"/api/cases/{case_id}/report/amend",
-        json={"fields": {"conclusion": "Normal marrow."}, "reason": "wording"},
+        json={
+            "fields": {"conclusion": "Normal marrow."},
+            "reason": "wording",
+            "password": "pathologist-demo",
+        },
         headers=pathologist,
     )
     assert amended.status_code == 200, amended.text
@@ -230,16 +234,24 @@ def test_a_case_walks_from_registration_to_a_released_pdf(
     assert versions[0]["fields"]["conclusion"] == "No marrow disease seen."  # kept as signed
     added = client.post(
         f"/api/cases/{case_id}/report/addendum",
-        json={"text": "FISH to follow.", "reason": "pending test"},
+        json={"text": "FISH to follow.", "reason": "pending test", "password": "pathologist-demo"},
         headers=pathologist,
     )
     assert added.status_code == 200 and len(added.json()["versions"]) == 3
     assert [a for e, a, u in audit.new_rows() if e == "report"] == ["supersede", "supersede"]
 
-    refused = client.post(f"/api/cases/{case_id}/report/release", headers=pathologist)
+    refused = client.post(
+        f"/api/cases/{case_id}/report/release",
+        json={"password": "pathologist-demo"},
+        headers=pathologist,
+    )
     assert refused.status_code == 403  # the clinician releases in this laboratory
     clinician = api_session(client, "clinician")
-    released = client.post(f"/api/cases/{case_id}/report/release", headers=clinician)
+    released = client.post(
+        f"/api/cases/{case_id}/report/release",
+        json={"password": "clinician-demo"},
+        headers=clinician,
+    )
     assert released.status_code == 200 and released.json()["status"] == "released"
     assert ("report", "transition", "clinician") in audit.new_rows()
 

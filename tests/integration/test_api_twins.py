@@ -141,7 +141,6 @@ def test_the_new_writes_document_a_request_body(tmp_path: Path) -> None:
     schema: dict[str, Any] = app.openapi()["paths"]
     no_body = {
         "/api/lab/tests/{test_id}/verify",
-        "/api/cases/{case_id}/report/release",
         "/api/cases/{case_id}/aftercare",
         "/api/keymaps/{name}/delete",
         "/api/session",

@@ -189,6 +189,7 @@ def test_a_signed_report_is_amended_and_the_original_pdf_stays_the_same(
             "csrf_token": _csrf(client),
             "conclusion": "Consistent with MDS with increased blasts 1 (amended wording).",
             "reason": "conclusion reworded after the karyotype review",
+            "password": "pathologist-demo",
         },
     )
     again = client.get(f"/pathologist/cases/{ids.case_id}/report.pdf?version=1").content
@@ -211,11 +212,17 @@ def test_an_addendum_is_a_new_signed_version_and_leaves_earlier_pdfs_alone(
             "csrf_token": _csrf(client),
             "text": "Karyotype: 46,XY,del(5)(q13q33)[12]/46,XY[8].",
             "reason": "late cytogenetics result",
+            "password": "pathologist-demo",
         },
     )
     empty = client.post(
         f"/pathologist/cases/{ids.case_id}/report/addendum",
-        data={"csrf_token": _csrf(client), "text": "", "reason": "nothing to add"},
+        data={
+            "csrf_token": _csrf(client),
+            "text": "",
+            "reason": "nothing to add",
+            "password": "pathologist-demo",
+        },
     )
 
     assert added.status_code == 200

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from marrowscope.domain.accounts.model import User
-from marrowscope.domain.errors import AuthenticationFailed, PermissionDenied
+from marrowscope.domain.errors import AuthenticationFailed, InvalidInput, PermissionDenied
 from marrowscope.domain.roles import Role
 from marrowscope.services.account_stores import AccountStores
-from marrowscope.services.accounts.auth import AuthService, SignInThrottle
+from marrowscope.services.accounts.auth import _DUMMY_HASH, AuthService, SignInThrottle
 from marrowscope.services.accounts.users import verify_password
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
@@ -34,27 +34,32 @@ def confirm_signer(
     ``password`` is its current password; otherwise a one-line refusal.
 
     ``AuthenticationFailed`` for an unknown or inactive account or a wrong password,
-    ``PermissionDenied`` for the wrong role, ``TooManyAttempts`` while signing is paused.
+    ``PermissionDenied`` for the wrong role, ``TooManyAttempts`` while signing is paused;
+    an empty password is ``InvalidInput`` (a form sent without it), not an attempt. The
+    role is checked first: it says nothing a signed-in user or a server operator lacks.
     """
     name = username.strip().lower()
-    key = "sign:" + name
-    lockouts = auth.throttle.attempt(key)
     with auth.uow_factory() as uow:
         found = uow.bind(auth.stores.users).by_username(name)
+    if found is not None and found[0].active and found[0].role not in roles:
+        wanted = " or ".join(sorted(r.value for r in roles))
+        raise PermissionDenied(
+            f"signer: {found[0].username} holds the {found[0].role.value} role; this "
+            f"signature takes a {wanted}"
+        )
+    if not password:
+        raise InvalidInput("password: type your password to sign")
+    key = "sign:" + name
+    lockouts = auth.throttle.attempt(key)
     if found is None or not found[0].active:
+        verify_password(_DUMMY_HASH, password)  # the same cost as a real check
         auth.lockouts.announce(None, lockouts)
         raise AuthenticationFailed(f"signer: no active account named {username.strip()!r}")
     user, password_hash = found
     if not verify_password(password_hash, password):
         auth.lockouts.announce(user, lockouts)
-        raise AuthenticationFailed(f"password: that is not {user.username}'s current password")
+        raise AuthenticationFailed("password: that is not your current password")
     auth.throttle.succeed(key)
-    if user.role not in roles:
-        wanted = " or ".join(sorted(r.value for r in roles))
-        raise PermissionDenied(
-            f"signer: {user.username} holds the {user.role.value} role; this signature takes "
-            f"a {wanted}"
-        )
     return user
 
 

@@ -62,9 +62,10 @@ _Meaning = Annotated[str, Field(max_length=16, description="authored | reviewed 
 
 
 class ReleaseIn(BaseModel):
-    """The releaser's password again: releasing to the patient is a signature."""
+    """The releaser's password again: releasing to the patient is a signature (a missing
+    one is refused with 422 by the use case, after the role is checked)."""
 
-    password: str = Field(max_length=256)
+    password: str = Field(default="", max_length=256)
 
 
 class SignIn(ReleaseIn):

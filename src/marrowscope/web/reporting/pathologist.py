@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from marrowscope.bootstrap import build_review_stores
 from marrowscope.domain.ai_review import provenance_text
 from marrowscope.domain.counting.slide_counts import CountStatus
-from marrowscope.domain.errors import AuthenticationFailed
+from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
 from marrowscope.domain.lab import result_table
 from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.reporting import UnconfirmedWarnings
@@ -160,12 +160,14 @@ async def save_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int)
 def _refused_signature(
     request: Request, ctx: Ctx, me: SignedIn, case_id: int, form: FormData, where: str
 ) -> Response | None:
-    """None when the form's password is the signer's; else the page, 401, the reason."""
+    """None when the form's password is the signer's; else the page, 401 (422 when the
+    password is missing), the reason next to the form."""
     try:
         confirm_signer(ctx.auth, me.user.username, str(form.get("password", "")), _SIGNERS)
-    except AuthenticationFailed as error:
+    except (AuthenticationFailed, InvalidInput) as error:
+        status = 401 if isinstance(error, AuthenticationFailed) else 422
         errors = {where: str(error).removeprefix("password: ")}
-        return _case_page(request, ctx, me, case_id, 401, sign_errors=errors)
+        return _case_page(request, ctx, me, case_id, status, sign_errors=errors)
     return None
 
 
@@ -230,7 +232,7 @@ async def sign_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int)
     confirmed = form.get("confirm_warnings") == "yes"
     try:
         confirm_signer(ctx.auth, me.user.username, password, _SIGNERS)
-    except AuthenticationFailed as error:
+    except (AuthenticationFailed, InvalidInput) as error:
         errors = {"password": str(error).removeprefix("password: ")}
         return _case_page(request, ctx, me, case_id, 422, sign_errors=errors)
     try:
