@@ -48,6 +48,10 @@ TWINS: dict[Route, Route] = {
     ("POST", "/lab/tests/{test_id}/result"): ("POST", "/api/lab/tests/{test_id}/result"),
     ("POST", "/lab/tests/{test_id}/verify"): ("POST", "/api/lab/tests/{test_id}/verify"),
     ("POST", "/pathologist/cases/{case_id}/report"): ("POST", "/api/cases/{case_id}/report"),
+    ("POST", "/pathologist/cases/{case_id}/report/adopt-diagnosis"): (
+        "POST",
+        "/api/cases/{case_id}/report/adopt-diagnosis",
+    ),
     ("POST", "/pathologist/cases/{case_id}/report/sign"): (
         "POST",
         "/api/cases/{case_id}/report/sign",
@@ -144,6 +148,7 @@ def test_the_new_writes_document_a_request_body(tmp_path: Path) -> None:
         "/api/cases/{case_id}/aftercare",
         "/api/keymaps/{name}/delete",
         "/api/session",
+        "/api/cases/{case_id}/report/adopt-diagnosis",  # the proposal is computed, not sent
     }
 
     undocumented = [

@@ -137,6 +137,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/cases/{case_id}/report/addendum"): frozenset({PA}),
     ("POST", "/api/cases/{case_id}/report/release"): frozenset({C}),  # default release_by
     ("GET", "/api/cases/{case_id}/report.pdf"): frozenset({PA}),
+    # integrated diagnosis: those who read the slides counted; adopting writes the draft
+    ("GET", "/api/cases/{case_id}/diagnosis"): frozenset({PA, M, L}),
+    ("POST", "/api/cases/{case_id}/report/adopt-diagnosis"): frozenset({PA}),
+    ("POST", "/pathologist/cases/{case_id}/report/adopt-diagnosis"): frozenset({PA}),
     ("POST", "/api/cases/{case_id}/slides"): frozenset({M, PA}),
     ("POST", "/api/counts/{count_id}/edit"): frozenset({M, PA}),
     ("GET", "/api/keymaps"): frozenset({M, PA}),

@@ -3,33 +3,33 @@
 The proposed texts fill the WHO, ICC, IMWG, risk and missing-results fields of the draft,
 where the pathologist edits them before signing; the whole proposal as computed is kept
 in its own field, so the signed report shows both what the machine proposed and what the
-pathologist signed. A signed report refuses (it is amended, never overwritten).
+pathologist signed. A signed report refuses (it is amended, never overwritten). The page
+button and its JSON twin (``web.diagnosis.api``) both go through ``adopt_proposal``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from marrowscope.domain.roles import Role
 from marrowscope.services.diagnosis import case_diagnosis
-from marrowscope.web.deps import Ctx, SignedIn, require
-from marrowscope.web.diagnosis.views import proposal_text
+from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
+from marrowscope.web.diagnosis.views import diagnosis_json, proposal_text
 from marrowscope.web.pages import redirect
 from marrowscope.web.reporting import bridge as report_bridge
 
-__all__ = ["router"]
+__all__ = ["adopt_proposal", "router"]
 
 router = APIRouter(prefix="/pathologist", tags=["pathologist"])
 
 Pathologist = Annotated[SignedIn, Depends(require(Role.PATHOLOGIST))]
 
 
-@router.post("/cases/{case_id}/report/adopt-diagnosis")
-def adopt_diagnosis(ctx: Ctx, me: Pathologist, case_id: int) -> Response:
-    """Copy the proposal into the draft (creating it from the prefill if there is none)."""
+def adopt_proposal(ctx: WebContext, me: SignedIn, case_id: int) -> dict[str, Any]:
+    """Copy the proposal into the draft (made from the prefill if there is none yet)."""
     with ctx.uow() as uow:
         report = report_bridge.current_report(uow, me.actor, case_id)
         base = (
@@ -47,4 +47,11 @@ def adopt_diagnosis(ctx: Ctx, me: Pathologist, case_id: int) -> Response:
         )
         fields = {**base, **diagnosis.proposal(), "diagnosis_proposal": proposal_text(diagnosis)}
         report_bridge.save_draft(uow, me.actor, case_id, fields, None)
+    return diagnosis_json(diagnosis)
+
+
+@router.post("/cases/{case_id}/report/adopt-diagnosis")
+def adopt_diagnosis(ctx: Ctx, me: Pathologist, case_id: int) -> Response:
+    """The page's button: adopt, then back to the report editor."""
+    adopt_proposal(ctx, me, case_id)
     return redirect(f"/pathologist/cases/{case_id}#report")
