@@ -142,6 +142,7 @@ def test_walk_the_demo_case_through_every_role(page: Any, live_app: LiveApp) -> 
     sign_in(page, live_app, "clinician")
     page.goto(f"{live_app.url}/clinician/cases/{case}")
     assert "awaiting release" in page.inner_text("#report-state")
+    page.fill("#release-form input[name=password]", "clinician-demo")  # releasing is a signature
     page.click("#release-form button")
     page.wait_for_selector("#report-state")
     assert "released" in page.inner_text("#report-state")
@@ -151,6 +152,9 @@ def test_walk_the_demo_case_through_every_role(page: Any, live_app: LiveApp) -> 
     page.check("#check-in-form input[value=fever]")
     page.fill("#check-in-form input[name=temperature_c]", "38.4")
     page.click("#check-in-form button[type=submit]")
-    assert "Thank you" in page.inner_text("#check-in-sent")
+    # a fever is a warning sign: the patient is told to call, with the number, not thanked
+    sent = page.inner_text("#check-in-sent")
+    assert "Call the care team" in sent and "020 7946 0000" in sent
+    assert "Thank you" not in sent
     assert page.locator("#results").is_visible()
     screenshot(page, "patient_home")
