@@ -10,20 +10,14 @@ to an aiosmtpd server on 127.0.0.1) beside the suite's shared one.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
-from marrowscope.bootstrap import Settings, prepare_demo
-from tests.e2e.web_support import LiveApp, _free_port, screenshot, sign_in
+from tests.e2e.web_support import LiveApp, _free_port, screenshot, serve, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -51,47 +45,16 @@ def fast_app(
     tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[int, list[Any]]
 ) -> Iterator[LiveApp]:
     """The app with a 3-second escalation time and e-mail to the local SMTP server."""
-    folder = tmp_path_factory.mktemp("escalation")
-    database_url = f"sqlite:///{folder / 'web.db'}"
-    demo = prepare_demo(Settings(database_url=database_url))
-    port = _free_port()
-    env = dict(
-        os.environ,
-        MARROWSCOPE_DATABASE_URL=database_url,
-        MARROWSCOPE_ALERT_ESCALATION_MINUTES="0.05",
-        MARROWSCOPE_ALERT_CHECK_SECONDS="0.5",
-        MARROWSCOPE_ALERT_SMTP_HOST="127.0.0.1",
-        MARROWSCOPE_ALERT_SMTP_PORT=str(mailbox[0]),
-        MARROWSCOPE_ALERT_EMAIL_CARE_TEAM="ward@example.org",
-        MARROWSCOPE_ALERT_EMAIL_ON_CALL="oncall@example.org",
-    )
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "marrowscope"), "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/login", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((folder / "server.log").read_text())
-            time.sleep(0.2)
-        yield LiveApp(url, database_url, demo)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    settings = {
+        "MARROWSCOPE_ALERT_ESCALATION_MINUTES": "0.05",
+        "MARROWSCOPE_ALERT_CHECK_SECONDS": "0.5",
+        "MARROWSCOPE_ALERT_SMTP_HOST": "127.0.0.1",
+        "MARROWSCOPE_ALERT_SMTP_PORT": str(mailbox[0]),
+        "MARROWSCOPE_ALERT_EMAIL_CARE_TEAM": "ward@example.org",
+        "MARROWSCOPE_ALERT_EMAIL_ON_CALL": "oncall@example.org",
+    }
+    with serve(tmp_path_factory.mktemp("escalation"), settings) as app:
+        yield app
 
 
 def _count(database_url: str, table: str) -> int:

@@ -13,9 +13,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import httpx
 import pytest
@@ -59,16 +61,14 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
-    """``marrowscope serve`` on a free port against a freshly prepared database."""
-    folder = tmp_path_factory.mktemp("web")
+@contextmanager
+def serve(folder: Path, settings: Mapping[str, str] = MappingProxyType({})) -> Iterator[LiveApp]:
+    """``marrowscope serve`` on a free port against a fresh demo database in ``folder``;
+    ``settings`` are environment variables for this server only (e.g. a short escalation)."""
     database_url = f"sqlite:///{folder / 'web.db'}"
     demo = prepare_demo(Settings(database_url=database_url))
     port = _free_port()
-    # A zone other than UTC, so that a time shown in UTC on a page is caught (issue 18).
-    env = dict(os.environ, MARROWSCOPE_DATABASE_URL=database_url)
-    env.setdefault("MARROWSCOPE_TIMEZONE", "Europe/Paris")
+    env = dict(os.environ, MARROWSCOPE_DATABASE_URL=database_url, **settings)
     log = (folder / "server.log").open("w")
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "marrowscope"), "serve", "--port", str(port)],
@@ -96,6 +96,15 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """The suite's shared server on a freshly prepared database."""
+    # A zone other than UTC, so that a time shown in UTC on a page is caught.
+    zone = os.environ.get("MARROWSCOPE_TIMEZONE", "Europe/Paris")
+    with serve(tmp_path_factory.mktemp("web"), {"MARROWSCOPE_TIMEZONE": zone}) as app:
+        yield app
 
 
 def sign_in(page: object, app: LiveApp, username: str) -> None:
