@@ -18,8 +18,6 @@ import pytest
 from marrowscope.config import Settings
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
 from marrowscope.domain.pathway.safety import (
-    Assessment,
-    ConsentBy,
     Kind,
     Medication,
     Plan,
@@ -34,19 +32,12 @@ from marrowscope.domain.pathway.safety import (
 )
 from marrowscope.domain.tables import load_table
 
-AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-PLAN = Plan(planned_at=AT)
-SAFE = Assessment(
-    assessed_at=AT - timedelta(hours=1),
-    age_years=60,
-    sex="male",
-    platelets_per_nl=200,
-    platelets_at=AT - timedelta(hours=20),
-    inr=1.0,
-    inr_at=AT - timedelta(hours=20),
-    driver_home=True,
-    consent_by=ConsentBy.PATIENT,
-    consent_signed_by="J Doe",
+from .test_safety import AT, PLAN
+from .test_safety import SAFE as WELL_PREPARED
+
+# the well-prepared patient of test_safety, fasting times added (the sedation rules read them)
+SAFE = replace(
+    WELL_PREPARED,
     last_solids_at=AT - timedelta(hours=8),
     last_clear_fluids_at=AT - timedelta(hours=3),
 )
