@@ -8,14 +8,15 @@ signed version), beside the text they sign.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
+from marrowscope.domain.counting.slide_counts import SlideCount
 from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.diagnosis.from_case import diagnosis_inputs
 from marrowscope.domain.diagnosis.integrated import IntegratedDiagnosis, integrate
 from marrowscope.domain.errors import InvalidInput, PermissionDenied
-from marrowscope.domain.pathway.records import RecordKind
+from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.cases import load_case_record
@@ -44,18 +45,25 @@ def case_diagnosis(
     *,
     report_fields: Mapping[str, str] | None = None,
     report_counts: Mapping[str, int] | None = None,
+    loaded: tuple[CaseRecord, Sequence[SlideCount]] | None = None,
 ) -> IntegratedDiagnosis:
     """Candidates, risk groups, missing results and the trace for ``case_id``.
 
     ``report_fields`` are the pathologist's current draft fields (fibrosis grade, ring
     sideroblasts, cellularity) where the laboratory results do not state them;
     ``report_counts`` the differential the report holds, used when no slide was counted
-    in the counter (a count entered with the report, or imported).
+    in the counter (a count entered with the report, or imported). ``loaded`` is the
+    record and slides a caller has already read in this unit (the pathologist's page), so
+    they are not read twice.
     """
     if actor.role not in DIAGNOSIS_ROLES:
         raise PermissionDenied("the integrated diagnosis is for the laboratory and pathologist")
-    record = load_case_record(uow, actor, case_id)
-    slides = counts_for_case(uow, stores, actor, case_id)
+    if loaded is None:
+        loaded = (
+            load_case_record(uow, actor, case_id),
+            counts_for_case(uow, stores, actor, case_id),
+        )
+    record, slides = loaded
     counts: Mapping[CellClass, int] | None = merged_counts(slides) if slides else None
     if not counts and report_counts:
         counts = {CellClass(code): int(n) for code, n in report_counts.items()}

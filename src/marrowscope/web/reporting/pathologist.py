@@ -92,6 +92,7 @@ def _case_page(
             case_id,
             report_fields=report.fields if report else prefill,
             report_counts=report.counts if report else None,
+            loaded=(record, slides),
         )
     merged = counting.merged_counts(slides)
     saved = counting.merged_counts([s for s in slides if s.status is CountStatus.SAVED])
