@@ -3,8 +3,9 @@
 Only verified, current results are copied (an unverified result must not slip into a
 report), each into its ICSH field; tests not yet verified are listed as pending, which is
 what the supplementary report will later answer. The clinical details, the blood count
-(with units and the adult reference interval of each value) and the procedure (site,
-side, whether the aspirate came easily or was a dry tap, core length) are copied too.
+(with units and the adult reference interval of each value; a value beyond its
+critical limit is named as critical) and the procedure (site, side, whether the
+aspirate came easily or was a dry tap, core length) are copied too.
 The pathologist edits everything.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from marrowscope.domain.cases.model import Sex
 from marrowscope.domain.lab import TestState, TestType, fish_call, test_label
 from marrowscope.domain.pathway.cbc import ANALYTES, analyte_info
+from marrowscope.domain.pathway.critical_values import critical_value
 from marrowscope.domain.pathway.indication import Indication, indication_label
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.domain.tables import load_table
@@ -79,6 +81,19 @@ def _culture(payload: Mapping[str, Any]) -> str:
     return f"Culture: {text}"
 
 
+def _mark(key: str, value: float, low: float, high: float) -> str:
+    """The mark after a value: (critical low), (low), (high), (critical high) or none.
+
+    A value beyond its telephone limit (``tables/critical_values.toml``, the same limits
+    the clinician's page highlights) is printed as critical: platelets of 8 x10^9/L
+    printed as merely "(low)" would read like the many mild cytopenias of this population.
+    """
+    critical = critical_value(key, value)
+    if critical is not None:
+        return " (critical low)" if critical.side == "below" else " (critical high)"
+    return " (low)" if value < low else " (high)" if value > high else ""
+
+
 def _blood(record: CaseRecord) -> str:
     """The newest blood count: each value with its unit and adult reference interval."""
     cbc = record.latest(RecordKind.CBC)
@@ -93,7 +108,7 @@ def _blood(record: CaseRecord) -> str:
         info = analyte_info(key)
         low, high = info.interval(sex)
         value = float(values[key])
-        mark = " (low)" if value < low else " (high)" if value > high else ""
+        mark = _mark(key, value, low, high)
         parts.append(f"{info.name} {value:g} {info.unit}{mark} [ref. {low:g}–{high:g}]")
     when = str(cbc.payload.get("collected_at", ""))[:10]
     lead = f"Blood count of {when}: " if when else "Blood count: "
