@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
     insert,
     select,
@@ -37,6 +38,10 @@ interop_message = Table(
     Column("case_id", Integer, ForeignKey("exam_case.id"), nullable=False),
     Column("record_id", Integer, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
+    # SHA-256 of the message content and the answer sent (interop_0002): a reused MSH-10
+    # with other content is refused, a true repeat gets the original answer again
+    Column("digest", String(64), nullable=False, server_default="", default=""),
+    Column("answer", Text, nullable=False, server_default="", default=""),
     UniqueConstraint("sender", "control_id", name="uq_interop_message_sender"),
     Index("ix_interop_message_order", "sender", "order_id"),
 )
@@ -53,6 +58,8 @@ def _row(r: object) -> LoggedMessage:
         case_id=m["case_id"],
         record_id=m["record_id"],
         received_at=m["received_at"],
+        digest=m["digest"] or "",
+        answer=m["answer"] or "",
     )
 
 
@@ -89,5 +96,7 @@ class SqlMessageLog:
                 case_id=message.case_id,
                 record_id=message.record_id,
                 received_at=message.received_at,
+                digest=message.digest,
+                answer=message.answer,
             )
         )

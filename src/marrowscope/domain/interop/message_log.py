@@ -25,3 +25,7 @@ class LoggedMessage:
     case_id: int
     record_id: int
     received_at: datetime
+    # SHA-256 of the content (``digest`` in ``interop.hl7v2``) and the answer sent: a
+    # reused control id with other content is an error, a true repeat gets this answer
+    digest: str = ""
+    answer: str = ""
