@@ -203,3 +203,40 @@ def test_a_case_with_nothing_recorded_passes(r4: R4Schema, factory: UnitOfWorkFa
         "DiagnosticReport",
     ]
     assert r4.errors(bundle) == []
+
+
+def test_signed_risk_groups_go_out_as_coded_observations(
+    r4: R4Schema, factory: UnitOfWorkFactory
+) -> None:
+    case_id, stores = _demo_with_count(factory)
+    with factory() as uow:
+        seed_demo_report(uow)
+    draft_risks = [
+        e for e in _export(factory, case_id, stores)["entry"] if "risk" in str(e["resource"])
+    ]
+    line = "IPSS-R: High, score 5; IPSS-M: not settled; ELN 2022: Adverse; prognosis guarded"
+    with factory() as uow:
+        reporting.amend_report(
+            uow, DEMO_PATHOLOGIST, case_id, {"risk_scores": line}, reason="risk scores added"
+        )
+
+    bundle = _export(factory, case_id, stores)
+
+    risks = {
+        e["resource"]["code"]["coding"][0]["display"]: e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Observation"
+        and e["resource"]["code"]["coding"][0]["system"].endswith("/risk-score")
+    }
+    assert draft_risks == []
+    assert sorted(risks) == ["ELN 2022", "IPSS-R"]  # not the open IPSS-M, not the prose
+    ipssr = risks["IPSS-R"]
+    assert ipssr["valueCodeableConcept"]["text"] == "High"
+    assert ipssr["component"][0]["valueQuantity"]["value"] == 5.0
+    assert ipssr["status"] == "amended"
+    assert "component" not in risks["ELN 2022"]
+    report = next(e["resource"] for e in bundle["entry"] if "conclusion" in e["resource"])
+    ids = {e["fullUrl"] for e in bundle["entry"] if e["resource"] in risks.values()}
+    assert ids <= {r["reference"] for r in report["result"]}
+    assert "Risk: IPSS-R: High" in report["conclusion"]
+    assert r4.errors(bundle) == []

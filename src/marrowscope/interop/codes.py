@@ -143,6 +143,8 @@ class CaseExport:
     # when the exported differential was counted (its slide count last saved), so that
     # its Observations are issued between the specimen's collection and the report
     counted_at: datetime | None = None
+    # the signed risk line (report field ``risk_scores``): its groups go out coded
+    risk_scores: str = ""
 
     @property
     def amended(self) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.interop.codes import CaseExport, panel_code, system
-from marrowscope.interop.fhir import clinical, observations
+from marrowscope.interop.fhir import clinical, observations, risk
 from marrowscope.interop.fhir.datatypes import Ids, iso
 from marrowscope.interop.fhir_read import validate_bundle
 
@@ -154,7 +154,10 @@ def case_bundle(export: CaseExport) -> dict[str, Any]:
     counted = iso(export.counted_at or export.issued)
     differential = observations.differential(export, ids, effective, smear, counted)
     entries.extend(differential)
+    risks = risk.risk_observations(export, ids, effective)
+    entries.extend(risks)
     results = [name for name, _ in differential[:1]] + [name for name, _ in cbc]
+    results += [name for name, _ in risks]
     entries.append(
         (
             "report",

@@ -116,7 +116,12 @@ def case_export(
     saved = _saved_counts(uow, stores, actor, case_id)
     signed: dict[str, Any] = {}
     if report is not None:
-        signed = {"kind": report.kind, "signed_at": report.signed_at, "signed_by": report.signed_by}
+        signed = {
+            "kind": report.kind,
+            "signed_at": report.signed_at,
+            "signed_by": report.signed_by,
+            "risk_scores": report.risk_scores,
+        }
         conclusion = report.conclusion if conclusion is None else conclusion
         pdf = report.pdf if pdf is None else pdf
         final = final or report.final

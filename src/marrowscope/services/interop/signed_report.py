@@ -44,6 +44,7 @@ class SignedReport:
     kind: str = "original"  # ReportKind value: original, amendment or addendum
     signed_at: datetime | None = None
     signed_by: str = ""
+    risk_scores: str = ""  # the signed risk line, for the coded risk Observations
 
 
 def _version(reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object) -> Any:
@@ -68,7 +69,15 @@ def _from_version(document: ReportDocument, version: Any) -> SignedReport:
         kind=str(getattr(getattr(version, "kind", None), "value", "original")),
         signed_at=signed_at if isinstance(signed_at, datetime) else None,
         signed_by=str(getattr(version, "signed_by", "") or ""),
+        risk_scores=_field(version, "risk_scores"),
     )
+
+
+def _field(version: Any, key: str) -> str:
+    """One field of the signed version's text, '' when the version cannot say."""
+    get = getattr(version, "get", None)
+    value = get(key) if callable(get) else None
+    return value if isinstance(value, str) else ""
 
 
 def signed_report(uow: UnitOfWork, actor: Actor, case_id: int) -> SignedReport | None:
