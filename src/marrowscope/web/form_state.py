@@ -7,17 +7,68 @@ that name is how the page finds the input to put the message beside.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, TypeVar
 
 from starlette.datastructures import FormData
 
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError, PermissionDenied
 from marrowscope.web.errors import status_of
 
-__all__ = ["FormValues", "field_error", "is_form_refusal", "typed_values"]
+__all__ = [
+    "FormErrors",
+    "FormValues",
+    "Refusals",
+    "field_error",
+    "field_errors",
+    "is_form_refusal",
+    "typed_values",
+]
 
 FormValues = dict[str, Any]  # field name -> text, or list of texts for repeated fields
+_T = TypeVar("_T")
+
+
+class FormErrors(InvalidInput):
+    """Every refusal of one form, field -> message: a person corrects them all in one go
+    instead of meeting them one submission at a time."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class Refusals:
+    """Reads a form field by field, keeping each field's refusal instead of stopping at
+    the first; ``raise_any`` then raises them together as one ``FormErrors``."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        """Refuse ``field`` (its first refusal is the one shown)."""
+        self.errors.setdefault(field, message)
+
+    def read(self, field: str, reader: Callable[[], _T]) -> _T | None:
+        """``reader()``, or None with its refusal kept under ``field`` (a message that
+        names another field at its start keeps that field)."""
+        try:
+            return reader()
+        except FormErrors as many:
+            for name, message in many.errors.items():
+                self.add(name, message)
+        except InvalidInput as error:
+            name, _, message = str(error).partition(": ")
+            if message and name.isidentifier() and name != field:
+                self.add(name, message)
+            else:
+                self.add(field, message if name == field and message else str(error))
+        return None
+
+    def raise_any(self) -> None:
+        """Raise every refusal kept so far, if any."""
+        if self.errors:
+            raise FormErrors(self.errors)
 
 
 def typed_values(form: FormData, repeated: Collection[str] = ()) -> FormValues:
@@ -38,6 +89,21 @@ def field_error(error: MarrowscopeError, fields: Collection[str]) -> tuple[str, 
         return field, message
     first = text.split(" ", 1)[0]  # "mrn 'A1' is already registered" (a repository's words)
     return (first, text) if first in fields else ("form", text)
+
+
+def field_errors(error: MarrowscopeError, fields: Collection[str]) -> dict[str, str]:
+    """Every refusal of ``error`` by field (``field_error`` for a single one); those
+    that name no field of the form go above it, together."""
+    if not isinstance(error, FormErrors):
+        field, message = field_error(error, fields)
+        return {field: message}
+    out: dict[str, str] = {}
+    for field, message in error.errors.items():
+        if field in fields:
+            out[field] = message
+        else:
+            out["form"] = "; ".join(filter(None, (out.get("form"), f"{field}: {message}")))
+    return out
 
 
 def is_form_refusal(error: MarrowscopeError) -> bool:

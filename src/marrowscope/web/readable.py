@@ -3,7 +3,8 @@ times, and the blood count as a table with its reference intervals and critical 
 
 ``install`` puts the filters on the Jinja environment once, in ``create_app``:
 ``{{ key|label }}``, ``{{ key|unit }}``, ``{{ value|measure(key) }}``, ``{{ n|number }}``
-and ``{{ iso_text_or_datetime|when }}`` (local time in the lab's zone).
+and ``{{ iso_text_or_datetime|when }}`` (local time in the lab's zone); the globals
+``lab_zone`` and ``time_input_type(text)`` serve the ``time`` field macro.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from marrowscope.domain.display_names import (
 from marrowscope.domain.pathway.cbc import CbcFlag, Direction
 from marrowscope.domain.pathway.critical_values import critical_value
 from marrowscope.web.alert_banner import local_words
+from marrowscope.web.forms import is_ambiguous
 
 __all__ = ["CbcRow", "cbc_rows", "install", "when_text"]
 
@@ -87,4 +89,10 @@ def install(env: Environment, zone: str) -> None:
     env.filters["measure"] = measure_text
     env.filters["number"] = number_text
     env.filters["when"] = partial(when_text, zone=zone)
+    # time fields: the zone they are typed in, named on each, and a text field where the
+    # offset must be typed (a wall-clock time that happens twice, see ``web.forms``)
+    env.globals["lab_zone"] = zone
+    env.globals["time_input_type"] = lambda text: (
+        "text" if is_ambiguous(text, zone) else "datetime-local"
+    )
     env.globals["cbc_rows"] = cbc_rows

@@ -21,12 +21,14 @@ from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 from marrowscope.domain.pathway.safety import (
     Assessment,
     Plan,
+    Pregnancy,
     SafetyFinding,
     SafetyPolicy,
     Severity,
     assess,
     known_drugs,
     overall,
+    pregnancy_asked,
     refuse_impossible,
 )
 from marrowscope.domain.roles import Actor
@@ -136,6 +138,12 @@ def record_assessment(
     if uow.pathway.latest(case_id, RecordKind.ORDER) is None:
         raise NotAllowed("assessment: place the order (with its indication) first")
     a = _complete(uow, case_id, patient, plan, assessment)
+    if a.pregnancy is Pregnancy.NOT_APPLICABLE and pregnancy_asked(a.sex, a.age_years):
+        # left unanswered is not "not pregnant": nothing is saved that nobody said
+        raise InvalidInput(
+            f"pregnancy: ask (the patient is {a.age_years}, recorded as female); choose "
+            "pregnant, not pregnant or unknown"
+        )
     policy = policy or SafetyPolicy()
     findings = assess(a, plan, policy)
     payload = {**_assessment_payload(a, plan, findings), "policy": codec.dump(policy)}

@@ -131,7 +131,7 @@ def _case_view(
         "order_errors": {},
         "import_form": {},
         "import_errors": {},
-        "now": local_input(datetime.now(UTC)),
+        "now": local_input(datetime.now(UTC), ctx.settings.timezone),
         **extra,
     }
     return render(
@@ -194,7 +194,9 @@ async def enter_cbc(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> 
                 continue
             measurements[key] = (number, typed.get(f"unit_{key}", unit))
     try:
-        collected = as_datetime("collected_at", typed.get("collected_at", "")) or datetime.now(UTC)
+        collected = as_datetime(
+            "collected_at", typed.get("collected_at", ""), zone=ctx.settings.timezone
+        ) or datetime.now(UTC)
         if errors:
             raise InvalidInput("form: please correct the values marked")
         _record_cbc(ctx, me, case_id, collected, measurements)
@@ -273,7 +275,9 @@ async def _import_cbc(
     except csv.Error as error:
         # A bare carriage return inside a field, a NUL byte...: the file, not the server.
         raise InvalidInput(f"file: not a readable CSV file ({error})") from None
-    when = as_datetime("collected_at", collected_at) or datetime.now(UTC)
+    when = as_datetime("collected_at", collected_at, zone=ctx.settings.timezone) or datetime.now(
+        UTC
+    )
     _record_cbc(ctx, me, case_id, when, measurements)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -29,6 +30,7 @@ from marrowscope.domain.pathway.safety import (
     SafetyPolicy,
     Sedation,
     known_drugs,
+    pregnancy_asked,
 )
 from marrowscope.domain.pathway.vitals import SIGNS
 from marrowscope.domain.roles import Role
@@ -37,18 +39,16 @@ from marrowscope.services.pathway import preview_assessment
 from marrowscope.services.reporting import case_list
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.errors import status_of
-from marrowscope.web.form_state import field_error, is_form_refusal, typed_values
+from marrowscope.web.form_state import field_errors, is_form_refusal, typed_values
 from marrowscope.web.forms import as_datetime, as_float, local_input
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.pathway.ward_forms import (
     MAX_VITAL_ROWS,
     MEDICATION_ROWS,
     checklist_values,
-    plan_and_fields,
-    procedure_from,
     procedure_values,
-    text_of,
 )
+from marrowscope.web.pathway.ward_readers import plan_and_fields, procedure_from, text_of
 
 __all__ = ["WARD", "findings_payload", "plan_and_fields", "router", "safety_policy"]
 
@@ -59,6 +59,12 @@ Ward = Annotated[SignedIn, Depends(require(*WARD))]
 LabelReader = Annotated[SignedIn, Depends(require(*WARD, Role.LAB_SCIENTIST))]
 
 _VITAL_ROWS = 6
+# fields a refusal may name that an empty row does not send: the page shows them anyway
+_ROW_FIELDS = frozenset(
+    {"medications", "pregnancy", "operator", "site", "side"}
+    | {f"{p}_{n}" for p in ("drug", "last_dose") for n in range(MEDICATION_ROWS)}
+    | {f"vital_{p}_{n}" for p in ("at", "value") for n in range(MAX_VITAL_ROWS)}
+)
 
 
 def findings_payload(findings: list[SafetyFinding]) -> list[dict[str, str]]:
@@ -88,7 +94,7 @@ def safety_policy(ctx: Ctx) -> SafetyPolicy:
 def preview_findings(ctx: Ctx, me: SignedIn, case_id: int, form: FormData) -> list[SafetyFinding]:
     """The safety findings the form would give, without saving it (the same completion
     from the CBC as saving, so the live panel never contradicts the saved checklist)."""
-    plan, fields = plan_and_fields(form)
+    plan, fields = plan_and_fields(form, ctx.settings.timezone, now=datetime.now(UTC))
     with ctx.uow() as uow:
         return preview_assessment(
             uow, me.actor, case_id, plan=plan, assessment=fields, policy=safety_policy(ctx)
@@ -98,6 +104,14 @@ def preview_findings(ctx: Ctx, me: SignedIn, case_id: int, form: FormData) -> li
 def _record(ctx: Ctx, me: SignedIn, case_id: int) -> CaseRecord:
     with ctx.uow() as uow:
         return cases.load_case_record(uow, me.actor, case_id)
+
+
+def _pregnancy_asked(ctx: Ctx, record: CaseRecord) -> bool:
+    """Whether the checklist must ask about pregnancy (the table's ages, on today's date
+    in the lab's zone); the service checks it again on the planned date."""
+    today = datetime.now(ZoneInfo(ctx.settings.timezone)).date()
+    patient = record.patient
+    return pregnancy_asked(patient.sex.value, patient.age_on(today))
 
 
 @router.get("")
@@ -120,11 +134,11 @@ def _case_view(
 ) -> Response:
     """The page; each form opens with what is saved, or with ``typed`` after a refusal."""
     record = _record(ctx, me, case_id)
-    now = datetime.now(UTC)
+    zone = ctx.settings.timezone
     forms: dict[str, Any] = {
-        "ck": checklist_values(record, now),
-        "pf": procedure_values(record, me.user.username, now),
-        "sp": {"collected_at": local_input(now)},
+        "ck": checklist_values(record, zone),
+        "pf": procedure_values(record, zone),
+        "sp": {"collected_at": local_input(datetime.now(UTC), zone)},
         "ci": {},
         **{f"{k}_errors": {} for k in ("ck", "pf", "sp", "ci")},
         **typed,
@@ -145,8 +159,15 @@ def _case_view(
         vital_rows=range(min(MAX_VITAL_ROWS, max(_VITAL_ROWS, saved_vitals + 2))),
         signs=SIGNS,
         sedations=_options(Sedation),
-        pregnancies=_options(Pregnancy),
-        consents=_options(ConsentBy),
+        pregnancy_asked=_pregnancy_asked(ctx, record),
+        pregnancies=[
+            ("", "— ask —"),
+            *_options(p for p in Pregnancy if p.value != "not_applicable"),
+        ],
+        consents=[
+            ("", "— not recorded yet —"),
+            *_options(c for c in ConsentBy if c.value != "none"),
+        ],
         sites=_options(Site),
         sides=_options(Side),
         complications=_options(Complication),
@@ -165,9 +186,8 @@ def _refused(
     if not is_form_refusal(error):
         raise error
     typed = typed_values(form, repeated)
-    field, message = field_error(error, set(typed) | set(repeated) | {"medications"})
+    errors = field_errors(error, set(typed) | set(repeated) | _ROW_FIELDS)
     status = status_of(error)[0]
-    errors = {field: message}
     return _case_view(request, ctx, me, case_id, status, **{key: typed, f"{key}_errors": errors})
 
 
@@ -182,7 +202,8 @@ async def save_assessment(request: Request, ctx: Ctx, me: Ward, case_id: int) ->
     """Save the checklist and consent; the findings are kept with it."""
     form = await request.form()
     try:
-        plan, fields = plan_and_fields(form)
+        asked = _pregnancy_asked(ctx, _record(ctx, me, case_id))
+        plan, fields = plan_and_fields(form, ctx.settings.timezone, pregnancy_asked=asked)
         with ctx.uow() as uow:
             pathway.record_assessment(
                 uow, me.actor, case_id, plan=plan, assessment=fields, policy=safety_policy(ctx)
@@ -197,7 +218,7 @@ async def save_procedure(request: Request, ctx: Ctx, me: Ward, case_id: int) -> 
     """Record the procedure with its vital signs."""
     form = await request.form()
     try:
-        procedure = procedure_from(form, me.user.username)
+        procedure = procedure_from(form, ctx.settings.timezone)
         with ctx.uow() as uow:
             pathway.record_procedure(
                 uow,
@@ -223,7 +244,9 @@ async def collect(request: Request, ctx: Ctx, me: Ward, case_id: int) -> Respons
                 case_id,
                 kind=text_of(form, "kind"),
                 tests=[str(t) for t in form.getlist("tests")],
-                collected_at=as_datetime("collected_at", text_of(form, "collected_at")),
+                collected_at=as_datetime(
+                    "collected_at", text_of(form, "collected_at"), zone=ctx.settings.timezone
+                ),
                 notes=text_of(form, "notes"),
             )
     except MarrowscopeError as error:

@@ -23,7 +23,7 @@ from marrowscope.domain.pathway.safety.model import (
     overall,
 )
 from marrowscope.domain.pathway.safety.policy import SafetyPolicy
-from marrowscope.domain.pathway.safety.rules import assess, known_drugs
+from marrowscope.domain.pathway.safety.rules import assess, known_drugs, pregnancy_asked
 
 __all__ = [
     "Assessment",
@@ -44,6 +44,7 @@ __all__ = [
     "known_drugs",
     "normalise",
     "overall",
+    "pregnancy_asked",
     "refuse_impossible",
     "resolve",
 ]

@@ -25,7 +25,7 @@ from marrowscope.domain.pathway.safety.model import (
 from marrowscope.domain.pathway.safety.policy import SafetyPolicy
 from marrowscope.domain.tables import load_table
 
-__all__ = ["assess", "known_drugs"]
+__all__ = ["assess", "known_drugs", "pregnancy_asked"]
 
 _T = load_table("safety")
 
@@ -112,6 +112,14 @@ def _blood_rules(
     return out
 
 
+def pregnancy_asked(sex: str, age_years: int) -> bool:
+    """Whether pregnancy must be asked before the procedure (the table's ages, patients
+    recorded as female); for them "not applicable" is no answer."""
+    preg = _T["pregnancy"]
+    low, high = preg["childbearing_age_min_years"], preg["childbearing_age_max_years"]
+    return sex == "female" and low <= age_years <= high
+
+
 def _patient_rules(a: Assessment, plan: Plan) -> list[SafetyFinding]:
     out: list[SafetyFinding] = []
     preg = _T["pregnancy"]
@@ -124,10 +132,8 @@ def _patient_rules(a: Assessment, plan: Plan) -> list[SafetyFinding]:
                 preg["source"],
             )
         )
-    elif (
-        a.pregnancy in (Pregnancy.UNKNOWN, Pregnancy.NOT_APPLICABLE)
-        and a.sex == "female"
-        and preg["childbearing_age_min_years"] <= a.age_years <= preg["childbearing_age_max_years"]
+    elif a.pregnancy in (Pregnancy.UNKNOWN, Pregnancy.NOT_APPLICABLE) and pregnancy_asked(
+        a.sex, a.age_years
     ):
         out.append(
             SafetyFinding(
