@@ -30,6 +30,7 @@ __all__ = [
     "DemoIds",
     "Settings",
     "backup_database",
+    "audit_chain_key",
     "build_account_services",
     "build_alert_duties",
     "build_cell_reviewer",
@@ -152,20 +153,33 @@ class BackupSummary:
 
 
 def build_uow_factory(
-    engine: Engine, clock: Callable[[], datetime] | None = None
+    engine: Engine,
+    clock: Callable[[], datetime] | None = None,
+    settings: Settings | None = None,
 ) -> UnitOfWorkFactory:
-    """A factory of SQL units of work on ``engine``; each call is one fresh transaction."""
+    """A factory of SQL units of work on ``engine``; each call is one fresh transaction.
+
+    The audit chain's key comes from ``settings`` (else the environment's settings).
+    """
     from marrowscope.db.engine import make_session_factory
     from marrowscope.db.unit_of_work import SqlUnitOfWork, utc_now
     from marrowscope.services.unit_of_work import reads_only
 
     sessions = make_session_factory(engine)
     chosen = clock or utc_now
+    key = audit_chain_key(settings or get_settings())
 
     def factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions, clock=chosen, read_only=reads_only())
+        return SqlUnitOfWork(sessions, clock=chosen, read_only=reads_only(), audit_key=key)
 
     return factory
+
+
+def audit_chain_key(settings: Settings) -> bytes:
+    """The audit chain's HMAC key: ``audit_chain_secret`` if set, else ``secret_key``."""
+    from marrowscope.domain.audit_chain import chain_key
+
+    return chain_key(settings.audit_chain_secret or settings.secret_key)
 
 
 # --- AI-assisted pre-classification and the de-identified count log (ai_review) ---
@@ -236,7 +250,7 @@ def prepare_demo(settings: Settings) -> DemoIds:
     from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
 
     upgrade_database(settings)
-    uow_factory = build_uow_factory(build_engine(settings))
+    uow_factory = build_uow_factory(build_engine(settings), settings=settings)
     seeded = seed_demo_case(uow_factory)
     with uow_factory() as uow:
         seed_demo_report(uow)  # signs the demo case's report once (services.walkthrough)

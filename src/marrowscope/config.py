@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     platelet_threshold_per_nl: float = Field(default=20.0, ge=5, le=100)
     lmwh_prophylactic_hold_hours: float = Field(default=0.0, ge=0, le=24)
 
+    # The audit log (docs/audit.md): entries are kept ``audit_retention_days`` (six years
+    # by default; `marrowscope audit prune` deletes only older ones). The hash chain is keyed
+    # with ``audit_chain_secret``, else with ``secret_key``: set it apart so that rotating
+    # the session secret does not leave the older entries unverifiable.
+    audit_retention_days: int = Field(default=2192, ge=365)
+    audit_chain_secret: str = ""
+
     @property
     def trusted_proxy_set(self) -> frozenset[str]:
         """``trusted_proxies`` as a set of addresses."""

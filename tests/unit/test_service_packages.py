@@ -40,6 +40,7 @@ def test_the_capabilities_are_packages() -> None:
         "accounts",
         "ai_review",
         "alerts",
+        "audit",
         "cases",
         "counting",
         "diagnosis",

@@ -73,7 +73,7 @@ def uow_factory() -> UnitOfWorkFactory:
 
     settings = get_settings()
     check_database_ready(settings)  # a one-line "run db upgrade", not a SQL traceback
-    return build_uow_factory(build_engine(settings))
+    return build_uow_factory(build_engine(settings), settings=settings)
 
 
 def export_group(app: typer.Typer) -> typer.Typer:

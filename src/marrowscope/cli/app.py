@@ -43,6 +43,7 @@ _GROUPS: tuple[str, ...] = (
     "batch",
     "risk",
     "alerts",
+    "audit",
     "export_counts",
 )
 

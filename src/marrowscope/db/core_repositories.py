@@ -1,4 +1,5 @@
-"""SQL repositories for patients, cases and the audit log (SQLAlchemy Core on a Session).
+"""SQL repositories for patients and cases (SQLAlchemy Core on a Session); the audit log's
+repository lives in ``audit_tables`` and is re-exported here.
 
 Rows are turned into the domain's frozen dataclasses at this boundary, so nothing
 above ``db`` ever holds a SQLAlchemy object.
@@ -14,11 +15,10 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from marrowscope.db.core_tables import audit_log, exam_case, patient
-from marrowscope.domain.audit import AuditAction, AuditEntry, FieldChange
+from marrowscope.db.audit_tables import SqlAuditRepository
+from marrowscope.db.core_tables import exam_case, patient
 from marrowscope.domain.cases.model import Case, CaseStatus, NewPatient, Patient, Sex
 from marrowscope.domain.errors import Conflict
-from marrowscope.domain.roles import Actor, Role
 
 __all__ = ["SqlAuditRepository", "SqlCaseRepository", "SqlPatientRepository"]
 
@@ -155,69 +155,3 @@ class SqlCaseRepository:
             .where(exam_case.c.id == case_id)
             .values(status=status.value, reason_closed=reason)
         )
-
-
-def _entry(row: Any) -> AuditEntry:
-    changes = {
-        name: FieldChange(value.get("old"), value.get("new"))
-        for name, value in (row.changes or {}).items()
-    }
-    return AuditEntry(
-        id=row.id,
-        at=row.at,
-        actor=Actor(row.actor_username, Role(row.actor_role)),
-        entity=row.entity,
-        entity_id=row.entity_id,
-        action=AuditAction(row.action),
-        changes=changes,
-        case_id=row.case_id,
-    )
-
-
-class SqlAuditRepository:
-    """The append-only ``audit_log`` (no update or delete is offered)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
-    def add(self, entry: AuditEntry) -> AuditEntry:
-        new_id = self._session.execute(
-            insert(audit_log)
-            .values(
-                at=entry.at,
-                actor_username=entry.actor.username,
-                actor_role=entry.actor.role.value,
-                entity=entry.entity,
-                entity_id=entry.entity_id,
-                action=entry.action.value,
-                changes={k: {"old": c.old, "new": c.new} for k, c in entry.changes.items()},
-                case_id=entry.case_id,
-            )
-            .returning(audit_log.c.id)
-        ).scalar_one()
-        return AuditEntry(
-            id=new_id,
-            at=entry.at,
-            actor=entry.actor,
-            entity=entry.entity,
-            entity_id=entry.entity_id,
-            action=entry.action,
-            changes=entry.changes,
-            case_id=entry.case_id,
-        )
-
-    def for_entity(self, entity: str, entity_id: str) -> Sequence[AuditEntry]:
-        query = (
-            select(audit_log)
-            .where(audit_log.c.entity == entity, audit_log.c.entity_id == entity_id)
-            .order_by(audit_log.c.id)
-        )
-        return [_entry(r) for r in self._session.execute(query)]
-
-    def for_case(self, case_id: int) -> Sequence[AuditEntry]:
-        query = select(audit_log).where(audit_log.c.case_id == case_id).order_by(audit_log.c.id)
-        return [_entry(r) for r in self._session.execute(query)]
-
-    def recent(self, *, limit: int = 100) -> Sequence[AuditEntry]:
-        query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-        return [_entry(r) for r in self._session.execute(query)]

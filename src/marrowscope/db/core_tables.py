@@ -51,6 +51,11 @@ audit_log = Table(
     Column("changes", JsonDocument, nullable=False),
     # the case the change belongs to, so that a case's history is one query
     Column("case_id", Integer, nullable=True),
+    # the hash chain (added by audit_0001; ``domain.audit_chain``): the entry's position,
+    # the hash of the entry before it and its own keyed hash
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False),
     Index("ix_audit_log_entity", "entity", "entity_id"),
     Index("ix_audit_log_case_id", "case_id"),
 )

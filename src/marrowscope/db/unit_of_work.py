@@ -1,6 +1,8 @@
 """``SqlUnitOfWork``: one SQLAlchemy session and transaction per use case.
 
-Implements ``marrowscope.services.unit_of_work.UnitOfWork``. The transaction begins on
+Implements ``marrowscope.services.unit_of_work.UnitOfWork``. ``audit_key`` keys the
+audit log's hash chain (``domain.audit_chain``); it comes from the settings, never from
+the database it protects. The transaction begins on
 ``__enter__`` and is rolled back on ``__exit__`` unless ``commit()`` was called, so an
 error anywhere in a use case leaves the database as it was.
 """
@@ -44,8 +46,10 @@ class SqlUnitOfWork:
         *,
         clock: Clock = utc_now,
         read_only: bool = False,
+        audit_key: bytes,
     ) -> None:
         self._session_factory = session_factory
+        self._audit_key = audit_key
         self._clock = clock
         self._read_only = read_only
 
@@ -57,7 +61,7 @@ class SqlUnitOfWork:
             self.session.connection(execution_options={READ_ONLY_OPTION: True})
         self.patients = SqlPatientRepository(self.session)
         self.cases = SqlCaseRepository(self.session)
-        self.audit = SqlAuditRepository(self.session)
+        self.audit = SqlAuditRepository(self.session, self._audit_key)
         self.pathway = SqlPathwayRepository(self.session)
         return self
 

@@ -25,7 +25,13 @@ class AuditAction(enum.StrEnum):
     UPDATE = "update"
     SUPERSEDE = "supersede"  # a correction: the old version stays, marked superseded
     TRANSITION = "transition"  # a state-machine move (a lab test, a case)
-    VIEW = "view"  # reading sensitive data, where an area chooses to log it
+    VIEW = "view"  # reading patient data: a case page, a record, an export
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"  # the typed username only as a keyed pseudonym
+    LOCKOUT = "lockout"  # sign-in (or signing) paused after wrong passwords
+    REFUSED = "refused"  # a permission refusal: the role or the unit does not admit
+    BREAK_GLASS = "break_glass"  # emergency access to a case outside one's units
+    PRUNE = "prune"  # entries past the retention deleted
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from marrowscope.domain.audit import AuditEntry
+from marrowscope.domain.audit_chain import ChainReport
 from marrowscope.domain.cases.model import Case, CaseStatus, NewPatient, Patient
 from marrowscope.domain.lab import LabTest, Specimen, SpecimenKind, TestState, TestType
 from marrowscope.domain.pathway.records import RecordKind, ResultVersion, StoredRecord, TestEvent
@@ -98,9 +99,21 @@ class CaseRepository(Protocol):
 
 
 class AuditRepository(Protocol):
-    """The append-only audit log."""
+    """The append-only, hash-chained audit log (``domain.audit_chain``)."""
 
     def add(self, entry: AuditEntry) -> AuditEntry: ...
+
+    def pseudonym(self, text: str) -> str:
+        """A keyed hash standing for ``text``, for what must not be stored in clear."""
+        ...
+
+    def verify(self, expect: tuple[int, str] | None = None) -> ChainReport:
+        """The whole chain checked with the key this unit holds."""
+        ...
+
+    def prune_before(self, moment: datetime) -> tuple[int, int]:
+        """Delete the oldest entries written before ``moment``: (count, last position)."""
+        ...
 
     def for_entity(self, entity: str, entity_id: str) -> Sequence[AuditEntry]: ...
 

@@ -115,7 +115,7 @@ def create_app(
     """
     chosen = settings or get_settings()
     engine = build_engine(chosen)
-    accounts = build_account_services(build_uow_factory(engine, clock), chosen)
+    accounts = build_account_services(build_uow_factory(engine, clock, chosen), chosen)
     # escalate unacknowledged urgent alerts and send notifications (docs/alerts.md)
     policy, channels = build_alert_duties(chosen)
     duties = partial(run_alert_duties, accounts.uow_factory, policy, channels)

@@ -2,9 +2,9 @@
 
 A pause the holder never hears of is either a guesser they should know about or a
 colleague's typos they cannot explain; so each pause leaves a notice shown at their next
-sign-in, a log line (the account's id and the numbers, never a name: a patient's
-username can identify them) and a call to ``notifier``, the hook where an e-mail or
-webhook sender plugs in (none is wired yet).
+sign-in, an audit entry (docs/audit.md), a log line (the account's id and the numbers,
+never a name: a patient's username can identify them) and a call to ``notifier``, the
+hook where an e-mail or webhook sender plugs in (none is wired yet).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from marrowscope.domain.accounts.limits import Lockout
 from marrowscope.domain.accounts.model import User
+from marrowscope.domain.audit import AuditAction
+from marrowscope.services.audit import record_sign_in_event
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
 __all__ = ["AccountNoticeStore", "LockoutEvent", "LockoutNotifier", "Lockouts"]
@@ -63,19 +65,26 @@ class Lockouts:
         """Tell the holder of ``user`` about ``lockouts`` (an unknown name: only a log line)."""
         for lockout in lockouts:
             what = "signing" if lockout.key.startswith("sign:") else "sign-in"
-            if user is None:
-                _log.warning("%s paused for an unknown username", what)
-                continue
             with self._uow_factory() as uow:
                 seconds = int((lockout.until - uow.now()).total_seconds())
-                if self._notices is not None:
+                detail = f"{what} paused {seconds} s after {lockout.failures} wrong passwords"
+                kind, _, value = lockout.key.partition(":")
+                record_sign_in_event(
+                    uow, AuditAction.LOCKOUT, user_id=None if user is None else user.id,
+                    typed_username=value if user is None and kind == "user" else "",
+                    client=value if kind == "client" else "", detail=detail,
+                )  # fmt: skip
+                if user is not None and self._notices is not None:
                     text = (
                         f"{what.capitalize()} with your account was paused for {seconds} "
                         f"seconds at {uow.now():%Y-%m-%d %H:%M} UTC after {lockout.failures} "
                         "wrong passwords in a row. If that was not you, tell the administrator."
                     )
                     uow.bind(self._notices).add(user.id, text, uow.now())
-                    uow.commit()
+                uow.commit()
+            if user is None:
+                _log.warning("%s paused for an unknown username", what)
+                continue
             _log.warning(
                 "account id %s: %s paused for %s s after %s wrong passwords",
                 user.id, what, seconds, lockout.failures,
