@@ -199,7 +199,10 @@ def test_a_slide_with_undecided_cells_is_never_counted(
 
     flagged = [c for c in calls if c.model.review]
     assert flagged, "the artefact at least is flagged"
-    assert confirmed == len(calls) - len(flagged)
+    assert confirmed.confirmed == len(calls) - len(flagged)
+    assert confirmed.left == len(flagged) and f"{confirmed.left} left for a person" in (
+        confirmed.message
+    )
     assert all(c.state is CallState.PROPOSED for c in flagged)
     assert slides == []
 

@@ -52,4 +52,26 @@ def test_a_slide_of_unfamiliar_cells_carries_the_caution_into_the_report() -> No
     cells = [
         replace(_cell(i, CallState.CORRECTED, CellClass.BLA, True), model=odd) for i in range(4)
     ]
-    assert "Caution: Slide S1: 4 of 4 cells look unlike" in provenance_text(cells)
+    text = provenance_text(cells)
+    assert "Caution: the model abstained on slide S1: 4 of 4 cells look unlike" in text
+    assert "no AI differential was proposed and every cell was classified by a person" in text
+
+
+def test_the_report_states_what_the_model_cannot_see() -> None:
+    """Blasts, plasma cells and erythroid precursors are named as the model's blind spots."""
+    text = provenance_text([_cell(1, CallState.CONFIRMED, CellClass.NGS, True)])
+    assert text.endswith(
+        "The model has no class for blasts, plasma cells or erythroid precursors; such "
+        "cells rest on the reviewers alone."
+    )
+
+
+def test_a_slide_of_confident_platelet_calls_on_white_cells_is_abstained() -> None:
+    """Detector white cells called PLT are odd cells even at 99 %: the slide is abstained."""
+    plt = replace(_MODEL, code=CellClass.PLT, confidence=0.99, top3=((CellClass.PLT, 0.99),))
+    cells = [
+        replace(_cell(i, CallState.CORRECTED, CellClass.NGS, True), model=plt) for i in range(6)
+    ]
+    cells += [_cell(i, CallState.CONFIRMED, CellClass.NGS, True) for i in range(6, 10)]
+    assert "the model abstained on slide S1: 6 of 10 cells" in provenance_text(cells)
+    assert "abstained" not in provenance_text(cells[2:])  # 4 of 8: chance on a PBC slide

@@ -6,6 +6,12 @@ proposes. That differential is marked as such: it becomes a count only once a pe
 has decided every cell (web app ``/review``, or ``marrowscope review decide``).
 Fields go to the service in small batches, each its own transaction, so a long run
 shows progress and an interrupted run keeps the batches it finished.
+
+Never confidently wrong: white cells the classifier calls something else (a platelet)
+are printed as a "needs review" line, never dropped from the table unseen; on a slide
+whose cells look unlike the training data the model abstains and no differential is
+printed, only the reason and where a person classifies the cells; and the output says
+which classes the model cannot see at all.
 """
 
 from __future__ import annotations
@@ -20,6 +26,12 @@ from rich.progress import Progress
 
 from marrowscope.cli._common import fail, parse_actor, run, uow_factory
 from marrowscope.cli.detect import field_paths
+from marrowscope.domain.ai_review import (
+    blind_spot_codes,
+    blind_spot_words,
+    needs_person,
+    slide_shift,
+)
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.roles import Role
 
@@ -33,21 +45,37 @@ __all__ = ["register"]
 _BATCH_FIELDS = 16
 _AI_NOTE = (
     "AI-proposed: not a count until a person has decided every cell "
-    "(review at /review/cases/{case}); only decided cells enter a signed differential."
+    "(review at /review/cases/{case}/gallery); only decided cells enter a signed differential."
+)
+_ABSTAIN_NOTE = (
+    "no AI differential proposed: the model abstains on this slide ({reason}); classify "
+    "each cell at /review/cases/{case}/gallery (keyboard, as in the counter)."
 )
 
 
 def _proposed_table(calls: list[CellCall]) -> list[str]:
+    from marrowscope.domain.ai_review import contradicts_detector
     from marrowscope.domain.counting.counts import CellCounts
     from marrowscope.domain.counting.differential import compute_differential
 
-    tally = Counter(c.model.code for c in calls)
+    contradictions = Counter(
+        c.model.code.value for c in calls if contradicts_detector(c.model.code)
+    )
+    tally = Counter(c.model.code for c in calls if not contradicts_detector(c.model.code))
+    if not tally:
+        return [f"needs review: all {len(calls)} white cell(s) contradict the detector"]
     differential = compute_differential(CellCounts.of(dict(tally)))
     lines = [f"{'class':<28}{'n':>6}{'%':>8}   95% interval"]
     for row in differential.counted_rows():
         low, high = row.interval_percent.low, row.interval_percent.high
         lines.append(f"{row.name:<28}{row.count:>6}{row.percent:>8.1f}   {low:.1f}-{high:.1f}")
     lines.append(f"{'nucleated cells':<28}{differential.nucleated_cells:>6}")
+    if contradictions:
+        said = ", ".join(f"{n} {code}" for code, n in sorted(contradictions.items()))
+        lines.append(
+            f"{'needs review':<28}{sum(contradictions.values()):>6}   detector: white cell; "
+            f"classifier: {said} (not in the table above)"
+        )
     if differential.adequacy.warning:
         lines.append(f"caution: {differential.adequacy.warning}")
     return lines
@@ -116,15 +144,23 @@ def analyze(
             progress.advance(task, len(batch))
     for name, why in errors:
         typer.echo(f"refused {name}: {why}", err=True)
-    flagged = sum(1 for c in stored if c.model.review)
+    flagged = sum(1 for c in stored if needs_person(c))
     typer.echo(
         f"slide {label!r} of case {case}: {fields} field(s) analysed, {len(stored)} white cell(s) "
         f"stored, {flagged} marked for review, {len(errors)} file(s) refused"
     )
     if stored:
-        for line in _proposed_table(stored):
-            typer.echo(line)
-        typer.echo(_AI_NOTE.format(case=case))
+        abstain = slide_shift(stored[0].slide_label, stored)
+        if abstain is not None:
+            typer.echo(_ABSTAIN_NOTE.format(reason=abstain.reason, case=case))
+        else:
+            for line in _proposed_table(stored):
+                typer.echo(line)
+            typer.echo(_AI_NOTE.format(case=case))
+        typer.echo(
+            f"the model has no class for {blind_spot_words()} "
+            f"({', '.join(c.value for c in blind_spot_codes())}): look for them in every cell."
+        )
     if not stored and errors:
         raise typer.Exit(1)
 

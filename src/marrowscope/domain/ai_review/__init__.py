@@ -1,6 +1,7 @@
 """AI pre-classification as the domain sees it: the model's calls and a person's
-decisions, a field's detected cells, the slide-level shift warning, the sentence a report
-carries, and how often people agree with the model.
+decisions, a field's detected cells, contradictions between detector and classifier,
+the slide-level abstention, the sentence a report carries, and how often people agree
+with the model.
 """
 
 from marrowscope.domain.ai_review.agreement import Agreement, ClassAgreement, agreement_of
@@ -16,9 +17,23 @@ from marrowscope.domain.ai_review.calls import (
     progress_of,
     require_all_decided,
 )
+from marrowscope.domain.ai_review.contradiction import (
+    blind_spot_codes,
+    blind_spot_words,
+    contradiction_reason,
+    contradicts_detector,
+    needs_person,
+)
 from marrowscope.domain.ai_review.fields import FieldCells, FoundCell
 from marrowscope.domain.ai_review.provenance import provenance_text
-from marrowscope.domain.ai_review.shift import SHIFT_MIN_CELLS, SHIFT_SHARE, SlideShift, slide_shift
+from marrowscope.domain.ai_review.shift import (
+    SHIFT_ALPHA,
+    SHIFT_CELL_RATE,
+    SHIFT_MIN_CELLS,
+    SlideShift,
+    shift_expected,
+    slide_shift,
+)
 
 __all__ = [
     "Agreement",
@@ -29,16 +44,23 @@ __all__ = [
     "FieldOrigin",
     "FoundCell",
     "ModelCall",
+    "SHIFT_ALPHA",
+    "SHIFT_CELL_RATE",
     "SHIFT_MIN_CELLS",
-    "SHIFT_SHARE",
     "SlideProgress",
     "SlideShift",
     "agreement_of",
+    "blind_spot_codes",
+    "blind_spot_words",
     "confirmed_counts",
+    "contradicts_detector",
+    "contradiction_reason",
     "decide",
     "decide_counted",
+    "needs_person",
     "progress_of",
     "provenance_text",
     "require_all_decided",
+    "shift_expected",
     "slide_shift",
 ]

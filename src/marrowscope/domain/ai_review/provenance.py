@@ -3,6 +3,9 @@
 A reader of the report must know that a count was proposed by software and decided by
 people, which software (name and weights digest), who decided, and how often they
 changed the model's call: the provenance a CellaVision or Scopio report gives, in words.
+It also says what the model cannot see (blasts, plasma cells, erythroid precursors rest
+on the reviewers alone) and, where the model abstained on a slide, that no AI
+differential was proposed and why.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from marrowscope.domain.ai_review.calls import CallState, CellCall
+from marrowscope.domain.ai_review.contradiction import blind_spot_words
 from marrowscope.domain.ai_review.shift import slide_shift
 
 __all__ = ["provenance_text"]
@@ -34,7 +38,18 @@ def _slide_line(label: str, cells: list[CellCall]) -> str:
         f"{changed} changed, {rejected} rejected."
     )
     shift = slide_shift(label, cells)
-    return f"{line} Caution: {shift.message}" if shift else line
+    if shift is not None:
+        return (
+            f"{line} Caution: the model abstained on slide {label}: {shift.reason}; no AI "
+            "differential was proposed and every cell was classified by a person."
+        )
+    return line
+
+
+def _blind_spots() -> str:
+    return (
+        f"The model has no class for {blind_spot_words()}; such cells rest on the reviewers alone."
+    )
 
 
 def provenance_text(calls: Iterable[CellCall]) -> str:
@@ -45,4 +60,7 @@ def provenance_text(calls: Iterable[CellCall]) -> str:
     for call in every:  # rejected cells are never counted but belong to the slide's story
         if call.slide_label in counted:
             by_slide.setdefault(call.slide_label, []).append(call)
-    return " ".join(_slide_line(label, cells) for label, cells in sorted(by_slide.items()))
+    if not by_slide:
+        return ""
+    lines = [_slide_line(label, cells) for label, cells in sorted(by_slide.items())]
+    return " ".join([*lines, _blind_spots()])

@@ -31,7 +31,12 @@ from marrowscope.services.ai_review.calls import (
     undecided_cells,
 )
 from marrowscope.services.ai_review.counting import count_slide
-from marrowscope.services.ai_review.decisions import confirm_unflagged, decide_action, decide_cell
+from marrowscope.services.ai_review.decisions import (
+    BulkAcceptance,
+    confirm_unflagged,
+    decide_action,
+    decide_cell,
+)
 from marrowscope.services.ai_review.export import ReviewedCell, reviewed_cells
 from marrowscope.services.ai_review.fields import (
     MAX_FIELD_BYTES,
@@ -39,6 +44,7 @@ from marrowscope.services.ai_review.fields import (
     FieldAnalysis,
     FieldSummary,
     analyze_fields,
+    checked_against_detector,
 )
 from marrowscope.services.ai_review.ports import (
     CellCallStore,
@@ -61,6 +67,7 @@ __all__ = [
     "MAX_IMAGE_BYTES",
     "MAX_IMAGES_PER_UPLOAD",
     "REVIEW_ROLES",
+    "BulkAcceptance",
     "CaseAgreement",
     "CellCallStore",
     "CellClassifierPort",
@@ -73,6 +80,7 @@ __all__ = [
     "UploadedImage",
     "agreement_csv",
     "analyze_fields",
+    "checked_against_detector",
     "calls_for_case",
     "case_agreement",
     "change_counted_cell",

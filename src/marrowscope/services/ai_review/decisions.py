@@ -7,7 +7,9 @@ the old and new state and code beside the model's code.
 
 from __future__ import annotations
 
-from marrowscope.domain.ai_review import CallState, CellCall, decide
+from dataclasses import dataclass
+
+from marrowscope.domain.ai_review import CallState, CellCall, decide, needs_person, slide_shift
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.counting.taxonomy import CellClass, cell_class
 from marrowscope.domain.errors import InvalidInput, NotFound
@@ -17,7 +19,29 @@ from marrowscope.services.ai_review.ports import CellCallStore, ReviewStores
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
-__all__ = ["confirm_unflagged", "decide_action", "decide_cell"]
+__all__ = ["BulkAcceptance", "confirm_unflagged", "decide_action", "decide_cell"]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkAcceptance:
+    """What "accept page" (Shift+A) did: cells confirmed, cells left for a person, and why."""
+
+    confirmed: int
+    left: int
+    abstained: str | None = None  # the slide-level reason when nothing could be accepted
+
+    @property
+    def message(self) -> str:
+        """The sentence the page shows after the action."""
+        if self.abstained:
+            return (
+                f"Nothing accepted: the model abstains on this slide ({self.abstained}). "
+                f"{self.left} cell(s) wait for you to classify."
+            )
+        return (
+            f"{self.confirmed} cell(s) accepted; {self.left} left for a person "
+            "(marked for review, unfamiliar or contradicting the detector)."
+        )
 
 
 def _decision_fields(call: CellCall) -> dict[str, object]:
@@ -102,20 +126,27 @@ def decide_action(
 @transactional
 def confirm_unflagged(
     uow: UnitOfWork, stores: ReviewStores, actor: Actor, case_id: int, slide_label: str
-) -> int:
-    """Confirm every undecided call of a slide that the model did *not* mark for review.
+) -> BulkAcceptance:
+    """Confirm every undecided call of a slide that needs no person's eye.
 
-    For the page where the morphologist has looked over the thumbnails: flagged
-    cells are left undecided, so each of them still needs its own decision.
-    Returns how many cells were confirmed.
+    For the page where the morphologist has looked over the thumbnails. Left undecided,
+    each for its own decision: cells marked for review, unfamiliar cells, and cells
+    whose class contradicts the detector (checked on the stored call, so older records
+    are caught too). On a slide where the model abstains nothing is accepted at all:
+    its calls are no proposal.
     """
     require_reviewer(actor, "decide cell calls")
     require_case(uow, case_id)
     store = uow.bind(stores.calls)
+    slide = store.for_case(case_id, clean_label(slide_label))
+    undecided = [c for c in slide if c.state is CallState.PROPOSED]
+    shift = slide_shift(clean_label(slide_label), slide)
+    if shift is not None:
+        return BulkAcceptance(0, len(undecided), shift.reason)
     confirmed = 0
-    for call in store.for_case(case_id, clean_label(slide_label)):
-        if call.state is CallState.PROPOSED and not call.model.review:
+    for call in undecided:
+        if not needs_person(call):
             _decide(uow, store, actor, call, call.model.code)
             confirmed += 1
     uow.commit()
-    return confirmed
+    return BulkAcceptance(confirmed, len(undecided) - confirmed)

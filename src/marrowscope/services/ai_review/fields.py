@@ -6,15 +6,28 @@ white cell is cut out the way the classifier was trained and classified, and eve
 is stored as a proposed call with its origin (field, box, detector name, version and
 score) and a view of its neighbourhood. A field is stored whole or not at all; a field
 that cannot be read, was analysed before, or shows no white cell is reported by name.
+
+A detector's white cell that the classifier calls a platelet, a nucleated red cell or
+an artefact is a contradiction between the two models: it is stored marked for review
+with that reason (``domain.ai_review.contradiction``), never dropped and never counted
+unseen, and the summary says how many there were.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from marrowscope.domain.ai_review import CellCall, FieldCells, FieldOrigin, FoundCell, ModelCall
+from marrowscope.domain.ai_review import (
+    CellCall,
+    FieldCells,
+    FieldOrigin,
+    FoundCell,
+    ModelCall,
+    contradiction_reason,
+    contradicts_detector,
+)
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import InvalidImage
 from marrowscope.domain.roles import Actor
@@ -40,6 +53,7 @@ __all__ = [
     "FieldAnalysis",
     "FieldSummary",
     "analyze_fields",
+    "checked_against_detector",
 ]
 
 MAX_FIELDS_PER_UPLOAD = 500  # a 500-cell differential at about one white cell a field
@@ -48,12 +62,17 @@ MAX_FIELD_BYTES = 60 * 1024 * 1024  # a large scan region as TIFF; bigger scans 
 
 @dataclass(frozen=True, slots=True)
 class FieldSummary:
-    """What one field gave: its white cells stored, and red cells and platelets seen."""
+    """What one field gave: its white cells stored, and red cells and platelets seen.
+
+    ``contradictions`` of the white cells were called a non-white cell by the classifier
+    and wait, marked for review, for a person.
+    """
 
     name: str
     white_cells: int
     red_cells: int
     platelets: int
+    contradictions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +91,18 @@ def _find(finder: FieldCellFinderPort, image: UploadedImage, name: str) -> Field
         return finder.find(image.data, name)
     except InvalidImage as error:
         return str(error).removeprefix(f"{name}: ")
+
+
+def checked_against_detector(proposal: ModelCall) -> ModelCall:
+    """The classifier's call on a detector's white cell, marked when the two disagree."""
+    if not contradicts_detector(proposal.code):
+        return proposal
+    reasons = (
+        [contradiction_reason(proposal.code), proposal.reason]
+        if proposal.reason
+        else [contradiction_reason(proposal.code)]
+    )
+    return replace(proposal, review=True, reason="; ".join(reasons)[:500])
 
 
 def _no_cells(found: FieldCells) -> str:
@@ -156,6 +187,7 @@ def analyze_fields(
         if any(isinstance(p, str) for p in mine):
             errors.append((name, "a cell crop could not be classified"))
             continue
+        mine = [p if isinstance(p, str) else checked_against_detector(p) for p in mine]
         calls.extend(
             _store_cell(
                 uow, store, finder, classifier, actor, case_id, label, name, found, k, cell, p
@@ -163,8 +195,13 @@ def analyze_fields(
             for k, (cell, p) in enumerate(zip(found.white_cells, mine, strict=True), 1)
             if not isinstance(p, str)
         )
+        contradictions = sum(
+            1 for p in mine if not isinstance(p, str) and contradicts_detector(p.code)
+        )
         summaries.append(
-            FieldSummary(name, len(found.white_cells), found.red_cells, found.platelets)
+            FieldSummary(
+                name, len(found.white_cells), found.red_cells, found.platelets, contradictions
+            )
         )
     uow.commit()
     return FieldAnalysis(tuple(calls), tuple(summaries), tuple(errors))

@@ -191,11 +191,18 @@ def recount(ctx: Ctx, me: Reviewer, cell_id: int, body: RecountIn) -> dict[str, 
 
 
 @router.post("/cases/{case_id}/ai/confirm-unflagged")
-def confirm_unflagged(ctx: Ctx, me: Reviewer, case_id: int, body: SlideIn) -> dict[str, int]:
-    """Confirm every undecided cell of the slide that the model did not flag for review."""
+def confirm_unflagged(
+    ctx: Ctx, me: Reviewer, case_id: int, body: SlideIn
+) -> dict[str, int | str | None]:
+    """Confirm every undecided cell that needs no person's eye; say how many were left."""
     with ctx.uow() as uow:
-        confirmed = review.confirm_unflagged(uow, _stores(ctx), me.actor, case_id, body.slide_label)
-    return {"confirmed": confirmed}
+        done = review.confirm_unflagged(uow, _stores(ctx), me.actor, case_id, body.slide_label)
+    return {
+        "confirmed": done.confirmed,
+        "left": done.left,
+        "abstained": done.abstained,
+        "message": done.message,
+    }
 
 
 @router.post("/cases/{case_id}/ai/count", status_code=201)

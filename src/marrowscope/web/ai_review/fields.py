@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from marrowscope.bootstrap import build_cell_reviewer, build_field_finder, build_review_stores
-from marrowscope.domain.ai_review import slide_shift
+from marrowscope.domain.ai_review import (
+    SlideShift,
+    blind_spot_codes,
+    blind_spot_words,
+    contradiction_reason,
+    needs_person,
+    slide_shift,
+)
 from marrowscope.domain.counting.taxonomy import all_classes
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.services import ai_review as review
@@ -28,7 +35,7 @@ from marrowscope.web.ai_review.review import call_payload
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.pages import redirect, render
 
-__all__ = ["router"]
+__all__ = ["acceptance_note", "router"]
 
 router = APIRouter(prefix="/review", tags=["ai review"])
 
@@ -97,6 +104,7 @@ def _gallery(
     case_id: int,
     slide: str | None,
     result: review.FieldAnalysis | None = None,
+    accepted: tuple[int, int] | None = None,
 ) -> Response:
     stores = build_review_stores(ctx.accounts)
     with ctx.uow() as uow:
@@ -110,6 +118,8 @@ def _gallery(
         slide = next(iter(labels), None)
     shown = [c for c in calls if c.slide_label == slide]
     progress = review.slides_progress(calls)
+    shifts = [w for w in (slide_shift(label, calls) for label in labels) if w is not None]
+    abstain = next((w for w in shifts if w.slide_label == slide), None)
     return render(
         request,
         "review_gallery.html",
@@ -120,23 +130,44 @@ def _gallery(
         labels=labels,
         progress=progress,
         current=next((p for p in progress if p.slide_label == slide), None),
-        groups=gallery_groups(shown),
-        differential=proposed_differential(shown),
+        groups=gallery_groups(shown, abstain is not None),
+        differential=proposed_differential(shown, abstain is not None),
+        abstain=abstain,
+        acceptance=acceptance_note(accepted, abstain),
+        needs_person=needs_person,
+        contradiction_reason=contradiction_reason,
+        blind_spots=(blind_spot_words(), [c.value for c in blind_spot_codes()]),
         agreement=agreement,
         class_names={row.code.value: row.name for row in all_classes()},
         keymap={key: code.value for key, code in maps[0].keys.items()},
         result=result,
-        shifts=[w for w in (slide_shift(label, calls) for label in labels) if w is not None],
+        shifts=shifts,
         next_label=f"AI slide {len(labels) + 1}",
     )
 
 
+def acceptance_note(accepted: tuple[int, int] | None, abstain: SlideShift | None) -> str:
+    """After "accept page": how many cells were accepted and how many wait for a person."""
+    if accepted is None:
+        return ""
+    confirmed, left = accepted
+    reason = abstain.reason if abstain is not None and confirmed == 0 else None
+    return review.BulkAcceptance(confirmed, left, reason).message
+
+
 @router.get("/cases/{case_id}/gallery")
 def gallery(
-    request: Request, ctx: Ctx, me: Reviewer, case_id: int, slide: str | None = None
+    request: Request,
+    ctx: Ctx,
+    me: Reviewer,
+    case_id: int,
+    slide: str | None = None,
+    accepted: Annotated[int | None, Query(ge=0)] = None,
+    left: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """A slide's cells grouped by class, large, least certain first; keyboard review."""
-    return _gallery(request, ctx, me, case_id, slide)
+    done = None if accepted is None or left is None else (accepted, left)
+    return _gallery(request, ctx, me, case_id, slide, accepted=done)
 
 
 @router.get("/cases/{case_id}/agreement.csv")

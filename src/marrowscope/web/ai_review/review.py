@@ -12,13 +12,20 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from marrowscope.bootstrap import build_cell_reviewer, build_review_stores
-from marrowscope.domain.ai_review import CellCall, slide_shift
+from marrowscope.domain.ai_review import (
+    Agreement,
+    CellCall,
+    blind_spot_codes,
+    blind_spot_words,
+    needs_person,
+    slide_shift,
+)
 from marrowscope.domain.counting.taxonomy import all_classes
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.services import ai_review as review
@@ -27,7 +34,7 @@ from marrowscope.services.reporting import case_list
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
 from marrowscope.web.pages import redirect, render
 
-__all__ = ["MAX_WEB_UPLOAD_FILES", "call_payload", "router"]
+__all__ = ["MAX_WEB_UPLOAD_FILES", "agreement_payload", "call_payload", "router"]
 
 router = APIRouter(prefix="/review", tags=["ai review"])
 
@@ -66,6 +73,15 @@ def call_payload(call: CellCall) -> dict[str, object]:
     }
 
 
+def agreement_payload(agreement: Agreement) -> dict[str, object]:
+    """Pairs, overall agreement and Cohen's kappa as the gallery's table shows them."""
+    return {
+        "pairs": agreement.pairs,
+        "overall": None if agreement.overall is None else round(agreement.overall, 4),
+        "kappa": None if agreement.kappa is None else round(agreement.kappa, 4),
+    }
+
+
 @router.get("")
 def review_home(request: Request, ctx: Ctx, me: Reviewer) -> Response:
     """Cases, each with its slides under AI review and how far each is decided."""
@@ -93,6 +109,7 @@ def _case_page(
     slide: str | None,
     result: review.ImportResult | None = None,
     status_code: int = 200,
+    acceptance: str = "",
 ) -> Response:
     with ctx.uow() as uow:
         case = get_case(uow, me.actor, case_id)
@@ -104,6 +121,10 @@ def _case_page(
         open_ = [p.slide_label for p in progress if not p.counted]  # still to count
         slide = next(iter(open_ or labels), None)
     shown = [c for c in calls if c.slide_label == slide]
+    shifts = [w for w in (slide_shift(label, calls) for label in labels) if w is not None]
+    abstain = next((w for w in shifts if w.slide_label == slide), None)
+    if abstain is not None and acceptance:
+        acceptance = f"Nothing accepted: the model abstains on this slide ({abstain.reason})."
     return render(
         request,
         "review_case.html",
@@ -120,16 +141,29 @@ def _case_page(
         model=_model(ctx),
         max_files=MAX_WEB_UPLOAD_FILES,
         next_label=f"AI slide {len(labels) + 1}",
-        shifts=[w for w in (slide_shift(label, calls) for label in labels) if w is not None],
+        shifts=shifts,
+        abstain=abstain,
+        acceptance=acceptance,
+        needs_person=needs_person,
+        blind_spots=(blind_spot_words(), [c.value for c in blind_spot_codes()]),
     )
 
 
 @router.get("/cases/{case_id}")
 def case_page(
-    request: Request, ctx: Ctx, me: Reviewer, case_id: int, slide: str | None = None
+    request: Request,
+    ctx: Ctx,
+    me: Reviewer,
+    case_id: int,
+    slide: str | None = None,
+    accepted: Annotated[int | None, Query(ge=0)] = None,
+    left: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     """One case: upload form, slides, and the cells of one slide to decide."""
-    return _case_page(request, ctx, me, case_id, slide)
+    note = ""
+    if accepted is not None and left is not None:
+        note = review.BulkAcceptance(accepted, left).message
+    return _case_page(request, ctx, me, case_id, slide, acceptance=note)
 
 
 @router.post("/cases/{case_id}/upload")
@@ -184,7 +218,15 @@ def decide(
     with ctx.uow() as uow:
         decided = review.decide_action(uow, _stores(ctx), me.actor, cell_id, action, code)
     if _wants_json(request):
-        return JSONResponse(call_payload(decided))
+        # the gallery's agreement table follows each decision without a reload
+        with ctx.uow() as uow:
+            now = review.case_agreement(uow, _stores(ctx), me.actor, decided.case_id)
+        payload = call_payload(decided)
+        payload["agreement"] = {
+            "overall": agreement_payload(now.overall),
+            "by_reviewer": [[who, agreement_payload(a)] for who, a in now.by_reviewer],
+        }
+        return JSONResponse(payload)
     return redirect(
         f"/review/cases/{decided.case_id}?slide={_q(decided.slide_label)}#cell-{cell_id}"
     )
@@ -192,12 +234,20 @@ def decide(
 
 @router.post("/cases/{case_id}/confirm-unflagged")
 def confirm_unflagged(
-    ctx: Ctx, me: Reviewer, case_id: int, slide_label: Annotated[str, Form(max_length=40)]
+    ctx: Ctx,
+    me: Reviewer,
+    case_id: int,
+    slide_label: Annotated[str, Form(max_length=40)],
+    view: Annotated[str, Form(pattern="^(table|gallery)?$")] = "",
 ) -> Response:
-    """Confirm every undecided cell that the model did not mark for review."""
+    """Accept every undecided cell that needs no person's eye; the page says how many are left."""
     with ctx.uow() as uow:
-        review.confirm_unflagged(uow, _stores(ctx), me.actor, case_id, slide_label)
-    return redirect(f"/review/cases/{case_id}?slide={_q(slide_label)}")
+        done = review.confirm_unflagged(uow, _stores(ctx), me.actor, case_id, slide_label)
+    page = "/gallery" if view == "gallery" else ""
+    return redirect(
+        f"/review/cases/{case_id}{page}?slide={_q(slide_label)}"
+        f"&accepted={done.confirmed}&left={done.left}"
+    )
 
 
 @router.post("/cases/{case_id}/count")

@@ -1,6 +1,8 @@
 // Review gallery: decide a slide's cells from the keyboard, see the slide's differential move.
 // Decisions go to the same route as the table view's forms (CSRF token, JSON answer); a
-// tile then shows the stored decision and the side table is recounted from the tiles.
+// tile then shows the stored decision and the side table is recounted from the tiles; the
+// agreement table takes the figures the answer carries. Where the model abstains on the
+// slide its calls are hidden: Enter and Shift+A accept nothing, class keys classify.
 (function () {
   "use strict";
   const root = document.getElementById("gallery");
@@ -64,6 +66,29 @@
     recount();
   }
 
+  function percent(value) { return value === null ? "—" : (100 * value).toFixed(1) + " %"; }
+  function kappa(value) { return value === null ? "—" : value.toFixed(2); }
+
+  function showAgreement(agreement) {
+    const table = document.getElementById("agreement");
+    if (!agreement || !table) { return; }
+    const body = table.querySelector("tbody");
+    body.textContent = "";
+    const rows = [["This case", agreement.overall]].concat(agreement.by_reviewer);
+    rows.forEach(function (pair) {
+      const row = document.createElement("tr");
+      [pair[0], pair[1].pairs, percent(pair[1].overall), kappa(pair[1].kappa)].forEach(function (value, i) {
+        const cell = document.createElement("td");
+        cell.textContent = value;
+        if (i) { cell.className = "num"; }
+        row.appendChild(cell);
+      });
+      body.appendChild(row);
+    });
+    table.hidden = agreement.overall.pairs === 0;
+    document.getElementById("no-agreement").hidden = agreement.overall.pairs > 0;
+  }
+
   function move(tile, step) {
     const i = tiles.indexOf(tile) + step;
     const next = tiles[Math.max(0, Math.min(tiles.length - 1, i))];
@@ -103,6 +128,7 @@
       const data = await answer.json();
       if (!answer.ok) { say("not saved: " + (data.detail || answer.status), true); return; }
       show(tile, data);
+      showAgreement(data.agreement);
       say("saved cell " + data.id + ": " + data.state + " " + (data.final_code || ""), false);
       const next = nextUndecided(tile);
       if (next) { next.focus(); next.scrollIntoView({ block: "nearest" }); }
@@ -125,10 +151,17 @@
     const key = event.key;
     if (key === "ArrowRight" || key === "ArrowDown") { move(tile, 1); }
     else if (key === "ArrowLeft" || key === "ArrowUp") { move(tile, -1); }
-    else if (key === "Enter") { decide(tile, "confirm", tile.dataset.model); }
+    else if (key === "Enter") {
+      if (tile.dataset.model) { decide(tile, "confirm", tile.dataset.model); }
+      else { say("no AI proposal on this slide: press the class key of this cell", true); }
+    }
     else if (key === "Delete") { decide(tile, "reject", ""); }
     else if (key === " ") { enlarge(tile); }
-    else if (key === "A") { document.getElementById("confirm-unflagged").submit(); }
+    else if (key === "A") {
+      const form = document.getElementById("confirm-unflagged");
+      if (form.dataset.abstain === "true") { say("nothing accepted: the model abstains on this slide; classify each cell", true); }
+      else { form.submit(); }
+    }
     else if (Object.prototype.hasOwnProperty.call(keymap, key)) {
       const code = keymap[key];
       decide(tile, code === tile.dataset.model ? "confirm" : "change", code);
