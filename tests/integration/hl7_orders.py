@@ -78,12 +78,12 @@ def epic(control: str = "EP100001", placer: str = "ORD778812", **over: str) -> s
 _CERNER_SERVICE = "BMBX^Bone Marrow Biopsy^L^33721-2^Bone marrow Pathology biopsy report^LN"
 
 
-def cerner(control: str = "CR5567", pid: str = "") -> str:
+def cerner(control: str = "CR5567", pid: str = "", version: str = "2.3.1") -> str:
     """Cerner-style ORM^O01 2.3.1 for Garcia, local code first and LOINC alternate."""
     return message(
         control,
         "ORM^O01",
-        "2.3.1",
+        version,
         [
             pid or "PID|1|H200001|H200001^^^HOSP^MR||GARCIA^MARIA^L||19620704|F",
             seg("ORC", {1: "NW", 2: "55012345^HNAM_ORDERID", 7: "^^^^^R", 9: "20260302081000",
@@ -171,11 +171,12 @@ CASES: list[OrderCase] = [
         "AA",
         mrn="H200002",
         order={
-            "indications": ["treatment_monitoring", "other"],
+            # C90.00 (ICD-10-CM) is myeloma: mapped to paraprotein (icd10_indications.toml)
+            "indications": ["paraprotein", "treatment_monitoring"],
             "urgency": "routine",
             "ordered_at": datetime(2026, 3, 2, 7, 55, tzinfo=UTC),
             "ordered_by": "Ravi Patel (4455)",
-            "details": ["Reason given: Multiple myeloma not having achieved remission"],
+            "details": [],
         },
         new_case=True,
     ),
@@ -197,7 +198,8 @@ CASES: list[OrderCase] = [
     OrderCase(
         "unknown-order-code", epic(obr4="CBC^Full blood count^L"), "AE", "103", mrn="H300123"
     ),
-    OrderCase("cancel-is-not-a-new-order", epic(orc1="CA"), "AE", "103", mrn="H300123"),
+    OrderCase("cancel-of-an-order-never-received", epic(orc1="CA"), "AE", "204", mrn="H300123"),
+    OrderCase("unknown-order-control", epic(orc1="SN"), "AE", "103", mrn="H300123"),
     OrderCase(
         "new-patient-without-date-of-birth",
         epic(pid="PID|1||H300123^^^HOSP^MR||Okafor^Grace||||F"),
@@ -213,7 +215,44 @@ CASES: list[OrderCase] = [
         "102",
         mrn="H300123",
     ),
-    OrderCase("unsupported-version-2.4", epic(version="2.4"), "AR", "203", mrn="H300123"),
+    OrderCase(
+        # OML^O21 is defined from v2.4; one labelled 2.3.1 is not read by guesswork
+        "oml-labelled-2.3.1",
+        epic(version="2.3.1"),
+        "AR",
+        "203",
+        mrn="H300123",
+    ),
+    OrderCase("unsupported-version-2.6", epic(version="2.6"), "AR", "203", mrn="H300123"),
+    OrderCase(
+        "epic-oml-2.4-new-patient",
+        epic(version="2.4"),
+        "AA",
+        mrn="H300123",
+        order={
+            "indications": ["pancytopenia"],
+            "urgency": "urgent",
+            "ordered_at": datetime(2026, 3, 2, 7, 25, tzinfo=UTC),
+            "ordered_by": "Dr Ann Smith (1234567890)",
+            "details": ["Hb 72 g/L, plt 31"],
+        },
+        registered=True,
+        new_case=True,
+        rules={"assigning_authority": "HOSP"},
+    ),
+    OrderCase(
+        "cerner-orm-2.3-existing-patient-open-case",
+        cerner(version="2.3"),
+        "AA",
+        mrn="H200001",
+        order={
+            "indications": ["blasts_in_blood"],
+            "urgency": "routine",
+            "ordered_at": datetime(2026, 3, 2, 8, 10, tzinfo=UTC),
+            "ordered_by": "DR PETER JONES (77881)",
+            "details": ["Circulating blasts 4% on film"],
+        },
+    ),
     OrderCase(
         "mrn-of-another-authority-only",
         epic(pid="PID|1||9434765919^^^NHS^NH||Okafor^Grace||19710512|F"),

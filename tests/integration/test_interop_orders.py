@@ -90,16 +90,26 @@ def _orders(factory: UnitOfWorkFactory, mrn: str) -> list[tuple[int, dict[str, A
 
 
 def _ack(text: str) -> tuple[str, str, str, str]:
-    """MSH-9, MSA-1, MSA-2 and ERR-3.1 as python-hl7 reads them."""
+    """MSH-9, MSA-1, MSA-2 and the HL7 error code (ERR-3.1; ERR-1.4.1 before v2.5) as
+    python-hl7 reads them."""
     parsed = hl7.parse(text)
     msa = parsed.segment("MSA")
-    errs = parsed.segments("ERR") if "ERR" in text else []
-    return (
-        str(parsed.segment("MSH")[9]),
-        str(msa[1]),
-        str(msa[2]),
-        str(errs[0][3][0][0]) if errs else "",
-    )
+    errs = parsed.segments("ERR") if "\rERR|" in text else []
+    code = ""
+    if errs:
+        err = str(errs[0]).split("|")
+        code = err[3].split("^")[0] if len(err) > 3 else err[1].split("^")[3].split("&")[0]
+    return (str(parsed.segment("MSH")[9]), str(msa[1]), str(msa[2]), code)
+
+
+def _answer_type(message: str, ack: str) -> str:
+    """An order read as one is answered ORR^O02 / ORL^O22; one not read, with the ACK."""
+    kind, trigger = message.split("|")[8].split("^")[:2]
+    if ack == "AR":
+        return f"ACK^{trigger}^ACK"
+    name, event = {"ORM": ("ORR", "O02"), "OML": ("ORL", "O22")}[kind]
+    version = message.split("\r")[0].split("|")[11]
+    return f"{name}^{event}" + ("" if version == "2.3" else f"^{name}_{event}")
 
 
 def test_the_suite_is_varied() -> None:
@@ -107,7 +117,7 @@ def test_the_suite_is_varied() -> None:
     versions = {c.message.split("\r")[0].split("|")[11] for c in CASES}
 
     assert len(CASES) >= 8 and {"OML", "ORM"} <= kinds
-    assert {"2.3.1", "2.5", "2.5.1"} <= versions
+    assert {"2.3", "2.3.1", "2.4", "2.5", "2.5.1"} <= versions
     assert {c.ack for c in CASES} == {"AA", "AE", "AR"}
 
 
@@ -121,9 +131,9 @@ def test_each_order_gets_its_ack_and_files_exactly_what_was_sent(
 
     result = _hl7(factory, case.message, **case.rules)
 
-    trigger = case.message.split("|")[8].split("^")[1]
     control = case.message.split("|")[9]
-    assert _ack(result.ack) == (f"ACK^{trigger}^ACK", case.ack, control, case.err), result.error
+    expected = (_answer_type(case.message, case.ack), case.ack, control, case.err)
+    assert _ack(result.ack) == expected, result.error
     after = _counts(engine)
     if case.order is None:
         assert not result.accepted
@@ -203,7 +213,7 @@ def test_an_order_is_never_taken_for_a_result_of_the_same_number(
 
     assert result.accepted, result.error
     orders = _orders(factory, "H200002")
-    assert orders[-1][1]["indications"] == ["treatment_monitoring", "other"]
+    assert orders[-1][1]["indications"] == ["paraprotein", "treatment_monitoring"]
 
 
 # --- FHIR ServiceRequest -----------------------------------------------------------------

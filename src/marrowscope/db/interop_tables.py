@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -99,4 +100,11 @@ class SqlMessageLog:
                 digest=message.digest,
                 answer=message.answer,
             )
+        )
+
+    def set_answer(self, sender: str, control_id: str, digest: str, answer: str) -> None:
+        self._session.execute(
+            update(interop_message)
+            .where(interop_message.c.sender == sender, interop_message.c.control_id == control_id)
+            .values(digest=digest, answer=answer)
         )

@@ -17,13 +17,16 @@ from datetime import datetime
 
 from marrowscope.domain.errors import InvalidMessage
 from marrowscope.domain.pathway.indication import Indication, indication_label
+from marrowscope.domain.pathway.order_origin import CodedDiagnosis, OrderOrigin
 from marrowscope.domain.tables import load_table
 from marrowscope.interop.codes import PatientIdentity, system
+from marrowscope.interop.diagnoses import coded_diagnosis
 
 __all__ = [
     "OrderImport",
     "Reason",
     "accepted_codes",
+    "diagnoses_from",
     "indications_from",
     "is_accepted_order",
     "urgency_from_fhir",
@@ -58,6 +61,14 @@ class OrderImport:
     ordered_at: datetime | None = None
     requester: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # what an order from an EHR adds: the order control (HL7 ORC-1: NW new, CA cancel,
+    # DC discontinue, XO change; FHIR: NW), the hospital's numbers, provider and coded
+    # diagnoses, the HL7 version it came in (its answer goes back in the same one) and
+    # the digest of the whole message (a reused control id with other content is refused)
+    control: str = "NW"
+    origin: OrderOrigin | None = None
+    version: str = ""
+    digest: str = ""
 
 
 def _fold(text: str) -> str:
@@ -96,6 +107,13 @@ def indications_from(reasons: Iterable[Reason], where: str) -> tuple[tuple[str, 
     found: list[str] = []
     unmatched: list[str] = []
     for reason in reasons:
+        coded = coded_diagnosis(reason.code, reason.text, reason.system)
+        if coded is not None:
+            if coded.indication:
+                found.append(coded.indication)
+            else:  # an ICD-10 code the table leaves unmapped: kept, with its code
+                unmatched.append(f"{coded.text} (ICD-10 {coded.code})".lstrip())
+            continue
         match = _BY_KEY.get(_fold(reason.code)) or _BY_KEY.get(_fold(reason.text))
         if match is not None:
             found.append(match.value)
@@ -108,6 +126,12 @@ def indications_from(reasons: Iterable[Reason], where: str) -> tuple[tuple[str, 
             f"{where}: the order names no indication for the examination", code="101"
         )
     return tuple(dict.fromkeys(found)), "; ".join(unmatched)
+
+
+def diagnoses_from(reasons: Iterable[Reason]) -> tuple[CodedDiagnosis, ...]:
+    """The ICD-10 coded reasons, each with its code, text and mapped indication."""
+    coded = (coded_diagnosis(r.code, r.text, r.system) for r in reasons)
+    return tuple(dict.fromkeys(c for c in coded if c is not None))
 
 
 def urgency_from_hl7(priorities: Sequence[str]) -> str:

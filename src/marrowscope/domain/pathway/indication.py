@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.pathway.cbc import CbcFlag, Direction
+from marrowscope.domain.pathway.order_origin import OrderOrigin
 from marrowscope.domain.tables import load_table
 
 __all__ = [
@@ -115,6 +116,9 @@ class ExamOrder:
     urgency: Urgency
     ordered_by: str
     ordered_at: datetime
+    # the hospital's numbers, provider and coded diagnoses of an order sent by its
+    # systems (HL7, FHIR); None for an order made in the app
+    origin: OrderOrigin | None = None
 
 
 def make_order(
@@ -124,6 +128,7 @@ def make_order(
     *,
     ordered_by: str,
     ordered_at: datetime,
+    origin: OrderOrigin | None = None,
 ) -> ExamOrder:
     """An order with at least one indication; 'other' needs clinical details."""
     if not indications:
@@ -136,4 +141,4 @@ def make_order(
     details = clinical_details.strip()
     if Indication.OTHER in chosen and not details:
         raise InvalidInput("clinical_details: required when the indication is 'other'")
-    return ExamOrder(chosen, details, level, ordered_by, ordered_at)
+    return ExamOrder(chosen, details, level, ordered_by, ordered_at, origin)

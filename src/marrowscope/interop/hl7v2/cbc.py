@@ -43,6 +43,9 @@ class InboundRules:
 
     assigning_authority: str = ""  # PID-3.4 of the hospital MRN; '' accepts MR of any
     timezone: str = "UTC"  # the lab's zone, for timestamps sent without an offset
+    # the identifier type of providers (HL7 table 0203, e.g. NPI): the XCN repetition of
+    # that type or authority is taken as the ordering provider's; '' takes the first
+    provider_id_type: str = ""
 
     def zone(self) -> ZoneInfo:
         try:
@@ -63,15 +66,14 @@ class Header:
     version: str  # MSH-12
 
 
-def read_header(message: Er7Message) -> Header:
-    """Sender, control id, type and version; refuses unsupported ones (AR)."""
+def read_header(message: Er7Message, versions: tuple[str, ...] = SUPPORTED_VERSIONS) -> Header:
+    """Sender, control id, type and version; refuses a version not in ``versions`` (AR)."""
     msh = message.msh
     kind = "^".join(p for p in (msh.component(9, 1), msh.component(9, 2)) if p)
     version = msh.component(12, 1)
-    if version not in SUPPORTED_VERSIONS:
+    if version not in versions:
         raise InvalidMessage(
-            f"HL7: version {version or '(none)'} is not supported; send "
-            + ", ".join(SUPPORTED_VERSIONS),
+            f"HL7: version {version or '(none)'} is not supported; send " + ", ".join(versions),
             reject=True,
             code="203",
         )

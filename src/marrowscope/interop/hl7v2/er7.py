@@ -64,8 +64,10 @@ def msh(
     control_id: str,
     facility: str = "",
     receiving_facility: str = "",
+    version: str = HL7_VERSION,
 ) -> str:
-    """The MSH segment: our encoding characters, processing id P and ``HL7_VERSION``."""
+    """The MSH segment: our encoding characters, processing id P and the version (an
+    answer goes back in the version of the message it answers)."""
     return "MSH|^~\\&|" + segment(
         sending,
         facility,
@@ -76,7 +78,7 @@ def msh(
         kind,
         control_id,
         "P",
-        HL7_VERSION,
+        version,
     )
 
 

@@ -10,12 +10,13 @@ message readers (``cbc``), not here.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from marrowscope.domain.errors import InvalidMessage
 
-__all__ = ["MAX_MESSAGE_BYTES", "Er7Message", "Segment", "decode", "read_er7"]
+__all__ = ["MAX_MESSAGE_BYTES", "Er7Message", "Segment", "decode", "message_digest", "read_er7"]
 
 MAX_MESSAGE_BYTES = 1_000_000  # a CBC is a few kB; a PDF report in ED stays well below
 
@@ -99,7 +100,10 @@ class Segment:
         return self.unescape(parts[c - 1]) if 0 < c <= len(parts) else ""
 
     def unescape(self, text: str) -> str:
-        """HL7 escape sequences (\\F\\ \\S\\ \\T\\ \\R\\ \\E\\) back to their characters."""
+        """HL7 escapes back to text: delimiters (\\F\\ \\S\\ \\T\\ \\R\\ \\E\\) to their
+        characters, the FT line breaks ``\\.br\\`` and ``\\.sp n\\`` to new lines, and the
+        highlighting and layout commands (``\\H\\ \\N\\ \\.in\\ \\.ti\\ \\.ce\\ \\.fi\\ \\.nf\\``
+        ...) dropped: they style the sender's display and are not part of the words."""
         esc = self.separators[2]
         if esc not in text:
             return text
@@ -110,8 +114,40 @@ class Segment:
             "E": esc,
             "T": self.separators[3],
         }
-        pattern = re.escape(esc) + r"([FSRET])" + re.escape(esc)
-        return re.sub(pattern, lambda m: table[m.group(1)], text)
+        pattern = re.escape(esc) + r"([^" + re.escape(esc) + r"]{1,32})" + re.escape(esc)
+        return re.sub(pattern, lambda m: _escaped(m.group(1), table), text)
+
+
+def _escaped(code: str, table: dict[str, str]) -> str:
+    """What one escape sequence stands for (HL7 v2.5.1 section 2.7)."""
+    if code in table:
+        return table[code]
+    if code == ".br":
+        return "\n"
+    spaced = re.fullmatch(r"\.sp ?([+-]?\d*)", code)
+    if spaced is not None:
+        return "\n" * max(1, min(int(spaced.group(1) or 1), 5))
+    hexed = re.fullmatch(r"X((?:[0-9A-Fa-f]{2})+)", code)
+    if hexed is not None:
+        decoded = bytes.fromhex(hexed.group(1)).decode("latin-1")
+        return decoded if decoded.isprintable() else ""
+    return ""  # H, N, .in, .ti, .sk, .ce, .fi, .nf, Z...: display commands, not text
+
+
+def message_digest(text: str) -> str:
+    """SHA-256 of a message's content: segments as sent, line ends and MSH-7 left out.
+
+    A sender that resends after a lost ACK may restamp MSH-7 or change line endings; the
+    content is the same message. Anything else that differs makes it another message.
+    """
+    lines = [line.strip("\x0b\x1c ") for line in re.split(r"\r\n|\r|\n", text.strip())]
+    kept = [line for line in lines if line]
+    if kept and kept[0].startswith("MSH") and len(kept[0]) > 3:
+        fields = kept[0].split(kept[0][3])
+        if len(fields) > 6:
+            fields[6] = ""  # MSH-7, the time the message was sent
+        kept[0] = kept[0][3].join(fields)
+    return hashlib.sha256("\r".join(kept).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,38 +1,95 @@
-"""An order in: HL7 OML^O21 (2.5, 2.5.1) or ORM^O01 (2.3.1-2.5.1) read into an ``OrderImport``.
+"""Orders in: HL7 ORM^O01 (2.3-2.5.1) and OML^O21 (2.4-2.5.1) read group by group.
 
-Read with the tolerant ``er7_reader``, as the blood counts are. Fields (v2.5.1 names; the
-same positions in 2.3.1): PID-3 the MRN (type MR of the configured authority), PID-5/7/8
-the identity; ORC-1 ``NW`` (only new orders are taken), ORC-2 (else OBR-2) the placer
-order number, ORC-9 when it was authored (else MSH-7), ORC-12 (else OBR-16) who asked;
-OBR-4 the service, which must be in ``order_catalogue.toml``; OBR-31 and DG1 the reasons,
-OBR-13 and NTE the clinical details; ORC-7.6, OBR-27.6 or TQ1-9 the priority.
-A message with an order that is not a marrow examination is refused whole (AE 103):
-filing part of it would leave the sender believing the rest was taken.
+Read with the tolerant ``er7_reader``, as the blood counts are. Each ORC with its OBR is
+one order of the message (an EHR's order set holds several): ORC-1 says what to do
+with it (NW new, XO change, CA cancel, DC discontinue), ORC-2 (else OBR-2) is the
+hospital's placer number as number^namespace, OBR-4 the service, which must be in
+``order_catalogue.toml`` for us to take it, ORC-12 (else OBR-16) the ordering provider
+as a person (the repetition of the configured identifier type, e.g. NPI), ORC-9 when it
+was authored, OBR-31 and DG1 the reasons (ICD-10 kept as codes, ``interop.diagnoses``),
+OBR-13 and NTE the clinical details (FT escapes read as line breaks), ORC-7.6,
+OBR-27.6 or TQ1-9 the priority. A group for a service that is not ours is answered
+(unable to accept) without stopping the others. OML^O21 is defined from v2.4; an OML
+labelled 2.3 or 2.3.1 is refused rather than read by guesswork.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from marrowscope.domain.errors import InvalidMessage
+from marrowscope.domain.pathway.order_origin import OrderOrigin, Provider
+from marrowscope.interop.codes import PatientIdentity
 from marrowscope.interop.hl7v2.cbc import (
+    Header,
     InboundRules,
     parse_ts,
     pid_identity,
     pid_mrn,
     read_header,
 )
-from marrowscope.interop.hl7v2.er7_reader import Segment, decode, read_er7
+from marrowscope.interop.hl7v2.er7_reader import Segment, decode, message_digest, read_er7
 from marrowscope.interop.orders import (
     OrderImport,
     Reason,
     accepted_codes,
+    diagnoses_from,
     indications_from,
     is_accepted_order,
     urgency_from_hl7,
 )
 
-__all__ = ["ORDER_MESSAGES", "read_order"]
+__all__ = [
+    "CONTROLS",
+    "ORDER_MESSAGES",
+    "ORDER_VERSIONS",
+    "OrderGroup",
+    "OrderMessage",
+    "read_order",
+    "read_orders",
+]
 
 ORDER_MESSAGES = ("OML^O21", "ORM^O01")
+ORDER_VERSIONS = {
+    "ORM^O01": ("2.3", "2.3.1", "2.4", "2.5", "2.5.1"),
+    "OML^O21": ("2.4", "2.5", "2.5.1"),
+}
+CONTROLS = ("NW", "XO", "CA", "DC")
+
+
+@dataclass(frozen=True, slots=True)
+class OrderGroup:
+    """One ORC/OBR group: its order when we take it, or why it was not taken."""
+
+    index: int  # 1-based position in the message
+    control: str  # ORC-1 as sent
+    placer: str  # ORC-2 / OBR-2 as sent (number^namespace)
+    service: str  # OBR-4 as sent
+    order: OrderImport | None = None
+    refused: InvalidMessage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMessage:
+    """An order message read whole: its header, digest and groups in order."""
+
+    header: Header
+    digest: str
+    groups: tuple[OrderGroup, ...]
+    # the patient could not be read (PID-3, PID-7): every group is refused with this,
+    # answered as an order answer since the message itself was read as an order
+    refused: InvalidMessage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every group of a message shares: header, patient, digest, send time."""
+
+    header: Header
+    sent: str
+    mrn: str
+    identity: PatientIdentity
+    digest: str
 
 
 def _groups(segments: tuple[Segment, ...]) -> list[tuple[Segment | None, Segment, list[Segment]]]:
@@ -46,20 +103,33 @@ def _groups(segments: tuple[Segment, ...]) -> list[tuple[Segment | None, Segment
             orc, pending = seg, []
         elif seg.name == "OBR":
             groups.append((orc, seg, pending))
-            pending = []
+            orc, pending = None, []
         elif seg.name in ("NTE", "DG1", "TQ1"):
-            (groups[-1][2] if groups else pending).append(seg)
+            (groups[-1][2] if groups and orc is None else pending).append(seg)
     return groups
 
 
-def _person(seg: Segment, n: int) -> str:
-    """An XCN as words: 'Dr Ann Smith (12345)'; '' when the field is empty."""
-    rep = (seg.repetitions(n) or [""])[0]
-    ident, family, given, prefix = (seg.component(n, c, rep) for c in (1, 2, 3, 6))
-    name = " ".join(p for p in (prefix, given, family) if p)
-    if name and ident:
-        return f"{name} ({ident})"
-    return name or ident
+def _provider(seg: Segment | None, n: int, wanted: str) -> Provider | None:
+    """An XCN as a person: the repetition of the wanted identifier type, else the first."""
+    if seg is None:
+        return None
+    people = []
+    for rep in seg.repetitions(n):
+        sub = seg.separators[3]
+        person = Provider(
+            identifier=seg.component(n, 1, rep),
+            family_name=seg.component(n, 2, rep).split(sub)[0],
+            given_name=seg.component(n, 3, rep),
+            prefix=seg.component(n, 6, rep),
+            authority=seg.component(n, 9, rep).split(sub)[0],
+            id_type=seg.component(n, 13, rep),
+        )
+        if not person.is_empty:
+            people.append(person)
+    for person in people:
+        if wanted and wanted.upper() in (person.id_type.upper(), person.authority.upper()):
+            return person
+    return people[0] if people else None
 
 
 def _service(obr: Segment) -> tuple[str, str, str]:
@@ -81,70 +151,145 @@ def _reasons(obr: Segment, after: list[Segment]) -> list[Reason]:
     ]
     for dg1 in (s for s in after if s.name == "DG1"):
         code, text = dg1.component(3, 1), dg1.component(3, 2) or dg1.component(4, 1)
-        out.append(Reason(code, text, dg1.component(3, 3)))
+        out.append(Reason(code, text, dg1.component(3, 3) or dg1.component(2, 1)))
     return out
 
 
-def read_order(message: str | bytes, rules: InboundRules | None = None) -> OrderImport:
-    """A new marrow examination order from an OML^O21 or ORM^O01; ``InvalidMessage`` else."""
-    rules = rules or InboundRules()
-    zone = rules.zone()
-    parsed = read_er7(decode(message))
-    header = read_header(parsed)
-    if header.kind not in ORDER_MESSAGES:
-        raise InvalidMessage(
-            f"HL7: message type {header.kind or '(none)'} is not an order; send "
-            + " or ".join(ORDER_MESSAGES),
-            reject=True,
-            code="200",
-        )
-    pids = parsed.named("PID")
-    if len(pids) != 1:
-        text = "the PID segment is missing" if not pids else "send one patient per message"
-        raise InvalidMessage(f"HL7: {text}", code="100" if pids else "101")
-    groups = _groups(parsed.segments)
-    if not groups:
-        raise InvalidMessage("HL7: the message holds no order (ORC with OBR)", code="101")
-    if len(groups) > 1:
-        raise InvalidMessage("HL7: send one bone marrow examination order per message", code="100")
-    orc, obr, after = groups[0]
+def _notes(after: list[Segment]) -> list[str]:
+    """NTE-3 texts, each repetition a line (FT: ``\\.br\\`` is a line break)."""
+    return [s.unescape(r) for s in after if s.name == "NTE" for r in s.repetitions(3)]
+
+
+def _group(
+    index: int,
+    parts: tuple[Segment | None, Segment, list[Segment]],
+    common: _Shared,
+    rules: InboundRules,
+) -> OrderGroup:
+    orc, obr, after = parts
+    control = (orc.component(1, 1) if orc is not None else "") or "NW"
+    placer_field = (orc.field(2) if orc is not None else "") or obr.field(2)
     code, text, coding = _service(obr)
-    if not is_accepted_order(code, coding, fhir=False):
+    try:
+        order = _order(orc, obr, after, control, (code, text, coding), common, rules)
+    except InvalidMessage as refused:
+        return OrderGroup(index, control, placer_field, obr.field(4), refused=refused)
+    return OrderGroup(index, control, placer_field, obr.field(4), order=order)
+
+
+def _order(
+    orc: Segment | None,
+    obr: Segment,
+    after: list[Segment],
+    control: str,
+    service: tuple[str, str, str],
+    common: _Shared,
+    rules: InboundRules,
+) -> OrderImport:
+    code, text, coding = service
+    if control not in CONTROLS:
+        raise InvalidMessage(
+            f"ORC-1: order control {control} is not taken here; send NW, XO, CA or DC",
+            code="103",
+        )
+    # a cancel may come without OBR-4; a service that is not ours is never taken
+    if (code or control in ("NW", "XO")) and not is_accepted_order(code, coding, fhir=False):
         raise InvalidMessage(
             f"OBR-4: {code or '(empty)'}^{text} is not a bone marrow examination order here; "
             f"send one of {', '.join(accepted_codes())}",
             code="103",
         )
-    control = orc.component(1, 1) if orc is not None else "NW"
-    if control != "NW":
-        raise InvalidMessage(
-            f"ORC-1: order control {control or '(empty)'} is not taken here; only NW (new order)",
-            code="103",
-        )
-    placer = (orc.component(2, 1) if orc is not None else "") or obr.component(2, 1)
+    source = orc if orc is not None and orc.component(2, 1) else obr
+    placer = source.component(2, 1)
     if not placer:
         raise InvalidMessage("ORC-2/OBR-2: the placer order number is missing", code="101")
-    authored = (orc.field(9) if orc is not None else "") or parsed.msh.field(7)
+    orderer = _provider(orc, 12, rules.provider_id_type) or _provider(
+        obr, 16, rules.provider_id_type
+    )
+    reasons = _reasons(obr, after)
+    details = [obr.component(13, 1), *_notes(after)]
+    if control in ("NW", "XO"):
+        indications, unmatched = indications_from(reasons, "OBR-31/DG1")
+    else:  # a cancellation names the order; it need not give the reasons again
+        indications, unmatched = (), ""
+    if unmatched:
+        details.append(f"Reason given: {unmatched}")
+    authored = (orc.field(9) if orc is not None else "") or common.sent
+    zone = rules.zone()
     ordered_at = parse_ts(authored.split(obr.separators[0])[0], "ORC-9", zone) if authored else None
     priorities = [obr.component(27, 6)]
     if orc is not None:
         priorities.append(orc.component(7, 6))
     priorities += [s.component(9, 1) for s in after if s.name == "TQ1"]
-    indications, unmatched = indications_from(_reasons(obr, after), "OBR-31/DG1")
-    details = [obr.component(13, 1)]
-    details += [s.unescape(s.field(3)) for s in after if s.name == "NTE"]
-    if unmatched:
-        details.append(f"Reason given: {unmatched}")
+    header = common.header
+    origin = OrderOrigin(
+        placer_number=placer,
+        placer_namespace=source.component(2, 2),
+        service_code=code,
+        service_text=text,
+        service_system=coding,
+        orderer=orderer,
+        diagnoses=diagnoses_from(reasons),
+        sender=header.sender,
+    )
     return OrderImport(
         sender=header.sender,
         control_id=header.control_id,
         message_type=header.kind,
         placer_order=placer,
-        patient_mrn=pid_mrn(pids[0], rules),
-        identity=pid_identity(pids[0]),
+        patient_mrn=common.mrn,
+        identity=common.identity,
         indications=indications,
         clinical_details="\n".join(d.strip() for d in details if d.strip()),
         urgency=urgency_from_hl7(priorities),
         ordered_at=ordered_at,
-        requester=(_person(orc, 12) if orc is not None else "") or _person(obr, 16),
+        requester=orderer.display if orderer is not None else "",
+        control=control,
+        origin=origin,
+        version=header.version,
+        digest=common.digest,
     )
+
+
+def read_orders(message: str | bytes, rules: InboundRules | None = None) -> OrderMessage:
+    """Every ORC/OBR group of an ORM^O01 or OML^O21; ``InvalidMessage`` for the whole
+    message when its header, patient or structure cannot be read."""
+    rules = rules or InboundRules()
+    text = decode(message)
+    parsed = read_er7(text)
+    msh = parsed.msh
+    kind = "^".join(p for p in (msh.component(9, 1), msh.component(9, 2)) if p)
+    if kind not in ORDER_MESSAGES:
+        raise InvalidMessage(
+            f"HL7: message type {kind or '(none)'} is not an order; send "
+            + " or ".join(ORDER_MESSAGES),
+            reject=True,
+            code="200",
+        )
+    header = read_header(parsed, ORDER_VERSIONS[kind])
+    pids = parsed.named("PID")
+    if len(pids) != 1:
+        said = "the PID segment is missing" if not pids else "send one patient per message"
+        raise InvalidMessage(f"HL7: {said}", code="100" if pids else "101")
+    parts = _groups(parsed.segments)
+    if not parts:
+        raise InvalidMessage("HL7: the message holds no order (ORC with OBR)", code="101")
+    patient_error: InvalidMessage | None = None
+    try:
+        mrn, identity = pid_mrn(pids[0], rules), pid_identity(pids[0])
+    except InvalidMessage as refused:
+        mrn, identity, patient_error = "", PatientIdentity(), refused
+    common = _Shared(header, msh.field(7), mrn, identity, message_digest(text))
+    groups = tuple(_group(i, p, common, rules) for i, p in enumerate(parts, start=1))
+    return OrderMessage(header, common.digest, groups, patient_error)
+
+
+def read_order(message: str | bytes, rules: InboundRules | None = None) -> OrderImport:
+    """The one order of a single-order message; ``InvalidMessage`` when it is refused."""
+    read = read_orders(message, rules)
+    if read.refused is not None:
+        raise read.refused
+    group = read.groups[0]
+    if group.order is None:
+        raise group.refused or InvalidMessage("HL7: the order was not read", code="100")
+    return group.order

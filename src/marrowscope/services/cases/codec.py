@@ -16,6 +16,7 @@ from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
 from marrowscope.domain.pathway.aftercare import CheckIn, Escalation
 from marrowscope.domain.pathway.cbc import BloodCount
 from marrowscope.domain.pathway.indication import ExamOrder, Indication, Urgency
+from marrowscope.domain.pathway.order_origin import origin_from
 from marrowscope.domain.pathway.procedure import Complication, ProcedureRecord, Side, Site
 from marrowscope.domain.pathway.safety import (
     Assessment,
@@ -121,6 +122,7 @@ def order_from(p: Mapping[str, Any]) -> ExamOrder:
         Urgency(p["urgency"]),
         p["ordered_by"],
         _req_dt(p["ordered_at"]),
+        origin_from(p.get("origin")),
     )
 
 

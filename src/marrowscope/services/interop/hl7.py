@@ -30,6 +30,7 @@ from marrowscope.domain.interop.message_log import LoggedMessage
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import hl7v2
 from marrowscope.interop.codes import CbcImport, PatientIdentity
+from marrowscope.interop.hl7v2.er7_reader import message_digest
 from marrowscope.services.cases import CbcOutcome, cbc_outcome
 from marrowscope.services.interop.message_log import MessageLog, default_log
 from marrowscope.services.pathway import correct_record, record_cbc
@@ -181,6 +182,15 @@ def file_hl7_cbc(
             precheck(text)
         cbc = hl7v2.read_cbc_oru(text, rules)
         earlier = log.find(cbc.sender, cbc.message_id)
+        digest = message_digest(text)
+        if earlier is not None and earlier.digest and earlier.digest != digest:
+            # a reused control id with other content: acknowledging it as a repeat would
+            # lose the second result without anyone knowing
+            raise InvalidMessage(
+                f"MSH-10 {cbc.message_id} was used before for a different message; nothing "
+                "was filed; send each message with its own control id",
+                code="205",
+            )
         if earlier is not None:
             return HL7Import(
                 ack=hl7v2.ack(message, control_id=control, at=uow.now()),
@@ -202,6 +212,7 @@ def file_hl7_cbc(
                 target,
                 record_id,
                 uow.now(),
+                digest=digest,
             )
         )
         uow.commit()

@@ -23,6 +23,10 @@ class MessageLog(Protocol):
 
     def add(self, message: LoggedMessage) -> None: ...
 
+    def set_answer(self, sender: str, control_id: str, digest: str, answer: str) -> None:
+        """Keep the content digest and the answer sent with the filed message."""
+        ...
+
 
 def default_log() -> Callable[[Any], MessageLog]:
     # imported when first needed, so that the use case imports no database code

@@ -29,7 +29,7 @@ from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import hl7v2
 from marrowscope.interop.fhir_order import operation_outcome, read_service_request
-from marrowscope.interop.hl7v2.order_in import read_order
+from marrowscope.interop.hl7v2.order_in import OrderGroup, OrderMessage, read_orders
 from marrowscope.interop.orders import OrderImport
 from marrowscope.services import cases
 from marrowscope.services.interop.cbc_import import MAX_FHIR_CHARS
@@ -40,6 +40,7 @@ from marrowscope.services.interop.hl7 import (
     identity_disagreements,
 )
 from marrowscope.services.interop.message_log import MessageLog, default_log
+from marrowscope.services.interop.order_control import answer_for, apply_control, order_key
 from marrowscope.services.pathway import place_order
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -105,12 +106,6 @@ class _HeldCommits:
         return self._uow.bind(factory)
 
 
-def _order_key(placer: str) -> str:
-    # orders and results share the message log; results key on OBR-3/OBR-2 as sent, so
-    # an order's number is kept apart and a result is never taken for a correction of it
-    return f"ORDER:{placer}"
-
-
 def _patient(uow: UnitOfWork, actor: Actor, order: OrderImport) -> tuple[Patient, bool]:
     """The MRN's patient if the identity sent agrees; a new patient when the MRN is new."""
     try:
@@ -158,18 +153,25 @@ def _case_for_order(uow: UnitOfWork, actor: Actor, patient: Patient) -> int:
 
 
 def _file(uow: UnitOfWork, actor: Actor, order: OrderImport, log: MessageLog) -> OrderFiled:
-    """File ``order`` (or find it filed); one commit, by the caller."""
+    """File ``order`` (or find it filed); one commit."""
     earlier = log.find(order.sender, order.control_id)
     if earlier is not None:
         return OrderFiled(earlier.case_id, earlier.record_id, duplicate=True)
-    placed = log.latest_for_order(order.sender, _order_key(order.placer_order))
+    held: Any = _HeldCommits(uow)
+    filed = _place(held, actor, order, log, order.control_id)
+    uow.commit()
+    return filed
+
+
+def _place(held: Any, actor: Actor, order: OrderImport, log: MessageLog, log_id: str) -> OrderFiled:
+    """Place a new order on its patient's case; ``held`` commits nothing."""
+    placed = log.latest_for_order(order.sender, order_key(order.placer_order))
     if placed is not None:
         raise InvalidMessage(
             f"order {order.placer_order} was received before (message {placed.control_id}) "
             f"and is on case {placed.case_id}; nothing was filed",
             code="205",
         )
-    held: Any = _HeldCommits(uow)
     patient, registered = _patient(held, actor, order)
     case_id = _case_for_order(held, actor, patient)
     record = place_order(
@@ -181,21 +183,69 @@ def _file(uow: UnitOfWork, actor: Actor, order: OrderImport, log: MessageLog) ->
         urgency=order.urgency,
         ordered_at=order.ordered_at,
         requester=order.requester,
+        origin=order.origin,
     )
     log.add(
         LoggedMessage(
             order.sender,
-            order.control_id,
+            log_id,
             order.message_type,
-            _order_key(order.placer_order),
+            order_key(order.placer_order),
             "new",
             case_id,
             record.id,
-            uow.now(),
+            held.now(),
+            digest=order.digest,
         )
     )
-    uow.commit()
     return OrderFiled(case_id, record.id, patient_registered=registered)
+
+
+def _refused(
+    read: OrderMessage, error: Exception, filed: list[tuple[OrderGroup, str | None]]
+) -> InvalidMessage:
+    refused = as_message_error(error)
+    done = {id(g) for g, _ in filed}
+    filed[:] = [(g, None) for g, _ in filed] + [(g, None) for g in read.groups if id(g) not in done]
+    filed.sort(key=lambda pair: pair[0].index)
+    return refused
+
+
+def _apply_groups(
+    uow: UnitOfWork, actor: Actor, read: OrderMessage, log: MessageLog
+) -> list[tuple[OrderGroup, str | None]]:
+    """Every group we take, in order, in one transaction (committed by the caller); a
+    group refused for its content refuses the message; one for a service that is not
+    ours (103) is answered UA and the others are still taken."""
+    if read.refused is not None:
+        raise read.refused
+    held: Any = _HeldCommits(uow)
+    filed: list[tuple[OrderGroup, str | None]] = []
+    for group in read.groups:
+        order = group.order
+        if order is None:
+            refused = group.refused
+            if refused is not None and getattr(refused, "code", "") != "103":
+                raise refused
+            filed.append((group, None))
+            continue
+        # the first group's row carries the message's control id (duplicates are found
+        # by it); the others are told apart by their position
+        log_id = (
+            order.control_id
+            if not any(f for _, f in filed)
+            else f"{order.control_id}#{group.index}"
+        )
+        if order.control == "NW":
+            placed = _place(held, actor, order, log, log_id)
+            filed.append((group, str(placed.case_id)))
+        else:
+            case_id, _record = apply_control(held, actor, order, log, log_id)
+            filed.append((group, str(case_id)))
+    if not any(f for _, f in filed):
+        first = next((g.refused for g in read.groups if g.refused is not None), None)
+        raise first or InvalidMessage("HL7: the message holds no order we take", code="103")
+    return filed
 
 
 def import_hl7_order(
@@ -206,12 +256,18 @@ def import_hl7_order(
     rules: hl7v2.InboundRules | None = None,
     messages: Callable[[Any], MessageLog] | None = None,
 ) -> HL7Import:
-    """File an OML^O21 / ORM^O01 marrow examination order; always answers an ACK."""
+    """File the groups of an ORM^O01 / OML^O21 (new, changed, cancelled, discontinued
+    marrow examination orders); always answers: ORR^O02 / ORL^O22 once the message is
+    read as an order, the plain ACK when it cannot be.
+
+    The same MSH-10 again with the same content is answered with the first answer and
+    files nothing; with other content it is refused (AE 205), nothing filed.
+    """
     control = f"ACK-{uuid.uuid4().hex[:12]}"
     log = uow.bind(messages or default_log())
     try:
-        filed = _file(uow, actor, read_order(message, rules), log)
-    except Exception as error:  # noqa: BLE001 - a sender must always get an ACK
+        read = read_orders(message, rules)
+    except Exception as error:  # noqa: BLE001 - a sender must always get an answer
         uow.rollback()
         refused = as_message_error(error)
         return HL7Import(
@@ -220,12 +276,40 @@ def import_hl7_order(
             case_id=None,
             error=str(refused),
         )
-    return HL7Import(
-        ack=hl7v2.ack(message, control_id=control, at=uow.now()),
-        accepted=True,
-        case_id=filed.case_id,
-        duplicate=filed.duplicate,
-    )
+    header = read.header
+    earlier = log.find(header.sender, header.control_id)
+    if earlier is not None and (not earlier.digest or earlier.digest == read.digest):
+        again = earlier.answer or answer_for(
+            read,
+            control_id=control,
+            at=uow.now(),
+            filed=[(g, str(earlier.case_id)) for g in read.groups],
+        )
+        return HL7Import(ack=again, accepted=True, case_id=earlier.case_id, duplicate=True)
+    filed: list[tuple[OrderGroup, str | None]] = []
+    try:
+        if earlier is not None:
+            raise InvalidMessage(
+                f"MSH-10 {header.control_id} was used before for a different message "
+                f"(received {earlier.received_at:%Y-%m-%d %H:%M} UTC); nothing was filed; "
+                "send each message with its own control id",
+                code="205",
+            )
+        filed = _apply_groups(uow, actor, read, log)
+        answer = answer_for(read, control_id=control, at=uow.now(), filed=filed)
+        log.set_answer(header.sender, header.control_id, read.digest, answer)
+        uow.commit()
+    except Exception as error:  # noqa: BLE001 - a sender must always get an answer
+        uow.rollback()
+        refused = _refused(read, error, filed)
+        return HL7Import(
+            ack=answer_for(read, control_id=control, at=uow.now(), filed=filed, error=refused),
+            accepted=False,
+            case_id=None,
+            error=str(refused),
+        )
+    case_ids = [int(f) for _, f in filed if f is not None]
+    return HL7Import(ack=answer, accepted=True, case_id=case_ids[0] if case_ids else None)
 
 
 def _json(data: Mapping[str, Any] | str) -> Mapping[str, Any]:

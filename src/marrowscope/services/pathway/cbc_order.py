@@ -15,6 +15,7 @@ models in ``services.cases`` (all re-exported here, so
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from marrowscope.domain.pathway.indication import (
     make_order,
     suggest_indications,
 )
+from marrowscope.domain.pathway.order_origin import OrderOrigin
 from marrowscope.domain.pathway.records import RecordKind, StoredRecord
 from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
@@ -85,12 +87,15 @@ def place_order(
     urgency: str = "routine",
     ordered_at: datetime | None = None,
     requester: str = "",
+    origin: OrderOrigin | None = None,
 ) -> StoredRecord:
     """The clinician's request for a marrow examination, with its indication(s).
 
     An order written first in another system (the hospital's, sent as HL7 or FHIR) keeps
     the time it was authored there and the name of who requested it; without them the
-    order is authored now by the actor. Either way it is audited under the actor.
+    order is authored now by the actor. Either way it is audited under the actor. Its
+    ``origin`` (the hospital's order number, provider and coded diagnoses) is stored
+    with the case number as our filler number, so that the result can close that order.
     """
     require_staff(actor, ORDERERS)
     open_case_for_writing(uow, actor, case_id)
@@ -107,6 +112,7 @@ def place_order(
         urgency,
         ordered_by=requester.strip() or actor.username,
         ordered_at=ordered_at,
+        origin=replace(origin, filler_number=str(case_id)) if origin is not None else None,
     )
     record = write_record(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
     uow.commit()
@@ -126,7 +132,9 @@ def correct_record(
 
     ``changes`` holds the new input as for ``record_cbc`` (``collected_at``,
     ``measurements``) or ``place_order`` (``indications``, ``clinical_details``,
-    ``urgency``); it is validated as fresh input.
+    ``urgency``, and for an order changed by the hospital's system ``origin`` and
+    ``ordered_by``); it is validated as fresh input. An order's origin is kept unless
+    replaced, so a correction in the app never loses the hospital's order number.
     """
     require_staff(actor, CLINICAL)
     if not reason.strip():
@@ -153,8 +161,9 @@ def correct_record(
             changes.get("indications", [i.value for i in prior.indications]),
             str(changes.get("clinical_details", prior.clinical_details)),
             changes.get("urgency", prior.urgency),
-            ordered_by=prior.ordered_by,
+            ordered_by=str(changes.get("ordered_by") or prior.ordered_by),
             ordered_at=prior.ordered_at,
+            origin=changes.get("origin", prior.origin),
         )
         payload = codec.dump(order)
     else:
