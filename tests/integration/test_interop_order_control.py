@@ -18,7 +18,10 @@ from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.integration.hl7_orders import epic, message, seg
-from tests.integration.test_interop_orders import _counts, _hl7, _orders, db  # noqa: F401
+from tests.integration import test_interop_orders as _orders_suite
+from tests.integration.test_interop_orders import _counts, _hl7, _orders
+
+db = _orders_suite.db  # the same databases: Garcia with an open case, O'Brien with an order
 
 NURSE = Actor("nurse.one", Role.PROCEDURALIST)
 
@@ -157,6 +160,9 @@ def test_a_cancel_after_the_procedure_is_refused_and_the_order_stays(
     assert _counts(engine) == counts
 
 
+_JONES = "77881^JONES^PETER^^^^^^^^^^PRSNL"  # XCN-13 identifier type PRSNL, Cerner-style
+
+
 def _order_set() -> str:
     """Cerner-style ORM 2.3.1 order set: a CBC (not ours), then the marrow, FT escapes."""
     return message(
@@ -165,9 +171,9 @@ def _order_set() -> str:
         "2.3.1",
         [
             "PID|1|H200001|H200001^^^HOSP^MR||GARCIA^MARIA||19620704|F",
-            seg("ORC", {1: "NW", 2: "55019001^HNAM_ORDERID", 12: "77881^JONES^PETER^^^^^^^^^^PRSNL"}),
+            seg("ORC", {1: "NW", 2: "55019001^HNAM_ORDERID", 12: _JONES}),
             seg("OBR", {1: "1", 2: "55019001^HNAM_ORDERID", 4: "CBC^Complete blood count^L"}),
-            seg("ORC", {1: "NW", 2: "55019002^HNAM_ORDERID", 12: "77881^JONES^PETER^^^^^^^^^^PRSNL"}),
+            seg("ORC", {1: "NW", 2: "55019002^HNAM_ORDERID", 12: _JONES}),
             seg("OBR", {1: "2", 2: "55019002^HNAM_ORDERID", 4: "BMEXAM^Bone marrow^L",
                         31: "D69.6^Thrombocytopenia^I10"}),
             "DG1|1|I10|D46.9^Myelodysplastic syndrome, unspecified^I10|||W",
