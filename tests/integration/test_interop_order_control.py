@@ -17,8 +17,8 @@ from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
-from tests.integration.hl7_orders import epic, message, seg
 from tests.integration import test_interop_orders as _orders_suite
+from tests.integration.hl7_orders import epic, message, seg
 from tests.integration.test_interop_orders import _counts, _hl7, _orders
 
 db = _orders_suite.db  # the same databases: Garcia with an open case, O'Brien with an order
