@@ -114,7 +114,11 @@ def _learn_from_reviews(
             f"{name:<10} test macro F1 {figures['test_macro_f1']}  "
             f"grouped accuracy {figures['test_group_accuracy']}"
         )
-    verdict = "PROMOTED" if decision.promoted else "NOT promoted (worse on the fixed test set)"
+    verdict = (
+        "PROMOTED"
+        if decision.promoted
+        else "NOT promoted (not better on the fixed test set; a tie is not an improvement)"
+    )
     typer.echo(verdict + (f" -> {ship_to}" if decision.promoted and ship_to else ""))
 
 
