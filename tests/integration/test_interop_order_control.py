@@ -15,7 +15,7 @@ import pytest
 from marrowscope.domain.cases.model import CaseStatus
 from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
-from marrowscope.services import cases
+from marrowscope.services import cases, interop
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.integration import test_interop_orders as _orders_suite
 from tests.integration.hl7_orders import epic, message, seg
@@ -200,3 +200,23 @@ def test_an_order_set_is_answered_group_by_group(db: tuple[UnitOfWorkFactory, An
     codes = [(d["code"], d["indication"]) for d in payload["origin"]["diagnoses"]]
     assert codes == [("D69.6", "unexplained_cytopenia"), ("D46.9", "")]
     assert payload["origin"]["orderer"]["id_type"] == "PRSNL"
+
+
+def test_the_result_goes_back_with_the_ehr_placer_number_and_provider(
+    db: tuple[UnitOfWorkFactory, Any],
+) -> None:
+    """Before: an order received as ORD778812^EPIC came back as the case number, and
+    OBR-16 carried the whole name in its ID component."""
+    factory, _engine = db
+    placed = _hl7(factory, epic(placer="E1047283"))
+
+    with factory() as uow:
+        oru = interop.export_case_hl7(uow, Actor("path", Role.PATHOLOGIST), placed.case_id or 0)
+
+    obr = hl7.parse(oru).segment("OBR")
+    orc = hl7.parse(oru).segment("ORC")
+    assert str(orc[2]) == str(obr[2]) == "E1047283^EPIC"
+    assert str(orc[3]) == str(placed.case_id)
+    assert str(obr[4]).startswith("BMEXAM^")
+    assert str(obr[16]).split("^")[:3] == ["1234567890", "Smith", "Ann"]
+    assert str(obr[16]).split("^")[8] == "NPI"

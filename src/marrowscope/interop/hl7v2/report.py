@@ -14,6 +14,7 @@ from datetime import datetime
 
 from marrowscope.domain.counting.reference_ranges import ReferenceRange
 from marrowscope.domain.pathway.cbc import analyte_info
+from marrowscope.domain.pathway.order_origin import OrderOrigin, origin_from
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.interop.codes import (
     CaseExport,
@@ -109,6 +110,17 @@ class _Obx:
         )
 
 
+def _orderer(origin: OrderOrigin | None, ordered_by: str) -> str:
+    """OBR-16 as an XCN: the EHR's provider with identifier, authority and type; an order
+    made in the app names its orderer in the family-name component, never in the ID."""
+    person = origin.orderer if origin is not None else None
+    if person is None:
+        return f"^{escape(ordered_by)}" if ordered_by else ""
+    parts = [person.identifier, person.family_name, person.given_name, "", "", person.prefix]
+    parts += ["", "", person.authority, "", "", "", person.id_type]
+    return "^".join(escape(p) for p in parts).rstrip("^")
+
+
 def _result_status(export: CaseExport) -> str:
     """OBR-25/OBX-11: P preliminary, F final, C corrected (an amended or added version)."""
     if not export.final:
@@ -189,7 +201,19 @@ def oru_report(
     )
     order = record.latest(RecordKind.ORDER)
     ordered_by = str(order.payload.get("ordered_by", "")) if order is not None else ""
+    origin = origin_from(order.payload.get("origin")) if order is not None else None
     panel = panel_code("differential")
+    # the EHR's placer number and the service it ordered go back, so the result closes
+    # that order; our filler number is the case number
+    placer = case_no
+    service = _cwe(panel)
+    if origin is not None:
+        placer = "^".join(escape(p) for p in (origin.placer_number, origin.placer_namespace))
+        placer = placer.rstrip("^")
+        if origin.service_code:
+            service = "^".join(
+                escape(p) for p in (origin.service_code, origin.service_text, origin.service_system)
+            )
     segments = [
         msh(
             APP,
@@ -210,18 +234,18 @@ def oru_report(
             patient.birth_date.strftime("%Y%m%d"),
             _SEX.get(patient.sex.value, "U"),
         ),
-        segment("ORC", "RE", case_no, case_no, "", "CM"),
+        segment("ORC", "RE", placer, case_no, "", "CM"),
         segment(
             "OBR",
             "1",
+            placer,
             case_no,
-            case_no,
-            _cwe(panel),
+            service,
             "",
             "",
             ts(observed),
             *[""] * 8,
-            escape(ordered_by),  # OBR-16 ordering provider
+            _orderer(origin, ordered_by),  # OBR-16 ordering provider
             *[""] * 5,
             ts(export.issued),  # OBR-22 results reported: sign-out of this version
             "",
