@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     hl7_facility: str = "MARROWSCOPE"
     hl7_assigning_authority: str = ""
     lab_timezone: str = ""  # '' = ``timezone``
+    # Days the message log keeps messages in and out (`marrowscope hl7 prune`); messages
+    # still waiting for a person (refused, failed, queued) are kept whatever their age.
+    hl7_message_retention_days: int = Field(default=90, ge=1)
     # Addresses of the reverse proxies in front of the app, comma-separated. Only a
     # request from one of them may name the client in X-Forwarded-For; from anyone else
     # the header is ignored, or a guesser could pick a fresh address for every attempt

@@ -16,13 +16,20 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from marrowscope.bootstrap import DemoIds, Settings, prepare_demo
-from marrowscope.domain.roles import Role
-from marrowscope.services.accounts import DEMO_USERS
+from marrowscope.bootstrap import (
+    DemoIds,
+    Settings,
+    build_account_services,
+    build_engine,
+    build_uow_factory,
+    prepare_demo,
+)
+from marrowscope.domain.roles import Actor, Role
+from marrowscope.services.accounts import DEMO_USERS, create_user
 from marrowscope.web.app import ROUTERS, create_app
 from tests.db_support import WebDatabase
 
-C, PR, N, L, M, PA, PT, A = (
+C, PR, N, L, M, PA, PT, A, IF = (
     Role.CLINICIAN,
     Role.PROCEDURALIST,
     Role.NURSE,
@@ -31,10 +38,15 @@ C, PR, N, L, M, PA, PT, A = (
     Role.PATHOLOGIST,
     Role.PATIENT,
     Role.ADMIN,
+    Role.INTERFACE,
 )
-STAFF = frozenset(Role) - {PT}
+STAFF = frozenset(Role) - {PT, IF}
 EVERYONE = frozenset(Role)
 PUBLIC = None  # no sign-in needed
+# HTTP Basic as an interface account, never a session cookie: every signed-in browser
+# (any role) and no sign-in at all get 401 (tests/integration/test_interop_fhir_rest.py)
+BASIC_ONLY = frozenset[Role]()
+INTERFACE_PASSWORD = "interface-authz-matrix-1"
 
 # (method, path template) -> roles allowed (None: public)
 MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
@@ -160,16 +172,37 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/cases/{case_id}/aftercare"): frozenset({N, PR}),
     ("POST", "/api/users"): frozenset({A}),
     ("DELETE", "/api/session"): EVERYONE,  # skipped below like /logout: it ends the session
+    ("GET", "/interop/messages"): frozenset({L, A}),
+    ("GET", "/interop/messages/{exchange_id}"): frozenset({L, A}),
+    ("POST", "/interop/messages/{exchange_id}/replay"): frozenset({L, A}),
+    ("POST", "/interop/messages/{exchange_id}/resend"): frozenset({L, A}),
+    ("GET", "/fhir/metadata"): PUBLIC,
+    ("GET", "/fhir/DiagnosticReport"): BASIC_ONLY,
+    ("GET", "/fhir/Observation"): BASIC_ONLY,
+    ("GET", "/fhir/Patient/{fhir_id}"): BASIC_ONLY,
+    ("POST", "/fhir/ServiceRequest"): BASIC_ONLY,
+    ("POST", "/fhir"): BASIC_ONLY,
 }
 
-PASSWORDS = {u.username: u.password for u in DEMO_USERS}
-USER_OF_ROLE = {u.role: u.username for u in DEMO_USERS if u.username != "patient2"}
+PASSWORDS = {u.username: u.password for u in DEMO_USERS} | {"ehr": INTERFACE_PASSWORD}
+USER_OF_ROLE = {u.role: u.username for u in DEMO_USERS if u.username != "patient2"} | {IF: "ehr"}
 
 
 @pytest.fixture(scope="module")
 def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds]]:
     settings = Settings(database_url=web_database("authz"))
     ids = prepare_demo(settings)
+    accounts = build_account_services(build_uow_factory(build_engine(settings)), settings)
+    with accounts.uow_factory() as uow:
+        create_user(
+            uow,
+            accounts.stores,
+            Actor("admin", A),
+            username="ehr",
+            password=INTERFACE_PASSWORD,
+            role=IF,
+            display_name="EHR interface",
+        )
     with TestClient(create_app(settings)) as client:
         yield client, ids
 
@@ -202,6 +235,8 @@ def _fill(path: str, ids: DemoIds, count_id: int) -> str:
         .replace("{specimen_id}", "1")
         .replace("{test_type}", "smear_morphology")
         .replace("{alert_id}", "1")
+        .replace("{exchange_id}", "1")
+        .replace("{fhir_id}", str(ids.patient_id))
     )
 
 
@@ -251,7 +286,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(
         path = _fill(template, ids, count_id)
         if method == "GET":
             answer = client.get(path, follow_redirects=False)
-        elif template.startswith("/api/") and "safety-preview" not in template:
+        elif template.startswith(("/api/", "/fhir")) and "safety-preview" not in template:
             answer = client.post(
                 path,
                 json={"version": 0, "counts": {}},
@@ -268,6 +303,8 @@ def test_each_role_gets_the_expected_answer_on_every_route(
         status = answer.status_code
         if allowed is PUBLIC:
             ok = status < 500
+        elif allowed is BASIC_ONLY:
+            ok = status == 401
         elif role is None:
             expected = 401 if template.startswith("/api/") else 303
             ok = status == expected

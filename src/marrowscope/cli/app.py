@@ -37,6 +37,7 @@ _GROUPS: tuple[str, ...] = (
     "pathway",
     "ai_review",
     "interop",
+    "hl7",
     "report_pdf",
     "backup",
     "export_reviews",

@@ -63,6 +63,8 @@ ROUTERS: tuple[str, ...] = (
     "cases.api",
     "pathway.cbc_api",
     "interop.api",
+    "interop.fhir_rest",
+    "interop.messages",
     "lab.overdue_api",
     "counting.reading_api",
     "docs",

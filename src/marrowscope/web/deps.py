@@ -52,7 +52,8 @@ CSRF_HEADER = "x-csrf-token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 ALL_ROLES = frozenset(Role)
-STAFF = frozenset(Role) - {Role.PATIENT}
+# the interface role is a hospital system on the FHIR API, not a person at a page
+STAFF = frozenset(Role) - {Role.PATIENT, Role.INTERFACE}
 
 
 class NotSignedIn(Exception):

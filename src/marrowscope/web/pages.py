@@ -31,6 +31,8 @@ _NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/counter/keymaps", "Keymaps"),
     ),
     Role.ADMIN: (("/admin", "Accounts"),),
+    # a hospital system's account works on the FHIR API (HTTP Basic), not on pages
+    Role.INTERFACE: (("/fhir/metadata", "FHIR API"),),
 }
 
 

@@ -18,6 +18,11 @@ from marrowscope.services.interop.export import (
     export_case_fhir,
     export_case_hl7,
 )
+from marrowscope.services.interop.fhir_api import (
+    FHIR_READERS,
+    fhir_patient,
+    signed_results,
+)
 from marrowscope.services.interop.hl7 import (
     HL7_INTERFACE,
     HL7Import,
@@ -34,6 +39,17 @@ from marrowscope.services.interop.message_log import (
     MessageLog,
     default_log,
 )
+from marrowscope.services.interop.message_queue import (
+    QUEUE_ROLES,
+    deliver_queued,
+    error_queue,
+    get_exchange,
+    message_log,
+    prune_messages,
+    queue_report,
+    replay,
+    resend,
+)
 from marrowscope.services.interop.orders import (
     FHIR_INTERFACE,
     FhirOrderImport,
@@ -46,26 +62,41 @@ from marrowscope.services.interop.signed_report import (
     SignedReport,
     signed_report,
 )
+from marrowscope.services.interop.transport import (
+    HL7Receiver,
+    Received,
+    receive_fhir_order,
+    receive_hl7,
+    refuse_too_large,
+)
 
 __all__ = [
     "EXPORTERS",
     "FHIR_INTERFACE",
+    "FHIR_READERS",
     "FhirOrderImport",
     "HL7Import",
+    "HL7Receiver",
     "HL7_INTERFACE",
     "MAX_FHIR_CHARS",
     "MAX_HL7_CHARS",
     "MAX_HL7_SEGMENTS",
     "MessageLog",
     "OrderFiled",
+    "QUEUE_ROLES",
+    "Received",
     "ReportDocument",
     "SignedReport",
     "as_message_error",
     "case_export",
     "default_log",
+    "deliver_queued",
+    "error_queue",
     "export_case_fhir",
     "export_case_hl7",
+    "fhir_patient",
     "file_hl7_cbc",
+    "get_exchange",
     "identity_disagreements",
     "import_fhir_cbc",
     "import_fhir_order",
@@ -74,5 +105,14 @@ __all__ = [
     "import_hl7_order",
     "is_fhir_order",
     "is_hl7_order",
+    "message_log",
+    "prune_messages",
+    "queue_report",
+    "receive_fhir_order",
+    "receive_hl7",
+    "refuse_too_large",
+    "replay",
+    "resend",
     "signed_report",
+    "signed_results",
 ]
