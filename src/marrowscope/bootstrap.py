@@ -68,8 +68,14 @@ def build_account_services(
     """
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
+    from marrowscope.db.mfa_tables import SqlSecondFactorStore
     from marrowscope.db.security_tables import SqlAccountNoticeStore, SqlSignInLimitStore
-    from marrowscope.services.accounts import Lockouts, StoredThrottle
+    from marrowscope.services.accounts import (
+        Lockouts,
+        PasswordRules,
+        SecondFactor,
+        StoredThrottle,
+    )
 
     chosen = settings or get_settings()
     throttle = StoredThrottle(uow_factory, SqlSignInLimitStore)
@@ -78,7 +84,13 @@ def build_account_services(
     policy = accounts.SessionPolicy(
         lifetime=timedelta(hours=chosen.session_hours),
         idle=timedelta(minutes=chosen.session_idle_minutes),
+        max_per_user=chosen.max_sessions_per_user,
     )
+    # two-step sign-in: enforced for pathologists and admins by ``mfa_enforced``
+    second = SecondFactor(
+        uow_factory, SqlSecondFactorStore, throttle, chosen.secret_key, enforced=chosen.mfa_enforced
+    )
+    rules = PasswordRules(site_words=(chosen.laboratory_name, chosen.institution_name))
 
     stores = AccountStores(
         users=SqlUserStore,
@@ -86,7 +98,7 @@ def build_account_services(
         keymaps=SqlKeymapStore,
         slide_counts=SqlSlideCountStore,
     )
-    auth = AuthService(uow_factory, stores, throttle, policy, lockouts)
+    auth = AuthService(uow_factory, stores, throttle, policy, lockouts, second, rules)
     return AccountServices(uow_factory, stores, auth)
 
 

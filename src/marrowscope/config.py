@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # comes first (a ward computer left signed in). Checked on the server at every request.
     session_hours: float = Field(default=12.0, gt=0)
     session_idle_minutes: float = Field(default=30.0, gt=0)
+    # Sessions one account may hold; a sign-in beyond it ends the account's oldest one.
+    max_sessions_per_user: int = Field(default=5, ge=1, le=100)
+    # Two-step sign-in (TOTP) for pathologists and admins. None: on everywhere but
+    # development, so that `make run`'s demo accounts sign in with their password alone.
+    mfa_enforce: bool | None = None
+    # Origins (scheme://host[:port], comma-separated) besides the request's own host and
+    # ``public_url`` from which a browser may send a write (the Origin/Referer check).
+    allowed_origins: str = ""
     # Folder of pg_dump / pg_restore for `marrowscope backup|restore` on PostgreSQL
     # (None: found on PATH, e.g. Debian's postgresql-client in /usr/bin).
     pg_bin_dir: Path | None = None
@@ -64,6 +72,13 @@ class Settings(BaseSettings):
     # the session secret does not leave the older entries unverifiable.
     audit_retention_days: int = Field(default=2192, ge=365)
     audit_chain_secret: str = ""
+
+    @property
+    def mfa_enforced(self) -> bool:
+        """Whether pathologists and admins must use two-step sign-in."""
+        if self.mfa_enforce is not None:
+            return self.mfa_enforce
+        return self.environment != "development"
 
     @property
     def trusted_proxy_set(self) -> frozenset[str]:

@@ -79,3 +79,81 @@ def test_fields_are_analysed_reviewed_by_keyboard_and_counted(
     method = page.input_value("#report-form textarea[name=differential_method]")
     assert "Slide Fields e2e" in method and "AI-proposed" in method
     assert "each reviewed by morphologist" in method and "field image(s)" in method
+
+
+def _fields_of_width(shared_data: Path, width: int, n: int) -> list[str]:
+    from PIL import Image
+
+    out = []
+    for path in sorted((shared_data / "txl_pbc" / "images" / "val").glob("*.jpg")):
+        with Image.open(path) as opened:
+            if opened.size[0] == width:
+                out.append(str(path))
+        if len(out) == n:
+            break
+    return out
+
+
+def _upload(page: Any, live_app: LiveApp, case_id: int, label: str, fields: list[str]) -> None:
+    page.goto(f"{live_app.url}/review/cases/{case_id}/gallery")
+    page.fill("#fields-upload input[name=slide_label]", label)
+    page.set_input_files("#fields-upload input[name=fields]", fields)
+    page.click("#fields-upload button[type=submit]")
+    page.wait_for_selector("#fields-result")
+
+
+def test_agreement_moves_with_each_decision_and_shift_a_says_what_it_left(
+    page: Any, live_app: LiveApp, shared_data: Path
+) -> None:
+    """PBC's own fields: kappa and agreement update without a reload; Shift+A counts."""
+    case_id = _new_case(live_app)
+    sign_in(page, live_app, "morphologist")
+    _upload(page, live_app, case_id, "Own lab", _fields_of_width(shared_data, 360, 10))
+    assert page.locator("#abstain-note").count() == 0
+    assert "blasts, plasma cells or erythroid precursors" in page.inner_text("#blind-spots")
+    assert page.locator("#agreement").is_hidden()
+    page.evaluate("window.__sameDocument = true")
+
+    page.locator(".tile:focus").wait_for()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#agreement tbody tr", state="visible")
+    first = page.inner_text("#agreement tbody tr:first-child")
+    assert first.split("\t")[:2] == ["This case", "1"]
+    page.keyboard.press("b")  # basophil: a change unless the model said BAS too
+    page.wait_for_selector("#agreement tbody tr:first-child td:nth-child(2):text-is('2')")
+    assert page.evaluate("window.__sameDocument === true")  # no reload happened
+    assert "morphologist" in page.inner_text("#agreement")
+
+    waiting = page.locator(".tile.flagged[data-decided=false]").count()
+    page.keyboard.press("Shift+A")
+    page.wait_for_selector("#acceptance-note")
+    note = page.inner_text("#acceptance-note")
+    assert f"{waiting} left for a person" in note and "accepted" in note
+    assert page.locator(".tile.flagged[data-decided=false]").count() == waiting
+    assert page.locator(".tile:not(.flagged)[data-decided=false]").count() == 0
+
+
+def test_a_foreign_slide_gets_no_ai_proposal_and_is_classified_by_keyboard(
+    page: Any, live_app: LiveApp, shared_data: Path
+) -> None:
+    """Another lab's fields: the reason on screen, no proposal, Shift+A accepts nothing."""
+    case_id = _new_case(live_app)
+    sign_in(page, live_app, "morphologist")
+    _upload(page, live_app, case_id, "Foreign", _fields_of_width(shared_data, 575, 20))
+
+    note = page.inner_text("#abstain-note")
+    assert "No AI proposal on this slide" in note and "look unlike the images" in note
+    assert "To classify (no AI proposal on this slide)" in page.inner_text("#gallery")
+    assert page.locator(".tile[data-model='']").count() == page.locator(".tile").count()
+    assert page.locator("#confirm-unflagged button").is_disabled()
+    page.locator(".tile:focus").wait_for()
+    page.keyboard.press("Shift+A")
+    assert "nothing accepted" in page.inner_text("#review-status")
+    page.keyboard.press("Enter")
+    assert "no AI proposal" in page.inner_text("#review-status")
+    assert page.locator(".tile[data-decided=true]").count() == 0
+    page.keyboard.press("s")  # the keymap's segmented neutrophil key classifies the cell
+    page.wait_for_selector(".tile[data-decided=true]")
+    decided = page.locator("#live-differential tr[data-code=NGS] td.decided")
+    assert decided.inner_text() == "1"
+    screenshot(page, "ai_gallery_abstained")

@@ -39,6 +39,7 @@ from marrowscope.web.alerts.duties import alert_duties_lifespan
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers
 from marrowscope.web.middleware import HeadersAndLog
+from marrowscope.web.origin_check import OriginCheck
 from marrowscope.web.path_ids import ids_in_range
 from marrowscope.web.pathway.portal_text import paragraphs, tel_href, with_phone
 from marrowscope.web.readable import install as install_readable
@@ -73,6 +74,8 @@ ROUTERS: tuple[str, ...] = (
     "counting.count_log",
     "alerts.pages",
     "accounts.account",
+    "accounts.two_step",
+    "accounts.sessions",
     "alerts.api",
     "reporting.release",
     # the JSON twins of the pages' actions, one module per capability
@@ -155,5 +158,8 @@ def create_app(
         module = importlib.import_module(f"marrowscope.web.{name}")
         app.include_router(module.router)
 
+    # writes from another site's pages are refused before any route (web/origin_check.py)
+    origins = [chosen.public_url, *chosen.allowed_origins.split(",")]
+    app.add_middleware(OriginCheck, allowed=[o for o in origins if o.strip()])
     app.add_middleware(HeadersAndLog, headers=_SECURITY_HEADERS)
     return app

@@ -25,12 +25,18 @@ from marrowscope.domain.accounts.limits import (
     Lockout,
 )
 from marrowscope.domain.accounts.model import StoredSession, User
-from marrowscope.domain.accounts.password_policy import check_new_password
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.lockouts import Lockouts
 from marrowscope.services.accounts.memory_limits import LoginThrottle
+from marrowscope.services.accounts.password_rules import PasswordRules
+from marrowscope.services.accounts.second_factor import (
+    Enrolment,
+    SecondFactor,
+    SecondFactorRequired,
+    Ticket,
+)
 from marrowscope.services.accounts.users import hash_password, needs_rehash, verify_password
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory, read_only
@@ -48,6 +54,10 @@ __all__ = [
 
 SESSION_HOURS = 12  # one working shift; the user signs in again the next day
 SESSION_IDLE_MINUTES = 30  # a computer left signed in on a ward
+# Sessions one account may hold at once (a desk, a ward computer, a phone, the API...);
+# a new sign-in beyond it ends the account's oldest session rather than being refused,
+# so that a forgotten session on another ward never keeps its owner out.
+MAX_SESSIONS_PER_USER = 5
 
 # A hash to verify against when the user does not exist, so that an unknown username
 # costs the same time as a wrong password and does not reveal which accounts exist.
@@ -78,6 +88,7 @@ class SessionPolicy:
 
     lifetime: timedelta = timedelta(hours=SESSION_HOURS)
     idle: timedelta = timedelta(minutes=SESSION_IDLE_MINUTES)
+    max_per_user: int = MAX_SESSIONS_PER_USER
 
     @property
     def touch_s(self) -> float:
@@ -121,14 +132,20 @@ class AuthService:
         throttle: SignInThrottle | None = None,
         policy: SessionPolicy | None = None,
         lockouts: Lockouts | None = None,
+        second_factor: SecondFactor | None = None,
+        rules: PasswordRules | None = None,
     ) -> None:
         self.uow_factory = self._uow_factory = uow_factory
         self.stores = self._stores = stores
         self.throttle: SignInThrottle = throttle or LoginThrottle()
         self.policy = policy or SessionPolicy()
         self.lockouts = lockouts or Lockouts(uow_factory)
+        self.second_factor = second_factor  # None: passwords only (unit tests)
+        self.password_rules = rules or PasswordRules()
 
-    def sign_in(self, username: str, password: str, client: str, device: str = "") -> Session:
+    def sign_in(
+        self, username: str, password: str, client: str, device: str = "", agent: str = ""
+    ) -> Session:
         """A new session for valid credentials; refused while rate-limited.
 
         ``device`` is the id of the device cookie this browser holds *for this username*
@@ -137,6 +154,9 @@ class AuthService:
         elsewhere nor the failures of others behind the same address (a ward behind
         one NAT) can keep the holder out with their right password (OWASP, "Slow Down
         Online Guessing Attacks with Device Cookies").
+
+        An account with two-step sign-in (or one that must have it) gets no session here:
+        ``SecondFactorRequired`` carries the ticket for :meth:`finish_sign_in`.
         """
         name = username.strip().lower()
         keys = ("device:" + device,) if device else ("user:" + name, "client:" + client)
@@ -152,6 +172,23 @@ class AuthService:
             self.lockouts.announce(user, lockouts)
             raise AuthenticationFailed("unknown username or wrong password")
         self.throttle.succeed(*keys)
+        if needs_rehash(password_hash):
+            with self._uow_factory() as uow:
+                uow.bind(self._stores.users).set_password_hash(user.id, hash_password(password))
+                uow.commit()
+        purpose = self.second_factor.purpose_for(user) if self.second_factor else None
+        if self.second_factor is not None and purpose is not None:
+            with self._uow_factory() as uow:
+                found = uow.bind(self._stores.users).by_username(name)
+                now = uow.now()
+            current_hash = found[1] if found else password_hash
+            ticket = self.second_factor.ticket(user, current_hash, purpose, device, now)
+            raise SecondFactorRequired(ticket, purpose)
+        return self.open_session(user, client, device, agent)
+
+    def open_session(self, user: User, client: str, device: str = "", agent: str = "") -> Session:
+        """A new session for ``user``, whose credentials were checked; the oldest of the
+        account's sessions beyond ``policy.max_per_user`` end with it."""
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         # The writing unit starts with a write, so SQLite takes its write lock at once
@@ -160,16 +197,57 @@ class AuthService:
             now = uow.now()
             sessions = uow.bind(self._stores.sessions)
             sessions.delete_expired(now)
-            sessions.create(
-                _digest(token),
-                StoredSession(user.id, csrf, now + self.policy.lifetime, last_seen_at=now),
+            stored = StoredSession(
+                user.id, csrf, now + self.policy.lifetime, now, client[:64], agent[:200]
             )
-            if needs_rehash(password_hash):
-                uow.bind(self._stores.users).set_password_hash(user.id, hash_password(password))
+            sessions.create_capped(_digest(token), stored, self.policy.max_per_user)
             uow.commit()
         notices = self.lockouts.take(user.id)
         device = device or secrets.token_urlsafe(16)
         return Session(token=token, user=user, csrf_token=csrf, device=device, notices=notices)
+
+    def finish_sign_in(self, ticket: str, code: str, client: str, agent: str = "") -> Session:
+        """The code step of a two-step sign-in: a session for a valid ticket and code."""
+        checked = self._ticket(ticket, "code")
+        self._second().verify(checked[0], code)
+        return self.open_session(checked[0], client, checked[1].device, agent)
+
+    def enrolment_of(self, ticket: str) -> tuple[User, Enrolment]:
+        """The secret to set up for an enrol ticket (made at the first look)."""
+        user, _ = self._ticket(ticket, "enrol")
+        return user, self._second().pending(user) or self._second().start(user)
+
+    def finish_enrolment(
+        self, ticket: str, code: str, client: str, agent: str = ""
+    ) -> tuple[Session, list[str]]:
+        """Confirm the enrolment with a first code; a session and the recovery codes."""
+        user, checked = self._ticket(ticket, "enrol")
+        codes = self._second().confirm(user, code)
+        return self.open_session(user, client, checked.device, agent), codes
+
+    def _second(self) -> SecondFactor:
+        if self.second_factor is None:
+            raise AuthenticationFailed("two-step sign-in is not set up on this server")
+        return self.second_factor
+
+    def _ticket(self, ticket: str, purpose: str) -> tuple[User, Ticket]:
+        with self._uow_factory() as uow:
+            now = uow.now()
+        users: dict[int, tuple[User, str]] = {}
+
+        def password_hash_of(user_id: int) -> str | None:
+            with self._uow_factory() as uow:
+                user = uow.bind(self._stores.users).get(user_id)
+                found = uow.bind(self._stores.users).by_username(user.username) if user else None
+            if found is None or not found[0].active:
+                return None
+            users[user_id] = found
+            return found[1]
+
+        checked = self._second().check_ticket(ticket, password_hash_of, now)
+        if checked.purpose != purpose:
+            raise AuthenticationFailed("the sign-in expired; sign in with your password again")
+        return users[checked.user_id][0], checked
 
     def resolve(self, token: str) -> Session | None:
         """The live session for a token, or None if unknown, expired, idle or the user left.
@@ -263,7 +341,7 @@ class AuthService:
             self.lockouts.announce(session.user, lockouts)
             raise AuthenticationFailed("current password: wrong password")
         self.throttle.succeed(*keys)
-        check_new_password(new, username)
+        self.password_rules.check(new, username, session.user.role, session.user.display_name)
         if new == current:
             raise InvalidInput("password: the new password must differ from the current one")
         with self._uow_factory() as uow:

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from marrowscope.domain.errors import AuthenticationFailed, TooManyAttempts
-from marrowscope.services.accounts import AuthService
+from marrowscope.services.accounts import AuthService, SecondFactorRequired
 from marrowscope.web.accounts.device import known_device, remember_device
+from marrowscope.web.accounts.two_step import agent_of, second_step
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
@@ -54,7 +55,9 @@ def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Response:
     session = session_of(request, ctx)
     if session is not None:
         return redirect(_safe_next(next) or home_of(session.user))
-    pre = request.cookies.get(PRE_SESSION_COOKIE) or secrets.token_urlsafe(24)
+    # a fresh token at every visit: one planted in the browser by someone else (a shared
+    # ward computer, a cookie set from a sibling host) never outlives the next sign-in page
+    pre = secrets.token_urlsafe(24)
     response = render(request, "login.html", None, login_csrf=pre, next=_safe_next(next) or "")
     _set_cookie(response, ctx, PRE_SESSION_COOKIE, pre)
     return response
@@ -96,7 +99,9 @@ def login(
     client = client_address(request, ctx.settings.trusted_proxy_set)
     try:
         device = known_device(request, ctx, username)
-        session = ctx.auth.sign_in(username, password, client, device)
+        session = ctx.auth.sign_in(username, password, client, device, agent_of(request))
+    except SecondFactorRequired as needed:
+        return second_step(ctx, needed, _safe_next(next) or "")
     except (AuthenticationFailed, TooManyAttempts) as error:
         status = 429 if isinstance(error, TooManyAttempts) else 401
         return render(

@@ -13,8 +13,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.errors import AuthenticationFailed
-from marrowscope.services.accounts import AuthService
+from marrowscope.services.accounts import AuthService, SecondFactorRequired
 from marrowscope.web.accounts.device import known_device, remember_device
+from marrowscope.web.accounts.two_step import agent_of
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import (
     ALL_ROLES,
@@ -52,7 +53,18 @@ def api_sign_in(request: Request, ctx: Ctx, body: Credentials) -> Response:
         raise AuthenticationFailed("sign in through the sign-in page in a browser")
     client = client_address(request, ctx.settings.trusted_proxy_set)
     device = known_device(request, ctx, body.username)
-    session = ctx.auth.sign_in(body.username, body.password, client, device)
+    try:
+        session = ctx.auth.sign_in(body.username, body.password, client, device, agent_of(request))
+    except SecondFactorRequired as needed:
+        if needed.purpose == "enrol":
+            raise AuthenticationFailed(
+                "two-step sign-in: set up your authenticator app at /login in a browser first"
+            ) from None
+        # the code goes with this ticket to POST /api/session/mfa
+        return JSONResponse(
+            {"error": "Second factor needed", "detail": str(needed), "ticket": needed.ticket},
+            status_code=401,
+        )
     response = JSONResponse(
         {
             "username": session.user.username,
