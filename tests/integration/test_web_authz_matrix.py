@@ -91,6 +91,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/pathologist/cases/{case_id}/report"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/sign"): frozenset({PA}),
     # the default laboratory setting (release_by="clinician"); the service holds the rule
+    ("GET", "/reports/cases/{case_id}/release"): frozenset({C}),  # the confirmation page
     ("POST", "/reports/cases/{case_id}/release"): frozenset({C}),
     ("POST", "/pathologist/cases/{case_id}/report/amend"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/addendum"): frozenset({PA}),
@@ -130,6 +131,17 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/account/password"): EVERYONE,
     ("POST", "/account/password"): EVERYONE,
     ("POST", "/api/me/password"): EVERYONE,
+    ("GET", "/login/mfa"): PUBLIC,
+    ("POST", "/login/mfa"): PUBLIC,
+    ("GET", "/login/mfa/setup"): PUBLIC,
+    ("POST", "/login/mfa/setup"): PUBLIC,
+    ("POST", "/api/session/mfa"): PUBLIC,
+    ("GET", "/account/sessions"): EVERYONE,
+    ("POST", "/account/sessions/end"): EVERYONE,
+    ("GET", "/api/me/sessions"): EVERYONE,
+    ("DELETE", "/api/me/sessions/{session_id}"): EVERYONE,
+    ("POST", "/admin/users/{user_id}/sessions/end"): frozenset({A}),
+    ("DELETE", "/api/users/{user_id}/sessions"): frozenset({A}),
     # care-team alerts (issue 18): those who can phone the patient back
     ("GET", "/alerts"): frozenset({C, N, PR}),
     ("POST", "/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),
@@ -226,6 +238,14 @@ def _sign_in(client: TestClient, role: Role) -> str:
     return str(me["csrf_token"])
 
 
+# routes that start or end sessions (tests/integration/test_accounts_sessions_mfa.py)
+_SESSION_CHANGING = (
+    "/logout", "/login", "/api/session", "/login/mfa", "/login/mfa/setup", "/api/session/mfa",
+    "/account/sessions/end", "/api/me/sessions/{session_id}",
+    "/admin/users/{user_id}/sessions/end", "/api/users/{user_id}/sessions",
+)  # fmt: skip
+
+
 def _fill(path: str, ids: DemoIds, count_id: int) -> str:
     return (
         path.replace("{case_id}", str(ids.case_id))
@@ -281,7 +301,7 @@ def test_each_role_gets_the_expected_answer_on_every_route(
     failures = []
 
     for (method, template), allowed in sorted(MATRIX.items()):
-        if template in ("/logout", "/login", "/api/session"):
+        if template in _SESSION_CHANGING:
             continue  # they change the session itself; covered by the sign-in tests
         path = _fill(template, ids, count_id)
         if method == "GET":

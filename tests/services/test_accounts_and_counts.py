@@ -52,7 +52,7 @@ def test_only_an_admin_creates_accounts(accounts, uow_factory) -> None:
             accounts.stores,
             MORPHOLOGIST,
             username="x1",
-            password="long enough",
+            password="long enough, yes",
             role=Role.NURSE,
         )
 
@@ -64,12 +64,17 @@ def test_a_taken_username_is_a_conflict(accounts, uow_factory) -> None:
             accounts.stores,
             ADMIN,
             username="lab",
-            password="long enough",
+            password="long enough, yes",
             role=Role.LAB_SCIENTIST,
         )
         with pytest.raises(Conflict):
             create_user(
-                uow, accounts.stores, ADMIN, username="LAB", password="long enough", role=Role.NURSE
+                uow,
+                accounts.stores,
+                ADMIN,
+                username="LAB",
+                password="long enough, yes",
+                role=Role.NURSE,
             )
 
 
@@ -80,11 +85,11 @@ def test_a_session_resolves_until_signed_out(accounts, uow_factory) -> None:
             accounts.stores,
             ADMIN,
             username="pia",
-            password="pathology!",
+            password="amber kite harbour",
             role=Role.PATHOLOGIST,
         )
 
-    session = accounts.auth.sign_in("pia", "pathology!", "10.0.0.1")
+    session = accounts.auth.sign_in("pia", "amber kite harbour", "10.0.0.1")
     resolved = accounts.auth.resolve(session.token)
     accounts.auth.sign_out(session.token)
 
@@ -100,10 +105,10 @@ def test_a_session_expires_after_the_shift(accounts, uow_factory, clock: FakeClo
             accounts.stores,
             ADMIN,
             username="pia",
-            password="pathology!",
+            password="amber kite harbour",
             role=Role.PATHOLOGIST,
         )
-    session = accounts.auth.sign_in("pia", "pathology!", "10.0.0.1")
+    session = accounts.auth.sign_in("pia", "amber kite harbour", "10.0.0.1")
 
     clock.advance(hours=12, seconds=1)
 
@@ -116,14 +121,19 @@ def test_sign_in_is_refused_after_five_failures_even_with_the_right_password(
 ) -> None:
     with uow_factory() as uow:
         create_user(
-            uow, accounts.stores, ADMIN, username="nina", password="right one!", role=Role.NURSE
+            uow,
+            accounts.stores,
+            ADMIN,
+            username="nina",
+            password="right one, at last",
+            role=Role.NURSE,
         )
     for _ in range(MAX_FAILURES):
         with pytest.raises(AuthenticationFailed):
             accounts.auth.sign_in("nina", "wrong", "10.0.0.2")
 
     with pytest.raises(TooManyAttempts):
-        accounts.auth.sign_in("nina", "right one!", "10.0.0.2")
+        accounts.auth.sign_in("nina", "right one, at last", "10.0.0.2")
 
 
 def test_the_brake_releases_after_its_pause() -> None:
@@ -211,7 +221,7 @@ def test_demo_accounts_are_created_once(accounts, uow_factory) -> None:
 def test_a_patient_account_must_name_a_patient_that_exists(accounts, uow_factory) -> None:
     with uow_factory() as uow, pytest.raises(NotFound, match="patient_id"):
         create_user(
-            uow, accounts.stores, ADMIN, username="ghost", password="long enough",
+            uow, accounts.stores, ADMIN, username="ghost", password="long enough, yes",
             role=Role.PATIENT, patient_id=424242,
         )  # fmt: skip
 
@@ -230,9 +240,14 @@ def test_a_session_resolves_while_a_writer_holds_the_database(
 
     with uow_factory() as uow:
         create_user(
-            uow, accounts.stores, ADMIN, username="rita", password="pathology!", role=Role.NURSE
+            uow,
+            accounts.stores,
+            ADMIN,
+            username="rita",
+            password="amber kite harbour",
+            role=Role.NURSE,
         )
-    session = accounts.auth.sign_in("rita", "pathology!", "10.0.0.1")
+    session = accounts.auth.sign_in("rita", "amber kite harbour", "10.0.0.1")
     writer = make_engine(db_url)
     try:
         with writer.connect() as conn:

@@ -28,7 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
-from marrowscope.domain.accounts.model import Keymap, NewUser, StoredSession, User
+from marrowscope.domain.accounts.model import (
+    Keymap,
+    NewUser,
+    SessionInfo,
+    StoredSession,
+    User,
+)
 from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.roles import Role
 
@@ -63,6 +69,8 @@ web_sessions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=True),  # branch "security" (idle timeout)
+    Column("client", String(64), nullable=True),  # branch "security": the session list
+    Column("agent", String(200), nullable=True),
 )
 
 keymaps = Table(
@@ -148,8 +156,56 @@ class SqlSessionStore:
                 created_at=datetime.now(UTC),
                 expires_at=session.expires_at,
                 last_seen_at=session.last_seen_at,
+                client=session.client[:64],
+                agent=session.agent[:200],
             )
         )
+
+    def create_capped(self, token_hash: str, session: StoredSession, cap: int) -> int:
+        # The account's row is locked first (PostgreSQL; SQLite's writer lock is already
+        # held), so two sign-ins at once queue here and the second one counts the first.
+        self._session.execute(
+            select(users.c.id).where(users.c.id == session.user_id).with_for_update()
+        )
+        self.create(token_hash, session)
+        owned = web_sessions.c.user_id == session.user_id
+        keep = (
+            select(web_sessions.c.token_hash)
+            .where(owned)
+            .order_by(web_sessions.c.created_at.desc(), web_sessions.c.token_hash)
+            .limit(cap)
+        )
+        kept = {str(h) for h in self._session.scalars(keep)} | {token_hash}
+        evicted = [
+            str(h)
+            for h in self._session.scalars(select(web_sessions.c.token_hash).where(owned))
+            if str(h) not in kept
+        ]
+        if evicted:
+            self._session.execute(
+                delete(web_sessions).where(web_sessions.c.token_hash.in_(evicted))
+            )
+        return len(evicted)
+
+    def for_user(self, user_id: int) -> list[tuple[str, SessionInfo]]:
+        rows = self._session.execute(
+            select(web_sessions)
+            .where(web_sessions.c.user_id == user_id)
+            .order_by(web_sessions.c.created_at.desc())
+        )
+        return [
+            (
+                str(row.token_hash),
+                SessionInfo(
+                    id=str(row.token_hash)[:16],
+                    created_at=row.created_at,
+                    last_seen_at=row.last_seen_at,
+                    client=row.client or "",
+                    agent=row.agent or "",
+                ),
+            )
+            for row in rows
+        ]
 
     def get(self, token_hash: str) -> StoredSession | None:
         conn = self._session

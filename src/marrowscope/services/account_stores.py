@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain.accounts.model import Keymap, NewUser, StoredSession, User
+from marrowscope.domain.accounts.model import Keymap, NewUser, SessionInfo, StoredSession, User
 from marrowscope.domain.counting.slide_counts import CountStatus, SlideCount
 from marrowscope.domain.counting.taxonomy import CellClass
 
@@ -40,6 +40,15 @@ class SessionStore(Protocol):
     """Persistence of sessions (implemented in ``db.auth_tables``)."""
 
     def create(self, token_hash: str, session: StoredSession) -> None: ...
+
+    def create_capped(self, token_hash: str, session: StoredSession, cap: int) -> int:
+        """Create it, then end the account's oldest sessions beyond ``cap`` (how many
+        ended); two sign-ins of one account at once queue on the account's row."""
+        ...
+
+    def for_user(self, user_id: int) -> list[tuple[str, SessionInfo]]:
+        """The account's sessions, newest first, each by its token hash."""
+        ...
 
     def get(self, token_hash: str) -> StoredSession | None: ...
 

@@ -18,6 +18,7 @@ from marrowscope.domain.roles import Actor, Role
 __all__ = [
     "Keymap",
     "NewUser",
+    "SessionInfo",
     "StoredSession",
     "User",
     "default_keymap",
@@ -61,6 +62,23 @@ class StoredSession:
     csrf_token: str
     expires_at: datetime
     last_seen_at: datetime | None = None  # None: never used since sign-in (older rows)
+    client: str = ""  # the address it signed in from
+    agent: str = ""  # the browser it signed in from (its User-Agent, cut short)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """One of a person's sessions as they see it in their list (never its token).
+
+    ``id`` is the start of the token's hash: enough to name it, useless as a cookie.
+    """
+
+    id: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    client: str
+    agent: str
+    current: bool = False
 
 
 def default_keymap() -> Mapping[str, CellClass]:

@@ -1,5 +1,6 @@
-"""People who sign in: accounts and roles, password hashes, sessions, sign-in limits
-(with lockout notices), re-authentication of every signature and the demo accounts.
+"""People who sign in: accounts and roles, password hashes and rules, sessions (listed
+and ended by their owner or an admin), sign-in limits (with lockout notices), two-step
+sign-in, re-authentication of every signature and the demo accounts.
 """
 
 from marrowscope.services.accounts.auth import (
@@ -20,9 +21,22 @@ from marrowscope.services.accounts.lockouts import (
 from marrowscope.services.accounts.memory_limits import (
     LoginThrottle,
 )
+from marrowscope.services.accounts.password_rules import PasswordRules, breached_passwords
 from marrowscope.services.accounts.reauth import (
     confirm_password,
     confirm_signer,
+)
+from marrowscope.services.accounts.second_factor import (
+    MFA_ROLES,
+    Enrolment,
+    SecondFactor,
+    SecondFactorRequired,
+)
+from marrowscope.services.accounts.session_list import (
+    end_other_sessions,
+    end_session,
+    end_user_sessions,
+    list_sessions,
 )
 from marrowscope.services.accounts.sign_in_limits import (
     SignInLimitStore,
@@ -41,7 +55,17 @@ from marrowscope.services.accounts.users import (
 )
 
 __all__ = [
+    "MFA_ROLES",
     "AccountNoticeStore",
+    "Enrolment",
+    "PasswordRules",
+    "SecondFactor",
+    "SecondFactorRequired",
+    "breached_passwords",
+    "end_other_sessions",
+    "end_session",
+    "end_user_sessions",
+    "list_sessions",
     "FAILURE_WINDOW_S",
     "MAX_FAILURES",
     "MAX_FAILURES_PER_CLIENT",

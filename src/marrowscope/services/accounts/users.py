@@ -15,11 +15,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from marrowscope.domain.accounts.model import NewUser, User
-from marrowscope.domain.accounts.password_policy import MIN_PASSWORD_CHARS, check_new_password
+from marrowscope.domain.accounts.password_policy import MIN_PASSWORD_CHARS
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
+from marrowscope.services.accounts.password_rules import PasswordRules
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -76,8 +77,32 @@ def create_user(
     role: Role,
     display_name: str = "",
     patient_id: int | None = None,
+    rules: PasswordRules | None = None,
 ) -> User:
-    """Create an account; only an admin may (``actor=None`` is the installer/seed)."""
+    """Create an account; only an admin may (``actor=None`` is the installer/seed).
+
+    The password must pass ``rules`` (the site's: length by role, breached list, the
+    site's words; default: without the site's names).
+    """
+    return _create(
+        uow, stores, actor, rules or PasswordRules(), username=username, password=password,
+        role=role, display_name=display_name, patient_id=patient_id,
+    )  # fmt: skip
+
+
+def _create(
+    uow: UnitOfWork,
+    stores: AccountStores,
+    actor: Actor | None,
+    rules: PasswordRules | None,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    patient_id: int | None,
+) -> User:
+    """``create_user``; ``rules`` None only for the demo accounts' published passwords."""
     store = uow.bind(stores.users)
     if actor is not None and actor.role is not Role.ADMIN:
         raise PermissionDenied("only an admin can create accounts")
@@ -91,7 +116,8 @@ def create_user(
         raise NotFound(f"patient_id: there is no patient {patient_id}")
     if store.by_username(name) is not None:
         raise Conflict(f"username {name!r} is taken")
-    check_new_password(password, name)
+    if rules is not None:
+        rules.check(password, name, role, display_name)
     user = store.add(
         NewUser(
             username=name,
@@ -156,7 +182,11 @@ def list_users(uow: UnitOfWork, stores: AccountStores, actor: Actor) -> Sequence
 def ensure_demo_users(
     uow: UnitOfWork, stores: AccountStores, *, demo_patient_id: int, other_patient_id: int
 ) -> list[User]:
-    """Create the demo accounts that do not exist yet; existing ones are left untouched."""
+    """Create the demo accounts that do not exist yet; existing ones are left untouched.
+
+    Their passwords are published (README) and would fail the password rules, which is
+    the point of those rules: they are set here without them, and nowhere else.
+    """
     created: list[User] = []
     for demo in DEMO_USERS:
         if uow.bind(stores.users).by_username(demo.username) is not None:
@@ -167,9 +197,10 @@ def ensure_demo_users(
         elif demo.patient == "other":
             patient_id = other_patient_id
         created.append(
-            create_user(
+            _create(
                 uow,
                 stores,
+                None,
                 None,
                 username=demo.username,
                 password=demo.password,
