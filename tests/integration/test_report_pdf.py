@@ -83,6 +83,28 @@ def test_demo_report_renders_to_pages_with_its_key_content(
         assert wanted in text, wanted
 
 
+@needs_poppler
+def test_the_synoptic_summary_comes_first_and_says_what_the_body_says(
+    demo: tuple[Settings, int, bytes], tmp_path: Path
+) -> None:
+    """Diagnosis, blasts, fibrosis and karyotype in the summary, before the sections."""
+    _, _, pdf = demo
+    source = tmp_path / "report.pdf"
+    source.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(source), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+
+    summary = text[text.index("Summary") : text.index("Clinical")]
+    for wanted in ("MDS-IB1", "MDS-EB", "nucleated cells", "MF-1", "del(5)(q31q33)"):
+        assert wanted in summary, wanted
+    assert text.index("Summary") < text.index("Integrated conclusion")
+
+
 def test_rendering_the_signed_version_again_gives_the_stored_bytes(
     demo: tuple[Settings, int, bytes],
 ) -> None:

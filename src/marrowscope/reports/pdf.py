@@ -30,9 +30,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from marrowscope.domain.counting.quantities import measure, quantity_definition
 from marrowscope.domain.lab import ResultTable
 from marrowscope.domain.reporting import SECTIONS, ReportView, range_rows
+from marrowscope.domain.reporting.synoptic import blast_summary, synoptic_rows
 from marrowscope.reports.charts import blast_trend_png, differential_png
 from marrowscope.reports.field_text import field_text
 
@@ -118,8 +118,11 @@ def _header(view: ReportView, styles: dict[str, ParagraphStyle]) -> list[object]
     return [_p(title, styles["Title"])] + [_p(line, styles["Normal"]) for line in lines]
 
 
-def _table(data: list[list[Any]], style: list[Any]) -> Table:
-    table = Table(data, repeatRows=1, hAlign="LEFT")
+def _table(
+    data: list[list[Any]], style: list[Any], widths_mm: tuple[float, ...] | None = None
+) -> Table:
+    widths = [w * mm for w in widths_mm] if widths_mm else None
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [
@@ -135,18 +138,19 @@ def _table(data: list[list[Any]], style: list[Any]) -> Table:
 
 
 def _blast_line(view: ReportView) -> str:
-    d = view.differential
-    if d is None:
-        return ""
-    counts = d.counts
-    whole = measure(counts, quantity_definition("blasts"))
-    non_e = measure(counts, quantity_definition("blasts_non_erythroid"))
-    if whole.percent is None:
-        return ""
-    line = f"Blasts {whole.percent:.1f} % of nucleated cells"
-    if non_e.percent is not None:
-        line += f"; {non_e.percent:.1f} % of non-erythroid cells ({non_e.denominator_cells})"
-    return line + "."
+    text = blast_summary(view)
+    return f"Blasts {text}." if text else ""
+
+
+def _synoptic(view: ReportView, styles: dict[str, ParagraphStyle]) -> list[object]:
+    """The summary block, first: what the clinician acts on, taken from the report."""
+    rows = synoptic_rows(view)
+    if not rows:
+        return []
+    small = styles["small"]
+    data = [[_p("Summary", small), _p("", small)]]
+    data += [[_p(label, small), _p(text, small)] for label, text in rows]
+    return [Spacer(1, 3 * mm), _table(data, [("SPAN", (0, 0), (-1, 0))], (45, 129))]
 
 
 def _differential(view: ReportView, styles: dict[str, ParagraphStyle]) -> list[object]:
@@ -238,7 +242,7 @@ def _signature(view: ReportView, styles: dict[str, ParagraphStyle]) -> list[obje
 
 def _story(view: ReportView, styles: dict[str, ParagraphStyle]) -> list[object]:
     small = styles["small"]
-    story: list[object] = _header(view, styles)
+    story: list[object] = _header(view, styles) + _synoptic(view, styles)
     for key, heading, fields in SECTIONS:
         body: list[object] = []
         for name, label in fields:

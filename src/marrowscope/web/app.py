@@ -86,6 +86,7 @@ ROUTERS: tuple[str, ...] = (
     "accounts.api",
     "diagnosis.api",
     "diagnosis.adopt",
+    "diagnosis.context",
 )
 
 _SECURITY_HEADERS = {

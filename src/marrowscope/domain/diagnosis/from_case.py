@@ -23,7 +23,7 @@ from marrowscope.domain.diagnosis.classification import DiagnosticFindings, Sex
 from marrowscope.domain.diagnosis.findings import KaryotypeFacts, Variant
 from marrowscope.domain.diagnosis.integrated import DiagnosisInputs
 from marrowscope.domain.diagnosis.karyotype import karyotype_facts
-from marrowscope.domain.diagnosis.risk.myeloma import PlasmaCellFindings
+from marrowscope.domain.diagnosis.risk.myeloma import MyelomaStagingFindings, PlasmaCellFindings
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.lab import TestState, TestType
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
@@ -149,6 +149,8 @@ def diagnosis_inputs(
     cellularity = _value([trephine], "cellularity_percent")
     if cellularity is None:
         cellularity = _number(fields.get("trephine_cellularity_percent"))
+    entered = record.latest(RecordKind.DIAGNOSTIC_CONTEXT)
+    context: Mapping[str, Any] = entered.payload.get("values", {}) if entered else {}
     findings = DiagnosticFindings(
         sex=sex,
         haemoglobin_g_per_dl=None if hb is None else hb / 10.0,
@@ -169,10 +171,67 @@ def diagnosis_inputs(
             fields.get("fibrosis_grade"), _value([trephine], "fibrosis_grade")
         ),
         cellularity_percent=cellularity,
+        **_given(context, _FINDINGS_KEYS),
     )
     clonal = _value([flow], "clonal_plasma_cells_percent")
-    plasma = (
-        PlasmaCellFindings(clonal_bm_plasma_cells_percent=clonal) if clonal is not None else None
-    )
+    plasma_given = _given(context, _PLASMA_KEYS)
+    plasma = None
+    if clonal is not None or plasma_given:
+        plasma = PlasmaCellFindings(
+            clonal_bm_plasma_cells_percent=clonal,
+            haemoglobin_g_per_l=hb,  # the CBC's g/L, for the CRAB anaemia criterion
+            **plasma_given,
+        )
+    staging_given = _given(context, _STAGING_KEYS)
+    staging = MyelomaStagingFindings(**staging_given) if staging_given else None
     age = float(record.patient.age_on(on))
-    return DiagnosisInputs(findings, age_years=age, plasma=plasma, notes=tuple(notes))
+    return DiagnosisInputs(
+        findings, age_years=age, plasma=plasma, staging=staging, notes=tuple(notes)
+    )
+
+
+# which engine reads each entered input (domain.diagnosis.context names them)
+_FINDINGS_KEYS = frozenset(
+    {
+        "dysplasia_erythroid",
+        "dysplasia_granulocytic",
+        "dysplasia_megakaryocytic",
+        "auer_rods",
+        "prior_cytotoxic_therapy",
+        "prior_mds",
+        "prior_mds_mpn",
+        "germline_predisposition_known",
+    }
+)
+_PLASMA_KEYS = frozenset(
+    {
+        "serum_m_protein_g_per_l",
+        "urine_m_protein_mg_per_24h",
+        "involved_flc_mg_per_l",
+        "uninvolved_flc_mg_per_l",
+        "calcium_mmol_per_l",
+        "calcium_uln_mmol_per_l",
+        "creatinine_umol_per_l",
+        "creatinine_clearance_ml_per_min",
+        "osteolytic_lesions_count",
+        "mri_focal_lesions_count",
+        "biopsy_proven_plasmacytoma",
+        "amyloidosis",
+    }
+)
+_STAGING_KEYS = frozenset(
+    {
+        "beta2_microglobulin_mg_per_l",
+        "albumin_g_per_l",
+        "ldh_above_uln",
+        "del17p",
+        "t_4_14",
+        "t_14_16",
+        "gain_1q",
+    }
+)
+
+
+def _given(context: Mapping[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    """The entered values an engine reads; what was not entered stays unknown."""
+    return {k: v for k, v in context.items() if k in keys}

@@ -35,6 +35,9 @@ class RecordKind(StrEnum):
     PROCEDURE = "procedure"
     AFTERCARE = "aftercare"
     CHECK_IN = "check_in"
+    # inputs of the integrated diagnosis no result states (dysplasia, history, myeloma
+    # work-up): domain.diagnosis.context
+    DIAGNOSTIC_CONTEXT = "diagnostic_context"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,24 @@
 IMWG 2014 for plasma cell neoplasms, ELN 2022, IPSS-R/IPSS-M and R-ISS/R2-ISS risk, what
 is missing to settle each, and the report text a pathologist may adopt and edit.
 
-Public use cases: ``case_diagnosis`` (the panel), ``DIAGNOSIS_ROLES`` (who may read it).
+Public use cases: ``case_diagnosis`` (the panel), ``DIAGNOSIS_ROLES`` (who may read it),
+``record_diagnostic_context`` / ``diagnostic_context`` (the inputs a person enters:
+dysplasia, history, the myeloma work-up).
 """
 
 from __future__ import annotations
 
 from marrowscope.services.diagnosis.case_diagnosis import DIAGNOSIS_ROLES, case_diagnosis
+from marrowscope.services.diagnosis.context import (
+    CONTEXT_WRITERS,
+    diagnostic_context,
+    record_diagnostic_context,
+)
 
-__all__ = ["DIAGNOSIS_ROLES", "case_diagnosis"]
+__all__ = [
+    "CONTEXT_WRITERS",
+    "DIAGNOSIS_ROLES",
+    "case_diagnosis",
+    "diagnostic_context",
+    "record_diagnostic_context",
+]

@@ -14,8 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from marrowscope.domain.counting.slide_counts import CountStatus
+from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.roles import Role
+from marrowscope.services import counting
 from marrowscope.services.diagnosis import case_diagnosis
+from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
 from marrowscope.web.diagnosis.views import diagnosis_json, proposal_text
 from marrowscope.web.pages import redirect
@@ -46,8 +50,19 @@ def adopt_proposal(ctx: WebContext, me: SignedIn, case_id: int) -> dict[str, Any
             report_counts=report.counts if report is not None else None,
         )
         fields = {**base, **diagnosis.proposal(), "diagnosis_proposal": proposal_text(diagnosis)}
-        report_bridge.save_draft(uow, me.actor, case_id, fields, None)
+        # a first draft takes the saved slide counts the proposal was computed from, as
+        # the report form does by default; an existing draft keeps the counts it holds
+        counts = None if report is not None else _saved_counts(ctx, me, uow, case_id)
+        report_bridge.save_draft(uow, me.actor, case_id, fields, counts)
     return diagnosis_json(diagnosis)
+
+
+def _saved_counts(
+    ctx: WebContext, me: SignedIn, uow: UnitOfWork, case_id: int
+) -> dict[CellClass, int] | None:
+    slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
+    saved = [s for s in slides if s.status is CountStatus.SAVED]
+    return dict(counting.merged_counts(saved)) if saved else None
 
 
 @router.post("/cases/{case_id}/report/adopt-diagnosis")

@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from marrowscope.bootstrap import build_review_stores
 from marrowscope.domain.ai_review import provenance_text
 from marrowscope.domain.counting.slide_counts import CountStatus
+from marrowscope.domain.diagnosis.context import context_fields, context_groups
 from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
 from marrowscope.domain.lab import result_table
 from marrowscope.domain.pathway.records import RecordKind
@@ -26,7 +27,7 @@ from marrowscope.domain.roles import Role
 from marrowscope.services import ai_review as review
 from marrowscope.services import cases, counting
 from marrowscope.services.accounts import confirm_signer
-from marrowscope.services.diagnosis import case_diagnosis
+from marrowscope.services.diagnosis import case_diagnosis, diagnostic_context
 from marrowscope.services.reporting import case_list
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
@@ -94,6 +95,7 @@ def _case_page(
             report_counts=report.counts if report else None,
             loaded=(record, slides),
         )
+        entered = extra.get("context_values") or diagnostic_context(uow, case_id)
     merged = counting.merged_counts(slides)
     saved = counting.merged_counts([s for s in slides if s.status is CountStatus.SAVED])
     specimens = {s.id: s for s in record.specimens}
@@ -127,6 +129,10 @@ def _case_page(
         reports_available=report_bridge.available(),
         sign_errors=extra.get("sign_errors", {}),
         diagnosis=diagnosis,
+        context_values=entered,
+        context_fields=context_fields(),
+        context_groups=context_groups(),
+        context_errors=extra.get("context_errors", {}),
     )
 
 
