@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
-from marrowscope.domain.errors import DatabaseNotReady
+from marrowscope.domain.errors import DatabaseNotReady, NotAllowed
 from marrowscope.services import accounts
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts import AuthService
@@ -41,6 +41,7 @@ __all__ = [
     "check_database_ready",
     "get_settings",
     "prepare_demo",
+    "refuse_demo_in_production",
     "restore_database",
     "upgrade_database",
 ]
@@ -261,6 +262,7 @@ def prepare_demo(settings: Settings) -> DemoIds:
     from marrowscope.services.accounts import ensure_demo_users
     from marrowscope.services.walkthrough import seed_demo_case, seed_demo_report
 
+    refuse_demo_in_production(settings)
     upgrade_database(settings)
     uow_factory = build_uow_factory(build_engine(settings), settings=settings)
     seeded = seed_demo_case(uow_factory)
@@ -275,6 +277,16 @@ def prepare_demo(settings: Settings) -> DemoIds:
             other_patient_id=seeded.other_patient_id,
         )
     return DemoIds(seeded.case_id, seeded.patient_id, seeded.other_patient_id)
+
+
+def refuse_demo_in_production(settings: Settings) -> None:
+    """``NotAllowed`` in production: demo accounts have published passwords, and an
+    invented patient must never sit among real ones."""
+    if not settings.demo_allowed:
+        raise NotAllowed(
+            "demo data is not created when MARROWSCOPE_ENVIRONMENT=production "
+            "(its accounts have published passwords)"
+        )
 
 
 def build_count_log_source() -> Callable[[Any], SavedCountSource]:

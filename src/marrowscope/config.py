@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+from marrowscope.domain.errors import ConfigurationError
+
+__all__ = ["Settings", "describe_settings_error", "get_settings"]
 
 _DEV_SECRET = "dev-only-secret-change-me"
+# A shorter secret could be searched offline from one signed cookie (itsdangerous HMAC).
+_MIN_PRODUCTION_SECRET_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -23,7 +27,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MARROWSCOPE_", extra="ignore")
 
-    environment: str = "development"
+    # "production" turns on the safe defaults (docs/operations.md, "Production settings"):
+    # no development secret, Secure cookies, no demo accounts or demo patients.
+    environment: Literal["development", "test", "staging", "production"] = "development"
+    # Cookies carry the Secure flag (sent over HTTPS only). None: on everywhere but
+    # development, whose localhost demo is served over plain HTTP. Refused off in production.
+    cookie_secure: bool | None = None
+    # Key of the backup archives (`marrowscope backup`): a Fernet key, 32 random bytes in
+    # url-safe base64 (`marrowscope backup-key` prints a new one). Backups are refused
+    # without it; the manifest's HMAC key is derived from it (db/backup_crypto.py).
+    backup_key: str = ""
     database_url: str = "sqlite:///var/marrowscope.db"
     secret_key: str = _DEV_SECRET
     host: str = "127.0.0.1"
@@ -72,6 +85,13 @@ class Settings(BaseSettings):
     # the session secret does not leave the older entries unverifiable.
     audit_retention_days: int = Field(default=2192, ge=365)
     audit_chain_secret: str = ""
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether session, CSRF and device cookies carry the Secure flag."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment != "development"
 
     @property
     def mfa_enforced(self) -> bool:
@@ -135,7 +155,49 @@ class Settings(BaseSettings):
             raise ValueError("MARROWSCOPE_SECRET_KEY must be set outside development")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        # Production serves real patients: a guessable secret forges sessions, and a
+        # cookie without Secure leaks the session over any plain-HTTP hop.
+        if self.environment != "production":
+            return self
+        if len(self.secret_key) < _MIN_PRODUCTION_SECRET_CHARS:
+            raise ValueError(
+                f"MARROWSCOPE_SECRET_KEY must be at least {_MIN_PRODUCTION_SECRET_CHARS} "
+                "characters in production (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        if self.cookie_secure is False:
+            raise ValueError(
+                "MARROWSCOPE_COOKIE_SECURE=false is refused in production: serve over HTTPS"
+            )
+        return self
+
+    @property
+    def demo_allowed(self) -> bool:
+        """Whether demo accounts (published passwords) and demo patients may be created."""
+        return self.environment != "production"
+
 
 def get_settings() -> Settings:
-    """Fresh settings from the environment (cheap; callers may cache)."""
-    return Settings()
+    """Fresh settings from the environment (cheap; callers may cache).
+
+    A bad setting raises ``ConfigurationError`` with one line naming each variable and
+    what is wrong, never the value (it may be a secret): the CLI prints it and exits 2.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigurationError(describe_settings_error(error)) from None
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line for every problem of ``error``, without the offending values."""
+    parts = []
+    for problem in error.errors(include_input=False, include_url=False):
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        fields = [str(part) for part in problem["loc"] if isinstance(part, str)]
+        if fields and not message.startswith("MARROWSCOPE_"):
+            message = f"MARROWSCOPE_{fields[0].upper()}: {message}"
+        parts.append(message)
+    return "configuration: " + "; ".join(parts)

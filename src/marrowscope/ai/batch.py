@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from marrowscope.ai.input_files import read_image_file
 from marrowscope.domain.ai_review import FieldCells, ModelCall
 from marrowscope.domain.errors import InvalidInput
 
@@ -84,7 +85,7 @@ def classify_slide(folder: str, model_dir: str | None, threads: int | None = 1) 
     files = iter_image_files([Path(folder)])
     if not files:
         raise InvalidInput(f"{folder}: no images")
-    data = [f.read_bytes() for f in files]
+    data = [read_image_file(f) for f in files]
     calls = reviewer.classify(data)
     thumbnails: list[bytes | None] = []
     for image, call in zip(data, calls, strict=True):
@@ -119,7 +120,7 @@ def analyze_slide(folder: str, model_dir: str | None, threads: int | None = 1) -
     fields: list[FieldCells | str] = []
     for f in files:
         try:
-            fields.append(finder.find(f.read_bytes(), f.name))
+            fields.append(finder.find(read_image_file(f), f.name))
         except InvalidImage as error:
             fields.append(str(error).removeprefix(f"{f.name}: "))
     crops = [c.crop for found in fields if not isinstance(found, str) for c in found.white_cells]

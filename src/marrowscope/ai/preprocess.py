@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
+from marrowscope.ai.input_files import check_image_file
 from marrowscope.domain.errors import InvalidImage
 
 __all__ = ["decode_image", "normalise"]
@@ -37,6 +38,7 @@ def decode_image(source: Path | bytes, size: int, crop: float = 1.0) -> NDArray[
     name = source.name if isinstance(source, Path) else "<bytes>"
     try:
         if isinstance(source, Path):
+            check_image_file(source)  # a FIFO or /dev/zero would block or never end
             image = Image.open(source)
         else:
             image = Image.open(io.BytesIO(source))

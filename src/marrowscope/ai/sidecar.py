@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from marrowscope.ai.input_files import read_sidecar
 from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["ModelSpec", "load_spec"]
@@ -81,7 +82,9 @@ _CORE = (
 def load_spec(path: Path) -> ModelSpec:
     """Read a sidecar; a missing or malformed field names itself in the error."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not path.exists():
+            raise FileNotFoundError(path)
+        raw = json.loads(read_sidecar(path))
     except FileNotFoundError:
         raise InvalidInput(f"model sidecar {path} not found") from None
     except json.JSONDecodeError as error:

@@ -8,7 +8,10 @@ and reaches the database through the same composition root. ``CliRunner`` bypass
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import typer
@@ -19,9 +22,28 @@ from marrowscope.domain.roles import Actor, Role
 if TYPE_CHECKING:
     from marrowscope.services.unit_of_work import UnitOfWorkFactory
 
-__all__ = ["export_group", "fail", "parse_actor", "run", "uow_factory"]
+__all__ = [
+    "IMAGE_MAX_BYTES",
+    "MESSAGE_MAX_BYTES",
+    "TEXT_MAX_BYTES",
+    "check_input_file",
+    "export_group",
+    "fail",
+    "parse_actor",
+    "read_input_file",
+    "read_input_text",
+    "run",
+    "uow_factory",
+]
 
 T = TypeVar("T")
+
+# What one command reads from a file a person names, at most. Far above any real input
+# (a count CSV is a few hundred bytes, an HL7 or FHIR message with a report PDF a few MB,
+# a smear field image tens of MB), far below what would exhaust memory.
+TEXT_MAX_BYTES = 16 * 1024 * 1024
+MESSAGE_MAX_BYTES = 64 * 1024 * 1024
+IMAGE_MAX_BYTES = 256 * 1024 * 1024
 
 
 def fail(error: MarrowscopeError) -> typer.Exit:
@@ -44,6 +66,68 @@ def run(action: Callable[[], T]) -> T:
         # A number typed on the command line that no database column holds (an id past
         # 2**63 - 1): a refusal like any other, not a traceback.
         raise fail(InvalidInput("a number given is out of range (at most 2**63 - 1)")) from None
+
+
+def check_input_file(path: Path, max_bytes: int) -> int:
+    """Size of the regular file ``path``; ``InvalidInput`` for anything else or too large.
+
+    For files that an adapter opens itself (images): a FIFO would block the open forever,
+    ``/dev/zero`` never ends and a sparse 5 GB file ends in MemoryError, so the size is
+    checked on the inode before a byte is read.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot be read ({error.strerror or error})") from None
+    return _checked_size(path, info, max_bytes)
+
+
+def read_input_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, refused by type and size before reading.
+
+    Opened with ``O_NONBLOCK`` and checked with ``fstat`` on the open descriptor, so a path
+    swapped for a FIFO between the check and the read cannot make the command hang; the
+    read stops at ``max_bytes + 1`` in case the file grows meanwhile.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except OSError as error:
+        raise InvalidInput(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        _checked_size(path, os.fstat(descriptor), max_bytes)
+    except InvalidInput:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as stream:
+        try:
+            data = stream.read(max_bytes + 1)
+        except OSError as error:
+            raise InvalidInput(f"{path}: cannot be read ({error.strerror or error})") from None
+    if len(data) > max_bytes:
+        raise InvalidInput(f"{path}: larger than the {max_bytes:,} bytes this command reads")
+    return data
+
+
+def read_input_text(path: Path, max_bytes: int, what: str, encoding: str = "utf-8") -> str:
+    """``read_input_file`` decoded; ``what`` names the expected content in the refusal."""
+    try:
+        return read_input_file(path, max_bytes).decode(encoding)
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text (expected {what})") from None
+
+
+def _checked_size(path: Path, info: os.stat_result, max_bytes: int) -> int:
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput(f"{path}: is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput(f"{path}: not a regular file (a pipe or device is not read)")
+    if info.st_size > max_bytes:
+        raise InvalidInput(f"{path}: {info.st_size:,} bytes, over the limit of {max_bytes:,} bytes")
+    return info.st_size
 
 
 def parse_actor(user: str, role: str) -> Actor:

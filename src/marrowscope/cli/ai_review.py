@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from marrowscope.cli._common import parse_actor, run, uow_factory
+from marrowscope.cli._common import IMAGE_MAX_BYTES, parse_actor, read_input_file, run, uow_factory
 from marrowscope.domain.ai_review import CellCall
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
@@ -72,7 +72,7 @@ def review_import(
 
     def act() -> review.ImportResult:
         paths = _images_in(folder)
-        images = [review.UploadedImage(p.name, p.read_bytes()) for p in paths]
+        images = [review.UploadedImage(p.name, read_input_file(p, IMAGE_MAX_BYTES)) for p in paths]
         factory, stores = _review_wiring()
         label = (slide or folder.resolve().name)[:40]
         with factory() as uow:

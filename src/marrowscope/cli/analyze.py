@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import Progress
 
-from marrowscope.cli._common import fail, parse_actor, run, uow_factory
+from marrowscope.cli._common import (
+    IMAGE_MAX_BYTES,
+    fail,
+    parse_actor,
+    read_input_file,
+    run,
+    uow_factory,
+)
 from marrowscope.cli.detect import field_paths
 from marrowscope.domain.ai_review import (
     blind_spot_codes,
@@ -133,9 +140,11 @@ def analyze(
             uploads = []
             for p in batch:
                 try:
-                    uploads.append(review.UploadedImage(p.name, p.read_bytes()))
-                except OSError as error:
-                    errors.append((p.name, error.strerror or "cannot be read"))
+                    uploads.append(
+                        review.UploadedImage(p.name, read_input_file(p, IMAGE_MAX_BYTES))
+                    )
+                except InvalidInput as error:
+                    errors.append((p.name, str(error).removeprefix(f"{p}: ")))
             if uploads:
                 result = run(partial(_analyze_batch, factory, uploads))
                 stored.extend(result.calls)

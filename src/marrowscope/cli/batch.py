@@ -31,7 +31,16 @@ from marrowscope.ai.batch import (
     classify_slide,
     run_slides,
 )
-from marrowscope.cli._common import fail, parse_actor, run, uow_factory
+from marrowscope.cli._common import (
+    IMAGE_MAX_BYTES,
+    MESSAGE_MAX_BYTES,
+    fail,
+    parse_actor,
+    read_input_file,
+    read_input_text,
+    run,
+    uow_factory,
+)
 from marrowscope.cli.batch_ports import PrecomputedCalls, PrecomputedFields
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.roles import Role
@@ -47,9 +56,10 @@ batch_app = typer.Typer(help="Classify a backlog of slide folders in parallel (R
 def _read_manifest(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {"done": {}, "failed": {}}
+    text = read_input_text(path, MESSAGE_MAX_BYTES, "a batch manifest")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        data = json.loads(text)
+    except ValueError as error:
         raise InvalidInput(f"{path}: not a readable batch manifest ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("done"), dict):
         raise InvalidInput(f"{path}: not a batch manifest (no 'done' table)")
@@ -151,7 +161,8 @@ def _batch(
         """One transaction: the slide lands whole or not at all; (cells, refused files)."""
         label = Path(result.folder).name
         uploads = [
-            review.UploadedImage(n, (Path(result.folder) / n).read_bytes()) for n in result.names
+            review.UploadedImage(n, read_input_file(Path(result.folder) / n, IMAGE_MAX_BYTES))
+            for n in result.names
         ]
         data = [u.data for u in uploads]
         name, version = reviewer.model_name, reviewer.model_version

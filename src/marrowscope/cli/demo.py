@@ -31,6 +31,10 @@ def demo(
     accounts where absent, and serve the web app on localhost.
     """
     try:
+        if serve:  # refused before anything is printed, created or served
+            from marrowscope.bootstrap import get_settings, refuse_demo_in_production
+
+            refuse_demo_in_production(get_settings())
         report = render_assessment(assess(demo_counts()))
     except MarrowscopeError as error:
         raise fail(error) from None
@@ -46,8 +50,8 @@ def _serve_demo(host: str | None, port: int | None) -> None:
     from marrowscope.cli.serve import run_server
     from marrowscope.services.accounts import DEMO_USERS
 
-    settings = get_settings()
     try:
+        settings = get_settings()
         ids = prepare_demo(settings)
     except MarrowscopeError as error:
         raise fail(error) from None

@@ -14,7 +14,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from marrowscope.cli._common import fail
+from marrowscope.cli._common import TEXT_MAX_BYTES, fail, read_input_text
 from marrowscope.cli.differential_text import render_assessment
 from marrowscope.domain.counting.assessment import Assessment, assess, assessment_to_dict
 from marrowscope.domain.counting.confidence import IntervalMethod
@@ -24,20 +24,13 @@ from marrowscope.domain.counting.counts import CellCounts, merge_counts
 from marrowscope.domain.counting.me_ratio import MEDefinition, default_me_definition
 from marrowscope.domain.counting.taxonomy import info
 from marrowscope.domain.counting.thresholds import Findings
-from marrowscope.domain.errors import InvalidInput, MarrowscopeError
+from marrowscope.domain.errors import MarrowscopeError
 
 __all__ = ["count", "differential", "register"]
 
 
 def _read_counts(path: Path) -> CellCounts:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text (expected a 'code,count' CSV)") from None
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
+    text = read_input_text(path, TEXT_MAX_BYTES, "a 'code,count' CSV")
     return parse_counts_csv(text, source=str(path))
 
 

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from marrowscope.cli._common import export_group, parse_actor, run, uow_factory
+from marrowscope.cli._common import (
+    MESSAGE_MAX_BYTES,
+    export_group,
+    parse_actor,
+    read_input_file,
+    read_input_text,
+    run,
+    uow_factory,
+)
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
 
@@ -74,10 +82,7 @@ def _facility() -> str:
 def _read_pdf(pdf: Path | None) -> bytes | None:
     if pdf is None:
         return None
-    try:
-        data = pdf.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"--pdf: cannot read {pdf} ({error.strerror})") from None
+    data = read_input_file(pdf, MESSAGE_MAX_BYTES)
     if not data.startswith(b"%PDF-"):
         raise InvalidInput(f"--pdf: {pdf} is not a PDF file")
     return data
@@ -152,17 +157,11 @@ def _rules() -> Any:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
+    return read_input_file(path, MESSAGE_MAX_BYTES)
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{path}: cannot be read as UTF-8 text ({error})") from None
+    return read_input_text(path, MESSAGE_MAX_BYTES, "a FHIR JSON file")
 
 
 @import_app.command("fhir")

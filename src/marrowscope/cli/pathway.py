@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from marrowscope.cli._common import parse_actor, run, uow_factory
+from marrowscope.cli._common import TEXT_MAX_BYTES, parse_actor, read_input_text, run, uow_factory
 from marrowscope.domain.errors import InvalidMeasurement
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.domain.roles import Role
@@ -53,9 +53,10 @@ def db_status() -> None:
 @case_app.command("demo")
 def case_demo() -> None:
     """Migrate, then create the demo patient walked from blood count to follow-up."""
-    from marrowscope.bootstrap import upgrade_database
+    from marrowscope.bootstrap import get_settings, refuse_demo_in_production, upgrade_database
     from marrowscope.services.walkthrough import seed_demo_case
 
+    run(lambda: refuse_demo_in_production(get_settings()))
     run(upgrade_database)
     made = run(lambda: seed_demo_case(uow_factory()))
     typer.echo(
@@ -72,9 +73,10 @@ def case_walk(script: Path) -> None:
     from marrowscope.services.walkthrough import walk_script
 
     def act() -> Any:
+        text = read_input_text(script, TEXT_MAX_BYTES, "a JSON pathway script")
         try:
-            doc = json.loads(script.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as error:
+            doc = json.loads(text)
+        except (ValueError, RecursionError) as error:
             # ValueError: bad JSON or UTF-8, a number past 4,300 digits; RecursionError:
             # nesting deeper than the parser's stack.
             raise InvalidMeasurement(f"script: cannot read {script}: {error}") from None

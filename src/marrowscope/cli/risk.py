@@ -19,7 +19,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from marrowscope.cli._common import fail
+from marrowscope.cli._common import fail, read_input_text
 from marrowscope.domain.diagnosis.findings import IpssrCytoGroup
 from marrowscope.domain.diagnosis.risk.ipssm import (
     GENE_INPUTS,
@@ -158,17 +158,7 @@ def score_row(row: Mapping[str, str]) -> dict[str, str]:
 
 def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (line number, fields) of each data row; refuses what cannot be a template."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InvalidInput(f"{path}: {size:,} bytes, over the limit of {MAX_BYTES:,} bytes")
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text (expected the IPSS-M CSV template)") from None
-    except OSError as error:
-        raise InvalidInput(f"{path}: cannot be read ({error.strerror})") from None
+    text = read_input_text(path, MAX_BYTES, "the IPSS-M CSV template", encoding="utf-8-sig")
     reader = csv.reader(
         io.StringIO(text, newline=""), delimiter="\t" if path.suffix == ".tsv" else ","
     )

@@ -19,6 +19,7 @@ stderr and exit status 2. The tree::
     │   └── DatabaseNotReady     the database was never migrated (or is behind)
     ├── Conflict                duplicate accession number, duplicate submission
     ├── BackupFailed            a backup or restore could not be made or verified
+    ├── ConfigurationError      a MARROWSCOPE_* setting is missing, malformed or unsafe
     ├── AuthenticationFailed    unknown user or wrong password (never says which)
     └── NotFound                no such case, specimen, test or report
 """
@@ -28,6 +29,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationFailed",
     "BackupFailed",
+    "ConfigurationError",
     "Conflict",
     "DatabaseNotReady",
     "EmptyCount",
@@ -119,6 +121,10 @@ class AuthenticationFailed(MarrowscopeError):
 
 class BackupFailed(MarrowscopeError):
     """A backup or restore was refused or did not verify (tool missing, target not empty)."""
+
+
+class ConfigurationError(MarrowscopeError):
+    """A setting cannot be used as given; the message names the variable, never its value."""
 
 
 class Conflict(MarrowscopeError):

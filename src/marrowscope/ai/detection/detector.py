@@ -23,6 +23,7 @@ from marrowscope.ai.detection.boxes import LABELS, DetectedCell, suppress
 from marrowscope.ai.detection.decode import decode_peaks
 from marrowscope.ai.detection.letterbox import letterbox
 from marrowscope.ai.detection.tiling import tiles
+from marrowscope.ai.input_files import read_sidecar
 from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["DEFAULT_DETECTOR", "CellDetector", "DetectorSpec", "default_detector_path"]
@@ -48,7 +49,7 @@ class DetectorSpec:
     @classmethod
     def load(cls, path: Path) -> DetectorSpec:
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(read_sidecar(path))
             return cls(
                 name=str(data["name"]),
                 onnx_file=str(data["onnx_file"]),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from marrowscope.ai.input_files import check_image_file
 from marrowscope.domain.errors import InvalidImage
 
 __all__ = ["MAX_FIELD_PIXELS", "MIN_FIELD_SIDE_PX", "open_field"]
@@ -25,6 +26,8 @@ def open_field(source: Path | bytes, name: str | None = None) -> Image.Image:
     """The image as RGB, or :class:`InvalidImage` saying why it cannot be used."""
     label = name or (source.name if isinstance(source, Path) else "<upload>")
     try:
+        if isinstance(source, Path):
+            check_image_file(source)  # a FIFO or /dev/zero would block or never end
         opened = Image.open(source if isinstance(source, Path) else io.BytesIO(source))
         with opened:
             width, height = opened.size

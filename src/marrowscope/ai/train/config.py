@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from marrowscope.ai.input_files import read_sidecar
 from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["TrainConfig", "load_config"]
@@ -89,7 +90,7 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> TrainCon
     if not path.is_file():
         raise InvalidInput(f"config file {path} not found")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_sidecar(path, "config file"))
     except tomllib.TOMLDecodeError as error:
         raise InvalidInput(f"{path}: {error}") from None
     flat: dict[str, Any] = {}

@@ -69,7 +69,7 @@ def _set_cookie(response: Response, ctx: Ctx, name: str, value: str) -> None:
         value,
         httponly=True,
         samesite="lax",
-        secure=ctx.settings.environment != "development",
+        secure=ctx.settings.secure_cookies,
         path="/",
     )
 

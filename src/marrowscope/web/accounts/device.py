@@ -58,6 +58,6 @@ def remember_device(
         max_age=_MAX_AGE_S,
         httponly=True,
         samesite="lax",
-        secure=ctx.settings.environment != "development",
+        secure=ctx.settings.secure_cookies,
         path="/",
     )

@@ -78,7 +78,7 @@ def api_sign_in(request: Request, ctx: Ctx, body: Credentials) -> Response:
         ctx.cookies.dumps(session.token, salt="session"),
         httponly=True,
         samesite="lax",
-        secure=ctx.settings.environment != "development",
+        secure=ctx.settings.secure_cookies,
     )
     remember_device(response, request, ctx, session)
     return response
