@@ -4,8 +4,10 @@ Everything runs the shipped ONNX models through the same code the app uses
 (``ai.field_cells`` and ``ai.cell_review``), on TXL-PBC's validation split from
 ``../shared/data/txl_pbc``:
 
-1. AP50 per class (VOC all-point, ``ai.detection.average_precision``) and the share of
-   fields whose automatic white-cell count is within +/-1 of the annotation;
+1. AP50 per class (VOC all-point, ``ai.detection.average_precision``), white-cell AP50
+   per source (the image size names it), and the share of fields whose automatic
+   white-cell count is within +/-1 of the annotation; exact duplicate label lines count
+   once (``ai.detection.yolo_labels``);
 2. a 500-cell differential from field images end to end (decode, detect, crop, classify,
    differential), beside two references measured in the same run: decoding the same
    JPEGs alone (the floor), and a person counting at 3 cells/s.
@@ -28,11 +30,20 @@ from marrowscope.ai.cell_review import ModelCellReviewer
 from marrowscope.ai.detection.average_precision import ImageBoxes, average_precision
 from marrowscope.ai.detection.boxes import LABELS
 from marrowscope.ai.detection.detector import CellDetector
+from marrowscope.ai.detection.yolo_labels import read_yolo_boxes
 from marrowscope.ai.field_cells import DetectorFieldCellFinder
 from marrowscope.domain.counting.counts import CellCounts
 from marrowscope.domain.counting.differential import compute_differential
 
 PERSON_CELLS_PER_S = 3.0
+# TXL-PBC names no source per field; its sources have distinct image sizes
+SOURCES = {
+    (360, 363): "PBC",
+    (366, 369): "PBC",
+    (575, 575): "Raabin",
+    (640, 480): "BCCD",
+    (416, 416): "BCD",
+}
 # AP is computed over every candidate down to this score, as COCO-style evaluation does;
 # the per-field counts use the detector's own threshold (the cells the app keeps).
 EVAL_MIN_SCORE = 0.05
@@ -42,24 +53,18 @@ def _say(line: str) -> None:
     print(line)  # noqa: T201 - a benchmark prints its figures
 
 
-def _truth(label_file: Path, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    rows = [line.split() for line in label_file.read_text().splitlines() if line.strip()]
-    if not rows:
-        return np.zeros((0, 4)), np.zeros(0, dtype=int)
-    a = np.array([[float(v) for v in r[:5]] for r in rows])
-    cx, cy, w, h = a[:, 1] * width, a[:, 2] * height, a[:, 3] * width, a[:, 4] * height
-    return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1), a[:, 0].astype(int)
-
-
 def detection_figures(detector: CellDetector, root: Path) -> None:
     """AP50 per class and the white-cell count agreement on the validation split."""
     per_class: dict[int, list[ImageBoxes]] = {c: [] for c in range(len(LABELS))}
+    per_source: dict[str, list[ImageBoxes]] = {}
     within_one = 0
     fields = sorted((root / "images" / "val").glob("*.jpg"))
     for path in fields:
         with Image.open(path) as opened:
             image = opened.convert("RGB")
-        truth, truth_cls = _truth(root / "labels" / "val" / f"{path.stem}.txt", *image.size)
+        truth, truth_cls = read_yolo_boxes(
+            root / "labels" / "val" / f"{path.stem}.txt", *image.size
+        )
         cells = detector.detect(image, min_score=EVAL_MIN_SCORE)
         boxes = np.array([c.box for c in cells]).reshape(-1, 4)
         scores = np.array([c.score for c in cells])
@@ -68,6 +73,9 @@ def detection_figures(detector: CellDetector, root: Path) -> None:
             per_class[c].append(
                 ImageBoxes(truth[truth_cls == c], boxes[classes == c], scores[classes == c])
             )
+        per_source.setdefault(SOURCES.get(image.size, "other"), []).append(
+            ImageBoxes(truth[truth_cls == 0], boxes[classes == 0], scores[classes == 0])
+        )
         counted = scores >= detector.spec.min_score  # the cells the app keeps and counts
         found_wbc = int(((classes == 0) & counted).sum())
         within_one += abs(found_wbc - int((truth_cls == 0).sum())) <= 1
@@ -76,6 +84,8 @@ def detection_figures(detector: CellDetector, root: Path) -> None:
             f"AP50 {LABELS[c]:<4} {average_precision(images):.4f}   "
             f"(validation split, {len(fields)} fields)"
         )
+    for source, images in sorted(per_source.items()):
+        _say(f"AP50 WBC  {average_precision(images):.4f}   ({source} fields only, {len(images)})")
     _say(
         f"white-cell count within +/-1 of the annotation: {within_one}/{len(fields)} fields "
         f"= {within_one / len(fields):.1%} (target >= 95 %)"

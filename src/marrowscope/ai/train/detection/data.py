@@ -1,6 +1,7 @@
 """TXL-PBC-style YOLO folders: ``images/{split}/*.jpg`` beside ``labels/{split}/*.txt``.
 
-Each label line is ``class cx cy w h``, normalised to the image. Images are decoded
+Each label line is ``class cx cy w h``, normalised to the image; a line repeated exactly
+is one box (``ai.detection.yolo_labels``). Images are decoded
 once and kept in memory (about a thousand fields), then every epoch draws new
 augmented views: a scale change (fields come from several microscopes and cameras),
 flips and quarter turns (a smear has no up), and stain and brightness jitter.
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from marrowscope.ai.detection.letterbox import letterbox
+from marrowscope.ai.detection.yolo_labels import read_yolo_boxes
 from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["Field", "augment", "load_fields"]
@@ -32,22 +34,6 @@ class Field:
     classes: NDArray[np.int64]
 
 
-def _read_labels(
-    path: Path, width: int, height: int
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    rows = (
-        [line.split() for line in path.read_text().splitlines() if line.strip()]
-        if path.exists()
-        else []
-    )
-    if not rows:
-        return np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
-    arr = np.array([[float(v) for v in row[:5]] for row in rows])
-    cx, cy, w, h = arr[:, 1] * width, arr[:, 2] * height, arr[:, 3] * width, arr[:, 4] * height
-    boxes = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    return boxes, arr[:, 0].astype(np.int64)
-
-
 def load_fields(root: Path, split: str, limit: int | None = None) -> list[Field]:
     """Every image of ``split`` with its boxes, sorted by name (a fixed order for seeds)."""
     image_dir = root / "images" / split
@@ -57,7 +43,7 @@ def load_fields(root: Path, split: str, limit: int | None = None) -> list[Field]
     for path in sorted(image_dir.glob("*.jpg"))[:limit]:
         with Image.open(path) as opened:
             image = opened.convert("RGB")
-        boxes, classes = _read_labels(root / "labels" / split / f"{path.stem}.txt", *image.size)
+        boxes, classes = read_yolo_boxes(root / "labels" / split / f"{path.stem}.txt", *image.size)
         fields.append(Field(path, image, boxes, classes))
     if not fields:
         raise InvalidInput(f"no .jpg images in {image_dir}")
