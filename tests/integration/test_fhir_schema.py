@@ -239,4 +239,7 @@ def test_signed_risk_groups_go_out_as_coded_observations(
     ids = {e["fullUrl"] for e in bundle["entry"] if e["resource"] in risks.values()}
     assert ids <= {r["reference"] for r in report["result"]}
     assert "Risk: IPSS-R: High" in report["conclusion"]
+    # the demo report's signed codes (D46.2, 9983/3) as conclusion codes, by system
+    assert [(c["coding"][0]["system"].rsplit("/", 1)[-1], c["coding"][0]["code"]) for c in
+            report["conclusionCode"]] == [("icd-10", "D46.2"), ("icd-o-3", "9983/3")]  # fmt: skip
     assert r4.errors(bundle) == []

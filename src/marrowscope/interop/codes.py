@@ -8,6 +8,7 @@ A cell class with no checked LOINC bone marrow code is sent with the local code 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -145,6 +146,8 @@ class CaseExport:
     counted_at: datetime | None = None
     # the signed risk line (report field ``risk_scores``): its groups go out coded
     risk_scores: str = ""
+    # the signed ICD-10 / ICD-O-3 fields by field name: the report's conclusion codes
+    diagnosis_codes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def amended(self) -> bool:

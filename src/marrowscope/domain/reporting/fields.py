@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.reporting.diagnosis_codes import CODE_SYSTEMS, diagnosis_codes
 from marrowscope.domain.reporting.findings import (
     fibrosis_description,
     iron_grade_category,
@@ -124,5 +125,7 @@ def clean_fields(fields: Mapping[str, str]) -> dict[str, str]:
                 _number(name, text, 0, 100)
             elif name == "trephine_length_mm":
                 _number(name, text, 0, 100)
+            elif name in CODE_SYSTEMS:
+                text = "; ".join(diagnosis_codes(name, text))
         out[name] = text
     return out

@@ -17,6 +17,7 @@ from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.interop.codes import CaseExport, panel_code, system
 from marrowscope.interop.fhir import clinical, observations, risk
 from marrowscope.interop.fhir.datatypes import Ids, iso
+from marrowscope.interop.fhir.risk import conclusion_codes
 from marrowscope.interop.fhir_read import validate_bundle
 
 __all__ = ["FHIR_VERSION", "case_bundle"]
@@ -73,6 +74,9 @@ def _report(
         out["result"] = [ids.ref(r) for r in results]
     if export.conclusion:
         out["conclusion"] = export.conclusion
+    codes = conclusion_codes(export)
+    if codes:
+        out["conclusionCode"] = codes
     if export.pdf is not None:
         out["presentedForm"] = [
             {

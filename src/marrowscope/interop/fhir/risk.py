@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from marrowscope.domain.diagnosis.risk.signed import signed_risks
+from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.reporting.diagnosis_codes import CODE_SYSTEMS, diagnosis_codes
 from marrowscope.interop.codes import CaseExport, system
 from marrowscope.interop.fhir.datatypes import Ids
 
-__all__ = ["risk_observations"]
+__all__ = ["conclusion_codes", "risk_observations"]
 
 _CATEGORY = {
     "coding": [
@@ -79,4 +81,26 @@ def risk_observations(export: CaseExport, ids: Ids, effective: str) -> list[tupl
                 }
             ]
         out.append((f"risk/{code}", obs))
+    return out
+
+
+def conclusion_codes(export: CaseExport) -> list[dict[str, Any]]:
+    """The signed ICD-10 and ICD-O-3 codes as ``conclusionCode`` (none for a draft).
+
+    A code field signed before codes were checked on saving may hold prose: it then
+    goes out as text only, never as a code it is not.
+    """
+    if not export.final:
+        return []
+    out: list[dict[str, Any]] = []
+    for field, url in CODE_SYSTEMS.items():
+        text = export.diagnosis_codes.get(field, "").strip()
+        if not text:
+            continue
+        try:
+            codes = diagnosis_codes(field, text)
+        except InvalidInput:
+            out.append({"text": text})
+            continue
+        out.extend({"coding": [{"system": url, "code": code}], "text": code} for code in codes)
     return out

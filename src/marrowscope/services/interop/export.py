@@ -121,6 +121,7 @@ def case_export(
             "signed_at": report.signed_at,
             "signed_by": report.signed_by,
             "risk_scores": report.risk_scores,
+            "diagnosis_codes": {"icd10": report.icd10, "icdo3": report.icdo3},
         }
         conclusion = report.conclusion if conclusion is None else conclusion
         pdf = report.pdf if pdf is None else pdf

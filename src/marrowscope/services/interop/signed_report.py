@@ -45,6 +45,8 @@ class SignedReport:
     signed_at: datetime | None = None
     signed_by: str = ""
     risk_scores: str = ""  # the signed risk line, for the coded risk Observations
+    icd10: str = ""  # the signed diagnosis codes, for the report's conclusion codes
+    icdo3: str = ""
 
 
 def _version(reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object) -> Any:
@@ -70,6 +72,8 @@ def _from_version(document: ReportDocument, version: Any) -> SignedReport:
         signed_at=signed_at if isinstance(signed_at, datetime) else None,
         signed_by=str(getattr(version, "signed_by", "") or ""),
         risk_scores=_field(version, "risk_scores"),
+        icd10=_field(version, "icd10"),
+        icdo3=_field(version, "icdo3"),
     )
 
 
