@@ -61,7 +61,8 @@ LabelReader = Annotated[SignedIn, Depends(require(*WARD, Role.LAB_SCIENTIST))]
 _VITAL_ROWS = 6
 # fields a refusal may name that an empty row does not send: the page shows them anyway
 _ROW_FIELDS = frozenset(
-    {"medications", "pregnancy", "operator", "site", "side"}
+    {"medications", "pregnancy", "operator", "site", "side", "sedation", "consent_by"}
+    | {"planned_at", "time_out_at", "started_at", "ended_at", "kind", "tests", "symptoms"}
     | {f"{p}_{n}" for p in ("drug", "last_dose") for n in range(MEDICATION_ROWS)}
     | {f"vital_{p}_{n}" for p in ("at", "value") for n in range(MAX_VITAL_ROWS)}
 )
