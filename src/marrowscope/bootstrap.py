@@ -40,6 +40,7 @@ __all__ = [
     "build_uow_factory",
     "check_database_ready",
     "get_settings",
+    "new_backup_key",
     "prepare_demo",
     "refuse_demo_in_production",
     "restore_database",
@@ -139,21 +140,41 @@ def check_database_ready(settings: Settings | None = None) -> None:
 
 
 def backup_database(backup: Path, settings: Settings | None = None) -> BackupSummary:
-    """Back the configured database up to ``backup`` (manifest beside it)."""
+    """Back the configured database up to ``backup``, encrypted (signed manifest beside it)."""
     from marrowscope.db.backup import backup_database as _backup
 
     chosen = settings or get_settings()
-    manifest = _backup(chosen.database_url, backup, pg_bin_dir=chosen.pg_bin_dir)
+    manifest = _backup(
+        chosen.database_url, backup, key=chosen.backup_key, pg_bin_dir=chosen.pg_bin_dir
+    )
     return BackupSummary(manifest.backend, len(manifest.row_counts), manifest.total_rows)
 
 
-def restore_database(backup: Path, settings: Settings | None = None) -> BackupSummary:
-    """Restore ``backup`` into the configured, empty database and verify every table."""
+def restore_database(
+    backup: Path, settings: Settings | None = None, *, allow_legacy: bool = False
+) -> BackupSummary:
+    """Restore ``backup`` into the configured, empty database and verify every table.
+
+    ``allow_legacy``: accept an unencrypted, unsigned backup of an earlier version.
+    """
     from marrowscope.db.backup import restore_database as _restore
 
     chosen = settings or get_settings()
-    manifest = _restore(chosen.database_url, backup, pg_bin_dir=chosen.pg_bin_dir)
+    manifest = _restore(
+        chosen.database_url,
+        backup,
+        key=chosen.backup_key,
+        pg_bin_dir=chosen.pg_bin_dir,
+        allow_legacy=allow_legacy,
+    )
     return BackupSummary(manifest.backend, len(manifest.row_counts), manifest.total_rows)
+
+
+def new_backup_key() -> str:
+    """A fresh random ``MARROWSCOPE_BACKUP_KEY`` (32 bytes, url-safe base64)."""
+    from marrowscope.db.backup_crypto import new_backup_key as _new
+
+    return _new()
 
 
 @dataclass(frozen=True, slots=True)

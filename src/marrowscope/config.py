@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # Cookies carry the Secure flag (sent over HTTPS only). None: on everywhere but
     # development, whose localhost demo is served over plain HTTP. Refused off in production.
     cookie_secure: bool | None = None
-    # Key of the backup archives (`marrowscope backup`): a Fernet key, 32 random bytes in
+    # Key of the backup archives (`marrowscope backup`): 32 random bytes in
     # url-safe base64 (`marrowscope backup-key` prints a new one). Backups are refused
     # without it; the manifest's HMAC key is derived from it (db/backup_crypto.py).
     backup_key: str = ""

@@ -22,6 +22,7 @@ from marrowscope.bootstrap import (
     backup_database,
     build_engine,
     build_uow_factory,
+    new_backup_key,
     prepare_demo,
     restore_database,
 )
@@ -35,6 +36,12 @@ from marrowscope.services import reporting
 from tests.db_support import POSTGRES_ENV, postgres_base_url, postgres_database_url
 
 PATHOLOGIST = Actor("pathologist", Role.PATHOLOGIST)
+KEY = new_backup_key()
+
+
+def _keyed(database_url: str) -> Settings:
+    """Settings on ``database_url`` with this module's backup key."""
+    return Settings(database_url=database_url, backup_key=KEY)
 
 
 @contextmanager
@@ -85,13 +92,13 @@ def test_a_restore_into_an_empty_database_gives_back_every_row_and_the_same_sign
         _empty_database(backend, tmp_path, "source") as source_url,
         _empty_database(backend, tmp_path, "target") as target_url,
     ):
-        source = Settings(database_url=source_url)
+        source = _keyed(database_url=source_url)
         case_id = prepare_demo(source).case_id
         stored_before, _ = _signed_pdfs(source, case_id)
         backup = tmp_path / "marrowscope.backup"
 
         made = backup_database(backup, source)
-        restored = restore_database(backup, Settings(database_url=target_url))
+        restored = restore_database(backup, _keyed(database_url=target_url))
 
         assert made == restored
         assert made.rows > 0
@@ -100,7 +107,7 @@ def test_a_restore_into_an_empty_database_gives_back_every_row_and_the_same_sign
         assert before["patient"] and before["report_version"]
         for table in before:
             assert after[table] == before[table], table
-        stored_after, fresh_after = _signed_pdfs(Settings(database_url=target_url), case_id)
+        stored_after, fresh_after = _signed_pdfs(_keyed(database_url=target_url), case_id)
         assert stored_after == stored_before
         assert fresh_after == stored_before
 
@@ -108,7 +115,7 @@ def test_a_restore_into_an_empty_database_gives_back_every_row_and_the_same_sign
 @pytest.fixture(scope="module")
 def sqlite_backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("backup")
-    settings = Settings(database_url=f"sqlite:///{folder / 'source.db'}")
+    settings = _keyed(database_url=f"sqlite:///{folder / 'source.db'}")
     prepare_demo(settings)
     backup = folder / "demo.backup"
     backup_database(backup, settings)
@@ -118,7 +125,7 @@ def sqlite_backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_restore_into_a_database_with_tables_is_refused_and_says_what_to_do(
     sqlite_backup: Path, tmp_path: Path
 ) -> None:
-    target = Settings(database_url=f"sqlite:///{tmp_path / 'busy.db'}")
+    target = _keyed(database_url=f"sqlite:///{tmp_path / 'busy.db'}")
     prepare_demo(target)
     rows_before = _all_rows(target.database_url)
 
@@ -137,7 +144,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(
     target = tmp_path / "target.db"
 
     with pytest.raises(BackupFailed, match="does not match its manifest"):
-        restore_database(damaged, Settings(database_url=f"sqlite:///{target}"))
+        restore_database(damaged, _keyed(database_url=f"sqlite:///{target}"))
 
     assert not target.exists()
 
@@ -147,7 +154,7 @@ def test_a_backup_without_its_manifest_is_refused(sqlite_backup: Path, tmp_path:
     alone.write_bytes(sqlite_backup.read_bytes())
 
     with pytest.raises(BackupFailed, match="manifest.json is missing"):
-        restore_database(alone, Settings(database_url=f"sqlite:///{tmp_path / 't.db'}"))
+        restore_database(alone, _keyed(database_url=f"sqlite:///{tmp_path / 't.db'}"))
 
 
 def test_a_backup_never_overwrites_a_file(sqlite_backup: Path, tmp_path: Path) -> None:
@@ -155,7 +162,7 @@ def test_a_backup_never_overwrites_a_file(sqlite_backup: Path, tmp_path: Path) -
     existing.write_bytes(b"keep me")
 
     with pytest.raises(BackupFailed, match="already exists"):
-        backup_database(existing, Settings(database_url=f"sqlite:///{tmp_path / 's.db'}"))
+        backup_database(existing, _keyed(database_url=f"sqlite:///{tmp_path / 's.db'}"))
 
     assert existing.read_bytes() == b"keep me"
 
@@ -176,6 +183,7 @@ def test_the_cli_backs_up_restores_and_refuses_in_one_line(
 ) -> None:
     runner = CliRunner()
     monkeypatch.setenv("MARROWSCOPE_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    monkeypatch.setenv("MARROWSCOPE_BACKUP_KEY", KEY)
 
     restored = runner.invoke(app, ["restore", str(sqlite_backup)])
     again = runner.invoke(app, ["restore", str(sqlite_backup)])

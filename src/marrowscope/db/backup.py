@@ -4,12 +4,17 @@ SQLite is copied with its online backup API (``sqlite3.Connection.backup``): a p
 copy that is consistent while the app keeps writing, unlike a file copy of a database in
 WAL mode. PostgreSQL goes through ``pg_dump -Fc`` / ``pg_restore`` (``backup_postgres``).
 
-Beside every backup ``FILE`` lies ``FILE.manifest.json``: the backend, the Alembic
-revisions, every table's row count taken in the same snapshot as the copy, and the
-backup's SHA-256. A restore checks the hash before it starts and the row counts after it
-ends, so a truncated file or a silently partial restore is an error, not a surprise
-weeks later. A restore goes into an empty database only: merging a backup into live
-records would mix two histories of the same patients.
+The archive is encrypted with ``MARROWSCOPE_BACKUP_KEY`` (``backup_crypto``). Beside every
+backup ``FILE`` lies ``FILE.manifest.json``: the backend, the Alembic revisions, every
+table's row count taken in the same snapshot as the copy, the archive's SHA-256, and an
+HMAC of all of these under a key derived from the backup key. A restore checks the
+signature, the hash and every chunk's tag before it touches the database, and the row
+counts after it ends: a forged archive with a recomputed hash, a wrong key or a truncated
+file is an error, not a surprise weeks later. A restore goes into an empty database only:
+merging a backup into live records would mix two histories of the same patients.
+
+Backups of format 1 (unencrypted, unsigned; before this version) are refused unless the
+caller passes ``allow_legacy``: their hash proves nothing about who wrote them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -28,6 +35,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from marrowscope.db import backup_postgres
+from marrowscope.db.backup_crypto import (
+    BackupKey,
+    decrypt_file,
+    encrypt_file,
+    sign_manifest,
+    verify_manifest,
+)
 from marrowscope.db.engine import make_engine, normalise_url
 from marrowscope.db.table_counts import table_counts
 from marrowscope.domain.errors import BackupFailed
@@ -40,7 +54,9 @@ __all__ = [
     "table_counts",
 ]
 
-_FORMAT = 1
+_FORMAT = 2
+_LEGACY_FORMAT = 1  # unencrypted and unsigned
+_MANIFEST_MAX_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +80,30 @@ def manifest_path(backup: Path) -> Path:
     return backup.with_name(backup.name + ".manifest.json")
 
 
-def backup_database(url: str, backup: Path, *, pg_bin_dir: Path | None = None) -> BackupManifest:
-    """Copy the database at ``url`` to ``backup`` (never over an existing file)."""
+def backup_database(
+    url: str, backup: Path, *, key: str, pg_bin_dir: Path | None = None
+) -> BackupManifest:
+    """Copy the database at ``url`` to ``backup``, encrypted with ``key`` (the setting's
+    text), never over an existing file."""
     with _plain_errors():
-        return _backup(url, backup, pg_bin_dir)
+        return _backup(url, backup, BackupKey(key), pg_bin_dir)
 
 
-def restore_database(url: str, backup: Path, *, pg_bin_dir: Path | None = None) -> BackupManifest:
-    """Load ``backup`` into the empty database at ``url`` and verify every table's rows."""
+def restore_database(
+    url: str,
+    backup: Path,
+    *,
+    key: str,
+    pg_bin_dir: Path | None = None,
+    allow_legacy: bool = False,
+) -> BackupManifest:
+    """Load ``backup`` into the empty database at ``url`` and verify every table's rows.
+
+    ``allow_legacy`` lets an unencrypted, unsigned backup of format 1 through (its SHA-256
+    is still checked, which proves it whole, not genuine).
+    """
     with _plain_errors():
-        return _restore(url, backup, pg_bin_dir)
+        return _restore(url, backup, key, pg_bin_dir, allow_legacy)
 
 
 @contextmanager
@@ -96,28 +126,44 @@ def _plain_errors() -> Iterator[None]:
         raise BackupFailed(f"database error ({type(error).__name__})") from None
 
 
-def _backup(url: str, backup: Path, pg_bin_dir: Path | None) -> BackupManifest:
+def _backup(url: str, backup: Path, key: BackupKey, pg_bin_dir: Path | None) -> BackupManifest:
     if backup.exists() or manifest_path(backup).exists():
         raise BackupFailed(f"{backup} already exists; choose a new file name")
     if not backup.parent.is_dir():
         raise BackupFailed(f"folder {backup.parent} does not exist")
     backend = _backend(url)
-    partial = backup.with_name(f".{backup.name}.partial")
+    partial = backup.with_name(f".{backup.name}.partial")  # plaintext, owner-only, brief
+    sealed = backup.with_name(f".{backup.name}.sealed")
     try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         if backend == "sqlite":
             revisions, counts = _sqlite_backup(_sqlite_file(url), partial)
         else:
             revisions, counts = backup_postgres.dump(url, partial, pg_bin_dir)
-        manifest = BackupManifest(backend, revisions, counts, _sha256(partial))
-        os.replace(partial, backup)  # the file appears whole or not at all
+        encrypt_file(partial, sealed, key)
+        manifest = BackupManifest(backend, revisions, counts, _sha256(sealed))
+        os.replace(sealed, backup)  # the file appears whole or not at all
     finally:
         partial.unlink(missing_ok=True)
-    manifest_path(backup).write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
+        sealed.unlink(missing_ok=True)
+    fields = asdict(manifest)
+    signed = {**fields, "hmac_sha256": sign_manifest(fields, key)}
+    manifest_path(backup).write_text(json.dumps(signed, indent=1), encoding="utf-8")
     return manifest
 
 
-def _restore(url: str, backup: Path, pg_bin_dir: Path | None) -> BackupManifest:
-    manifest = _read_manifest(backup)
+def _restore(
+    url: str, backup: Path, key: str, pg_bin_dir: Path | None, allow_legacy: bool
+) -> BackupManifest:
+    manifest, fields, signature = _read_manifest(backup)
+    if manifest.format == _LEGACY_FORMAT:
+        if not allow_legacy:
+            raise BackupFailed(
+                f"{backup} is an unencrypted, unsigned backup of an earlier version; restore "
+                "it with --legacy-unencrypted only if you know it was not altered"
+            )
+    else:
+        verify_manifest(fields, signature, BackupKey(key), manifest_path(backup))
     backend = _backend(url)
     if manifest.backend != backend:
         raise BackupFailed(
@@ -125,11 +171,21 @@ def _restore(url: str, backup: Path, pg_bin_dir: Path | None) -> BackupManifest:
         )
     if _sha256(backup) != manifest.sha256:
         raise BackupFailed(f"{backup} does not match its manifest (damaged or replaced)")
-    _refuse_non_empty(url)
-    if backend == "sqlite":
-        _sqlite_restore(backup, _sqlite_file(url))
-    else:
-        backup_postgres.restore(url, backup, pg_bin_dir)
+    # Plaintext next to the target (SQLite) or in the temporary folder, owner-only, and
+    # removed at once; every chunk's tag is checked before the database is touched.
+    folder = _sqlite_file(url).parent if backend == "sqlite" else None
+    if folder is not None and not folder.is_dir():
+        raise BackupFailed(f"folder {folder} does not exist")
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".marrowscope-restore-") as work:
+        plain = backup
+        if manifest.format != _LEGACY_FORMAT:
+            plain = Path(work) / "database"
+            decrypt_file(backup, plain, BackupKey(key))
+        _refuse_non_empty(url)
+        if backend == "sqlite":
+            _sqlite_restore(plain, _sqlite_file(url))
+        else:
+            backup_postgres.restore(url, plain, pg_bin_dir)
     _verify(url, manifest)
     return manifest
 
@@ -152,12 +208,17 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_manifest(backup: Path) -> BackupManifest:
+def _read_manifest(backup: Path) -> tuple[BackupManifest, dict[str, object], str]:
+    """The manifest, the fields its signature covers, and the signature ('' in format 1)."""
     if not backup.is_file():
         raise BackupFailed(f"no backup file {backup}")
     path = manifest_path(backup)
     try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MANIFEST_MAX_BYTES:
+            raise BackupFailed(f"{path} is not a readable backup manifest")
         data = json.loads(path.read_text(encoding="utf-8"))
+        signature = str(data.pop("hmac_sha256", ""))
         manifest = BackupManifest(
             backend=str(data["backend"]),
             revisions=[str(r) for r in data["revisions"]],
@@ -169,9 +230,11 @@ def _read_manifest(backup: Path) -> BackupManifest:
         raise BackupFailed(f"{path} is missing; it is written beside every backup") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise BackupFailed(f"{path} is not a readable backup manifest") from None
-    if manifest.format != _FORMAT:
+    if manifest.format not in (_FORMAT, _LEGACY_FORMAT):
         raise BackupFailed(f"{path} has format {manifest.format}; this version reads {_FORMAT}")
-    return manifest
+    if manifest.format == _FORMAT and not signature:
+        raise BackupFailed(f"{path} carries no signature; nothing was restored")
+    return manifest, data, signature
 
 
 def _inspection_engine(url: str) -> Engine:
