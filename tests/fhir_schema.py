@@ -64,7 +64,9 @@ class R4Schema:
             return [f"resourceType {kind!r} is not an R4 resource"]
         found = []
         for index, entry in enumerate(data.get("entry", []) if kind == "Bundle" else []):
-            inner = entry.get("resource", {})
+            if "resource" not in entry:
+                continue  # e.g. a transaction-response entry: checked with the whole below
+            inner = entry["resource"]
             name = inner.get("resourceType", "?")
             for error in self._for(str(name)).iter_errors(inner):
                 path = "/".join(str(p) for p in error.absolute_path)

@@ -10,7 +10,6 @@ each shown on a real socket.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 import threading
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import hl7
-import hl7.mllp
 import pytest
 from hl7.client import MLLPClient
 
@@ -38,6 +36,7 @@ from marrowscope.services import cases, interop
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.db_support import sqlite_url
 from tests.integration.hl7_orders import cerner, epic
+from tests.integration.mllp_support import IndependentServer
 
 LAB = Actor("lab", Role.LAB_SCIENTIST)
 CLINICIAN = Actor("cli.nician", Role.CLINICIAN)
@@ -260,47 +259,6 @@ def test_stop_finishes_the_message_in_hand_and_refuses_new_connections(
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
-class _IndependentServer:
-    """python-hl7's asyncio MLLP server in a thread: answers with python-hl7's own ACK,
-    ``code`` after dropping the first ``drop`` connections unanswered."""
-
-    def __init__(self, code: str = "AA", drop: int = 0) -> None:
-        self.code, self.drop = code, drop
-        self.received: list[str] = []
-        self.connections = 0
-        self.loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self.thread.start()
-        ready.wait(10)
-
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-
-        async def handle(reader: Any, writer: Any) -> None:
-            self.connections += 1
-            try:
-                message = await reader.readmessage()
-                if self.connections <= self.drop:
-                    return
-                self.received.append(str(message))
-                writer.writemessage(message.create_ack(ack_code=self.code))
-                await writer.drain()
-            finally:
-                writer.close()
-
-        self.server = self.loop.run_until_complete(
-            hl7.mllp.start_hl7_server(handle, "127.0.0.1", 0)
-        )
-        self.port = self.server.sockets[0].getsockname()[1]
-        ready.set()
-        self.loop.run_forever()
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
 ORU = (
     "MSH|^~\\&|MARROWSCOPE|HAEM|EPIC|STMARYS|20260302120000||ORU^R01^ORU_R01|MS1-abc|P|2.5.1\r"
     "PID|1||H300123^^^HOSP^MR||Okafor^Grace||19710512|F\r"
@@ -309,7 +267,7 @@ ORU = (
 
 
 def test_deliver_reads_the_ack_of_an_independent_server() -> None:
-    server = _IndependentServer("AA")
+    server = IndependentServer("AA")
     try:
         delivery = deliver(ORU.encode(), "127.0.0.1", server.port, attempts=2, backoff_s=0)
     finally:
@@ -320,7 +278,7 @@ def test_deliver_reads_the_ack_of_an_independent_server() -> None:
 
 
 def test_deliver_retries_with_backoff_until_acknowledged() -> None:
-    server = _IndependentServer("AA", drop=2)
+    server = IndependentServer("AA", drop=2)
     waits: list[float] = []
     try:
         delivery = deliver(
@@ -334,7 +292,7 @@ def test_deliver_retries_with_backoff_until_acknowledged() -> None:
 
 
 def test_an_ae_answer_ends_the_delivery_as_an_error_without_retrying() -> None:
-    server = _IndependentServer("AE")
+    server = IndependentServer("AE")
     try:
         delivery = deliver(ORU.encode(), "127.0.0.1", server.port, attempts=5, backoff_s=0)
     finally:
