@@ -1,5 +1,6 @@
-"""Patients and their examination cases: registering, opening and reading a case, the
-clinical records written to it, the case record read model and the record codec.
+"""Patients and their examination cases: registering, opening and reading a case (any
+number per patient, listed in time order), the clinical records written to it, the case
+record read model and the record codec.
 
 Every other capability reads a case through this package; it imports none of them.
 """
@@ -21,6 +22,12 @@ from marrowscope.services.cases.codec import (
     order_from,
     plan_from,
     procedure_from,
+)
+from marrowscope.services.cases.history import (
+    earlier_cases,
+    open_next_case,
+    patient_by_mrn,
+    patient_cases,
 )
 from marrowscope.services.cases.patients import (
     close_case,
@@ -56,6 +63,7 @@ __all__ = [
     "close_case",
     "codec",
     "dump",
+    "earlier_cases",
     "findings_from",
     "get_case",
     "get_patient",
@@ -63,7 +71,10 @@ __all__ = [
     "load_case_record",
     "open_case",
     "open_case_for_writing",
+    "open_next_case",
     "order_from",
+    "patient_by_mrn",
+    "patient_cases",
     "plan_from",
     "procedure_from",
     "register_patient",

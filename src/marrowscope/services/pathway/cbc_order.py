@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.cases.model import Case, CaseStatus
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound
 from marrowscope.domain.pathway.cbc import evaluate, parse_blood_count
 from marrowscope.domain.pathway.indication import (
@@ -28,6 +29,7 @@ from marrowscope.domain.pathway.indication import (
 )
 from marrowscope.domain.pathway.order_origin import OrderOrigin
 from marrowscope.domain.pathway.records import RecordKind, StoredRecord
+from marrowscope.domain.pathway.repeat_orders import OpenOrder, refuse_same_day_repeat
 from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import (
@@ -98,7 +100,7 @@ def place_order(
     with the case number as our filler number, so that the result can close that order.
     """
     require_staff(actor, ORDERERS)
-    open_case_for_writing(uow, actor, case_id)
+    case, _patient = open_case_for_writing(uow, actor, case_id)
     now = uow.now()
     if ordered_at is None:
         ordered_at = now
@@ -114,9 +116,23 @@ def place_order(
         ordered_at=ordered_at,
         origin=replace(origin, filler_number=str(case_id)) if origin is not None else None,
     )
+    refuse_same_day_repeat(order.indications, case.opened_at.date(), _open_orders(uow, case))
     record = write_record(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
     uow.commit()
     return record
+
+
+def _open_orders(uow: UnitOfWork, case: Case) -> list[OpenOrder]:
+    """The patient's other open cases with their current order (the day compared is the
+    UTC day each case was opened: the clock every case is stamped with)."""
+    out = []
+    for other in uow.cases.for_patient(case.patient_id):
+        latest = uow.pathway.latest(other.id, RecordKind.ORDER)
+        if other.id == case.id or other.status is not CaseStatus.OPEN or latest is None:
+            continue
+        indications = frozenset(codec.order_from(latest.payload).indications)
+        out.append(OpenOrder(other.id, other.opened_at.date(), indications))
+    return out
 
 
 @transactional
