@@ -15,7 +15,7 @@ from marrowscope.ai.cell_review import ModelCellReviewer
 from marrowscope.ai.infer import default_model_path
 from marrowscope.ai.split import load_split
 from marrowscope.bootstrap import get_settings
-from marrowscope.domain.ai_review import CellCall, ModelCall, slide_shift
+from marrowscope.domain.ai_review import CellCall, FieldOrigin, ModelCall, slide_shift
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,13 @@ def reviewer() -> ModelCellReviewer:
     return ModelCellReviewer.load(model_dir, threads=1)
 
 
-def _slide(reviewer: ModelCellReviewer, images: list[bytes]) -> list[CellCall]:
+_FIELD = FieldOrigin("f.jpg", "0" * 64, (0, 0, 1, 1), "cellfinder320", "sha256:x", 0.9)
+
+
+def _slide(
+    reviewer: ModelCellReviewer, images: list[bytes], origin: FieldOrigin | None = None
+) -> list[CellCall]:
+    """Calls as stored: ``origin`` set for cells the detector cut from fields."""
     calls = []
     for i, call in enumerate(reviewer.classify(images)):
         assert isinstance(call, ModelCall)
@@ -40,6 +46,7 @@ def _slide(reviewer: ModelCellReviewer, images: list[bytes]) -> list[CellCall]:
                 call,
                 "test",
                 datetime.now(UTC),
+                origin=origin,
             )
         )
     return calls
@@ -88,5 +95,39 @@ def test_detected_cells_of_txl_pbc_fields_split_by_source(
             by_width[width].extend(
                 c.crop for c in finder.find(path.read_bytes(), path.name).white_cells
             )
-    assert slide_shift("S1", _slide(reviewer, by_width[360])) is None
-    assert slide_shift("S1", _slide(reviewer, by_width[575])) is not None
+    assert slide_shift("S1", _slide(reviewer, by_width[360], _FIELD)) is None
+    assert slide_shift("S1", _slide(reviewer, by_width[575], _FIELD)) is not None
+
+
+def test_small_slides_of_the_models_own_lab_are_not_abstained_foreign_ones_mostly_are(
+    reviewer: ModelCellReviewer, shared_data: Path
+) -> None:
+    """10-field slides: every PBC one keeps its AI proposal, most Raabin ones abstain.
+
+    The earlier fixed-share rule marked 22 % of 10-field PBC slides (a false alarm that
+    teaches people to ignore the warning); the binomial rule is calibrated to 1 %.
+    """
+    from PIL import Image
+
+    from marrowscope.ai.detection.detector import default_detector_path
+    from marrowscope.ai.field_cells import DetectorFieldCellFinder
+
+    if not default_detector_path().is_file():
+        pytest.skip("no detector shipped")
+    finder = DetectorFieldCellFinder(threads=1)
+    fields = sorted((shared_data / "txl_pbc" / "images" / "val").glob("*.jpg"))
+    slides: dict[int, list[list[bytes]]] = {360: [], 575: []}
+    for path in fields:
+        width = Image.open(path).size[0]
+        if width not in slides:
+            continue
+        if not slides[width] or len(slides[width][-1]) >= 10:
+            slides[width].append([])
+        crops = [c.crop for c in finder.find(path.read_bytes(), path.name).white_cells]
+        slides[width][-1].extend(crops)
+    marked = {}
+    for width, groups in slides.items():
+        calls = [_slide(reviewer, crops, _FIELD) for crops in groups if len(crops) >= 10]
+        marked[width] = (sum(slide_shift("S1", c) is not None for c in calls), len(calls))
+    assert marked[360][0] == 0 and marked[360][1] >= 7
+    assert marked[575][0] >= 0.6 * marked[575][1]

@@ -29,6 +29,7 @@ from marrowscope.domain.ai_review.provenance import provenance_text
 from marrowscope.domain.ai_review.shift import (
     SHIFT_ALPHA,
     SHIFT_CELL_RATE,
+    SHIFT_CROP_RATE,
     SHIFT_MIN_CELLS,
     SlideShift,
     shift_expected,
@@ -46,6 +47,7 @@ __all__ = [
     "ModelCall",
     "SHIFT_ALPHA",
     "SHIFT_CELL_RATE",
+    "SHIFT_CROP_RATE",
     "SHIFT_MIN_CELLS",
     "SlideProgress",
     "SlideShift",
