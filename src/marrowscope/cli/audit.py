@@ -32,10 +32,8 @@ def verify(
     """Check every entry against its neighbours, the chain head and ``--expect``."""
     from marrowscope.services.audit import verify_audit_log
 
-    factory = uow_factory()
-
     def check() -> ChainReport:
-        with factory() as uow:
+        with uow_factory()() as uow:
             return verify_audit_log(uow, expect)
 
     report = run(check)
@@ -59,11 +57,10 @@ def prune(
     from marrowscope.bootstrap import get_settings
     from marrowscope.services.audit import prune_audit_log
 
-    factory = uow_factory()
     days = get_settings().audit_retention_days
 
     def apply() -> PruneOutcome:
-        with factory() as uow:
+        with uow_factory()() as uow:
             return prune_audit_log(uow, parse_actor(user, "admin"), days)
 
     outcome = run(apply)

@@ -36,6 +36,7 @@ from marrowscope.services.counting import DraftSaves, SessionLookup
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.alert_banner import local_words
 from marrowscope.web.alerts.duties import alert_duties_lifespan
+from marrowscope.web.audit_trail import ReadAudit
 from marrowscope.web.deps import WebContext
 from marrowscope.web.errors import install_error_handlers
 from marrowscope.web.middleware import HeadersAndLog
@@ -162,5 +163,6 @@ def create_app(
     # writes from another site's pages are refused before any route (web/origin_check.py)
     origins = [chosen.public_url, *chosen.allowed_origins.split(",")]
     app.add_middleware(OriginCheck, allowed=[o for o in origins if o.strip()])
+    app.add_middleware(ReadAudit)  # each read of a case or patient audited (docs/audit.md)
     app.add_middleware(HeadersAndLog, headers=_SECURITY_HEADERS)
     return app

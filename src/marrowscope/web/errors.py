@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marrowscope.domain.errors import (
@@ -25,6 +26,7 @@ from marrowscope.domain.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
+from marrowscope.web.audit_trail import record_refusal
 from marrowscope.web.deps import CsrfFailed, NotSignedIn, get_ctx, session_of
 
 __all__ = ["install_error_handlers", "status_of", "unexpected_error", "wants_json"]
@@ -88,11 +90,22 @@ def unexpected_error(request: Request, error: Exception) -> Response:
         return PlainTextResponse("Server error: " + message, status_code=500)
 
 
+def _audit_refusal(request: Request, reason: str) -> None:
+    ctx = get_ctx(request)
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    session = session_of(request, ctx)
+    record_refusal(
+        ctx.accounts.uow_factory, session, request.method, route, request.path_params, reason
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
     @app.exception_handler(MarrowscopeError)
     async def _domain(request: Request, error: MarrowscopeError) -> Response:
+        if isinstance(error, PermissionDenied):  # every refusal is in the audit trail
+            await run_in_threadpool(_audit_refusal, request, str(error))
         status, title = status_of(error)
         return _page(request, status, title, str(error))
 

@@ -26,7 +26,7 @@ from marrowscope.domain.accounts.limits import (
 )
 from marrowscope.domain.accounts.model import StoredSession, User
 from marrowscope.domain.audit import AuditAction
-from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
+from marrowscope.domain.errors import AuthenticationFailed, InvalidInput, TooManyAttempts
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.lockouts import Lockouts
 from marrowscope.services.accounts.memory_limits import LoginThrottle
@@ -38,7 +38,7 @@ from marrowscope.services.accounts.second_factor import (
     Ticket,
 )
 from marrowscope.services.accounts.users import hash_password, needs_rehash, verify_password
-from marrowscope.services.audit import record_audit
+from marrowscope.services.audit import record_audit, record_sign_in_event
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory, read_only
 
 __all__ = [
@@ -160,16 +160,23 @@ class AuthService:
         """
         name = username.strip().lower()
         keys = ("device:" + device,) if device else ("user:" + name, "client:" + client)
-        lockouts = self.throttle.attempt(*keys)
+        try:
+            lockouts = self.throttle.attempt(*keys)
+        except TooManyAttempts:
+            self._audit_failure(name, client, "refused while paused")
+            raise
         with self._uow_factory() as uow:
             found = uow.bind(self._stores.users).by_username(name)
         if found is None:
             verify_password(_DUMMY_HASH, password)  # same cost as a real check
             self.lockouts.announce(None, lockouts)
+            self._audit_failure(name, client, "unknown username")
             raise AuthenticationFailed("unknown username or wrong password")
         user, password_hash = found
         if not user.active or not verify_password(password_hash, password):
             self.lockouts.announce(user, lockouts)
+            reason = "inactive account" if not user.active else "wrong password"
+            self._audit_failure(name, client, reason, user.id)
             raise AuthenticationFailed("unknown username or wrong password")
         self.throttle.succeed(*keys)
         if needs_rehash(password_hash):
@@ -201,6 +208,9 @@ class AuthService:
                 user.id, csrf, now + self.policy.lifetime, now, client[:64], agent[:200]
             )
             sessions.create_capped(_digest(token), stored, self.policy.max_per_user)
+            record_sign_in_event(
+                uow, AuditAction.SIGN_IN, user_id=user.id, actor=user.actor(), client=client
+            )
             uow.commit()
         notices = self.lockouts.take(user.id)
         device = device or secrets.token_urlsafe(16)
@@ -209,7 +219,12 @@ class AuthService:
     def finish_sign_in(self, ticket: str, code: str, client: str, agent: str = "") -> Session:
         """The code step of a two-step sign-in: a session for a valid ticket and code."""
         checked = self._ticket(ticket, "code")
-        self._second().verify(checked[0], code)
+        try:
+            self._second().verify(checked[0], code)
+        except (AuthenticationFailed, TooManyAttempts):
+            user = checked[0]
+            self._audit_failure(user.username, client, "second step refused", user.id)
+            raise
         return self.open_session(checked[0], client, checked[1].device, agent)
 
     def enrolment_of(self, ticket: str) -> tuple[User, Enrolment]:
@@ -224,6 +239,17 @@ class AuthService:
         user, checked = self._ticket(ticket, "enrol")
         codes = self._second().confirm(user, code)
         return self.open_session(user, client, checked.device, agent), codes
+
+    def _audit_failure(
+        self, name: str, client: str, reason: str, user_id: int | None = None
+    ) -> None:
+        """A failed sign-in in the audit trail, in a unit of its own (docs/audit.md)."""
+        with self._uow_factory() as uow:
+            record_sign_in_event(
+                uow, AuditAction.SIGN_IN_FAILED, user_id=user_id, typed_username=name,
+                client=client, detail=reason,
+            )  # fmt: skip
+            uow.commit()
 
     def _second(self) -> SecondFactor:
         if self.second_factor is None:

@@ -1,6 +1,7 @@
 """Sign-in limits kept in the database, so that they hold across server processes.
 
-The rules are ``limit_policy``'s; here each key is one row of ``sign_in_limits``, and an
+The rules are ``limit_policy``'s; here each key is one row of ``sign_in_limits`` (under a
+keyed pseudonym, so no typed username is stored in clear), and an
 attempt is checked and counted in ONE transaction that holds the key's row: the store
 locks it (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writing units begin with
 ``BEGIN IMMEDIATE``), so concurrent guesses queue on the row and the sixth sees the five
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from marrowscope.domain.accounts.limits import LimitPolicy, LimitState, Lockout
-from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = ["SignInLimitStore", "StoredThrottle"]
 
@@ -52,9 +53,10 @@ class StoredThrottle:
         with self._uow_factory() as uow:
             now = uow.now()
             limits = uow.bind(self._store)
-            before = limits.lock(sorted(set(keys)), now)
+            stored = _stored_keys(uow, keys)
+            before = {stored[p]: s for p, s in limits.lock(sorted(stored), now).items()}
             after = {key: self.policy.reserve(key, before[key], now) for key in before}
-            limits.save(after, now)
+            limits.save({p: after[key] for p, key in stored.items()}, now)
             quiet = max(self.policy.forget_s, self.policy.window_s)
             limits.forget_before(now - timedelta(seconds=quiet))
             uow.commit()
@@ -65,9 +67,23 @@ class StoredThrottle:
         with self._uow_factory() as uow:
             now = uow.now()
             limits = uow.bind(self._store)
-            before = limits.lock(sorted(set(keys)), now)
+            stored = _stored_keys(uow, keys)
+            before = limits.lock(sorted(stored), now)
             limits.save(
-                {key: self.policy.after_success(key, state) for key, state in before.items()},
+                {p: self.policy.after_success(stored[p], state) for p, state in before.items()},
                 now,
             )
             uow.commit()
+
+
+def _stored_keys(uow: UnitOfWork, keys: Sequence[str]) -> dict[str, str]:
+    """Each key as stored (its kind, then a keyed pseudonym of the rest) -> the key.
+
+    A "user:" key holds whatever was typed as a username, sometimes a password; the
+    table keeps only the audit key's pseudonym of it (docs/audit.md), never the text.
+    """
+    stored = {}
+    for key in set(keys):
+        kind, _, value = key.partition(":")
+        stored[f"{kind}:{uow.audit.pseudonym(value)}"] = key
+    return stored

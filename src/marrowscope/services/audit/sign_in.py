@@ -1,6 +1,6 @@
 """Sign-in events in the audit trail: each sign-in, failure and lockout.
 
-The sign-in limits keep their own rows only minutes (``accounts.sign_in_limits``); the
+The sign-in limits keep their own rows a day at most (``accounts.sign_in_limits``); the
 audit entries stay for the retention period. A failed sign-in names the account when the
 typed name is one, and otherwise keeps the typed name only as a keyed pseudonym: people
 type passwords into the username box, and a patient's username can identify them.
