@@ -168,7 +168,16 @@ def test_concurrent_connections_are_each_answered_and_each_order_filed(
     factory: UnitOfWorkFactory, listen: Callable[..., tuple[Listener, int]]
 ) -> None:
     _, port = listen(max_connections=8)
-    orders = [_original_mode(epic(f"EP-C{i}", placer=f"E20{i:05d}")) for i in range(6)]
+    orders = [
+        _original_mode(
+            epic(
+                f"EP-C{i}",
+                placer=f"E20{i:05d}",
+                pid=f"PID|1||H31{i:04d}^^^HOSP^MR||Okafor^Ada||19710512|F",
+            )
+        )
+        for i in range(6)
+    ]  # six patients: one order each, so no order is a same-day repeat of another
 
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(lambda m: _send(port, m), orders))
