@@ -47,8 +47,18 @@ def test_amend_addend_release_keep_every_version_and_the_original_pdf(
         + ["--pending", "", "--password-stdin"],
         input=PATHOLOGIST_PW,
     )
-    released = cli.invoke(
+    unconfirmed = cli.invoke(
         app, ["report", "release", str(case), "--password-stdin"], input="clinician-demo\n"
+    )
+    stale = cli.invoke(
+        app,
+        ["report", "release", str(case), "--version", "2", "--password-stdin"],
+        input="clinician-demo\n",
+    )
+    released = cli.invoke(
+        app,
+        ["report", "release", str(case), "--version", "3", "--password-stdin"],
+        input="clinician-demo\n",
     )
     listed = cli.invoke(app, ["report", "versions", str(case)])
     again = cli.invoke(
@@ -60,6 +70,8 @@ def test_amend_addend_release_keep_every_version_and_the_original_pdf(
     assert "v2 (amendment)" in amended.output
     assert added.exit_code == 0, added.output
     assert "v3 (addendum)" in added.output
+    assert unconfirmed.exit_code == 2 and "newest signed is version 3" in unconfirmed.output
+    assert stale.exit_code == 2 and "version 3 was signed since" in stale.output
     assert released.exit_code == 0 and "v3 of case" in released.output
     lines = listed.output.strip().splitlines()
     assert [line.split("\t")[:3] for line in lines] == [

@@ -137,11 +137,13 @@ def test_walk_the_demo_case_through_every_role(page: Any, live_app: LiveApp) -> 
     assert "blasts 9%" in page.inner_text("#results")
     assert "signed" in page.inner_text("#report-status")
     screenshot(page, "pathologist_case")
-    assert page.locator("#release-form").count() == 0  # release is the clinician's decision
+    assert page.locator("#release-link").count() == 0  # release is the clinician's decision
 
     sign_in(page, live_app, "clinician")
     page.goto(f"{live_app.url}/clinician/cases/{case}")
     assert "awaiting release" in page.inner_text("#report-state")
+    page.click("#release-link")  # release asks for confirmation on a page of its own
+    page.check("#release-form-version")
     page.fill("#release-form input[name=password]", "clinician-demo")  # releasing is a signature
     page.click("#release-form button")
     page.wait_for_selector("#report-state")

@@ -242,14 +242,14 @@ def test_a_case_walks_from_registration_to_a_released_pdf(
 
     refused = client.post(
         f"/api/cases/{case_id}/report/release",
-        json={"password": "pathologist-demo"},
+        json={"password": "pathologist-demo", "version": 3},
         headers=pathologist,
     )
     assert refused.status_code == 403  # the clinician releases in this laboratory
     clinician = api_session(client, "clinician")
     released = client.post(
         f"/api/cases/{case_id}/report/release",
-        json={"password": "clinician-demo"},
+        json={"password": "clinician-demo", "version": 3},  # the version read and released
         headers=clinician,
     )
     assert released.status_code == 200 and released.json()["status"] == "released"

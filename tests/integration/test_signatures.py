@@ -90,9 +90,11 @@ def test_the_api_releases_only_with_the_releasers_password(
     csrf = _api_sign_in(client, "clinician")
     url, headers = f"/api/cases/{case}/report/release", {"X-CSRF-Token": csrf}
 
-    wrong = client.post(url, json={"password": "guess"}, headers=headers)
+    wrong = client.post(url, json={"password": "guess", "version": 1}, headers=headers)
     state = client.get(f"/api/cases/{case}/report").json()["status"]
-    right = client.post(url, json={"password": PASSWORDS["clinician"]}, headers=headers)
+    right = client.post(
+        url, json={"password": PASSWORDS["clinician"], "version": 1}, headers=headers
+    )
 
     assert wrong.status_code == 401 and state == "signed"
     assert right.status_code == 200 and right.json()["status"] == "released"
@@ -140,9 +142,11 @@ def test_the_page_releases_only_with_the_releasers_password(
     csrf = _page_sign_in(client, "clinician")
     url = f"/reports/cases/{case}/release"
 
-    wrong = client.post(url, data={"csrf_token": csrf, "password": "guess"})
+    wrong = client.post(url, data={"csrf_token": csrf, "password": "guess", "version": "1"})
     state = client.get(f"/api/cases/{case}/report").json()["status"]
-    right = client.post(url, data={"csrf_token": csrf, "password": PASSWORDS["clinician"]})
+    right = client.post(
+        url, data={"csrf_token": csrf, "password": PASSWORDS["clinician"], "version": "1"}
+    )
 
     assert wrong.status_code == 401 and state == "signed"
     assert right.status_code == 200

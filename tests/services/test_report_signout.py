@@ -88,12 +88,12 @@ def test_release_is_the_configured_roles_decision_and_shows_as_a_state(
     before = report_state(uow, CLINICIAN, case_id)
 
     with pytest.raises(PermissionDenied):
-        reporting.release_report(uow, PATHOLOGIST, case_id)  # default: the clinician releases
-    reporting.release_report(uow, CLINICIAN, case_id)
+        reporting.release_report(uow, PATHOLOGIST, case_id, version=1)  # the clinician's
+    reporting.release_report(uow, CLINICIAN, case_id, version=1)
     after = report_state(uow, CLINICIAN, case_id)
 
     assert before.status == "signed" and "awaiting release" in before.words
-    assert after.status == "released" and after.released_by == "clara"
+    assert after.status == "released" and after.released_by == "clara, clinician"
 
 
 def test_a_laboratory_may_give_release_to_the_pathologist(uow: UnitOfWork, case_id: int) -> None:
@@ -101,8 +101,10 @@ def test_a_laboratory_may_give_release_to_the_pathologist(uow: UnitOfWork, case_
     reporting.sign_report(uow, PATHOLOGIST, case_id, confirm_warnings=True)
 
     with pytest.raises(PermissionDenied):
-        reporting.release_report(uow, CLINICIAN, case_id, releaser=Role.PATHOLOGIST)
-    number = reporting.release_report(uow, PATHOLOGIST, case_id, releaser=Role.PATHOLOGIST)
+        reporting.release_report(uow, CLINICIAN, case_id, version=1, releaser=Role.PATHOLOGIST)
+    number = reporting.release_report(
+        uow, PATHOLOGIST, case_id, version=1, releaser=Role.PATHOLOGIST
+    )
 
     assert number == 1
 

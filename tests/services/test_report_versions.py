@@ -94,7 +94,7 @@ def test_release_is_recorded_and_opens_the_patient_summary(uow: UnitOfWork, case
     patient = Actor("daniel", Role.PATIENT, patient_id=case.patient_id)
     assert reporting.patient_summary(uow, patient, case_id) is None
 
-    released = reporting.release_report(uow, CLINICIAN, case_id)
+    released = reporting.release_report(uow, CLINICIAN, case_id, version=1)
 
     summary = reporting.patient_summary(uow, patient, case_id)
     assert released == 1 and summary is not None

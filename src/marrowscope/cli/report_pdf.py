@@ -228,13 +228,19 @@ def addend(
 @report_app.command("release")
 def release(
     case_id: int,
+    version: Annotated[
+        int | None,
+        typer.Option(help="the newest signed version, which you read and release (required)"),
+    ] = None,
     user: _User = "clinician",
     role: _Role = "clinician",
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Release the newest signed version of CASE_ID to the patient (a recorded step).
 
-    Who may release is the laboratory's setting ``MARROWSCOPE_RELEASE_BY``.
+    ``--version`` names that version, as the web page's tick box does: an amendment
+    signed since you read the report is refused, not released unread. Who may release is
+    the laboratory's setting ``MARROWSCOPE_RELEASE_BY``.
     """
     from marrowscope.bootstrap import get_settings
     from marrowscope.services import reporting
@@ -246,8 +252,13 @@ def release(
         password_stdin,
         {releaser},
         lambda uow, signer: reporting.release_report(
-            uow, signer.actor(), case_id, releaser=releaser
-        ),
+            uow,
+            signer.actor(),
+            case_id,
+            version=version,
+            releaser=releaser,
+            releaser_name=signer.display_name,
+        ),  # fmt: skip
     )
     typer.echo(f"v{number} of case {case_id} released to the patient")
 

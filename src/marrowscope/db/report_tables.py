@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
 from marrowscope.domain.errors import ImmutableRecord
-from marrowscope.domain.reporting import ReportKind, ReportStatus, ReportVersion
+from marrowscope.domain.reporting import ReportKind, ReportRelease, ReportStatus, ReportVersion
 
 __all__ = ["SqlReportStore", "report_release", "report_version"]
 
@@ -64,6 +64,8 @@ report_release = Table(
     Column("version", Integer, nullable=False),
     Column("released_at", UtcDateTime, nullable=False),
     Column("released_by", String(64), nullable=False),
+    Column("released_by_name", String(128), nullable=True),  # branch "reporting", 0003
+    Column("released_by_role", String(32), nullable=True),
 )
 
 
@@ -187,24 +189,36 @@ class SqlReportStore:
             return None
         return bytes(row.canonical_json), bytes(row.pdf)
 
-    def add_release(self, case_id: int, version: int, *, at: datetime, by: str) -> None:
-        """Record that ``version`` was released to the patient."""
+    def add_release(
+        self, case_id: int, version: int, *, at: datetime, by: str, name: str = "", role: str = ""
+    ) -> None:
+        """Record that ``version`` was released to the patient, by whom (name and role as
+        they stand now)."""
         self._session.execute(
             insert(report_release).values(
-                case_id=case_id, version=version, released_at=at, released_by=by
-            )
+                case_id=case_id,
+                version=version,
+                released_at=at,
+                released_by=by,
+                released_by_name=name or None,
+                released_by_role=role or None,
+            )  # fmt: skip
         )
 
-    def released(self, case_id: int) -> tuple[int, datetime, str] | None:
-        """The newest released version, when and by whom, or None."""
+    def released(self, case_id: int) -> ReportRelease | None:
+        """The newest release (version, when, by whom), or None."""
         row = self._session.execute(
-            select(
-                report_release.c.version,
-                report_release.c.released_at,
-                report_release.c.released_by,
-            )
+            select(report_release)
             .where(report_release.c.case_id == case_id)
             .order_by(report_release.c.id.desc())
             .limit(1)
         ).one_or_none()
-        return None if row is None else (int(row.version), row.released_at, row.released_by)
+        if row is None:
+            return None
+        return ReportRelease(
+            version=int(row.version),
+            released_at=row.released_at,
+            released_by=row.released_by,
+            released_by_name=row.released_by_name or "",
+            released_by_role=row.released_by_role or "",
+        )

@@ -1,6 +1,6 @@
 """The bone marrow report: its versions and sign-out rules (ICSH 2008 structure), the
 graded findings, the first draft prefilled from the pathway, the warnings shown before
-sign-out and the view a signed report shows.
+sign-out, the view a signed report shows and which version a release may send.
 """
 
 from marrowscope.domain.reporting.fields import FIELD_LABELS, SECTIONS, clean_fields
@@ -25,6 +25,7 @@ from marrowscope.domain.reporting.model import (
     update_draft,
 )
 from marrowscope.domain.reporting.prefill import pending_tests, prefill_fields
+from marrowscope.domain.reporting.release import ReportRelease, version_to_release
 from marrowscope.domain.reporting.signout import (
     SignoutWarning,
     UnconfirmedWarnings,
@@ -38,6 +39,7 @@ __all__ = [
     "FIELD_LABELS",
     "RangeRow",
     "ReportKind",
+    "ReportRelease",
     "ReportStatus",
     "ReportVersion",
     "SignatureMeaning",
@@ -63,4 +65,5 @@ __all__ = [
     "sign",
     "signout_warnings",
     "update_draft",
+    "version_to_release",
 ]

@@ -98,7 +98,9 @@ def _view(
         examined_on=_examined_on(uow, case.id),
         differential=_differential(version.counts),
         trend=_trend(uow, store, patient.id),
-        released_at=released[1] if released and released[0] == version.version else None,
-        released_by=released[2] if released and released[0] == version.version else "",
+        released_at=released.released_at
+        if released and released.version == version.version
+        else None,
+        released_by=released.releaser if released and released.version == version.version else "",
         history=tuple(v for v in store.versions(case.id) if v.version < version.version),
     )

@@ -14,7 +14,7 @@ from typing import Any
 from marrowscope.domain import reporting as report
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.counting.taxonomy import CellClass
-from marrowscope.domain.errors import Conflict, InvalidInput, NotFound
+from marrowscope.domain.errors import InvalidInput, NotFound
 from marrowscope.domain.reporting import (
     ReportKind,
     ReportVersion,
@@ -23,6 +23,7 @@ from marrowscope.domain.reporting import (
     parse_meaning,
     prefill_fields,
     require_confirmation,
+    version_to_release,
 )
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.reports.pdf import render_pdf
@@ -230,30 +231,34 @@ def release_report(
     actor: Actor,
     case_id: int,
     *,
+    version: int | None = None,
     releaser: Role = Role.CLINICIAN,
+    releaser_name: str = "",
     stores: Callable[[Any], ReportStore] | None = None,
 ) -> int:
     """Release the newest signed version to the patient (a recorded step); its number.
 
     Who may release is the laboratory's setting (``releaser``: the clinician by default,
-    who discusses the result with the patient first; or the pathologist).
+    who discusses the result with the patient first; or the pathologist). ``version`` is
+    the version the releaser read and confirms; any other (a newer amendment signed in
+    the meantime, or none named) is refused and nothing is recorded
+    (``domain.reporting.version_to_release``). The release keeps the releaser's full
+    name and role as they stand now, which the pages print.
     """
     if releaser not in (Role.CLINICIAN, Role.PATHOLOGIST):
         raise InvalidInput("release: the releasing role is the clinician or the pathologist")
     _require(actor, frozenset({releaser}), "release a report to the patient in this laboratory")
     get_case(uow, actor, case_id)
     store = _store(uow, stores)
-    signed = [v for v in store.versions(case_id) if v.is_signed]
-    if not signed:
-        raise NotFound(f"case {case_id} has no signed report to release")
-    released = store.released(case_id)
-    if released is not None and released[0] == signed[-1].version:
-        raise Conflict(f"version {released[0]} of case {case_id} is already released")
-    store.add_release(case_id, signed[-1].version, at=uow.now(), by=actor.username)
+    newest = version_to_release(case_id, store.versions(case_id), store.released(case_id), version)
+    store.add_release(
+        case_id, newest.version, at=uow.now(), by=actor.username,
+        name=releaser_name.strip() or actor.username, role=ROLE_WORDS[actor.role],
+    )  # fmt: skip
     record_audit(
         uow, actor, "report", case_id, AuditAction.TRANSITION, None,
-        {"released_version": signed[-1].version, "released_by_role": actor.role.value},
+        {"released_version": newest.version, "released_by_role": actor.role.value},
         case_id=case_id,
     )  # fmt: skip
     uow.commit()
-    return signed[-1].version
+    return newest.version

@@ -23,7 +23,13 @@ __all__ = ["ReportState", "report_state"]
 
 @dataclass(frozen=True, slots=True)
 class ReportState:
-    """``status`` is none | draft | signed | released; ``words`` is what a page shows."""
+    """``status`` is none | draft | signed | released; ``words`` is what a page shows.
+
+    ``version`` is the newest version (signed or not); ``released_version``,
+    ``released_at`` and ``released_by`` (name and role, as printed) describe the last
+    release, which after an amendment is an older version than ``version``: the patient
+    still sees that one until the amendment is released too.
+    """
 
     status: str
     words: str
@@ -32,6 +38,7 @@ class ReportState:
     released_at: datetime | None = None
     released_by: str = ""
     releaser: str = ""
+    released_version: int | None = None
 
     @property
     def awaiting_release(self) -> bool:
@@ -58,15 +65,24 @@ def report_state(
     if not signed:
         return ReportState("draft", "Report in draft", versions[-1].version, releaser=who)
     newest = signed[-1]
-    released = store.released(case_id)
-    if released is not None and released[0] == newest.version:
+    last = store.released(case_id)
+    if last is None:
         return ReportState(
-            "released",
-            f"Report released to the patient on {released[1]:%Y-%m-%d %H:%M} UTC",
-            newest.version, newest.signed_at, released[1], released[2], who,
+            "signed",
+            f"Version {newest.version} signed; awaiting release to the patient by the {who}",
+            newest.version, newest.signed_at, releaser=who,
         )  # fmt: skip
+    at = f"{last.released_at:%Y-%m-%d %H:%M} UTC"
+    if last.version == newest.version:
+        status = "released"
+        words = f"Version {last.version} released to the patient by {last.releaser} on {at}"
+    else:
+        status = "signed"
+        words = (
+            f"Version {newest.version} signed; awaiting release to the patient by the {who}; "
+            f"the patient sees version {last.version}, released on {at}"
+        )
     return ReportState(
-        "signed",
-        f"Report signed; awaiting release to the patient by the {who}",
-        newest.version, newest.signed_at, None, "", who,
+        status, words, newest.version, newest.signed_at, last.released_at, last.releaser,
+        who, last.version,
     )  # fmt: skip

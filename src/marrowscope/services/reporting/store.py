@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from marrowscope.domain.reporting import ReportVersion
+from marrowscope.domain.reporting import ReportRelease, ReportVersion
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = ["ReportStore"]
@@ -27,9 +27,11 @@ class ReportStore(Protocol):
 
     def documents(self, case_id: int, version: int) -> tuple[bytes, bytes] | None: ...
 
-    def add_release(self, case_id: int, version: int, *, at: datetime, by: str) -> None: ...
+    def add_release(
+        self, case_id: int, version: int, *, at: datetime, by: str, name: str = "", role: str = ""
+    ) -> None: ...
 
-    def released(self, case_id: int) -> tuple[int, datetime, str] | None: ...
+    def released(self, case_id: int) -> ReportRelease | None: ...
 
 
 def _default_factory() -> Callable[[Any], ReportStore]:

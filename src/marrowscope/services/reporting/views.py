@@ -183,7 +183,7 @@ def patient_summary(
     released = store.released(case_id)
     if released is None:
         return None
-    version = next(v for v in store.versions(case_id) if v.version == released[0])
+    version = next(v for v in store.versions(case_id) if v.version == released.version)
     return render_patient_summary(_view(uow, store, version))
 
 

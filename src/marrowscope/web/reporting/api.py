@@ -13,8 +13,10 @@ Sign-out, amendment, addendum and release are signatures, as on the page: the bo
 carries the signer's password (checked again under its own signing backoff: a wrong one
 is 401, too many 429, and nothing is stored) and, but for release, ``meaning``: what the
 signature means (``authored``, the default, ``reviewed`` or ``approved``), stored with
-the version. When warnings stand (small count, tests pending, undecided AI cells)
-sign-out is refused with 409 unless ``"confirm_warnings": true``. ``GET .../report``
+the version; release names the ``version`` it releases, which must be the newest signed
+(an amendment signed meanwhile is 409: read it first). When warnings stand (small count,
+tests pending, undecided AI cells) sign-out is refused with 409 unless
+``"confirm_warnings": true``. ``GET .../report``
 lists the warnings with stable codes.
 """
 
@@ -61,14 +63,23 @@ class DraftIn(BaseModel):
 _Meaning = Annotated[str, Field(max_length=16, description="authored | reviewed | approved")]
 
 
-class ReleaseIn(BaseModel):
-    """The releaser's password again: releasing to the patient is a signature (a missing
-    one is refused with 422 by the use case, after the role is checked)."""
+class PasswordIn(BaseModel):
+    """The signer's password again: every signature asks for it (a missing one is
+    refused with 422 by the use case, after the role is checked)."""
 
     password: str = Field(default="", max_length=256)
 
 
-class SignIn(ReleaseIn):
+class ReleaseIn(PasswordIn):
+    """The releaser's password again, and the version they read and release: any other
+    than the newest signed is refused (409), none named is 422, and nothing is released."""
+
+    # no bounds here: the role is checked before the number, and the use case refuses a
+    # version that was never signed with a sentence (422)
+    version: int | None = Field(default=None, description="the newest signed version, confirmed")
+
+
+class SignIn(PasswordIn):
     """The signer's password again, what the signature means, and the confirmation of
     any warnings shown."""
 
@@ -76,7 +87,7 @@ class SignIn(ReleaseIn):
     confirm_warnings: bool = False
 
 
-class AmendIn(ReleaseIn):
+class AmendIn(PasswordIn):
     """The fields that change, and why; signed like sign-out."""
 
     fields: dict[Annotated[str, Field(max_length=64)], _FIELD] = Field(max_length=80)
@@ -84,7 +95,7 @@ class AmendIn(ReleaseIn):
     meaning: _Meaning = "authored"
 
 
-class AddendumIn(ReleaseIn):
+class AddendumIn(PasswordIn):
     """A supplementary text (e.g. a late karyotype), and why; signed like sign-out."""
 
     text: str = Field(max_length=20_000)
@@ -122,7 +133,11 @@ class ReportOut(BaseModel):
     case_id: int
     status: str = Field(description="none | draft | signed | released")
     words: str
-    released_version: int | None
+    released_version: int | None = Field(
+        description="the version the patient sees (after an amendment, until it is released)"
+    )
+    released_at: datetime | None
+    released_by: str | None = Field(description="the releaser's name and role")
     current: VersionOut | None
     versions: list[VersionOut]
     warnings: list[WarningOut]
@@ -160,7 +175,9 @@ def _report(uow: UnitOfWork, ctx: WebContext, me: SignedIn, case_id: int) -> Rep
         case_id=case_id,
         status=state.status if state is not None else "none",
         words=state.words if state is not None else "",
-        released_version=state.version if state is not None and state.released_at else None,
+        released_version=state.released_version if state is not None else None,
+        released_at=state.released_at if state is not None else None,
+        released_by=(state.released_by or None) if state is not None else None,
         current=_version(current) if current is not None else None,
         versions=[_version(v) for v in report_bridge.versions(uow, me.actor, case_id)],
         warnings=[WarningOut(code=w.code, message=w.message) for w in warnings],
@@ -237,10 +254,13 @@ def addendum(ctx: Ctx, me: Pathologist, case_id: int, body: AddendumIn) -> Repor
 @router.post("/release")
 def release(ctx: Ctx, me: Releaser, case_id: int, body: ReleaseIn) -> ReportOut:
     """Release the newest signed version to the patient (the laboratory's releasing role),
-    with the releaser's password again."""
+    with the releaser's password again and that version's number, confirmed."""
     confirm_signer(ctx.auth, me.user.username, body.password, {releaser_of(ctx.settings)})
     with ctx.uow() as uow:
-        report_bridge.release(uow, me.actor, case_id, releaser_of(ctx.settings))
+        report_bridge.release(
+            uow, me.actor, case_id, releaser_of(ctx.settings), body.version,
+            me.user.display_name,
+        )  # fmt: skip
     with ctx.uow() as uow:
         return _report(uow, ctx, me, case_id)
 

@@ -167,13 +167,21 @@ def sign(uow: UnitOfWork, actor: Actor, case_id: int, **options: Any) -> None:
     function(uow, actor, case_id, **options)
 
 
-def release(uow: UnitOfWork, actor: Actor, case_id: int, releaser: Any) -> None:
-    """Release the signed report to the patient (``releaser``: the lab's releasing role)."""
+def release(
+    uow: UnitOfWork,
+    actor: Actor,
+    case_id: int,
+    releaser: Any,
+    version: int | None,
+    releaser_name: str = "",
+) -> None:
+    """Release the signed ``version`` the releaser confirmed to the patient (``releaser``:
+    the lab's releasing role; ``releaser_name``: printed with the release)."""
     service = _service()
     function = getattr(service, "release_report", None) if service is not None else None
     if function is None:
         raise NotAllowed("the report service offers no release in this version")
-    function(uow, actor, case_id, releaser=releaser)
+    function(uow, actor, case_id, version=version, releaser=releaser, releaser_name=releaser_name)
 
 
 def state(uow: UnitOfWork, actor: Actor, case_id: int, releaser: Any) -> Any | None:
