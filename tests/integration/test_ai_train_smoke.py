@@ -162,7 +162,7 @@ def test_init_seed_starts_other_weights_on_the_same_split(
 
     assert (first.run_dir / "split.csv").read_text() == (second.run_dir / "split.csv").read_text()
     weights = [
-        torch.load(c.run_dir / "last.pt", weights_only=False)["model"] for c in (first, second)
+        torch.load(c.run_dir / "last.pt", weights_only=True)["model"] for c in (first, second)
     ]
     assert not torch.equal(weights[0]["head.weight"], weights[1]["head.weight"])
 

@@ -32,6 +32,7 @@ from marrowscope.ai.data import Sample
 from marrowscope.ai.infer import CellClassifier
 from marrowscope.ai.train.augment import to_float
 from marrowscope.ai.train.cache import cached_pixels
+from marrowscope.ai.train.checkpoint_file import read_checkpoint
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.export import load_checkpoint, views
 from marrowscope.domain.errors import InvalidInput
@@ -182,7 +183,7 @@ def soft_targets(
         key += f"|{config.teacher_views}|{config.distill_temperature}|{len(samples)}"
         stored = config.run_dir / "teacher_probabilities.pt"
         if stored.is_file():
-            saved: dict[str, Any] = torch.load(stored, weights_only=False)
+            saved: dict[str, Any] = read_checkpoint(stored)
             if saved.get("key") == key:
                 soft: torch.Tensor = saved["probabilities"]
                 return soft

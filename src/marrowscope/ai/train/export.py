@@ -25,6 +25,7 @@ from torch import nn
 
 from marrowscope.ai.train.augment import to_float
 from marrowscope.ai.train.backbones import build_pretrained
+from marrowscope.ai.train.checkpoint_file import read_checkpoint
 from marrowscope.ai.train.model import CellNet
 
 __all__ = [
@@ -97,7 +98,7 @@ def load_checkpoint(path: Path) -> tuple[CellNet, dict[str, Any]]:
     A pretrained backbone is typed as ``CellNet`` here: it offers the same ``features``
     and ``head``, which is all export and distillation use.
     """
-    state: dict[str, Any] = torch.load(path, weights_only=False)
+    state: dict[str, Any] = read_checkpoint(path)
     config = state["config"]
     backbone = config.get("backbone", "cellnet")  # older checkpoints: always a CellNet
     net: Any

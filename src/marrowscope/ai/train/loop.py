@@ -30,6 +30,7 @@ from marrowscope.ai.split import Split, load_split, save_split, stratified_split
 from marrowscope.ai.train.augment import augment, to_float
 from marrowscope.ai.train.backbones import build_pretrained, freeze_stages, keep_frozen_in_eval
 from marrowscope.ai.train.cache import run_pixels
+from marrowscope.ai.train.checkpoint_file import read_checkpoint
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.distill import distillation_loss, soft_targets
 from marrowscope.ai.train.grouping import NO_FINE_LABEL, group_targets, grouped_nll
@@ -168,7 +169,7 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lr_at)
     start_epoch, best_f1 = 0, -1.0
     if last.is_file():
-        state: dict[str, Any] = torch.load(last, weights_only=False)
+        state: dict[str, Any] = read_checkpoint(last)
         if tuple(state["codes"]) != codes:
             raise RuntimeError(f"{last} was trained on other classes; use --fresh")
         model.load_state_dict(state["model"])

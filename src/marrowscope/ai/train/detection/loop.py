@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,6 +22,7 @@ import torch
 from marrowscope.ai.detection.average_precision import ImageBoxes, average_precision
 from marrowscope.ai.detection.boxes import LABELS, suppress
 from marrowscope.ai.detection.decode import decode_peaks
+from marrowscope.ai.train.checkpoint_file import read_checkpoint
 from marrowscope.ai.train.detection.data import Field, augment, load_fields
 from marrowscope.ai.train.detection.model import CellFinder
 from marrowscope.ai.train.detection.targets import detection_loss, make_targets
@@ -94,6 +96,13 @@ def detect_batch(
     return found
 
 
+def _as_tuples(value: Any) -> Any:
+    """``random.Random.setstate`` wants tuples all the way down."""
+    if isinstance(value, list | tuple):
+        return tuple(_as_tuples(v) for v in value)
+    return value
+
+
 def evaluate_fields(
     model: CellFinder, fields: list[Field], config: DetectorConfig
 ) -> dict[str, float]:
@@ -140,11 +149,12 @@ def train_detector(
     start_epoch = 0
     best: dict[str, object] = {"score": -1.0}
     if checkpoint.exists() and not fresh:
-        state = torch.load(checkpoint, weights_only=False)
+        state = read_checkpoint(checkpoint)
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         schedule.load_state_dict(state["schedule"])
-        start_epoch, best, rng = state["epoch"] + 1, state["best"], state["rng"]
+        start_epoch, best = state["epoch"] + 1, state["best"]
+        rng.setstate(_as_tuples(state["rng"]))
     for epoch in range(start_epoch, config.epochs):
         model.train()
         order = list(train_fields)
@@ -179,7 +189,7 @@ def train_detector(
                 "schedule": schedule.state_dict(),
                 "epoch": epoch,
                 "best": best,
-                "rng": rng,
+                "rng": rng.getstate(),  # a tuple: loads with weights_only=True
             },
             checkpoint,
         )
