@@ -141,3 +141,26 @@ def test_analyze_stores_every_white_cell_and_prints_an_ai_proposed_differential(
     cells = listed.output.strip().splitlines()[1:]
     assert len(cells) >= 4 and all(",slide-A," in row and ",proposed," in row for row in cells)
     assert "already analysed for this case" in again.output  # the same field is not counted twice
+
+
+def test_analyze_abstains_on_another_labs_fields_and_names_the_blind_spots(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Raabin fields (575 px): no proposed differential, the reason, where to classify."""
+    folder = tmp_path / "foreign"
+    folder.mkdir()
+    fields = sorted((shared_data / "txl_pbc" / "images" / "val").glob("*.jpg"))
+    foreign = [p for p in fields if Image.open(p).size[0] == 575][:20]
+    for path in foreign:
+        (folder / path.name).write_bytes(path.read_bytes())
+    cli = CliRunner(env={"MARROWSCOPE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    assert cli.invoke(app, ["case", "demo"]).exit_code == 0
+
+    analysed = cli.invoke(app, ["analyze", str(folder), "--case", "1"])
+
+    assert analysed.exit_code == 0, analysed.output
+    assert "no AI differential proposed: the model abstains on this slide" in analysed.output
+    assert "look unlike the images the model was trained on" in analysed.output
+    assert "/review/cases/1/gallery" in analysed.output
+    assert "nucleated cells" not in analysed.output  # no table of AI percentages
+    assert "no class for blasts, plasma cells or erythroid precursors" in analysed.output
