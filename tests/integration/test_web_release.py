@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -229,3 +229,26 @@ def test_the_pathologist_sees_the_blood_count_as_the_clinician_does(
     assert "×10⁹/L" in platelets and "150–410" in platelets
     assert 'class="abnormal"' in hb and "g/L" in hb and "Low" in hb
     assert rows == _rows(clinician_page, record_id)  # one helper, one rendering
+
+
+def test_the_api_draft_prints_a_critical_count_as_critical(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    """The JSON twin of the editor's prefill: platelets 8 is "(critical low)", not "(low)"."""
+    client, _ids = web
+    csrf = _sign_in(client, "clinician")
+    headers = {"X-CSRF-Token": csrf}
+    person = {"mrn": "REL-CBC-1", "family_name": "Count", "given_name": "Cora",
+              "birth_date": "1957-02-03", "sex": "female"}  # fmt: skip
+    made = client.post("/api/patients", json=person, headers=headers)
+    assert made.status_code == 201, made.text
+    case = int(made.json()["case_id"])
+    cbc = {"collected_at": datetime.now(UTC).isoformat(),
+           "measurements": {"platelets": 8, "neutrophils": 1.1}}  # fmt: skip
+    assert client.post(f"/api/cases/{case}/cbc", json=cbc, headers=headers).status_code == 200
+
+    _sign_in(client, "pathologist")
+    blood = client.get(f"/api/cases/{case}/report").json()["prefill"]["blood_findings"]
+
+    assert "Platelets 8 x10^9/L (critical low)" in blood
+    assert "Neutrophils 1.1 x10^9/L (low)" in blood  # low, not beyond the 0.5 limit
