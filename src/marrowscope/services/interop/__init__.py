@@ -1,5 +1,8 @@
 """Exchange with hospital systems: a case out as FHIR R4 or HL7 v2.5.1, a CBC and
-orders in, the inbox that sorts incoming messages, and the message log.
+orders in, the inbox that sorts incoming messages, and the message log; messages received
+over a transport (MLLP, FHIR REST) stored raw before they are filed, signed reports queued
+and delivered, the error queue with correct-and-replay, and signed results for the FHIR
+REST API.
 
 Imports are written through ``services.pathway``, so an imported count is checked,
 audited and committed exactly like one typed in by hand.
