@@ -80,6 +80,8 @@ def test_berlin_wall_clock_and_utc_give_the_same_hold(page: Any, berlin_app: Liv
         ("inr_at", "2026-03-28T09:00"), ("last_dose_0", "2026-03-28T08:30"),
     ):  # fmt: skip
         page.fill(f"#checklist-{name}", value)
+    page.fill("#checklist-local_anaesthetic", "lidocaine")
+    page.fill("#checklist-antiseptic", "chlorhexidine")
     page.fill("#checklist-platelets_per_nl", "200")
     page.fill("#checklist-inr", "1.0")
     page.fill("#checklist-creatinine_clearance_ml_min", "80")

@@ -60,6 +60,9 @@ def test_a_fresh_procedure_form_assumes_no_operator_and_no_time(web: Web) -> Non
     for name in ("operator", "time_out_at", "started_at", "aspirate_at", "biopsy_at", "ended_at"):
         assert _value(page, "procedure-form", name) == "", name
     assert _value(page, "checklist", "planned_at") == ""
+    # the agents are asked too: the allergy check must run on what will really be used
+    assert _value(page, "checklist", "local_anaesthetic") == ""
+    assert _value(page, "checklist", "antiseptic") == ""
     assert re.search(r'<select name="consent_by"[^>]*><option value="" selected>', page)
 
 
@@ -100,6 +103,7 @@ def test_pregnancy_is_asked_where_it_applies_and_never_saved_unasked(web: Web) -
     form = {
         "csrf_token": csrf, "planned_at": "2026-05-01T09:00", "inr": "one",
         "consent_by": "patient", "consent_signed_by": "Fenna Form",
+        "local_anaesthetic": "lidocaine", "antiseptic": "chlorhexidine",
     }  # fmt: skip
 
     opened = client.get(f"/nursing/cases/{case_id}").text
@@ -171,3 +175,20 @@ def test_a_refused_acknowledgement_stays_beside_its_alert(web: Web) -> None:
     assert re.search(rf'id="note-{alert_id}-error">at most', long.text)
     assert f">{'rang back ' * 3}" in long.text  # the note as typed
     assert f'action="/alerts/{alert_id}/acknowledge"' in client.get("/alerts").text  # still open
+
+
+def test_a_checklist_without_its_agents_is_refused_beside_them(web: Web) -> None:
+    client, _ids = web
+    case_id = _new_case(client, "AE-agents")
+    csrf = csrf_token(client, "nurse")
+    form = {
+        "csrf_token": csrf, "planned_at": "2026-05-01T09:00", "sedation": "local",
+        "consent_by": "patient", "consent_signed_by": "Fenna Form", "allergies": "lidocaine",
+    }  # fmt: skip
+
+    refused = client.post(f"/nursing/cases/{case_id}/assessment", data=form)
+
+    assert refused.status_code == 422
+    assert "name the local anaesthetic that will be used" in refused.text
+    assert "name the antiseptic that will be used" in refused.text
+    assert _value(refused.text, "checklist", "allergies") == "lidocaine"

@@ -78,6 +78,7 @@ def test_a_saved_checklist_and_procedure_open_as_saved(
     csrf = _sign_in(client, "nurse")
     checklist = {
         "csrf_token": csrf, "planned_at": "2026-03-02T09:00", "sedation": "local",
+        "local_anaesthetic": "lidocaine", "antiseptic": "chlorhexidine",
         "allergies": "iodine, latex", "platelets_per_nl": "150", "inr": "1.1",
         "inr_at": "2026-03-01T08:00", "drug_0": "aspirin", "last_dose_0": "2026-02-20T08:00",
         "driver_home": "yes", "consent_by": "patient", "consent_signed_by": "Fay Fresh",
@@ -254,7 +255,10 @@ def test_the_live_panel_and_the_saved_checklist_agree_on_the_same_form(
     client, _ids = web
     case_id = _new_case(client, "FK5", platelets="15")
     csrf = _sign_in(client, "nurse")
-    form = {"csrf_token": csrf, "planned_at": "2026-03-02T09:00", "consent_by": "patient"}
+    form = {
+        "csrf_token": csrf, "planned_at": "2026-03-02T09:00", "consent_by": "patient",
+        "local_anaesthetic": "lidocaine", "antiseptic": "chlorhexidine",
+    }  # fmt: skip
 
     preview = client.post(
         f"/api/cases/{case_id}/safety-preview", data=form, headers={"X-CSRF-Token": csrf}

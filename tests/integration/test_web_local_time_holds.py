@@ -76,6 +76,7 @@ def _new_case(client: TestClient, mrn: str) -> int:
 def _form(csrf: str, planned: str, dose: str, labs: str) -> dict[str, str]:
     return {
         "csrf_token": csrf, "planned_at": planned, "sedation": "local",
+        "local_anaesthetic": "lidocaine", "antiseptic": "chlorhexidine",
         "platelets_per_nl": "200", "platelets_at": labs, "inr": "1.0", "inr_at": labs,
         "creatinine_clearance_ml_min": "80", "drug_0": "apixaban", "last_dose_0": dose,
         "consent_by": "patient", "consent_signed_by": "Zora Zeit", "driver_home": "yes",

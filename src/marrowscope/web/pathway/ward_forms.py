@@ -59,15 +59,12 @@ def _from_cbc(record: CaseRecord, zone: str) -> FormValues:
 
 
 def checklist_values(record: CaseRecord, zone: str) -> FormValues:
-    """The checklist as saved last, else the usual agents and the blood count's platelets
-    (no planned time, pregnancy or consent: those are asked, never assumed)."""
+    """The checklist as saved last, else the blood count's platelets (no planned time,
+    pregnancy, consent or agents: those are asked, never assumed; the allergy check is
+    only as good as the agents it is told will be used)."""
     saved = record.latest(RecordKind.ASSESSMENT)
     if saved is None:
-        return {
-            "local_anaesthetic": "lidocaine",
-            "antiseptic": "chlorhexidine",
-            **_from_cbc(record, zone),
-        }
+        return dict(_from_cbc(record, zone))
     a: Mapping[str, Any] = saved.payload.get("assessment", {})
     plan: Mapping[str, Any] = saved.payload.get("plan", {})
     values: FormValues = {

@@ -118,6 +118,9 @@ def plan_and_fields(
         "consent_signed_by": r.text("consent_signed_by"),
         "notes": r.text("notes"),
     }
+    for agent, what in (("local_anaesthetic", "local anaesthetic"), ("antiseptic", "antiseptic")):
+        if not r.text(agent):
+            r.refusals.add(agent, f"name the {what} that will be used: its allergy check needs it")
     r.refusals.raise_any()
     if planned is None or sedation is None or pregnancy is None or consent is None:
         raise InvalidInput("checklist: a required answer is missing")  # refused above
@@ -125,8 +128,8 @@ def plan_and_fields(
     plan = Plan(
         planned_at=planned,
         sedation=sedation,
-        local_anaesthetic=r.text("local_anaesthetic") or "lidocaine",
-        antiseptic=r.text("antiseptic") or "chlorhexidine",
+        local_anaesthetic=r.text("local_anaesthetic"),
+        antiseptic=r.text("antiseptic"),
         sedatives=_listed(r.text("sedatives")),  # the agents, checked for allergy
         latex_free=r.text("latex_free") == "yes",
     )
