@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from marrowscope.config import Settings, get_settings
 from marrowscope.domain.errors import DatabaseNotReady, NotAllowed
+from marrowscope.interop.codes import ExportSite
 from marrowscope.services import accounts
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts import AuthService
@@ -39,6 +40,7 @@ __all__ = [
     "build_engine",
     "build_uow_factory",
     "check_database_ready",
+    "export_site",
     "get_settings",
     "new_backup_key",
     "prepare_demo",
@@ -46,6 +48,20 @@ __all__ = [
     "restore_database",
     "upgrade_database",
 ]
+
+
+# --- exchange with hospital systems ---
+
+
+def export_site(settings: Settings | None = None) -> ExportSite:
+    """The hospital's identifier systems, as every export names patients and orders."""
+    chosen = settings or get_settings()
+    return ExportSite(
+        assigning_authority=chosen.hl7_assigning_authority,
+        mrn_system=chosen.fhir_mrn_system,
+        placer_system=chosen.fhir_placer_system,
+        provider_id_type=chosen.hl7_provider_id_type,
+    )
 
 
 # --- accounts, sessions and the differential counter (web app) ---
@@ -197,14 +213,24 @@ def build_uow_factory(
     """
     from marrowscope.db.engine import make_session_factory
     from marrowscope.db.unit_of_work import SqlUnitOfWork, utc_now
+    from marrowscope.domain.cases.access import AccessPolicy
     from marrowscope.services.unit_of_work import reads_only
 
     sessions = make_session_factory(engine)
     chosen = clock or utc_now
-    key = audit_chain_key(settings or get_settings())
+    picked = settings or get_settings()
+    key = audit_chain_key(picked)
+    access = AccessPolicy(
+        lab_unit=picked.lab_unit,
+        default_ward=picked.default_ward,
+        break_glass_minutes=picked.break_glass_minutes,
+        scoping=picked.case_scoping,
+    )
 
     def factory() -> UnitOfWork:
-        return SqlUnitOfWork(sessions, clock=chosen, read_only=reads_only(), audit_key=key)
+        return SqlUnitOfWork(
+            sessions, clock=chosen, read_only=reads_only(), audit_key=key, access=access
+        )
 
     return factory
 

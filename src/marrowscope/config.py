@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     hl7_facility: str = "MARROWSCOPE"
     hl7_assigning_authority: str = ""
     lab_timezone: str = ""  # '' = ``timezone``
+    # The identifier type (HL7 table 0203, e.g. NPI) of the hospital's clinicians: an
+    # incoming order's provider is read from the identifier of that type, and a staff
+    # account's provider id that names no type of its own goes out with it ('' none).
+    hl7_provider_id_type: str = ""
+    # FHIR identifier systems (URIs) of the hospital: its medical record numbers
+    # (Patient.identifier; '' sends ours, marked type MR of ``hl7_assigning_authority``)
+    # and its order numbers (the ServiceRequest's placer identifier, when the EHR sent
+    # only a namespace such as EPIC over HL7; '' sends that namespace as the assigner).
+    fhir_mrn_system: str = ""
+    fhir_placer_system: str = ""
     # Days the message log keeps messages in and out (`marrowscope hl7 prune`); messages
     # still waiting for a person (refused, failed, queued) are kept whatever their age.
     hl7_message_retention_days: int = Field(default=90, ge=1)

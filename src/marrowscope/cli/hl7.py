@@ -107,6 +107,7 @@ def send(
 
     Exits with 2 when any message was not acknowledged (it stays in the error queue).
     """
+    from marrowscope.bootstrap import build_account_services, export_site
     from marrowscope.config import get_settings
     from marrowscope.interop.mllp import deliver
     from marrowscope.services import interop
@@ -121,9 +122,11 @@ def send(
                     uow,
                     actor,
                     case_id,
+                    stores=build_account_services(factory).stores,
                     receiving=receiving,
                     facility=get_settings().hl7_facility,
                     destination=to,
+                    site=export_site(),
                 )
         return interop.deliver_queued(
             factory,

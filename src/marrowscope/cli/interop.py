@@ -111,7 +111,7 @@ def export_fhir(
         role,
         pdf,
         lambda uow, actor, stores, attached: interop.export_case_fhir(
-            uow, actor, case_id, stores=stores, pdf=attached
+            uow, actor, case_id, stores=stores, pdf=attached, site=_site()
         ),
     )
     _write(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n", output, "FHIR Bundle")
@@ -140,6 +140,7 @@ def export_hl7(
             pdf=attached,
             receiving=receiving,
             facility=_facility(),
+            site=_site(),
         ),
     )
     # HL7 segments end with CR (0x0D), in a file as on the wire: receivers that split on
@@ -153,7 +154,13 @@ def _rules() -> Any:
 
     settings = get_settings()
     zone = settings.lab_timezone or settings.timezone
-    return InboundRules(settings.hl7_assigning_authority, zone)
+    return InboundRules(settings.hl7_assigning_authority, zone, settings.hl7_provider_id_type)
+
+
+def _site() -> Any:
+    from marrowscope.bootstrap import export_site
+
+    return export_site()
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -225,8 +232,12 @@ def _import_fhir_order(text: str, outcome_file: Path | None) -> None:
     def act() -> Any:
         factory, _stores = _wiring()
         with factory() as uow:
+            settings = get_settings()
             return interop.import_fhir_order(
-                uow, text, authority=get_settings().hl7_assigning_authority
+                uow,
+                text,
+                authority=settings.hl7_assigning_authority,
+                provider_id_type=settings.hl7_provider_id_type,
             )
 
     result = run(act)

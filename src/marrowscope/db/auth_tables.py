@@ -58,6 +58,9 @@ users = Table(
     Column("patient_id", Integer, ForeignKey("patient.id"), nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UtcDateTime, nullable=False),
+    # branch "auth" 0002: the provider identifier results carry for the signer
+    Column("provider_id", String(40), nullable=True),
+    Column("provider_id_type", String(10), nullable=True),
 )
 
 web_sessions = Table(
@@ -93,6 +96,8 @@ def _user(row: Any) -> User:
         display_name=row.display_name,
         patient_id=row.patient_id,
         active=bool(row.active),
+        provider_id=row.provider_id or "",
+        provider_id_type=row.provider_id_type or "",
     )
 
 
@@ -138,6 +143,13 @@ class SqlUserStore:
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         conn = self._session
         conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+    def set_provider_id(self, user_id: int, provider_id: str, id_type: str) -> None:
+        self._session.execute(
+            update(users)
+            .where(users.c.id == user_id)
+            .values(provider_id=provider_id or None, provider_id_type=id_type or None)
+        )
 
 
 class SqlSessionStore:

@@ -24,6 +24,7 @@ __all__ = [
     "CaseExport",
     "CbcImport",
     "Code",
+    "ExportSite",
     "PatientIdentity",
     "analyte_code",
     "analyte_for_loinc",
@@ -126,6 +127,21 @@ def analyte_for_loinc(code: str) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
+class ExportSite:
+    """How the hospital names its patients and orders in what we send (``config``).
+
+    A receiving EHR files a result by the identifiers it issued itself: the MRN under its
+    own assigning authority (HL7 PID-3.4) or system (FHIR), and the order under the
+    system of its order numbers; '' sends ours, marked with its type.
+    """
+
+    assigning_authority: str = ""  # PID-3.4; FHIR Patient.identifier.assigner
+    mrn_system: str = ""  # FHIR Patient.identifier.system ('' = ours)
+    placer_system: str = ""  # FHIR system of an order number received over HL7 ('' none)
+    provider_id_type: str = ""  # table 0203 type of a staff provider id that names none
+
+
+@dataclass(frozen=True, slots=True)
 class CaseExport:
     """What an export carries: the case read back whole, its differential (when counted),
     the conclusion text and the report PDF (when the report service provides one)."""
@@ -148,6 +164,14 @@ class CaseExport:
     risk_scores: str = ""
     # the signed ICD-10 / ICD-O-3 fields by field name: the report's conclusion codes
     diagnosis_codes: Mapping[str, str] = field(default_factory=dict)
+    # the signer as a person: the name as it stood at signing and, when their account
+    # holds one, their provider identifier (an NPI or the site's type); the signed
+    # addendum's own text, sent apart so that an EHR showing no PDF still shows it
+    signer_name: str = ""
+    signer_id: str = ""
+    signer_id_type: str = ""
+    addendum: str = ""
+    site: ExportSite = field(default_factory=ExportSite)
 
     @property
     def amended(self) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from marrowscope.domain.pathway.order_origin import CodedDiagnosis
 from marrowscope.domain.tables import load_table
 
-__all__ = ["UNMAPPED", "coded_diagnosis", "is_icd10"]
+__all__ = ["UNMAPPED", "coded_diagnosis", "fhir_system", "is_icd10"]
 
 _TABLE = load_table("icd10_indications")
 _CODES: dict[str, dict[str, str]] = _TABLE["codes"]
@@ -24,6 +24,16 @@ def is_icd10(coding_system: str) -> bool:
     """Whether an HL7 coding-system name or a FHIR system URI is ICD-10 (WHO or -CM)."""
     name = coding_system.strip()
     return name.upper() in _TABLE["systems"]["hl7"] or name in _TABLE["systems"]["fhir"]
+
+
+def fhir_system(sent: str) -> str:
+    """The FHIR system URI of an ICD-10 coding sent as ``sent`` (a URI is kept as sent;
+    an HL7 name of the -CM edition gives the -CM URI, any other the WHO one)."""
+    if sent.startswith(("http://", "https://", "urn:")):
+        return sent
+    systems = _TABLE["systems"]
+    cm = sent.strip().upper() in systems["hl7_cm"]
+    return str(systems["fhir_cm"] if cm else systems["fhir_who"])
 
 
 def _key(code: str) -> str:

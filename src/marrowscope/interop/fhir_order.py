@@ -9,6 +9,12 @@ details; ``authoredOn``, ``requester`` and ``priority`` as sent. The patient is 
 Bundle's (or a contained) Patient that ``subject`` references, or a logical reference
 by identifier: the MRN is the identifier of our MRN system or of type MR (of the
 configured authority, when one is set), and name, gender and birthDate are its identity.
+
+What the EHR sent is kept as the order's ``OrderOrigin``, as for an HL7 order: the
+identifier typed PLAC (else the first) is the placer number under its system; the
+requester, a reference to a Practitioner (or a PractitionerRole naming one) in the
+Bundle or contained, is the ordering provider with name and identifier (the site's
+type when several are sent); ICD-10 ``reasonCode`` codings are kept as codes with text.
 """
 
 from __future__ import annotations
@@ -23,12 +29,15 @@ from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from marrowscope.domain.errors import InvalidMessage
+from marrowscope.domain.pathway.order_origin import OrderOrigin, Provider
 from marrowscope.interop.codes import PatientIdentity, system
+from marrowscope.interop.fhir.people import V2_0203, provider_from
 from marrowscope.interop.fhir_read import parse_model
 from marrowscope.interop.orders import (
     OrderImport,
     Reason,
     accepted_codes,
+    diagnoses_from,
     indications_from,
     is_accepted_order,
     urgency_from_fhir,
@@ -36,7 +45,6 @@ from marrowscope.interop.orders import (
 
 __all__ = ["operation_outcome", "read_service_request"]
 
-_V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 _SEX = {"male": "M", "female": "F", "other": "O", "unknown": "U"}
 # HL7 v2 error codes (table 0357) of InvalidMessage as FHIR issue types (IssueType)
 _ISSUE_TYPE = {
@@ -52,28 +60,56 @@ _ISSUE_TYPE = {
 }
 
 
+def _referenced(
+    data: Mapping[str, Any], request: Mapping[str, Any], reference: str, kinds: tuple[str, ...]
+) -> Mapping[str, Any] | None:
+    """The resource of one of ``kinds`` that ``reference`` names: contained (``#id``), or
+    a Bundle entry by its fullUrl or its relative id (``Practitioner/p1``); None if none."""
+    if not reference:
+        return None
+    if reference.startswith("#"):
+        for contained in request.get("contained") or []:
+            if contained.get("resourceType") in kinds and f"#{contained.get('id')}" == reference:
+                return dict(contained)
+        return None
+    for entry in data.get("entry") or [] if data.get("resourceType") == "Bundle" else []:
+        resource = entry.get("resource") or {}
+        kind = resource.get("resourceType")
+        if kind in kinds and reference in (entry.get("fullUrl"), f"{kind}/{resource.get('id')}"):
+            return dict(resource)
+    return None
+
+
 def _patient_resource(data: Mapping[str, Any], request: Mapping[str, Any]) -> Any:
     """The Patient that ``subject`` references: contained, in the Bundle, or None."""
     reference = str((request.get("subject") or {}).get("reference") or "")
-    if reference.startswith("#"):
-        for contained in request.get("contained") or []:
-            if (
-                contained.get("resourceType") == "Patient"
-                and f"#{contained.get('id')}" == reference
-            ):
-                return contained
-    for entry in data.get("entry") or [] if data.get("resourceType") == "Bundle" else []:
-        resource = entry.get("resource") or {}
-        if resource.get("resourceType") != "Patient":
-            continue
-        local = f"Patient/{resource.get('id')}"
-        if reference and reference in (entry.get("fullUrl"), local):
-            return resource
-    if reference and not reference.startswith("#"):
+    found = _referenced(data, request, reference, ("Patient",))
+    if found is None and reference and not reference.startswith("#"):
         raise InvalidMessage(
             f"ServiceRequest.subject: {reference} is not a Patient in this Bundle", code="101"
         )
-    return None
+    return found
+
+
+def _requester(
+    data: Mapping[str, Any], request: Mapping[str, Any], id_type: str
+) -> Provider | None:
+    """The ordering provider the requester references, as a person; None when the
+    requester is a display name alone or names no Practitioner we were sent (an
+    organisation or a device ordering is kept by its display)."""
+    requester = request.get("requester") or {}
+    reference = str(requester.get("reference") or "")
+    found = _referenced(data, request, reference, ("Practitioner", "PractitionerRole"))
+    if found is not None and found.get("resourceType") == "PractitionerRole":
+        inner = str((found.get("practitioner") or {}).get("reference") or "")
+        found = _referenced(data, request, inner, ("Practitioner",))
+    if found is None:
+        ident = requester.get("identifier")
+        if not isinstance(ident, Mapping) or not ident.get("value"):
+            return None
+        found = {"identifier": [ident], "name": [{"text": requester.get("display") or ""}]}
+    person = provider_from(found, id_type)
+    return None if person.is_empty else person
 
 
 def _mrn(identifiers: list[Any], authority: str, where: str) -> str:
@@ -82,7 +118,7 @@ def _mrn(identifiers: list[Any], authority: str, where: str) -> str:
         types = {(c.system, c.code) for c in (ident.type.coding if ident.type else []) or []}
         assigner = ident.assigner.display if ident.assigner is not None else None
         if ident.system == system("mrn") or (
-            (_V2_0203, "MR") in types and (not authority or assigner == authority)
+            (V2_0203, "MR") in types and (not authority or assigner == authority)
         ):
             if ident.value:
                 values.add(str(ident.value))
@@ -121,8 +157,21 @@ def _authored(request: ServiceRequest) -> datetime | None:
     return when
 
 
-def read_service_request(data: Mapping[str, Any], *, authority: str = "") -> OrderImport:
-    """A new marrow examination order from a ServiceRequest (or a Bundle holding one)."""
+def _placer(request: ServiceRequest) -> Any:
+    """The placer order number: the identifier typed PLAC, else the first with a value."""
+    usable = [i for i in request.identifier or [] if i.value]
+    for ident in usable:
+        codings = ident.type.coding if ident.type is not None else None
+        if any(c.system == V2_0203 and c.code == "PLAC" for c in codings or []):
+            return ident
+    return usable[0] if usable else None
+
+
+def read_service_request(
+    data: Mapping[str, Any], *, authority: str = "", provider_id_type: str = ""
+) -> OrderImport:
+    """A new marrow examination order from a ServiceRequest (or a Bundle holding one);
+    ``provider_id_type`` picks the requester's identifier when several are sent."""
     if not isinstance(data, Mapping):
         raise InvalidMessage("FHIR: expected a JSON object (a ServiceRequest or a Bundle)")
     raw: Mapping[str, Any] = data
@@ -160,7 +209,7 @@ def read_service_request(data: Mapping[str, Any], *, authority: str = "") -> Ord
             "order is taken",
             code="103",
         )
-    placer = next((i for i in request.identifier or [] if i.value), None)
+    placer = _placer(request)
     if placer is None:
         raise InvalidMessage("ServiceRequest.identifier: the order number is missing", code="101")
     patient_json = _patient_resource(data, raw)
@@ -186,7 +235,21 @@ def read_service_request(data: Mapping[str, Any], *, authority: str = "") -> Ord
     details = [str(n.text) for n in request.note or [] if n.text]
     if unmatched:
         details.append(f"Reason given: {unmatched}")
-    requester = request.requester.display if request.requester is not None else None
+    orderer = _requester(data, raw, provider_id_type)
+    display = request.requester.display if request.requester is not None else None
+    service = next(
+        c for c in codings if is_accepted_order(str(c.code or ""), str(c.system or ""), fhir=True)
+    )
+    origin = OrderOrigin(
+        placer_number=str(placer.value),
+        placer_namespace=str(placer.system or ""),
+        service_code=str(service.code or ""),
+        service_text=str(service.display or (request.code.text if request.code else "") or ""),
+        service_system=str(service.system or ""),
+        orderer=orderer,
+        diagnoses=diagnoses_from(reasons),
+        sender=str(placer.system or "FHIR"),
+    )
     return OrderImport(
         sender=str(placer.system or "FHIR"),
         control_id=f"ServiceRequest/{placer.value}",
@@ -198,7 +261,8 @@ def read_service_request(data: Mapping[str, Any], *, authority: str = "") -> Ord
         clinical_details="\n".join(d.strip() for d in details if d.strip()),
         urgency=urgency_from_fhir(str(request.priority or "routine")),
         ordered_at=_authored(request),
-        requester=str(requester or ""),
+        requester=orderer.display if orderer is not None else str(display or ""),
+        origin=origin,
     )
 
 

@@ -35,6 +35,10 @@ class UserStore(Protocol):
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
 
+    def set_provider_id(self, user_id: int, provider_id: str, id_type: str) -> None:
+        """Set (or clear, with '') the account's provider identifier and its type."""
+        ...
+
 
 class SessionStore(Protocol):
     """Persistence of sessions (implemented in ``db.auth_tables``)."""

@@ -37,6 +37,10 @@ class User:
     display_name: str
     patient_id: int | None = None
     active: bool = True
+    # the identifier hospital systems know a clinician by (an NPI, or the site's type of
+    # HL7 table 0203) and that type ('' = the site's); '' when none is held
+    provider_id: str = ""
+    provider_id_type: str = ""
 
     def actor(self) -> Actor:
         """The acting person handed to every service call."""

@@ -3,7 +3,9 @@
 ``case_bundle`` gathers the resources of ``clinical`` and ``observations``, adds the
 DiagnosticReport that points at them (conclusion and, when given, the PDF), gives each
 its stable id and has the whole Bundle validated by the ``fhir.resources`` models
-(``fhir_read.validate_bundle``) before it is returned.
+(``fhir_read.validate_bundle``) before it is returned. The people are Practitioners
+(``people``): the EHR's ordering provider and the signing pathologist, with their
+identifiers, so that the EHR files the result against its own order and clinicians.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.interop.codes import CaseExport, panel_code, system
-from marrowscope.interop.fhir import clinical, observations, risk
+from marrowscope.interop.fhir import clinical, observations, people, risk
 from marrowscope.interop.fhir.datatypes import Ids, iso
 from marrowscope.interop.fhir.risk import conclusion_codes
 from marrowscope.interop.fhir_read import validate_bundle
@@ -72,21 +74,42 @@ def _report(
         out["specimen"] = [ids.ref(s) for s in specimens]
     if results:
         out["result"] = [ids.ref(r) for r in results]
-    if export.conclusion:
-        out["conclusion"] = export.conclusion
+    if export.conclusion or export.addendum:
+        out["conclusion"] = _conclusion(export)
     codes = conclusion_codes(export)
     if codes:
         out["conclusionCode"] = codes
+    forms = []
     if export.pdf is not None:
-        out["presentedForm"] = [
+        forms.append(
             {
                 "contentType": "application/pdf",
                 "data": base64.b64encode(export.pdf).decode("ascii"),
                 "title": f"Bone marrow report, case {export.record.case.id}",
                 "creation": iso(export.issued),
             }
-        ]
+        )
+    if export.addendum:
+        forms.append(
+            {
+                "contentType": "text/plain; charset=utf-8",
+                "data": base64.b64encode(export.addendum.encode("utf-8")).decode("ascii"),
+                "title": f"Addendum, case {export.record.case.id}",
+                "creation": iso(export.issued),
+            }
+        )
+    if forms:
+        out["presentedForm"] = forms
     return out
+
+
+def _conclusion(export: CaseExport) -> str:
+    """The signed conclusion, then the addendum under its own heading: an EHR that shows
+    only the conclusion must still show what the addendum added."""
+    parts = [export.conclusion.strip()]
+    if export.addendum.strip():
+        parts.append(f"Addendum: {export.addendum.strip()}")
+    return "\n\n".join(p for p in parts if p)
 
 
 def report_status(export: CaseExport) -> str:
@@ -99,15 +122,6 @@ def report_status(export: CaseExport) -> str:
     if export.kind == "addendum":
         return "appended"
     return "final"
-
-
-def _practitioner(username: str) -> dict[str, Any]:
-    """The signing pathologist; the account name is the only identity held for them."""
-    return {
-        "resourceType": "Practitioner",
-        "identifier": [{"system": system("user"), "value": username}],
-        "name": [{"text": username}],
-    }
 
 
 def _examined_at(
@@ -137,10 +151,13 @@ def case_bundle(export: CaseExport) -> dict[str, Any]:
     """The case as a FHIR R4 ``collection`` Bundle (JSON), validated by the models."""
     record = export.record
     ids = Ids(record.case.id)
-    entries: list[tuple[str, dict[str, Any]]] = [("patient", clinical.patient(record))]
+    entries: list[tuple[str, dict[str, Any]]] = [("patient", clinical.patient(record, export.site))]
     if export.signed_by:
-        entries.append(("pathologist", _practitioner(export.signed_by)))
-    order = clinical.order(record, ids)
+        entries.append(("pathologist", people.signer_practitioner(export)))
+    orderer = clinical.orderer(record)
+    if orderer is not None:
+        entries.append(("orderer", people.practitioner(orderer)))
+    order = clinical.order(record, ids, export.site)
     if order is not None:
         entries.append(("order", order))
     procedure = clinical.procedure(record, ids)

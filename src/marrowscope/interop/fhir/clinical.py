@@ -3,7 +3,9 @@
 These resources come from the pathway records (the order, the procedure, the specimen
 containers) rather than from the laboratory results, and every other resource of the
 Bundle points at them (subject, basedOn, specimen); they are kept apart from the
-Observations so that each module holds one kind of resource.
+Observations so that each module holds one kind of resource. An order from an EHR keeps
+what the EHR sent (``OrderOrigin``): its placer number beside ours, its ordering provider
+as a Practitioner, its ICD-10 reasons as codes with their text.
 """
 
 from __future__ import annotations
@@ -11,31 +13,64 @@ from __future__ import annotations
 from typing import Any
 
 from marrowscope.domain.pathway.indication import indication_label
+from marrowscope.domain.pathway.order_origin import OrderOrigin, Provider, origin_from
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
-from marrowscope.interop.codes import system
+from marrowscope.interop.codes import ExportSite, system
+from marrowscope.interop.diagnoses import fhir_system
 from marrowscope.interop.fhir.datatypes import Ids, iso
+from marrowscope.interop.fhir.people import mrn_identifier, order_identifiers
 
-__all__ = ["order", "patient", "procedure", "specimens"]
+__all__ = ["order", "orderer", "origin", "patient", "procedure", "specimens"]
 
 
-def patient(record: CaseRecord) -> dict[str, Any]:
-    """The Patient, identified by MRN: the subject every other resource points at."""
+def patient(record: CaseRecord, site: ExportSite | None = None) -> dict[str, Any]:
+    """The Patient, identified by MRN (type MR, the hospital's system and authority):
+    the subject every other resource points at."""
     p = record.patient
     return {
         "resourceType": "Patient",
-        "identifier": [{"system": system("mrn"), "value": p.mrn}],
+        "identifier": [mrn_identifier(p.mrn, site or ExportSite())],
         "name": [{"family": p.family_name, "given": [p.given_name]}],
         "gender": p.sex.value,
         "birthDate": p.birth_date.isoformat(),
     }
 
 
-def order(record: CaseRecord, ids: Ids) -> dict[str, Any] | None:
-    """The order as a ServiceRequest with its indications; None when none was recorded."""
+def origin(record: CaseRecord) -> OrderOrigin | None:
+    """What the EHR sent with the case's order; None for an order made in the app."""
+    stored = record.latest(RecordKind.ORDER)
+    return origin_from(stored.payload.get("origin")) if stored is not None else None
+
+
+def orderer(record: CaseRecord) -> Provider | None:
+    """The ordering provider the EHR named as a person; None when only a name is known."""
+    sent = origin(record)
+    person = sent.orderer if sent is not None else None
+    return person if person is not None and not person.is_empty else None
+
+
+def _diagnoses(sent: OrderOrigin | None) -> list[dict[str, Any]]:
+    """The EHR's ICD-10 reasons as sent, code and text, beside our indications."""
+    out = []
+    for d in sent.diagnoses if sent is not None else ():
+        coding = {"system": fhir_system(d.system), "code": d.code}
+        if d.text:
+            coding["display"] = d.text
+        out.append({"coding": [coding], "text": d.text or d.code})
+    return out
+
+
+def order(record: CaseRecord, ids: Ids, site: ExportSite | None = None) -> dict[str, Any] | None:
+    """The order as a ServiceRequest with its indications; None when none was recorded.
+
+    From an EHR: its placer number (PLAC) beside our case number (FILL), its provider
+    as the Bundle's ``orderer`` Practitioner, its ICD-10 reasons after our indications.
+    """
     stored = record.latest(RecordKind.ORDER)
     if stored is None:
         return None
     p = stored.payload
+    sent = origin(record)
     reasons = [
         {
             "coding": [
@@ -49,9 +84,13 @@ def order(record: CaseRecord, ids: Ids) -> dict[str, Any] | None:
         }
         for i in p.get("indications", [])
     ]
+    reasons += _diagnoses(sent)
+    requester: dict[str, Any] = {"display": str(p.get("ordered_by", ""))}
+    if orderer(record) is not None:
+        requester = {**ids.ref("orderer"), **requester}
     out: dict[str, Any] = {
         "resourceType": "ServiceRequest",
-        "identifier": [{"system": system("case"), "value": str(record.case.id)}],
+        "identifier": order_identifiers(sent, str(record.case.id), site or ExportSite()),
         "status": "completed" if record.results else "active",
         "intent": "order",
         "priority": "urgent" if p.get("urgency") == "urgent" else "routine",
@@ -68,7 +107,7 @@ def order(record: CaseRecord, ids: Ids) -> dict[str, Any] | None:
         },
         "subject": ids.ref("patient"),
         "authoredOn": str(p.get("ordered_at", "")) or None,
-        "requester": {"display": str(p.get("ordered_by", ""))},
+        "requester": requester,
         "reasonCode": reasons or None,
         "note": [{"text": str(p["clinical_details"])}] if p.get("clinical_details") else None,
     }

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from marrowscope.domain.counting.reference_ranges import ReferenceRange
 from marrowscope.domain.pathway.cbc import analyte_info
-from marrowscope.domain.pathway.order_origin import OrderOrigin, origin_from
+from marrowscope.domain.pathway.order_origin import origin_from
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 from marrowscope.interop.codes import (
     CaseExport,
@@ -26,6 +26,7 @@ from marrowscope.interop.codes import (
     range_for_cell,
 )
 from marrowscope.interop.hl7v2.er7 import APP, escape, msh, segment, ts, validated
+from marrowscope.interop.hl7v2.people import interpreter, orderer
 
 __all__ = ["oru_report"]
 
@@ -110,17 +111,6 @@ class _Obx:
         )
 
 
-def _orderer(origin: OrderOrigin | None, ordered_by: str) -> str:
-    """OBR-16 as an XCN: the EHR's provider with identifier, authority and type; an order
-    made in the app names its orderer in the family-name component, never in the ID."""
-    person = origin.orderer if origin is not None else None
-    if person is None:
-        return f"^{escape(ordered_by)}" if ordered_by else ""
-    parts = [person.identifier, person.family_name, person.given_name, "", "", person.prefix]
-    parts += ["", "", person.authority, "", "", "", person.id_type]
-    return "^".join(escape(p) for p in parts).rstrip("^")
-
-
 def _result_status(export: CaseExport) -> str:
     """OBR-25/OBX-11: P preliminary, F final, C corrected (an amended or added version)."""
     if not export.final:
@@ -191,6 +181,8 @@ def oru_report(
     """The report as an ORU^R01 (ER7, every segment ended by a carriage return)."""
     record = export.record
     patient = record.patient
+    # PID-3.4: the hospital's authority (a setting), so the EHR files it under its MRN
+    authority = assigning_authority or export.site.assigning_authority or facility
     case_no = str(record.case.id)
     status = _result_status(export)
     procedure = record.latest(RecordKind.PROCEDURE)
@@ -227,7 +219,7 @@ def oru_report(
             "PID",
             "1",
             "",
-            f"{escape(patient.mrn)}^^^{escape(assigning_authority or facility)}^MR",
+            f"{escape(patient.mrn)}^^^{escape(authority)}^MR",
             "",
             f"{escape(patient.family_name)}^{escape(patient.given_name)}",
             "",
@@ -245,14 +237,14 @@ def oru_report(
             "",
             ts(observed),
             *[""] * 8,
-            _orderer(origin, ordered_by),  # OBR-16 ordering provider
+            orderer(origin, ordered_by),  # OBR-16 ordering provider
             *[""] * 5,
             ts(export.issued),  # OBR-22 results reported: sign-out of this version
             "",
             "",
             status,  # OBR-25
             *[""] * 6,
-            escape(export.signed_by),  # OBR-32 principal result interpreter
+            interpreter(export),  # OBR-32 principal result interpreter, a person
         ),
     ]
     obx = _Obx(status, observed)
@@ -286,6 +278,8 @@ def oru_report(
         )
     if export.conclusion:
         obx.add("TX", "conclusion^Conclusion^L", "~".join(_lines(export.conclusion)))
+    if export.addendum.strip():  # its own OBX: an EHR that shows no PDF still shows it
+        obx.add("TX", "addendum^Addendum^L", "~".join(_lines(export.addendum)))
     pdf_data = ""
     if export.pdf is not None:
         pdf_data = base64.b64encode(export.pdf).decode("ascii")

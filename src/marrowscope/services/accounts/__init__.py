@@ -1,6 +1,7 @@
 """People who sign in: accounts and roles, password hashes and rules, sessions (listed
 and ended by their owner or an admin), sign-in limits (with lockout notices), two-step
-sign-in, re-authentication of every signature and the demo accounts.
+sign-in, re-authentication of every signature, the demo accounts and the provider
+identifier (an NPI) that results name a signer by.
 """
 
 from marrowscope.services.accounts.auth import (
@@ -22,6 +23,7 @@ from marrowscope.services.accounts.memory_limits import (
     LoginThrottle,
 )
 from marrowscope.services.accounts.password_rules import PasswordRules, breached_passwords
+from marrowscope.services.accounts.provider_ids import set_provider_id
 from marrowscope.services.accounts.reauth import (
     confirm_password,
     confirm_signer,
@@ -89,5 +91,6 @@ __all__ = [
     "hash_password",
     "list_users",
     "needs_rehash",
+    "set_provider_id",
     "verify_password",
 ]

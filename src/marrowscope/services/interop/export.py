@@ -5,7 +5,9 @@ case read back whole, the differential of the saved slide counts, the conclusion
 when the report service offers one, the PDF) and audits each export, since an export
 discloses the patient's record. Kept apart from ``services.interop`` because
 exporting only reads the case, while importing writes to it. Re-exported by
-``services.interop``, so ``interop.export_case_fhir`` keeps working.
+``services.interop``, so ``interop.export_case_fhir`` keeps working. The signer goes out
+as a person: the name they signed under and, when their account holds one, their
+provider identifier; the hospital's identifier systems come in as an ``ExportSite``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from marrowscope.domain.lab import TestType
 from marrowscope.domain.pathway.records import CaseRecord
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import fhir, hl7v2
-from marrowscope.interop.codes import CaseExport
+from marrowscope.interop.codes import CaseExport, ExportSite
 from marrowscope.services import counting
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import load_case_record, require_staff
@@ -94,6 +96,17 @@ def _conclusion(record: CaseRecord) -> str:
     return " ".join(parts)
 
 
+def _signer_id(uow: UnitOfWork, stores: AccountStores | None, username: str) -> dict[str, str]:
+    """The signer's provider identifier and its type, from their account; none without
+    the account stores or when the account holds none."""
+    if stores is None or not username:
+        return {}
+    found = uow.bind(stores.users).by_username(username)
+    if found is None or not found[0].provider_id:
+        return {}
+    return {"signer_id": found[0].provider_id, "signer_id_type": found[0].provider_id_type}
+
+
 def case_export(
     uow: UnitOfWork,
     actor: Actor,
@@ -103,6 +116,7 @@ def case_export(
     pdf: bytes | None = None,
     conclusion: str | None = None,
     final: bool = False,
+    site: ExportSite | None = None,
 ) -> CaseExport:
     """Everything an export carries, read in this unit of work (nothing is written).
 
@@ -122,6 +136,9 @@ def case_export(
             "signed_by": report.signed_by,
             "risk_scores": report.risk_scores,
             "diagnosis_codes": {"icd10": report.icd10, "icdo3": report.icdo3},
+            "signer_name": report.signer_name,
+            "addendum": report.addendum,
+            **_signer_id(uow, stores, report.signed_by),
         }
         conclusion = report.conclusion if conclusion is None else conclusion
         pdf = report.pdf if pdf is None else pdf
@@ -136,6 +153,7 @@ def case_export(
         counted_at=_counted_at(saved, signed.get("signed_at")),
         pdf=pdf,
         final=final,
+        site=site or ExportSite(),
         **signed,
     )
 
@@ -155,9 +173,10 @@ def export_case_fhir(
     *,
     stores: AccountStores | None = None,
     pdf: bytes | None = None,
+    site: ExportSite | None = None,
 ) -> dict[str, Any]:
     """The case as a validated FHIR R4 Bundle (JSON-ready dict); the export is audited."""
-    bundle = fhir.case_bundle(case_export(uow, actor, case_id, stores=stores, pdf=pdf))
+    bundle = fhir.case_bundle(case_export(uow, actor, case_id, stores=stores, pdf=pdf, site=site))
     _audit_export(uow, actor, case_id, "fhir")
     return bundle
 
@@ -171,9 +190,10 @@ def export_case_hl7(
     pdf: bytes | None = None,
     receiving: str = "HIS",
     facility: str = hl7v2.APP,
+    site: ExportSite | None = None,
 ) -> str:
     """The report as an HL7 v2.5.1 ORU^R01 (ER7 text); the export is audited."""
-    export = case_export(uow, actor, case_id, stores=stores, pdf=pdf)
+    export = case_export(uow, actor, case_id, stores=stores, pdf=pdf, site=site)
     control = f"MS{case_id}-{uuid.uuid4().hex[:10]}"
     text = hl7v2.oru_report(
         export, control_id=control, receiving=receiving, facility=facility or hl7v2.APP

@@ -27,6 +27,7 @@ from marrowscope.domain.interop.exchange import (
 )
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import hl7v2
+from marrowscope.interop.codes import ExportSite
 from marrowscope.interop.mllp.client import Delivery
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import require_staff
@@ -77,12 +78,13 @@ def queue_report(
     facility: str = hl7v2.APP,
     destination: str = "",
     exchanges: _Logs | None = None,
+    site: ExportSite | None = None,
 ) -> Exchange:
     """The case's signed report as an ORU^R01, queued for delivery (the export is audited)."""
     if signed_report(uow, actor, case_id) is None:
         raise NotAllowed(f"case {case_id} has no signed report; nothing was queued")
     text = export_case_hl7(
-        uow, actor, case_id, stores=stores, receiving=receiving, facility=facility
+        uow, actor, case_id, stores=stores, receiving=receiving, facility=facility, site=site
     )
     kind, control = header_of(text)
     entry = uow.bind(exchanges or default_exchange_log()).add(

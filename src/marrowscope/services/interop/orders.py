@@ -335,11 +335,16 @@ def import_fhir_order(
     actor: Actor = FHIR_INTERFACE,
     authority: str = "",
     messages: Callable[[Any], MessageLog] | None = None,
+    provider_id_type: str = "",
 ) -> FhirOrderImport:
-    """File a ServiceRequest for a marrow examination; always answers an OperationOutcome."""
+    """File a ServiceRequest for a marrow examination; always answers an OperationOutcome.
+    ``provider_id_type`` (the site's, e.g. NPI) picks the requester's identifier."""
     log = uow.bind(messages or default_log())
     try:
-        filed = _file(uow, actor, read_service_request(_json(data), authority=authority), log)
+        order = read_service_request(
+            _json(data), authority=authority, provider_id_type=provider_id_type
+        )
+        filed = _file(uow, actor, order, log)
     except Exception as error:  # noqa: BLE001 - a client must always get an answer
         uow.rollback()
         refused = as_message_error(error)

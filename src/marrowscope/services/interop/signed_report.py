@@ -47,6 +47,8 @@ class SignedReport:
     risk_scores: str = ""  # the signed risk line, for the coded risk Observations
     icd10: str = ""  # the signed diagnosis codes, for the report's conclusion codes
     icdo3: str = ""
+    signer_name: str = ""  # the signer's name as it stood at signing
+    addendum: str = ""  # the signed addendum's text, sent apart from the conclusion
 
 
 def _version(reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object) -> Any:
@@ -74,6 +76,8 @@ def _from_version(document: ReportDocument, version: Any) -> SignedReport:
         risk_scores=_field(version, "risk_scores"),
         icd10=_field(version, "icd10"),
         icdo3=_field(version, "icdo3"),
+        signer_name=str(getattr(version, "signer_name", "") or ""),
+        addendum=_field(version, "addendum"),
     )
 
 

@@ -194,13 +194,16 @@ def receive_fhir_order(
     peer: str = "",
     kind: str = "ServiceRequest",
     exchanges: _Logs | None = None,
+    provider_id_type: str = "",
 ) -> tuple[FhirOrderImport, int]:
     """Store, file and answer a FHIR order (a ServiceRequest or a transaction Bundle)."""
     log = exchanges or default_exchange_log()
     entry = Exchange(Direction.IN, "fhir", peer, kind, "", body, ExchangeStatus.RECEIVED, _now())
     stored = _store(uow_factory, entry, log)
     with uow_factory() as uow:
-        result = import_fhir_order(uow, body, actor=actor, authority=authority)
+        result = import_fhir_order(
+            uow, body, actor=actor, authority=authority, provider_id_type=provider_id_type
+        )
     if stored is not None:
         status = ExchangeStatus.ACCEPTED if result.accepted else ExchangeStatus.REFUSED
         case_id = result.filed.case_id if result.filed else None

@@ -1,4 +1,5 @@
-"""JSON API of accounts: an admin creates an account; anyone ends their session.
+"""JSON API of accounts: an admin creates an account and records a clinician's provider
+identifier; anyone ends their session.
 
 The twins of the admin page's form and of the sign-out button. Creating an account is
 the admin's alone and audited by ``services.accounts``; ending a session forgets it on the
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.roles import Role
-from marrowscope.services.accounts import create_user
+from marrowscope.services.accounts import create_user, set_provider_id
 from marrowscope.web.deps import ALL_ROLES, SESSION_COOKIE, Ctx, SignedIn, require
 
 __all__ = ["router"]
@@ -61,6 +62,27 @@ def new_account(ctx: Ctx, me: Admin, body: AccountIn) -> AccountOut:
         display_name=user.display_name,
         patient_id=user.patient_id,
     )
+
+
+class ProviderIdIn(BaseModel):
+    """A clinician's provider identifier (an NPI or the site's type); '' and '' clear it."""
+
+    identifier: str = Field(default="", max_length=40)
+    id_type: str = Field(default="", max_length=10)
+
+
+@router.put("/users/{user_id}/provider-id")
+def provider_identifier(
+    ctx: Ctx, me: Admin, user_id: int, body: ProviderIdIn
+) -> dict[str, str | int]:
+    """Set the identifier results name the account's holder by (audited; an NPI is
+    checked by its check digit)."""
+    with ctx.uow() as uow:
+        user = set_provider_id(
+            uow, ctx.stores, me.actor, user_id, identifier=body.identifier,
+            id_type=body.id_type, default_type=ctx.settings.hl7_provider_id_type,
+        )  # fmt: skip
+    return {"id": user.id, "provider_id": user.provider_id, "id_type": user.provider_id_type}
 
 
 @router.delete("/session")

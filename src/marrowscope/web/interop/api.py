@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
+from marrowscope.bootstrap import export_site
 from marrowscope.domain.roles import Role
 from marrowscope.services import interop
 from marrowscope.services.cases import codec
@@ -29,14 +30,23 @@ Exporter = Annotated[SignedIn, Depends(require(*interop.EXPORTERS))]
 def case_fhir(ctx: Ctx, me: Exporter, case_id: int) -> Any:
     """The case as a FHIR R4 Bundle (the export is audited)."""
     with ctx.uow() as uow:
-        return interop.export_case_fhir(uow, me.actor, case_id, stores=ctx.stores)
+        return interop.export_case_fhir(
+            uow, me.actor, case_id, stores=ctx.stores, site=export_site(ctx.settings)
+        )
 
 
 @router.get("/cases/{case_id}/hl7")
 def case_hl7(ctx: Ctx, me: Exporter, case_id: int) -> Response:
     """The report as an HL7 v2.5.1 ORU^R01 message (ER7 text; the export is audited)."""
     with ctx.uow() as uow:
-        text = interop.export_case_hl7(uow, me.actor, case_id, stores=ctx.stores)
+        text = interop.export_case_hl7(
+            uow,
+            me.actor,
+            case_id,
+            stores=ctx.stores,
+            facility=ctx.settings.hl7_facility,
+            site=export_site(ctx.settings),
+        )
     return Response(text, media_type="x-application/hl7-v2+er7")
 
 

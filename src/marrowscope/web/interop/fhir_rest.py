@@ -201,6 +201,7 @@ def _order(request: Request, data: bytes, kind: str) -> Callable[[WebContext, Ac
             body,
             actor=Actor(actor.username, Role.CLINICIAN),
             authority=ctx.settings.hl7_assigning_authority,
+            provider_id_type=ctx.settings.hl7_provider_id_type,
             peer=client_address(request, ctx.settings.trusted_proxy_set),
             kind=kind,
         )
