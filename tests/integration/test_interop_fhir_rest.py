@@ -25,8 +25,12 @@ from marrowscope.bootstrap import (
     build_uow_factory,
     prepare_demo,
 )
+from marrowscope.domain.interop.exchange import ExchangeStatus
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor, Role
+from marrowscope.services import interop
 from marrowscope.services.accounts import DEMO_USERS, create_user
+from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from marrowscope.web.app import create_app
 from marrowscope.web.interop import fhir_rest
 from tests.db_support import WebDatabase
@@ -37,7 +41,7 @@ PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 
 
 @pytest.fixture(scope="module")
-def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds]]:
+def site(web_database: WebDatabase) -> Iterator[tuple[Settings, DemoIds, UnitOfWorkFactory]]:
     settings = Settings(database_url=web_database("fhir_rest"))
     ids = prepare_demo(settings)
     engine = build_engine(settings)
@@ -47,9 +51,15 @@ def web(web_database: WebDatabase) -> Iterator[tuple[TestClient, DemoIds]]:
             uow, accounts.stores, Actor("admin", Role.ADMIN), username="epic-bridge",
             password=EHR_PASSWORD, role=Role.INTERFACE, display_name="Epic Bridges",
         )  # fmt: skip
+    yield settings, ids, accounts.uow_factory
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def web(site: tuple[Settings, DemoIds, UnitOfWorkFactory]) -> Iterator[tuple[TestClient, DemoIds]]:
+    settings, ids, _ = site
     with TestClient(create_app(settings)) as client:
         yield client, ids
-    engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +224,80 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(
     answer = client.post("/fhir/ServiceRequest", content="x" * 1_000_001, headers=EHR)
 
     _is_outcome(answer, 413, r4)
+
+
+def _epic_service_request() -> dict[str, Any]:
+    """Epic-style: the order's identifier in Epic's OID space, the patient contained."""
+    return {
+        "resourceType": "ServiceRequest",
+        "contained": [
+            {
+                "resourceType": "Patient",
+                "id": "pat",
+                "identifier": [
+                    {
+                        "use": "usual",
+                        "type": {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/v2-0203",
+                                    "code": "MR",
+                                }
+                            ]
+                        },
+                        "system": "urn:oid:1.2.840.114350.1.13.0.1.7.5.737384.14",
+                        "value": "E7730021",
+                    }
+                ],
+                "name": [{"family": "Lindqvist", "given": ["Astrid"]}],
+                "gender": "female",
+                "birthDate": "1949-08-02",
+            }
+        ],
+        "identifier": [
+            {"system": "urn:oid:1.2.840.114350.1.13.0.1.7.2.798268", "value": "E1047990"}
+        ],
+        "status": "active",
+        "intent": "order",
+        "priority": "urgent",
+        "code": {
+            "coding": [
+                {"system": "http://marrowscope.org/fhir/CodeSystem/procedure", "code": "BMEXAM"}
+            ]
+        },
+        "subject": {"reference": "#pat"},
+        "authoredOn": "2026-03-02T07:25:00-05:00",
+        "requester": {"display": "Dr Ann Smith"},
+        "reasonCode": [{"coding": [{"code": "pancytopenia"}], "text": "Pancytopenia"}],
+    }
+
+
+def test_an_epic_style_service_request_is_filed_answered_201_and_logged(
+    web: tuple[TestClient, DemoIds],
+    site: tuple[Settings, DemoIds, UnitOfWorkFactory],
+    r4: R4Schema,
+) -> None:
+    client, _ = web
+    _, _, factory = site
+    body = json.dumps(_epic_service_request())
+
+    answer = client.post(
+        "/fhir/ServiceRequest",
+        content=body,
+        headers={**EHR, "Content-Type": "application/fhir+json"},
+    )
+    again = client.post("/fhir/ServiceRequest", content=body, headers=EHR)
+
+    assert answer.status_code == 201, answer.text
+    assert r4.errors(answer.json()) == [] and answer.json()["issue"][0]["severity"] == "information"
+    assert again.status_code == 201 and "already filed" in again.text  # the same order, once
+    with factory() as uow:
+        logged = [
+            e
+            for e in interop.message_log(uow, Actor("lab", Role.LAB_SCIENTIST))
+            if e.transport == "fhir" and e.raw == body
+        ]
+        audit_user = uow.pathway.latest(logged[0].case_id or 0, RecordKind.ORDER)
+    assert [e.status for e in logged] == [ExchangeStatus.ACCEPTED, ExchangeStatus.ACCEPTED]
+    assert logged[0].peer == "testclient" and '"OperationOutcome"' in logged[0].answer
+    assert audit_user is not None and audit_user.recorded_by == "epic-bridge"

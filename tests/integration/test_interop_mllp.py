@@ -35,6 +35,7 @@ from marrowscope.interop.mllp import Listener, deliver, frame
 from marrowscope.services import cases, interop
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from tests.db_support import sqlite_url
+from tests.integration.hl7_messages import HB, PLT, oru
 from tests.integration.hl7_orders import cerner, epic
 from tests.integration.mllp_support import IndependentServer
 
@@ -54,6 +55,11 @@ def factory(tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
             birth_date=date(1962, 7, 4), sex=Sex.FEMALE,
         )  # fmt: skip
         cases.open_case(uow, CLINICIAN, garcia.id)
+        demo = cases.register_patient(
+            uow, CLINICIAN, mrn="DEMO-0001", family_name="Demo", given_name="Daniel",
+            birth_date=date(1959, 3, 14), sex=Sex.MALE,
+        )  # fmt: skip
+        cases.open_case(uow, CLINICIAN, demo.id)
     yield uow_factory
     engine.dispose()
 
@@ -127,6 +133,37 @@ def test_a_cerner_order_in_original_mode_gets_its_application_answer(
     assert str(answer.segment("MSA")[1]) == "AA"
     assert str(answer.segment("MSH")[9]).startswith(("ORR^O02", "ACK^O01"))
     assert _log(factory)[0].status is ExchangeStatus.ACCEPTED
+
+
+def test_a_blood_count_result_over_mllp_is_filed_on_the_patient_s_open_case(
+    factory: UnitOfWorkFactory, listen: Callable[..., tuple[Listener, int]]
+) -> None:
+    _, port = listen()
+
+    answer = _send(port, oru(7, [HB, PLT]))
+
+    assert (str(answer.segment("MSA")[1]), str(answer.segment("MSA")[2])) == ("AA", "M7")
+    [logged] = _log(factory)
+    assert logged.kind == "ORU^R01" and logged.status is ExchangeStatus.ACCEPTED
+    assert logged.case_id is not None
+
+
+def test_a_database_that_cannot_store_the_message_still_answers_and_logs_no_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = build_uow_factory(make_engine(sqlite_url(tmp_path / "never-migrated")))
+    listener, port = _listening(broken)()
+    caplog.set_level(logging.DEBUG)
+    try:
+        answer = _send(port, _original_mode(epic("EP-DOWN")))
+    finally:
+        listener.stop()
+
+    assert str(answer.segment("MSA")[1]) in {"AE", "AR"}
+    assert str(answer.segment("MSA")[2]) == "EP-DOWN"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "could not be stored" in logged
+    assert "Okafor" not in logged and "H300123" not in logged
 
 
 def test_a_refused_order_is_answered_ae_and_waits_in_the_error_queue(
@@ -275,14 +312,15 @@ ORU = (
 )
 
 
-def test_deliver_reads_the_ack_of_an_independent_server() -> None:
-    server = IndependentServer("AA")
+@pytest.mark.parametrize("code", ["AA", "CA"])
+def test_deliver_reads_the_ack_of_an_independent_server(code: str) -> None:
+    server = IndependentServer(code)
     try:
         delivery = deliver(ORU.encode(), "127.0.0.1", server.port, attempts=2, backoff_s=0)
     finally:
         server.close()
 
-    assert delivery.accepted and delivery.code == "AA" and delivery.attempts == 1
+    assert delivery.accepted and delivery.code == code and delivery.attempts == 1
     assert server.received[0].split("\r")[2].startswith("OBR|1|E1047283^EPC")
 
 
@@ -300,14 +338,16 @@ def test_deliver_retries_with_backoff_until_acknowledged() -> None:
     assert waits == [0.5, 1.0]  # doubled after each failure
 
 
-def test_an_ae_answer_ends_the_delivery_as_an_error_without_retrying() -> None:
-    server = IndependentServer("AE")
+@pytest.mark.parametrize("code", ["AE", "AR", "CE", "CR"])
+def test_a_refusal_ends_the_delivery_as_an_error_without_retrying(code: str) -> None:
+    server = IndependentServer(code)
     try:
         delivery = deliver(ORU.encode(), "127.0.0.1", server.port, attempts=5, backoff_s=0)
     finally:
         server.close()
 
-    assert (delivery.accepted, delivery.code, delivery.attempts) == (False, "AE", 1)
+    assert (delivery.accepted, delivery.code, delivery.attempts) == (False, code, 1)
+    assert len(server.received) == 1
 
 
 def test_no_receiver_at_all_fails_after_every_attempt() -> None:

@@ -50,6 +50,10 @@ class _Server(socketserver.ThreadingTCPServer):
         self.listener = listener
         super().__init__(address, _Connection)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        # socketserver would print the traceback, whose text may quote the message
+        _log.error("mllp: a connection ended on an unexpected error")
+
     def verify_request(self, request: object, client_address: object) -> bool:
         # over the limit: refused before a thread is started for it
         return self.listener._slots.acquire(blocking=False)

@@ -81,8 +81,10 @@ def _store(uow_factory: UnitOfWorkFactory, entry: Exchange, log: _Logs) -> Excha
             stored: Exchange = uow.bind(log).add(replace(entry, received_at=uow.now()))
             uow.commit()
             return stored
-    except Exception:  # noqa: BLE001 - the sender must still get an answer
-        _log.exception("interop: a received message could not be stored")
+    except Exception as error:  # noqa: BLE001 - the sender must still get an answer
+        # the type only: a database error's text quotes the statement's parameters, and
+        # with them the message
+        _log.error("interop: a received message could not be stored (%s)", type(error).__name__)
         return None
 
 
@@ -236,8 +238,13 @@ class HL7Receiver:
         self.rules = rules
 
     def receive(self, message: bytes, peer: str) -> list[bytes]:
-        """File one framed message; its acknowledgements."""
-        got = receive_hl7(self.uow_factory, message, peer=peer, rules=self.rules)
+        """File one framed message; its acknowledgements (AE when filing broke down)."""
+        try:
+            got = receive_hl7(self.uow_factory, message, peer=peer, rules=self.rules)
+        except Exception as error:  # noqa: BLE001 - the sender must still get an answer
+            _log.error("interop: a received message broke down (%s)", type(error).__name__)
+            refused = InvalidMessage("internal error; send the message again", code="207")
+            return [hl7v2.ack(message, control_id=_control(), error=refused).encode("utf-8")]
         return [answer.encode("utf-8") for answer in got.answers]
 
     def too_large(self, head: bytes, limit: int, peer: str) -> list[bytes]:
