@@ -141,7 +141,7 @@ def test_a_correction_is_a_new_version_and_the_old_one_is_kept(
     assert versions[0][1] is not None and versions[1][1] is None
 
 
-@pytest.mark.parametrize("username", ["nurse", "clinician", "patient", "lab"])
+@pytest.mark.parametrize("username", ["nurse", "clinician", "patient", "lab", "morphologist"])
 def test_those_who_do_not_judge_the_marrow_are_refused(
     web: tuple[TestClient, AuditLog, str], username: str
 ) -> None:

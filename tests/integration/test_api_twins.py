@@ -52,6 +52,10 @@ TWINS: dict[Route, Route] = {
         "POST",
         "/api/cases/{case_id}/report/adopt-diagnosis",
     ),
+    ("POST", "/pathologist/cases/{case_id}/diagnosis/context"): (
+        "PUT",
+        "/api/cases/{case_id}/diagnosis/context",
+    ),
     ("POST", "/pathologist/cases/{case_id}/report/sign"): (
         "POST",
         "/api/cases/{case_id}/report/sign",

@@ -165,6 +165,10 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/cases/{case_id}/diagnosis"): frozenset({PA, M, L}),
     ("POST", "/api/cases/{case_id}/report/adopt-diagnosis"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/adopt-diagnosis"): frozenset({PA}),
+    # the inputs no result states: read by the panel's readers, entered by those who judge
+    ("GET", "/api/cases/{case_id}/diagnosis/context"): frozenset({PA, M, L}),
+    ("PUT", "/api/cases/{case_id}/diagnosis/context"): frozenset({PA}),
+    ("POST", "/pathologist/cases/{case_id}/diagnosis/context"): frozenset({PA}),
     ("POST", "/api/cases/{case_id}/slides"): frozenset({M, PA}),
     ("POST", "/api/counts/{count_id}/edit"): frozenset({M, PA}),
     ("GET", "/api/keymaps"): frozenset({M, PA}),
@@ -307,7 +311,8 @@ def test_each_role_gets_the_expected_answer_on_every_route(
         if method == "GET":
             answer = client.get(path, follow_redirects=False)
         elif template.startswith(("/api/", "/fhir")) and "safety-preview" not in template:
-            answer = client.post(
+            answer = client.request(
+                method,
                 path,
                 json={"version": 0, "counts": {}},
                 headers={"X-CSRF-Token": csrf},

@@ -4,7 +4,9 @@ JSON twin.
 ``POST /pathologist/cases/{id}/diagnosis/context`` takes the whole form; a refused entry
 brings the page back (422) with every message beside its field and every value as typed.
 ``PUT /api/cases/{id}/diagnosis/context`` takes the same fields as JSON and answers with
-the stored values and the recomputed panel; ``GET`` reads the stored values.
+the stored values and the recomputed panel; ``GET`` reads the stored values. The web
+admits the pathologist, whose page holds the form (the use case would also take a
+morphologist's entry, for a morphologist's page to come).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from marrowscope.domain.diagnosis.context import FieldErrors, context_fields
 from marrowscope.domain.roles import Role
 from marrowscope.services.cases import get_case
 from marrowscope.services.diagnosis import (
-    CONTEXT_WRITERS,
     DIAGNOSIS_ROLES,
     case_diagnosis,
     diagnostic_context,
@@ -34,7 +35,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["diagnosis"])
 
 Pathologist = Annotated[SignedIn, Depends(require(Role.PATHOLOGIST))]
-Writer = Annotated[SignedIn, Depends(require(*CONTEXT_WRITERS))]
 Reader = Annotated[SignedIn, Depends(require(*DIAGNOSIS_ROLES))]
 
 
@@ -64,7 +64,7 @@ def get_context(ctx: Ctx, me: Reader, case_id: int) -> dict[str, Any]:
 
 @router.put("/api/cases/{case_id}/diagnosis/context")
 def put_context(
-    ctx: Ctx, me: Writer, case_id: int, values: Annotated[dict[str, Any], Body(embed=True)]
+    ctx: Ctx, me: Pathologist, case_id: int, values: Annotated[dict[str, Any], Body(embed=True)]
 ) -> dict[str, Any]:
     """Replace the entered values (omitted = not assessed); the panel as recomputed."""
     with ctx.uow() as uow:
