@@ -63,6 +63,7 @@ ROUTERS: tuple[str, ...] = (
     "pathway.patient",
     "accounts.session_api",
     "cases.api",
+    "cases.pages",
     "pathway.cbc_api",
     "interop.api",
     "interop.fhir_rest",
@@ -87,6 +88,7 @@ ROUTERS: tuple[str, ...] = (
     "accounts.api",
     "diagnosis.api",
     "diagnosis.adopt",
+    "diagnosis.followup",
     "diagnosis.context",
 )
 

@@ -16,7 +16,7 @@ from marrowscope.domain.display_names import label_of
 from marrowscope.domain.lab import TERMINAL_STATES, TestType
 from marrowscope.domain.pathway.records import CaseStage, RecordKind, stage_of
 from marrowscope.domain.roles import Actor
-from marrowscope.services.cases import codec, list_cases
+from marrowscope.services.cases import codec, list_cases, patient_cases
 from marrowscope.services.reporting.state import report_state
 from marrowscope.services.reporting.views import list_versions
 from marrowscope.services.unit_of_work import UnitOfWork
@@ -82,12 +82,23 @@ def duration_words(span: timedelta) -> str:
 
 
 def case_list(
-    uow: UnitOfWork, actor: Actor, *, status: CaseStatus | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    status: CaseStatus | None = None,
+    patient_id: int | None = None,
 ) -> list[CaseListRow]:
-    """Cases newest first, each with its stage, report, pending tests and turnaround."""
+    """Cases newest first, each with its stage, report, pending tests and turnaround;
+    with ``patient_id``, that patient's cases oldest first (their examinations in time
+    order)."""
     now = uow.now()
     rows = []
-    for case in list_cases(uow, actor, status=status):
+    found = (
+        list_cases(uow, actor, status=status)
+        if patient_id is None
+        else patient_cases(uow, actor, patient_id)
+    )
+    for case in found:
         patient = uow.patients.get(case.patient_id)
         if patient is None:
             continue

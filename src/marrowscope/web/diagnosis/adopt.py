@@ -3,8 +3,10 @@
 The proposed texts fill the WHO, ICC, IMWG, risk and missing-results fields of the draft,
 where the pathologist edits them before signing; the whole proposal as computed is kept
 in its own field, so the signed report shows both what the machine proposed and what the
-pathologist signed. A signed report refuses (it is amended, never overwritten). The page
-button and its JSON twin (``web.diagnosis.api``) both go through ``adopt_proposal``.
+pathologist signed. For a repeat marrow the comparison with the previous examination and
+the response it is consistent with fill the comparison field. A signed report refuses (it
+is amended, never overwritten). The page button and its JSON twin
+(``web.diagnosis.api``) both go through ``adopt_proposal``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from marrowscope.domain.counting.slide_counts import CountStatus
 from marrowscope.domain.counting.taxonomy import CellClass
 from marrowscope.domain.roles import Role
 from marrowscope.services import counting
-from marrowscope.services.diagnosis import case_diagnosis
+from marrowscope.services.diagnosis import case_diagnosis, case_followup
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
+from marrowscope.web.diagnosis.followup import followup_text, report_reader
 from marrowscope.web.diagnosis.views import diagnosis_json, proposal_text
 from marrowscope.web.pages import redirect
 from marrowscope.web.reporting import bridge as report_bridge
@@ -50,6 +53,12 @@ def adopt_proposal(ctx: WebContext, me: SignedIn, case_id: int) -> dict[str, Any
             report_counts=report.counts if report is not None else None,
         )
         fields = {**base, **diagnosis.proposal(), "diagnosis_proposal": proposal_text(diagnosis)}
+        # a repeat marrow: the comparison with the previous one and the response proposed
+        followup = case_followup(
+            uow, ctx.stores, me.actor, case_id, report_of=report_reader(uow, me)
+        )
+        if followup.previous is not None:
+            fields["comparison"] = followup_text(followup)
         # a first draft takes the saved slide counts the proposal was computed from, as
         # the report form does by default; an existing draft keeps the counts it holds
         counts = None if report is not None else _saved_counts(ctx, me, uow, case_id)

@@ -7,7 +7,7 @@ from typing import Any
 from marrowscope.domain.diagnosis.findings import Candidate, Criterion, MissingResult, RiskResult
 from marrowscope.domain.diagnosis.integrated import IntegratedDiagnosis
 
-__all__ = ["diagnosis_json", "proposal_text"]
+__all__ = ["candidate_json", "diagnosis_json", "proposal_text"]
 
 
 def _criterion(c: Criterion) -> dict[str, Any]:
@@ -34,6 +34,11 @@ def _candidate(c: Candidate) -> dict[str, Any]:
         "criteria": [_criterion(k) for k in c.criteria],
         "missing": [_missing(m) for m in c.missing],
     }
+
+
+def candidate_json(c: Candidate) -> dict[str, Any]:
+    """One candidate with its criteria and what is missing (also a response category)."""
+    return _candidate(c)
 
 
 def _risk(r: RiskResult) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 A patient account is tied to one patient record; any other record answers 403 before
 anything is looked up, so the answer does not even reveal whether it exists. Results
-appear only once the report has been released, in plain language.
+appear only once the report has been released, in plain language; a patient examined
+more than once sees each released report, oldest first, and prepares for (and checks in
+after) the newest examination.
 
 Issue 18: times in the lab's zone, preparation only until the procedure is done, the
 care team's number wherever the text says to call, a check-in form only once there is a
@@ -70,8 +72,14 @@ def _page(
     advice = None
     with ctx.uow() as uow:
         patient = get_patient(uow, me.actor, patient_id)
-        cases = list(list_cases(uow, me.actor))
-        case = cases[0] if cases else None
+        cases = list(list_cases(uow, me.actor))  # oldest first
+        case = cases[-1] if cases else None  # preparation and check-in: the newest
+        # every released report, examination by examination in time order
+        released = [
+            (c, text)
+            for c in cases
+            if (text := report_bridge.patient_summary(uow, me.actor, c.id)) is not None
+        ]
         sheet = aftercare = summary = report_state = None
         procedure_at: datetime | None = None
         if case is not None:
@@ -105,6 +113,7 @@ def _page(
         and case.status is CaseStatus.OPEN,
         aftercare=aftercare,
         summary=summary,
+        released=released,
         report_state=report_state,
         symptoms=list(SYMPTOM_LABELS.items()),
         phone=phone,
@@ -146,7 +155,7 @@ async def check_in(request: Request, ctx: Ctx, me: Patient, patient_id: int) -> 
             patient_check_in(
                 uow,
                 me.actor,
-                cases[0].id,
+                cases[-1].id,
                 symptoms=typed["symptoms"],
                 temperature_c=as_float("temperature_c", typed["temperature_c"]),
                 notes=typed["notes"],

@@ -27,7 +27,7 @@ from marrowscope.domain.roles import Role
 from marrowscope.services import ai_review as review
 from marrowscope.services import cases, counting
 from marrowscope.services.accounts import confirm_signer
-from marrowscope.services.diagnosis import case_diagnosis, diagnostic_context
+from marrowscope.services.diagnosis import case_diagnosis, case_followup, diagnostic_context
 from marrowscope.services.reporting import case_list
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
@@ -96,6 +96,9 @@ def _case_page(
             loaded=(record, slides),
         )
         entered = extra.get("context_values") or diagnostic_context(uow, case_id)
+        followup = case_followup(
+            uow, ctx.stores, me.actor, case_id, report_of=lambda cid: _report_of(uow, me, cid)
+        )
     merged = counting.merged_counts(slides)
     saved = counting.merged_counts([s for s in slides if s.status is CountStatus.SAVED])
     specimens = {s.id: s for s in record.specimens}
@@ -133,7 +136,19 @@ def _case_page(
         context_fields=context_fields(),
         context_groups=context_groups(),
         context_errors=extra.get("context_errors", {}),
+        followup=followup,
     )
+
+
+def _report_of(
+    uow: UnitOfWork, me: SignedIn, case_id: int
+) -> tuple[dict[str, str], dict[str, int] | None] | None:
+    """A case's report fields and counts, read for the comparison with earlier marrows."""
+    report = report_bridge.current_report(uow, me.actor, case_id)
+    if report is None:
+        return None
+    counts = {str(k): int(v) for k, v in report.counts.items()} if report.counts else None
+    return dict(report.fields), counts
 
 
 @router.get("/cases/{case_id}")

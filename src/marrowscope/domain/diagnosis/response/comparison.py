@@ -17,7 +17,7 @@ from marrowscope.domain.counting.counts import CellCounts
 from marrowscope.domain.counting.me_ratio import MERatio, default_me_definition, me_ratio
 from marrowscope.domain.diagnosis.response.examination import Examination
 
-__all__ = ["KeyFigure", "compare_examinations"]
+__all__ = ["KeyFigure", "compare_examinations", "comparison_text"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,20 @@ def compare_examinations(previous: Examination, current: Examination) -> tuple[K
         _karyotype_row(previous, current),
         *_variant_rows(previous, current),
     )
+
+
+def comparison_text(previous: str, figures: tuple[KeyFigure, ...], response: str = "") -> str:
+    """The report's "comparison with previous examinations" paragraph: each key figure
+    known on both sides, then the response wording (``previous`` names the examination,
+    e.g. "case 12 of 2026-01-05")."""
+    parts = []
+    for f in figures:
+        if f.previous == "—" and f.current == "—":
+            continue
+        verdict = (
+            "" if f.beyond_chance is None
+            else "; beyond chance" if f.beyond_chance else "; within counting chance"
+        )  # fmt: skip
+        parts.append(f"{f.name} {f.previous} -> {f.current} ({f.change}{verdict})")
+    text = f"Compared with {previous}: " + "; ".join(parts) + "." if parts else ""
+    return " ".join(t for t in (text, response) if t)

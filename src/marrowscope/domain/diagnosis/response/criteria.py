@@ -104,7 +104,9 @@ def assess(disease: Disease, inputs: Mapping[str, object]) -> ResponseAssessment
             continue
         if evident and supported:
             own = dict.fromkeys(unknown, "needed to settle it")
-            missing = tuple(MissingResult(w, v) for w, v in {**own, **could_change}.items())
+            # its own gaps first (they settle it), then what could make a category above it
+            merged = {**own, **{t: w for t, w in could_change.items() if t not in own}}
+            missing = tuple(MissingResult(t, w) for t, w in merged.items())
             proposed = Candidate(
                 system, label, f"Consistent with {label} ({system}).", criteria, missing
             )
