@@ -199,6 +199,25 @@ def test_a_second_patient_with_the_same_mrn_is_refused_by_the_mrn_field(
     assert _value(answer.text, "register-patient", "birth_date") == "1980-02-02"
 
 
+def test_every_registration_refusal_shows_at_once_beside_its_field(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    client, _ids = web
+    csrf = _sign_in(client, "clinician")
+    typed = {"mrn": "FK 9!", "family_name": "", "given_name": "G" * 201,
+             "birth_date": "2999-01-01", "sex": "x", "phone": "call me"}  # fmt: skip
+
+    answer = client.post("/clinician/patients", data={"csrf_token": csrf, **typed})
+
+    assert answer.status_code == 422
+    for name in typed:
+        assert _error(answer.text, "register-patient", name), name
+    assert "at most 200 characters" in _error(answer.text, "register-patient", "given_name")
+    assert "future" in _error(answer.text, "register-patient", "birth_date")
+    assert _value(answer.text, "register-patient", "mrn") == "FK 9!"
+    assert _value(answer.text, "register-patient", "phone") == "call me"
+
+
 def test_a_staff_call_with_a_bad_temperature_keeps_the_symptoms(
     web: tuple[TestClient, DemoIds],
 ) -> None:

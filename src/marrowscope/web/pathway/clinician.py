@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from marrowscope.domain.cases.model import Sex, clean_mrn, clean_phone
 from marrowscope.domain.display_names import label_of
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.pathway.indication import Indication, Urgency
@@ -23,7 +24,13 @@ from marrowscope.services.cases import open_case, register_patient
 from marrowscope.services.reporting import case_list
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.errors import status_of
-from marrowscope.web.form_state import field_error, is_form_refusal, typed_values
+from marrowscope.web.form_state import (
+    FormErrors,
+    Refusals,
+    field_error,
+    is_form_refusal,
+    typed_values,
+)
 from marrowscope.web.forms import as_datetime, local_input
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.reporting import bridge as report_bridge
@@ -67,47 +74,73 @@ def clinician_home(request: Request, ctx: Ctx, me: Clinician) -> Response:
 
 
 @router.post("/patients")
-def new_patient(
-    request: Request,
-    ctx: Ctx,
-    me: Clinician,
-    mrn: Annotated[str, Form(max_length=32)],
-    family_name: Annotated[str, Form(max_length=200)],
-    given_name: Annotated[str, Form(max_length=200)],
-    birth_date: Annotated[str, Form()],
-    sex: Annotated[str, Form()],
-    phone: Annotated[str, Form(max_length=32)] = "",
-) -> Response:
-    """Register a patient and open their examination case (a refusal, such as an MRN
-    already registered, comes back beside its field with the form as typed)."""
+async def new_patient(request: Request, ctx: Ctx, me: Clinician) -> Response:
+    """Register a patient and open their examination case. Every refusal (an MRN already
+    registered, a name too long, a birth date in the future...) comes back at once, each
+    beside its field, with the form as typed."""
+    form = await request.form()
+    typed = {k: str(form.get(k, "")).strip() for k in _REGISTER_FIELDS}
     try:
-        try:
-            born = date.fromisoformat(birth_date)
-        except ValueError:
-            raise InvalidInput("birth_date: give a date (YYYY-MM-DD)") from None
+        checked = _registration(typed, datetime.now(UTC).date())
         with ctx.uow() as uow:
-            patient = register_patient(
-                uow,
-                me.actor,
-                mrn=mrn,
-                family_name=family_name,
-                given_name=given_name,
-                birth_date=born,
-                sex=sex,
-                phone=phone,
-            )
+            patient = register_patient(uow, me.actor, **checked)
             case = open_case(uow, me.actor, patient.id)
     except MarrowscopeError as error:
         if not is_form_refusal(error):
             raise
-        typed = {"mrn": mrn, "family_name": family_name, "given_name": given_name,
-                 "birth_date": birth_date, "sex": sex, "phone": phone}  # fmt: skip
-        field, message = field_error(error, set(typed))
+        errors = (
+            error.errors
+            if isinstance(error, FormErrors)
+            else dict([field_error(error, set(typed))])
+        )
         return _home(
-            request, ctx, me, status_of(error)[0],
-            register_form=typed, register_errors={field: message},
-        )  # fmt: skip
+            request, ctx, me, status_of(error)[0], register_form=typed, register_errors=errors
+        )
     return redirect(f"/clinician/cases/{case.id}")
+
+
+_REGISTER_FIELDS = ("mrn", "family_name", "given_name", "birth_date", "sex", "phone")
+_NAME_MAX_CHARS = 200
+
+
+def _name(text: str, required: bool) -> str:
+    if required and not text:
+        raise InvalidInput("required")
+    if len(text) > _NAME_MAX_CHARS:
+        raise InvalidInput(f"at most {_NAME_MAX_CHARS} characters")
+    return text
+
+
+def _born(text: str, today: date) -> date:
+    try:
+        born = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("give a date (YYYY-MM-DD)") from None
+    if born > today:
+        raise InvalidInput("lies in the future")
+    return born
+
+
+def _sex(text: str) -> Sex:
+    try:
+        return Sex(text)
+    except ValueError:
+        raise InvalidInput(f"choose one of {', '.join(s.value for s in Sex)}") from None
+
+
+def _registration(typed: dict[str, str], today: date) -> dict[str, Any]:
+    """The registration form checked field by field, every refusal kept."""
+    r = Refusals()
+    checked = {
+        "mrn": r.read("mrn", lambda: clean_mrn(typed["mrn"])),
+        "family_name": r.read("family_name", lambda: _name(typed["family_name"], True)),
+        "given_name": r.read("given_name", lambda: _name(typed["given_name"], False)),
+        "birth_date": r.read("birth_date", lambda: _born(typed["birth_date"], today)),
+        "sex": r.read("sex", lambda: _sex(typed["sex"])),
+        "phone": r.read("phone", lambda: clean_phone(typed["phone"])),
+    }
+    r.raise_any()
+    return checked
 
 
 def _case_view(
