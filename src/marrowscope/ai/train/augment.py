@@ -4,6 +4,8 @@ Stained smears have no up or down: flips and rotations (by quarter turns, or by 
 angle with a little zoom when ``free_rotation`` is set) are free extra data.
 Stains vary between labs and days: brightness, contrast, saturation and per-channel
 gain jitter teach the model to look at shape and granules rather than at the hue.
+Other laboratories differ further, in stain, focus, magnification and JPEG quality:
+``lab_variation`` draws those when a ``LabVariation`` is given.
 """
 
 from __future__ import annotations
@@ -12,13 +14,27 @@ import math
 
 import torch
 
-__all__ = ["augment", "to_float"]
+from marrowscope.ai.train.config import TrainConfig
+from marrowscope.ai.train.lab_variation import LabVariation, draw, draw_quality, jpeg
+
+__all__ = ["augment", "to_float", "variation_of"]
 
 
 def to_float(batch: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
     """(B, H, W, 3) uint8 -> (B, 3, H, W) standardised float, as inference does it."""
     x = batch.permute(0, 3, 1, 2).float().div_(255.0)
     return (x - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+
+
+def variation_of(config: TrainConfig) -> LabVariation:
+    """The other laboratories' differences a run of ``config`` trains with."""
+    return LabVariation(
+        config.stain_jitter,
+        config.blur_sigma,
+        config.zoom_range,
+        config.jpeg_quality,
+        config.variation_probability,
+    )
 
 
 def augment(
@@ -29,13 +45,26 @@ def augment(
     generator: torch.Generator,
     free_rotation: bool = False,
     scale_jitter: float = 0.0,
+    variation: LabVariation | None = None,
+    size: int | None = None,
+    share: float = 1.0,
 ) -> torch.Tensor:
-    """Randomly flipped, rotated, shifted and colour-jittered standardised batch."""
+    """Randomly flipped, rotated, shifted and colour-jittered standardised batch.
+
+    With ``variation``, each image also gets another lab's framing, stain, focus and
+    JPEG quality; ``batch`` may then be a wider frame of which the network's own is the
+    central ``share``, returned at ``size`` pixels.
+    """
     x = batch.permute(0, 3, 1, 2).float().div_(255.0)
     b = x.shape[0]
+    size = size or x.shape[-1]
+    variation = variation or LabVariation()
 
     def uniform(*shape: int) -> torch.Tensor:
         return torch.rand(*shape, generator=generator)
+
+    if variation.active or x.shape[-1] != size:
+        x = draw(x, variation, size, share, generator)
 
     if free_rotation:
         x = _rotate_and_zoom(x, uniform(b) * (2 * math.pi), 1 + (uniform(b) * 2 - 1) * scale_jitter)
@@ -65,6 +94,8 @@ def augment(
         grey = x.mean(dim=1, keepdim=True)
         x = (x - grey) * saturation + grey
         x = x.clamp_(0.0, 1.0)
+    if variation.jpeg_quality > 0:  # last, as a scanner or an upload compresses the image
+        x = jpeg(x, draw_quality(variation, b, generator))
     return (x - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
 
 

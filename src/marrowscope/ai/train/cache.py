@@ -21,7 +21,7 @@ from marrowscope.ai.data import Sample
 from marrowscope.ai.preprocess import decode_image
 from marrowscope.ai.train.config import TrainConfig
 
-__all__ = ["cached_pixels", "run_pixels"]
+__all__ = ["cached_pixels", "central", "run_pixels", "training_pixels"]
 
 
 def cached_pixels(
@@ -51,3 +51,24 @@ def cached_pixels(
 def run_pixels(samples: Sequence[Sample], config: TrainConfig) -> NDArray[np.uint8]:
     """Pixels of ``samples`` prepared as the run of ``config`` (and its sidecar) says."""
     return cached_pixels(samples, config.input_size, config.cache_dir, config.crop_fraction)
+
+
+def training_pixels(
+    samples: Sequence[Sample], config: TrainConfig
+) -> tuple[NDArray[np.uint8], float]:
+    """Pixels to train on, and the share of each side that is the network's own framing.
+
+    With a zoom range the cache keeps a wider frame around the network's crop, so a
+    looser framing drawn in training shows the cell's real neighbourhood.
+    """
+    if config.zoom_range <= 0:
+        return run_pixels(samples, config), 1.0
+    context = min(1.0, config.crop_fraction * (1 + config.zoom_range))
+    size = round(config.input_size * context / config.crop_fraction)
+    return cached_pixels(samples, size, config.cache_dir, context), config.crop_fraction / context
+
+
+def central(pixels: NDArray[np.uint8], size: int) -> NDArray[np.uint8]:
+    """The central ``size`` x ``size`` pixels of each (N, S, S, 3) image."""
+    margin = (pixels.shape[1] - size) // 2
+    return pixels[:, margin : margin + size, margin : margin + size]

@@ -51,6 +51,12 @@ class TrainConfig:
     colour_jitter: float = 0.15
     free_rotation: bool = False  # rotate by any angle, not only quarter turns
     scale_jitter: float = 0.0  # zoom each image by 1 +- this (with free_rotation)
+    # another laboratory's stain, focus, framing and JPEG quality (ai/train/lab_variation.py)
+    stain_jitter: float = 0.0  # HED densities scaled by 1 +- this
+    blur_sigma: float = 0.0  # widest Gaussian blur, pixels
+    zoom_range: float = 0.0  # cell framed up to 1 + this tighter or looser
+    jpeg_quality: int = 0  # lowest JPEG quality re-encoded at; 0: off
+    variation_probability: float = 0.5  # share of images blurred / re-encoded
     threads: int = 2
     # bfloat16 autocast and channels-last tensors: about 2x faster training on CPUs with
     # AVX-512 BF16 (measured in the model card); weights and EMA stay float32

@@ -27,9 +27,9 @@ from tqdm import tqdm
 from marrowscope.ai.data import Sample, fine_samples, label_codes, load_dataset
 from marrowscope.ai.metrics import report
 from marrowscope.ai.split import Split, load_split, save_split, stratified_split
-from marrowscope.ai.train.augment import augment, to_float
+from marrowscope.ai.train.augment import augment, to_float, variation_of
 from marrowscope.ai.train.backbones import build_pretrained, freeze_stages, keep_frozen_in_eval
-from marrowscope.ai.train.cache import run_pixels
+from marrowscope.ai.train.cache import central, run_pixels, training_pixels
 from marrowscope.ai.train.checkpoint_file import read_checkpoint
 from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.distill import distillation_loss, soft_targets
@@ -132,9 +132,10 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
     grouping = group_targets(train_samples, codes) if grouped else None
     y_train = _targets(train_samples, codes)
     y_val = _targets(val_samples, codes)
-    x_train = run_pixels(train_samples, config)
+    x_train, share = training_pixels(train_samples, config)
+    x_own = central(x_train, config.input_size)  # the framing the network is shipped with
     x_val = run_pixels(val_samples, config)
-    mean_np, std_np = input_normalisation(config, x_train)
+    mean_np, std_np = input_normalisation(config, x_own)
     mean = torch.tensor(mean_np, dtype=torch.float32)
     std = torch.tensor(std_np, dtype=torch.float32)
 
@@ -187,10 +188,11 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
         "config": {k: str(v) for k, v in asdict(config).items()},
         "seed": seed,
     }
+    variation = variation_of(config)
     teacher = None
     if start_epoch < config.epochs:
         # only when there is training left: a finished run resumed to ship needs none
-        teacher = soft_targets(config, train_samples, x_train, codes)
+        teacher = soft_targets(config, train_samples, x_own, codes)
     for epoch in range(start_epoch, config.epochs):
         model.train()
         keep_frozen_in_eval(model, config.frozen_blocks)
@@ -208,6 +210,9 @@ def train(config: TrainConfig, seed: int, fresh: bool = False) -> TrainResult:
                 generator,
                 config.free_rotation,
                 config.scale_jitter,
+                variation,
+                config.input_size,
+                share,
             )
             y = torch.from_numpy(y_train[idx])
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
