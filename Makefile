@@ -5,17 +5,33 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .PHONY: run test check fmt install install-test test-slow bench audit clean run-postgres \
-	test-web-postgres test-backup test-fuzz test-faults
+	test-web-postgres test-backup test-fuzz test-faults lock
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
+## Dependencies come from the lock files, every file checked against its SHA-256
+## (requirements/*.txt, made by `make lock`); the project itself is installed without
+## letting pip resolve anything further.
 install: $(BIN)/activate
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --require-hashes -r requirements/runtime.txt
+	$(PY) -m pip install -q --no-deps -e .
 
 install-test: $(BIN)/activate
-	$(PY) -m pip install -q -e '.[test,train]'
+	$(PY) -m pip install -q --require-hashes -r requirements/dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+
+## Re-resolve the lock files from pyproject.toml (after adding or bumping a dependency).
+## pip-tools runs in its own venv and uses pip's configuration, so the CPU build of torch
+## that lies on this machine's disk is the one locked (docs/operations.md, "Lock files").
+LOCK_FLAGS := -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links
+lock:
+	test -x .venv-lock/bin/pip-compile || ($(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install -q pip-tools)
+	.venv-lock/bin/pip-compile $(LOCK_FLAGS) -o requirements/runtime.txt pyproject.toml
+	.venv-lock/bin/pip-compile $(LOCK_FLAGS) --extra test --extra train -o requirements/dev.txt \
+	  pyproject.toml
 
 ## Install, create the SQLite database with the demo case, and serve the app on localhost.
 run: install
@@ -83,4 +99,4 @@ bench: install-test
 	for f in benchmarks/*.py; do $(PY) $$f; done
 
 clean:
-	rm -rf $(VENV) .venv-audit var artefacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-audit .venv-lock var artefacts .mypy_cache .ruff_cache .pytest_cache
