@@ -17,6 +17,8 @@ from marrowscope.domain.lab.result_types import (
     KaryotypeResult,
     LabResult,
     MolecularResult,
+    MrdMethod,
+    MrdResult,
     NarrativeResult,
     Variant,
     check_iscn,
@@ -46,6 +48,8 @@ from marrowscope.domain.lab.specimen import (
 __all__ = [
     "ACCESSION_PATTERN",
     "CultureResult",
+    "MrdMethod",
+    "MrdResult",
     "FishProbe",
     "FishResult",
     "KaryotypeResult",

@@ -26,6 +26,7 @@ _TEST_LABELS: Mapping[TestType, str] = {
     TestType.CULTURE: "Marrow culture",
     TestType.TREPHINE_HISTOLOGY: "Trephine histology",
     TestType.IMMUNOHISTOCHEMISTRY: "Immunohistochemistry",
+    TestType.MRD: "Measurable residual disease (MRD)",
 }
 _WORDS = {"percent": "%", "vaf": "VAF", "hgvs": "HGVS", "cd34": "CD34", "me": "M:E"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from marrowscope.domain.errors import InvalidInput
 
@@ -18,6 +19,8 @@ __all__ = [
     "MolecularResult",
     "CultureResult",
     "NarrativeResult",
+    "MrdMethod",
+    "MrdResult",
     "VARIANT_CLASSES",
     "LabResult",
 ]
@@ -137,6 +140,35 @@ class NarrativeResult:
     values: Mapping[str, float]
 
 
+class MrdMethod(StrEnum):
+    """How residual disease was measured; each has its own reach (sensitivity)."""
+
+    FLOW = "flow"  # multiparameter flow cytometry (LAIP / different-from-normal)
+    NPM1_QPCR = "npm1_qpcr"  # NPM1 mutant transcripts by RT-qPCR, per ABL1 copies
+    QPCR = "qpcr"  # another fusion or mutation transcript by RT-qPCR
+    NGS = "ngs"  # next-generation sequencing (NGS-MRD, clonotype)
+
+
+@dataclass(frozen=True, slots=True)
+class MrdResult:
+    """A measurable-residual-disease result: the laboratory's call (detected or not, at
+    its own threshold), the level measured, and the assay's sensitivity as a fraction
+    (1e-4 = one cell in 10,000 = 0.01 %).
+
+    A negative result means nothing without its sensitivity, so the sensitivity is
+    required (ELN MRD 2021: report the assay and its sensitivity; Heuser N et al.
+    Blood 2021;138:2753, doi:10.1182/blood.2021013626).
+    """
+
+    method: MrdMethod
+    target: str
+    detected: bool
+    sensitivity: float
+    level_percent: float | None = None
+    cells_analysed: int | None = None
+    interpretation: str = ""
+
+
 # ACMG/AMP germline terms (Richards 2015, doi:10.1038/gim.2015.30) and AMP/ASCO/CAP somatic
 # tiers (Li 2017, doi:10.1016/j.jmoldx.2016.10.002): the words a variant row may carry.
 VARIANT_CLASSES: tuple[str, ...] = (
@@ -152,4 +184,6 @@ VARIANT_CLASSES: tuple[str, ...] = (
 )
 
 
-LabResult = KaryotypeResult | FishResult | MolecularResult | CultureResult | NarrativeResult
+LabResult = (
+    KaryotypeResult | FishResult | MolecularResult | CultureResult | MrdResult | NarrativeResult
+)

@@ -2,7 +2,8 @@
 
 Karyotypes are ISCN text (checked for form, not interpreted); FISH results name each
 probe with nuclei scored; molecular results list variants as gene / HGVS / VAF; a
-culture names its organism or reports no growth; the other tests are narrative text
+culture names its organism or reports no growth; an MRD result gives its call, level
+and sensitivity (``domain.lab.mrd``); the other tests are narrative text
 with optional structured numbers. Interpretations are worded "consistent with", never
 as a diagnosis.
 """
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from marrowscope.domain.errors import InvalidInput, InvalidMeasurement
+from marrowscope.domain.lab.mrd import mrd_to_dict, parse_mrd
 from marrowscope.domain.lab.result_types import (
     VARIANT_CLASSES,
     CultureResult,
@@ -23,6 +25,7 @@ from marrowscope.domain.lab.result_types import (
     KaryotypeResult,
     LabResult,
     MolecularResult,
+    MrdResult,
     NarrativeResult,
     Variant,
     check_iscn,
@@ -154,6 +157,8 @@ def parse_result(test: TestType, data: Mapping[str, Any]) -> LabResult:
             str(data.get("interpretation", "")),
             _genes_tested(data.get("genes_tested")),
         )
+    if test == TestType.MRD:
+        return parse_mrd(data)
     if test == TestType.CULTURE:
         organism = data.get("organism")
         organism = str(organism).strip() if organism else None
@@ -212,6 +217,8 @@ def result_to_dict(result: LabResult) -> dict[str, Any]:
         if result.genes_tested:  # only when given, so earlier results read back unchanged
             molecular["genes_tested"] = list(result.genes_tested)
         return molecular
+    if isinstance(result, MrdResult):
+        return mrd_to_dict(result)
     if isinstance(result, CultureResult):
         return {
             "organism": result.organism,

@@ -68,6 +68,7 @@ class TestType(StrEnum):
     CULTURE = "culture"
     TREPHINE_HISTOLOGY = "trephine_histology"
     IMMUNOHISTOCHEMISTRY = "immunohistochemistry"
+    MRD = "mrd"  # measurable residual disease: flow, NPM1 qPCR, NGS
 
 
 _FITS: dict[TestType, frozenset[SpecimenKind]] = {
@@ -80,6 +81,7 @@ _FITS: dict[TestType, frozenset[SpecimenKind]] = {
     ),
     TestType.IRON_STAIN: frozenset({SpecimenKind.ASPIRATE_SMEAR, SpecimenKind.TREPHINE_CORE}),
     TestType.FLOW_CYTOMETRY: frozenset({SpecimenKind.ASPIRATE_EDTA, SpecimenKind.ASPIRATE_HEPARIN}),
+    TestType.MRD: frozenset({SpecimenKind.ASPIRATE_EDTA, SpecimenKind.ASPIRATE_HEPARIN}),
     TestType.KARYOTYPE: frozenset({SpecimenKind.ASPIRATE_HEPARIN}),
     TestType.FISH: frozenset(
         {SpecimenKind.ASPIRATE_HEPARIN, SpecimenKind.ASPIRATE_EDTA, SpecimenKind.TREPHINE_CORE}

@@ -118,6 +118,12 @@ def read_result_form(
             "incubation_days": _number(form, "incubation_days", errors, whole=True),
             "susceptibility": _text(form, "susceptibility"),
         }
+    elif test_type is TestType.MRD:  # checked by domain.lab.mrd, which names the field
+        data = {
+            key: _text(form, key)
+            for key in ("method", "target", "detected", "level_percent", "sensitivity",
+                        "cells_analysed", "interpretation")
+        }  # fmt: skip
     else:
         data = {"text": _text(form, "text"), "values": _values(form, errors)}
     return data, errors

@@ -1,6 +1,7 @@
 """A case's record read as one ``Examination``: the diagnosis engines' findings, the
 marrow counted, the candidate names of its integrated diagnosis, the flow cytometry's
-clonal plasma cells and what a person entered with the diagnostic context."""
+clonal plasma cells, its verified MRD results and what a person entered with the
+diagnostic context."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from marrowscope.domain.diagnosis.from_case import diagnosis_inputs
 from marrowscope.domain.diagnosis.integrated import integrate
 from marrowscope.domain.diagnosis.response.examination import Examination, MrdFinding
 from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.lab import TestState, TestType
+from marrowscope.domain.lab.mrd import parse_mrd
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
 
-__all__ = ["examination_of"]
+__all__ = ["examination_of", "verified_mrd"]
 
 # entered values the response tables read (tables/response_criteria.toml inputs)
 _ENTERED = (
@@ -26,12 +29,30 @@ _ENTERED = (
 )
 
 
+def verified_mrd(record: CaseRecord) -> tuple[MrdFinding, ...]:
+    """The case's verified, current MRD results (a withdrawn test or an unverified
+    result is not yet a finding)."""
+    found = []
+    for test in record.tests:
+        result = record.current_result(test.id)
+        if (
+            test.test_type is not TestType.MRD
+            or test.state in (TestState.REJECTED, TestState.CANCELLED)
+            or result is None
+            or result.verified_at is None
+        ):
+            continue
+        mrd = parse_mrd(result.payload)
+        found.append(MrdFinding(mrd.method.value, mrd.detected, mrd.sensitivity))
+    return tuple(found)
+
+
 def examination_of(
     record: CaseRecord,
     counts: Mapping[CellClass, int] | None,
     report_fields: Mapping[str, str] | None,
     on: date,
-    mrd: tuple[MrdFinding, ...] = (),
+    mrd: tuple[MrdFinding, ...] | None = None,
 ) -> Examination:
     """What ``record`` showed on ``on``; an input the engines refuse leaves no diagnosis
     names (said by the diagnosis panel itself), never an error here."""
@@ -51,6 +72,6 @@ def examination_of(
         clonal_plasma_cells_percent=(
             inputs.plasma.clonal_bm_plasma_cells_percent if inputs.plasma else None
         ),
-        mrd=mrd,
+        mrd=verified_mrd(record) if mrd is None else mrd,
         entered={k: values[k] for k in _ENTERED if values.get(k) is not None},
     )
