@@ -19,7 +19,7 @@ Framings: "as given" (the lab's own crop) and "reframed" (the shipped detector f
 the white cell in the crop and it is cut as ``analyze`` cuts cells from fields: no
 figure of this source was used to choose it).
 
-    .venv/bin/python benchmarks/cross_lab.py --data PATH/TO/segmentation_WBC
+    .venv/bin/python benchmarks/cross_lab.py --data PATH/TO/segmentation_WBC [--model SIDECAR.json]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from PIL import Image
 from marrowscope.ai.detection.crops import cut_square, jpeg_bytes
 from marrowscope.ai.detection.detector import CellDetector
 from marrowscope.ai.field_cells import CLASSIFIER_CROP_PX, DEFAULT_FRAME_FACTOR
-from marrowscope.ai.infer import CellClassifier, Prediction
+from marrowscope.ai.infer import CellClassifier, Prediction, default_model_path
 from marrowscope.domain.ai_review import SHIFT_CROP_RATE, shift_expected
 
 LABELS = {"1": "neutrophil", "2": "lymphocyte", "3": "monocyte", "4": "eosinophil", "5": "basophil"}
@@ -131,10 +131,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="segmentation_WBC checkout")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", type=Path, default=default_model_path(), help="sidecar")
     args = parser.parse_args()
-    classifier = CellClassifier.load_default(threads=args.threads)
+    classifier = CellClassifier(args.model, threads=args.threads)
     detector = CellDetector(threads=args.threads)
-    _say(f"classifier {classifier.spec.name} (shipped); held-out source: zxaoyou/segmentation_WBC")
+    _say(f"classifier {classifier.spec.name}; held-out source: zxaoyou/segmentation_WBC")
     for name in SETS:
         cells = load(args.data, name)
         truth = [label for _, label in cells]

@@ -16,6 +16,7 @@ size, the share of slides marked (a false alarm on PBC, a catch elsewhere), besi
 old rule (at least 3 cells and 20 %) measured on the same draws.
 
     .venv/bin/python benchmarks/unfamiliar_slides.py [--cache var/unfamiliar_cells.json]
+        [--model SIDECAR.json]   # a candidate instead of the shipped classifier
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from PIL import Image
 
 from marrowscope.ai.field_cells import DetectorFieldCellFinder
-from marrowscope.ai.infer import CellClassifier
+from marrowscope.ai.infer import CellClassifier, default_model_path
 from marrowscope.domain.ai_review.shift import SHIFT_ALPHA, SHIFT_CELL_RATE, shift_expected
 from marrowscope.domain.counting.taxonomy import CellClass
 
@@ -52,12 +53,12 @@ def _say(line: str) -> None:
     print(line)  # noqa: T201 - a benchmark prints its figures
 
 
-def gather(root: Path, threads: int) -> dict[str, list[list[Cell]]]:
+def gather(root: Path, threads: int, model: Path) -> dict[str, list[list[Cell]]]:
     """Per source, per field: the classified white cells of every TXL-PBC field."""
     from marrowscope.domain.ai_review.contradiction import contradicts_detector
 
     finder = DetectorFieldCellFinder(threads=threads)
-    classifier = CellClassifier.load_default(threads=threads)
+    classifier = CellClassifier(model, threads=threads)
     limit = classifier.spec.ood_threshold
     out: dict[str, list[list[Cell]]] = {}
     for split in ("train", "val"):
@@ -141,11 +142,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=_DATA)
     parser.add_argument("--cache", type=Path, default=Path("var/unfamiliar_cells.json"))
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model", type=Path, default=default_model_path(), help="sidecar")
     args = parser.parse_args()
+    _say(f"classifier {args.model.stem}")
     if args.cache.is_file():
         data = json.loads(args.cache.read_text())
     else:
-        data = gather(args.data, args.threads)
+        data = gather(args.data, args.threads, args.model)
         args.cache.parent.mkdir(parents=True, exist_ok=True)
         args.cache.write_text(json.dumps(data))
     report(data)

@@ -62,6 +62,7 @@ class TrainConfig:
     # AVX-512 BF16 (measured in the model card); weights and EMA stay float32
     bf16: bool = False
     channels_last: bool = False
+    validate_from: int = 1  # first epoch whose EMA weights are validated (and may be kept)
     max_batches: int | None = None  # per epoch; a smoke run sets it small
     tta_views: int = 1  # orientations averaged inside the exported graph (1..4)
     # distillation (ai/train/distill.py): a finished run whose best.pt teaches this one
