@@ -96,15 +96,21 @@ def _conclusion(record: CaseRecord) -> str:
     return " ".join(parts)
 
 
-def _signer_id(uow: UnitOfWork, stores: AccountStores | None, username: str) -> dict[str, str]:
-    """The signer's provider identifier and its type, from their account; none without
-    the account stores or when the account holds none."""
-    if stores is None or not username:
-        return {}
-    found = uow.bind(stores.users).by_username(username)
-    if found is None or not found[0].provider_id:
-        return {}
-    return {"signer_id": found[0].provider_id, "signer_id_type": found[0].provider_id_type}
+def _signer(
+    uow: UnitOfWork, stores: AccountStores | None, username: str, name: str
+) -> dict[str, str]:
+    """The signer as a person: the name signed under (their account's name when they
+    signed under their login alone) and the account's provider identifier and type; the
+    name alone without the stores."""
+    found = uow.bind(stores.users).by_username(username) if stores and username else None
+    if found is None:
+        return {"signer_name": name}
+    user = found[0]
+    return {
+        "signer_name": name if name and name != username else user.display_name,
+        "signer_id": user.provider_id,
+        "signer_id_type": user.provider_id_type,
+    }
 
 
 def case_export(
@@ -136,9 +142,8 @@ def case_export(
             "signed_by": report.signed_by,
             "risk_scores": report.risk_scores,
             "diagnosis_codes": {"icd10": report.icd10, "icdo3": report.icdo3},
-            "signer_name": report.signer_name,
             "addendum": report.addendum,
-            **_signer_id(uow, stores, report.signed_by),
+            **_signer(uow, stores, report.signed_by, report.signer_name),
         }
         conclusion = report.conclusion if conclusion is None else conclusion
         pdf = report.pdf if pdf is None else pdf
