@@ -107,7 +107,7 @@ def _procedure(client: TestClient, audit: AuditLog, case_id: int) -> None:
         headers=nurse,
     )
     assert done.status_code == 201, done.text
-    assert done.json()["payload"]["procedure"]["operator"] == "nurse"
+    assert done.json()["payload"]["procedure"]["operator"] == "Nina Nurse"  # a person
     aftercare = client.post(f"/api/cases/{case_id}/aftercare", headers=nurse)
     assert aftercare.status_code == 201, aftercare.text
     written = audit.new_rows()

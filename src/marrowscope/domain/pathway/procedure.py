@@ -23,6 +23,7 @@ __all__ = [
     "ProcedureWarning",
     "Side",
     "Site",
+    "is_full_name",
     "validate_procedure",
 ]
 
@@ -193,3 +194,11 @@ def complications_from(values: Sequence[str]) -> tuple[Complication, ...]:
         except ValueError:
             raise InvalidInput(f"complications: unknown {v!r}") from None
     return tuple(out)
+
+
+def is_full_name(text: str) -> bool:
+    """At least two words with a letter each (given and family name), not a user name:
+    the procedure record names the person who did it, as a reader of the notes would
+    know them, not an account."""
+    words = [w for w in text.split() if any(c.isalpha() for c in w)]
+    return len(words) >= 2 and "@" not in text

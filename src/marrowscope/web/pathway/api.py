@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends
 from pydantic import AwareDatetime, BaseModel, Field
 
 from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.pathway.procedure import is_full_name
 from marrowscope.domain.pathway.safety import Plan, Sedation
 from marrowscope.domain.roles import Role
 from marrowscope.services import pathway
@@ -107,7 +108,7 @@ class VitalIn(BaseModel):
 
 
 class ProcedureIn(BaseModel):
-    """The procedure record; ``operator`` defaults to the signed-in person."""
+    """The procedure record; ``operator`` (a full name) defaults to the signed-in person's."""
 
     operator: _TEXT = ""
     assistant: _TEXT = ""
@@ -214,7 +215,10 @@ def save_assessment(ctx: Ctx, me: Ward, case_id: int, body: AssessmentIn) -> Rec
 def save_procedure(ctx: Ctx, me: Ward, case_id: int, body: ProcedureIn) -> RecordOut:
     """Record the procedure with its vital signs; a 'stop' needs an override reason."""
     data = body.model_dump(mode="json", exclude={"stop_override_reason"})
-    data["operator"] = data["operator"] or me.user.username
+    # the person, as the notes name them: typed, else the signed-in person's full name
+    data["operator"] = data["operator"].strip() or me.user.display_name
+    if not is_full_name(data["operator"]):
+        raise InvalidInput("operator: give the operator's full name (given and family name)")
     with ctx.uow() as uow:
         outcome = pathway.record_procedure_from(
             uow, me.actor, case_id, data, stop_override_reason=body.stop_override_reason

@@ -19,7 +19,13 @@ from starlette.datastructures import FormData
 
 from marrowscope.domain.display_names import label_of
 from marrowscope.domain.errors import InvalidInput
-from marrowscope.domain.pathway.procedure import Complication, ProcedureRecord, Side, Site
+from marrowscope.domain.pathway.procedure import (
+    Complication,
+    ProcedureRecord,
+    Side,
+    Site,
+    is_full_name,
+)
 from marrowscope.domain.pathway.safety import ConsentBy, Plan, Pregnancy, Sedation
 from marrowscope.domain.pathway.vitals import SIGNS, VitalSign, make_vital
 from marrowscope.web.form_state import Refusals
@@ -136,12 +142,6 @@ def plan_and_fields(
     return plan, fields
 
 
-def _full_name(text: str) -> bool:
-    """At least two words with a letter each (given and family name), not a user name."""
-    words = [w for w in text.split() if any(c.isalpha() for c in w)]
-    return len(words) >= 2 and "@" not in text
-
-
 def _vitals(r: _Reader) -> tuple[VitalSign, ...]:
     """Every row with anything typed: stored whole, or refused beside what it lacks."""
     out = []
@@ -175,7 +175,7 @@ def procedure_from(form: FormData, zone: str) -> ProcedureRecord:
     """The procedure record of the form; every refusal names its field, all at once."""
     r = _Reader(form, zone)
     operator = r.text("operator")
-    if not _full_name(operator):
+    if not is_full_name(operator):
         r.refusals.add("operator", "give the operator's full name (given and family name)")
     times = {
         name: r.time(name, required)
