@@ -192,3 +192,23 @@ def test_a_checklist_without_its_agents_is_refused_beside_them(web: Web) -> None
     assert "name the local anaesthetic that will be used" in refused.text
     assert "name the antiseptic that will be used" in refused.text
     assert _value(refused.text, "checklist", "allergies") == "lidocaine"
+
+
+def test_the_api_names_the_operator_as_a_person_never_an_account(web: Web) -> None:
+    client, _ids = web
+    case_id = _new_case(client, "AE-api-op")
+    headers = api_session(client, "proceduralist")
+    body = {
+        "site": "posterior_iliac_crest", "side": "left", "sedation": "local",
+        "time_out_at": "2026-03-02T08:58:00Z", "started_at": "2026-03-02T09:00:00Z",
+        "aspirate_at": "2026-03-02T09:05:00Z", "ended_at": "2026-03-02T09:20:00Z",
+        "observation_minutes": 30,
+    }  # fmt: skip
+
+    refused = client.post(
+        f"/api/cases/{case_id}/procedure", json={**body, "operator": "proc"}, headers=headers
+    )
+
+    assert refused.status_code == 422
+    assert "full name" in refused.json()["detail"]
+    # the default (the signed-in person's full name) is checked in test_api_pathway_walk
