@@ -213,7 +213,7 @@ def build_uow_factory(
     """
     from marrowscope.db.engine import make_session_factory
     from marrowscope.db.unit_of_work import SqlUnitOfWork, utc_now
-    from marrowscope.domain.cases.access import AccessPolicy
+    from marrowscope.domain.cases.access import AccessPolicy, clean_unit
     from marrowscope.services.unit_of_work import reads_only
 
     sessions = make_session_factory(engine)
@@ -221,8 +221,8 @@ def build_uow_factory(
     picked = settings or get_settings()
     key = audit_chain_key(picked)
     access = AccessPolicy(
-        lab_unit=picked.lab_unit,
-        default_ward=picked.default_ward,
+        lab_unit=clean_unit(picked.lab_unit),
+        default_ward=clean_unit(picked.default_ward),
         break_glass_minutes=picked.break_glass_minutes,
         scoping=picked.case_scoping,
     )

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     # the session secret does not leave the older entries unverifiable.
     audit_retention_days: int = Field(default=2192, ge=365)
     audit_chain_secret: str = ""
+    # Who sees which case (docs/access.md): clinical staff their wards' cases, laboratory
+    # staff those of ``lab_unit`` (this installation's one laboratory); a case opened
+    # without a ward (interfaces, commands) is ``default_ward``'s. Break-glass opens one
+    # other case for ``break_glass_minutes``. ``case_scoping`` false: roles alone decide.
+    lab_unit: str = Field(default="LAB", min_length=1, max_length=40)
+    default_ward: str = Field(default="HAEM", min_length=1, max_length=40)
+    break_glass_minutes: int = Field(default=60, ge=5, le=720)
+    case_scoping: bool = True
 
     @property
     def secure_cookies(self) -> bool:

@@ -7,7 +7,7 @@ above ``db`` ever holds a SQLAlchemy object.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ def _case(row: Any) -> Case:
         opened_by=row.opened_by,
         status=CaseStatus(row.status),
         reason_closed=row.reason_closed,
+        ward=row.ward,
     )
 
 
@@ -117,7 +118,7 @@ class SqlCaseRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, patient_id: int, *, opened_at: datetime, opened_by: str) -> Case:
+    def add(self, patient_id: int, *, opened_at: datetime, opened_by: str, ward: str) -> Case:
         new_id = self._session.execute(
             insert(exam_case)
             .values(
@@ -126,10 +127,11 @@ class SqlCaseRepository:
                 opened_by=opened_by,
                 status=CaseStatus.OPEN.value,
                 reason_closed="",
+                ward=ward,
             )
             .returning(exam_case.c.id)
         ).scalar_one()
-        return Case(new_id, patient_id, opened_at, opened_by, CaseStatus.OPEN)
+        return Case(new_id, patient_id, opened_at, opened_by, CaseStatus.OPEN, ward=ward)
 
     def get(self, case_id: int) -> Case | None:
         row = self._session.execute(select(exam_case).where(exam_case.c.id == case_id)).first()
@@ -143,10 +145,21 @@ class SqlCaseRepository:
         )
         return [_case(r) for r in self._session.execute(query)]
 
-    def list(self, *, status: CaseStatus | None = None, limit: int = 200) -> Sequence[Case]:
+    def list(
+        self,
+        *,
+        status: CaseStatus | None = None,
+        limit: int = 200,
+        wards: Collection[str] | None = None,
+        or_ids: Collection[int] = (),
+    ) -> Sequence[Case]:
         query = select(exam_case).order_by(exam_case.c.opened_at.desc(), exam_case.c.id.desc())
         if status is not None:
             query = query.where(exam_case.c.status == status.value)
+        if wards is not None:  # in the database, so the limit counts only visible cases
+            query = query.where(
+                or_(exam_case.c.ward.in_(list(wards)), exam_case.c.id.in_(list(or_ids)))
+            )
         return [_case(r) for r in self._session.execute(query.limit(limit))]
 
     def set_status(self, case_id: int, status: CaseStatus, reason: str = "") -> None:

@@ -35,6 +35,8 @@ exam_case = Table(
     Column("opened_by", String(64), nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason_closed", Text, nullable=False, default=""),
+    # the ordering ward, whose clinical staff see the case (added by audit_0002)
+    Column("ward", String(40), nullable=False, server_default="", default="", index=True),
 )
 
 audit_log = Table(

@@ -16,6 +16,7 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from marrowscope.db.access_tables import SqlAccessRepository
 from marrowscope.db.core_repositories import (
     SqlAuditRepository,
     SqlCaseRepository,
@@ -23,6 +24,7 @@ from marrowscope.db.core_repositories import (
 )
 from marrowscope.db.engine import READ_ONLY_OPTION
 from marrowscope.db.pathway_repositories import SqlPathwayRepository
+from marrowscope.domain.cases.access import AccessPolicy
 
 __all__ = ["Clock", "SqlUnitOfWork", "utc_now"]
 
@@ -47,8 +49,10 @@ class SqlUnitOfWork:
         clock: Clock = utc_now,
         read_only: bool = False,
         audit_key: bytes,
+        access: AccessPolicy | None = None,
     ) -> None:
         self._session_factory = session_factory
+        self._access = access or AccessPolicy()
         self._audit_key = audit_key
         self._clock = clock
         self._read_only = read_only
@@ -63,6 +67,7 @@ class SqlUnitOfWork:
         self.cases = SqlCaseRepository(self.session)
         self.audit = SqlAuditRepository(self.session, self._audit_key)
         self.pathway = SqlPathwayRepository(self.session)
+        self.access = SqlAccessRepository(self.session, self._access)
         return self
 
     def __exit__(

@@ -15,6 +15,7 @@ stderr and exit status 2. The tree::
     │   ├── TransitionNotAllowed
     │   ├── ImmutableRecord      signed reports are amended, never overwritten
     │   ├── PermissionDenied     the role may not do this
+    │   │   └── OutOfScope       a case outside the person's wards or laboratory
     │   ├── TooManyAttempts      sign-in rate limit reached; try again later
     │   └── DatabaseNotReady     the database was never migrated (or is behind)
     ├── Conflict                duplicate accession number, duplicate submission
@@ -42,6 +43,7 @@ __all__ = [
     "MarrowscopeError",
     "NotAllowed",
     "NotFound",
+    "OutOfScope",
     "PermissionDenied",
     "TooManyAttempts",
     "TransitionNotAllowed",
@@ -105,6 +107,18 @@ class ImmutableRecord(NotAllowed):
 
 class PermissionDenied(NotAllowed):
     """The acting user's role does not allow this action."""
+
+
+class OutOfScope(PermissionDenied):
+    """The role may open cases, but not this one: it belongs to another ward or laboratory.
+
+    Unlike a refusal by role, this one can be overridden for one case, for a while, with
+    a stated reason (break-glass, ``domain.cases.access``); ``case_id`` names the case.
+    """
+
+    def __init__(self, message: str, case_id: int) -> None:
+        super().__init__(message)
+        self.case_id = case_id
 
 
 class TooManyAttempts(NotAllowed):

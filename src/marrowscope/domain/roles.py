@@ -31,11 +31,19 @@ class Role(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The person behind a change; ``patient_id`` is set only for the patient role."""
+    """The person behind a change; ``patient_id`` is set only for the patient role.
+
+    ``units`` are the wards and laboratories a signed-in member of staff works in
+    (``domain.cases.access``): the cases they may open without break-glass. ``None`` is
+    a process of this installation rather than a person at a page (a command run by the
+    operator on the server, an interface, the demo walkthrough): it already holds the
+    database, so scoping it would protect nothing.
+    """
 
     username: str
     role: Role
     patient_id: int | None = None
+    units: frozenset[str] | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
@@ -25,11 +25,14 @@ from typing import Any, Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from marrowscope.domain.audit import AuditEntry
 from marrowscope.domain.audit_chain import ChainReport
+from marrowscope.domain.cases.access import AccessPolicy, BreakGlassGrant
 from marrowscope.domain.cases.model import Case, CaseStatus, NewPatient, Patient
 from marrowscope.domain.lab import LabTest, Specimen, SpecimenKind, TestState, TestType
 from marrowscope.domain.pathway.records import RecordKind, ResultVersion, StoredRecord, TestEvent
+from marrowscope.domain.roles import Actor
 
 __all__ = [
+    "AccessRepository",
     "AuditRepository",
     "CaseRepository",
     "PathwayRepository",
@@ -87,15 +90,49 @@ class PatientRepository(Protocol):
 class CaseRepository(Protocol):
     """Examination episodes."""
 
-    def add(self, patient_id: int, *, opened_at: datetime, opened_by: str) -> Case: ...
+    def add(self, patient_id: int, *, opened_at: datetime, opened_by: str, ward: str) -> Case: ...
 
     def get(self, case_id: int) -> Case | None: ...
 
     def for_patient(self, patient_id: int) -> Sequence[Case]: ...
 
-    def list(self, *, status: CaseStatus | None = None, limit: int = 200) -> Sequence[Case]: ...
+    def list(
+        self,
+        *,
+        status: CaseStatus | None = None,
+        limit: int = 200,
+        wards: Collection[str] | None = None,
+        or_ids: Collection[int] = (),
+    ) -> Sequence[Case]:
+        """Newest first; ``wards`` (when given) keeps cases of those wards and ``or_ids``."""
+        ...
 
     def set_status(self, case_id: int, status: CaseStatus, reason: str = "") -> None: ...
+
+
+class AccessRepository(Protocol):
+    """Who works where, and break-glass grants (``domain.cases.access``)."""
+
+    @property
+    def policy(self) -> AccessPolicy:
+        """This installation's scoping settings."""
+        ...
+
+    def units_of(self, user_id: int) -> frozenset[str]: ...
+
+    def set_units(self, user_id: int, units: Collection[str]) -> None: ...
+
+    def add_grant(
+        self, actor: Actor, case_id: int, reason: str, *, at: datetime, until: datetime
+    ) -> BreakGlassGrant: ...
+
+    def live_grants(self, username: str, now: datetime) -> Sequence[BreakGlassGrant]:
+        """The person's grants not yet expired at ``now``."""
+        ...
+
+    def recent_grants(self, *, limit: int = 200) -> Sequence[BreakGlassGrant]:
+        """Every person's grants, newest first (the privacy review)."""
+        ...
 
 
 class AuditRepository(Protocol):
@@ -223,6 +260,9 @@ class UnitOfWork(Protocol):
 
     @property
     def pathway(self) -> PathwayRepository: ...
+
+    @property
+    def access(self) -> AccessRepository: ...
 
     def __enter__(self) -> Self: ...
 

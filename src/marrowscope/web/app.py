@@ -64,6 +64,7 @@ ROUTERS: tuple[str, ...] = (
     "accounts.session_api",
     "cases.api",
     "cases.pages",
+    "cases.access",
     "pathway.cbc_api",
     "interop.api",
     "interop.fhir_rest",

@@ -27,7 +27,8 @@ __all__ = ["ReadAudit", "ALREADY_AUDITED", "record_refusal"]
 _log = logging.getLogger("marrowscope.web")
 
 # Routes whose use case writes its own read entry (the FHIR and HL7 exports): a second
-# one here would count each export twice.
+# one here would count each export twice; under break-glass it is written all the same,
+# as the entry that names the grant.
 ALREADY_AUDITED = frozenset({"/api/cases/{case_id}/fhir", "/api/cases/{case_id}/hl7"})
 _READS = frozenset({"GET", "HEAD"})
 
@@ -76,11 +77,17 @@ class ReadAudit:
     async def _audit(self, scope: Scope) -> None:
         route = getattr(scope.get("route"), "path", "")
         target = _target(scope.get("path_params") or {})
-        session = (scope.get("state") or {}).get("session")
-        if target is None or not isinstance(session, Session) or route in ALREADY_AUDITED:
+        state = scope.get("state") or {}
+        session = state.get("session")
+        grant = state.get("break_glass")  # set by ``deps`` when only a grant opened the case
+        if target is None or not isinstance(session, Session):
+            return
+        if route in ALREADY_AUDITED and grant is None:
             return
         uow_factory = scope["app"].state.ctx.accounts.uow_factory
         detail = {"read": f"{scope['method']} {route}"}
+        if grant is not None:  # every read under break-glass names its grant
+            detail["break_glass"] = str(grant)
         await run_in_threadpool(
             _append, uow_factory, session.user.actor(), AuditAction.VIEW, target, detail
         )

@@ -9,7 +9,7 @@ forget the CSRF check without also forgetting the role check.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -23,6 +23,7 @@ from marrowscope.domain.errors import PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts import AuthService, Session
+from marrowscope.services.cases import case_grant, units_of
 from marrowscope.services.counting import DraftSaves
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -140,9 +141,10 @@ async def _given_csrf(request: Request) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
-    """The person behind the request and their session."""
+    """The person behind the request, their session and, for staff, their units."""
 
     session: Session
+    units: frozenset[str] | None = None  # None: a patient or an interface account
 
     @property
     def user(self) -> User:
@@ -151,8 +153,8 @@ class SignedIn:
 
     @property
     def actor(self) -> Actor:
-        """The acting person for service calls."""
-        return self.session.user.actor()
+        """The acting person for service calls, scoped to their units."""
+        return replace(self.session.user.actor(), units=self.units)
 
     @property
     def csrf(self) -> str:
@@ -177,9 +179,36 @@ def require(*roles: Role) -> Callable[[Request], Awaitable[SignedIn]]:
             raise CsrfFailed()
         if session.user.role not in allowed:
             raise PermissionDenied(f"this page is not open to the {session.user.role.value} role")
+        if session.user.role in STAFF:
+            return await run_in_threadpool(_in_scope, request, ctx, session)
         return SignedIn(session)
 
     return dependency
+
+
+def _in_scope(request: Request, ctx: WebContext, session: Session) -> SignedIn:
+    """Staff with their units; on a route of one case, refused (``OutOfScope``) unless it
+    is theirs or opened to them by break-glass, whose grant the read audit then names.
+
+    Checked here for every route with ``{case_id}``, whatever its use case reads, as well
+    as in ``services.cases.get_case``: a route whose use case reads a case some other way
+    (an export, a report by version) is still covered. The break-glass routes themselves
+    are the way in, so they are not checked.
+    """
+    route = getattr(request.scope.get("route"), "path", "")
+    raw = request.path_params.get("case_id")
+    with ctx.uow() as uow:
+        me = SignedIn(session, units_of(uow, session.user.id))
+        if raw is None or route.endswith("/break-glass"):
+            return me
+        try:
+            case_id = int(raw)
+        except ValueError:
+            return me  # the route's own validation answers 422
+        grant = case_grant(uow, me.actor, case_id)
+    if grant is not None:
+        request.state.break_glass = grant.id
+    return me
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from marrowscope.domain.errors import (
     MarrowscopeError,
     NotAllowed,
     NotFound,
+    OutOfScope,
     PermissionDenied,
     TooManyAttempts,
 )
@@ -72,6 +73,32 @@ def _page(request: Request, status: int, title: str, message: str) -> Response:
     )
 
 
+def _out_of_scope(request: Request, error: OutOfScope) -> Response:
+    """403 with the way in: the break-glass form for people, its endpoint for the API."""
+    message = str(error)
+    if wants_json(request):
+        endpoint = f"/api/cases/{error.case_id}/break-glass"
+        detail = f'{message}: POST {endpoint} with {{"reason": "..."}}'
+        return JSONResponse(
+            {"error": "Outside your wards", "detail": detail, "break_glass": endpoint},
+            status_code=403,
+        )
+    ctx = get_ctx(request)
+    session = session_of(request, ctx)
+    back = request.url.path if request.method in ("GET", "HEAD") else "/"
+    return ctx.templates.TemplateResponse(
+        request,
+        "break_glass.html",
+        {
+            "title": "Outside your wards", "message": message, "status": 403, "me": session,
+            "csrf": session.csrf_token if session else "", "case_id": error.case_id,
+            "next": back, "reason": "", "reason_error": "",
+            "minutes": ctx.settings.break_glass_minutes,
+        },
+        status_code=403,
+    )  # fmt: skip
+
+
 def unexpected_error(request: Request, error: Exception) -> Response:
     """A 500 answer for a bug: a plain message, no traceback, one log line without data.
 
@@ -106,6 +133,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain(request: Request, error: MarrowscopeError) -> Response:
         if isinstance(error, PermissionDenied):  # every refusal is in the audit trail
             await run_in_threadpool(_audit_refusal, request, str(error))
+        if isinstance(error, OutOfScope):
+            return _out_of_scope(request, error)
         status, title = status_of(error)
         return _page(request, status, title, str(error))
 

@@ -86,6 +86,8 @@ class Case:
     opened_by: str
     status: CaseStatus
     reason_closed: str = ""
+    # the ordering ward: whose clinical staff see the case (``domain.cases.access``)
+    ward: str = ""
 
 
 def age_in_years(birth_date: date, day: date) -> int:

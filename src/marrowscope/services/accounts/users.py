@@ -17,11 +17,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from marrowscope.domain.accounts.model import NewUser, User
 from marrowscope.domain.accounts.password_policy import MIN_PASSWORD_CHARS
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.cases.access import CLINICAL_SIDE, LAB_SIDE, AccessPolicy
 from marrowscope.domain.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores
 from marrowscope.services.accounts.password_rules import PasswordRules
 from marrowscope.services.audit import record_audit
+from marrowscope.services.cases import set_units, units_of
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -182,14 +184,18 @@ def list_users(uow: UnitOfWork, stores: AccountStores, actor: Actor) -> Sequence
 def ensure_demo_users(
     uow: UnitOfWork, stores: AccountStores, *, demo_patient_id: int, other_patient_id: int
 ) -> list[User]:
-    """Create the demo accounts that do not exist yet; existing ones are left untouched.
+    """Create the demo accounts that do not exist yet, each with the demo's units;
+    existing ones are left untouched but for units where they have none.
 
     Their passwords are published (README) and would fail the password rules, which is
     the point of those rules: they are set here without them, and nowhere else.
     """
     created: list[User] = []
     for demo in DEMO_USERS:
-        if uow.bind(stores.users).by_username(demo.username) is not None:
+        existing = uow.bind(stores.users).by_username(demo.username)
+        if existing is not None:
+            if not units_of(uow, existing[0].id):  # a demo database from before scoping
+                _give_demo_units(uow, existing[0])
             continue
         patient_id = None
         if demo.patient == "demo":
@@ -209,4 +215,21 @@ def ensure_demo_users(
                 patient_id=patient_id,
             )
         )
+        _give_demo_units(uow, created[-1])
     return created
+
+
+def _demo_units(role: Role, policy: AccessPolicy) -> frozenset[str]:
+    """Where a demo account works: clinical staff on the default ward (whose cases the
+    demo's are), laboratory staff in the laboratory, the admin and patients nowhere."""
+    if role in CLINICAL_SIDE:
+        return frozenset({policy.default_ward})
+    if role in LAB_SIDE:
+        return frozenset({policy.lab_unit})
+    return frozenset()
+
+
+def _give_demo_units(uow: UnitOfWork, user: User) -> None:
+    units = _demo_units(user.role, uow.access.policy)
+    if units:
+        set_units(uow, None, user.id, units)

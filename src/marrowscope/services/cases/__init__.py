@@ -1,11 +1,20 @@
 """Patients and their examination cases: registering, opening and reading a case (any
-number per patient, listed in time order), the clinical records written to it, the case
-record read model and the record codec.
+number per patient, listed in time order), who may read which case (scoping by ward and
+laboratory, break-glass), the clinical records written to it, the case record read model
+and the record codec.
 
 Every other capability reads a case through this package; it imports none of them.
 """
 
 from marrowscope.services.cases import codec
+from marrowscope.services.cases.access import (
+    break_glass_log,
+    case_access,
+    case_grant,
+    grant_break_glass,
+    set_units,
+    units_of,
+)
 from marrowscope.services.cases.clinical_records import (
     CLINICAL,
     OPERATORS,
@@ -55,6 +64,9 @@ __all__ = [
     "OPERATORS",
     "ORDERERS",
     "assessment_from",
+    "break_glass_log",
+    "case_access",
+    "case_grant",
     "case_history",
     "case_overviews",
     "cbc_from",
@@ -67,6 +79,7 @@ __all__ = [
     "findings_from",
     "get_case",
     "get_patient",
+    "grant_break_glass",
     "list_cases",
     "load_case_record",
     "open_case",
@@ -80,5 +93,7 @@ __all__ = [
     "register_patient",
     "require_staff",
     "search_patients",
+    "set_units",
+    "units_of",
     "write_record",
 ]

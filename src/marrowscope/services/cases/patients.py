@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from marrowscope.domain.audit import AuditAction
+from marrowscope.domain.cases.access import clean_unit, may_see, visible_wards
 from marrowscope.domain.cases.model import (
     Case,
     CaseStatus,
@@ -23,6 +24,7 @@ from marrowscope.domain.cases.model import (
 from marrowscope.domain.errors import InvalidInput, NotAllowed, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.audit import record_audit
+from marrowscope.services.cases.access import case_access
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = [
@@ -97,28 +99,54 @@ def register_patient(
 
 
 def get_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> Patient:
-    """A patient; a patient user may only see their own record."""
+    """A patient; a patient user may only see their own record, staff only a patient of
+    a case they may open (or one with no case yet, still being registered)."""
     if not actor.is_staff and actor.patient_id != patient_id:
         raise NotFound(f"no patient {patient_id}")
     patient = uow.patients.get(patient_id)
     if patient is None:
         raise NotFound(f"no patient {patient_id}")
+    if actor.is_staff and not _patient_in_scope(uow, actor, patient_id):
+        raise PermissionDenied(
+            f"patient {patient_id} is another ward's or laboratory's; open one of their "
+            "cases by break-glass if you must"
+        )
     return patient
 
 
+def _patient_in_scope(uow: UnitOfWork, actor: Actor, patient_id: int) -> bool:
+    """Whether staff may see this patient: no case yet, or a case they may open."""
+    if visible_wards(actor, uow.access.policy) is None:
+        return True
+    their_cases = uow.cases.for_patient(patient_id)
+    if not their_cases:
+        return True
+    granted = {g.case_id for g in uow.access.live_grants(actor.username, uow.now())}
+    policy = uow.access.policy
+    return any(may_see(actor, c, policy) or c.id in granted for c in their_cases)
+
+
 def search_patients(uow: UnitOfWork, actor: Actor, text: str = "") -> Sequence[Patient]:
-    """Patients whose MRN or name contains ``text`` (staff only)."""
+    """Patients whose MRN or name contains ``text`` (staff only), of the wards or
+    laboratory the person may see (``_patient_in_scope``)."""
     require_staff(actor)
-    return uow.patients.search(text)
+    found = uow.patients.search(text)
+    return [p for p in found if _patient_in_scope(uow, actor, p.id)]
 
 
 @transactional
-def open_case(uow: UnitOfWork, actor: Actor, patient_id: int) -> Case:
-    """Open a new examination episode for a registered patient."""
+def open_case(uow: UnitOfWork, actor: Actor, patient_id: int, *, ward: str = "") -> Case:
+    """Open a new examination episode for a registered patient.
+
+    The case belongs to ``ward`` (the ordering ward); else to the opener's ward (the
+    first of their units, by name), so the person who opens it can go on with it; else
+    (a command, an interface) to the installation's default ward.
+    """
     require_staff(actor, _REGISTRARS)
     if uow.patients.get(patient_id) is None:
         raise NotFound(f"no patient {patient_id}")
-    case = uow.cases.add(patient_id, opened_at=uow.now(), opened_by=actor.username)
+    owner = clean_unit(ward) if ward.strip() else _opener_ward(uow, actor)
+    case = uow.cases.add(patient_id, opened_at=uow.now(), opened_by=actor.username, ward=owner)
     record_audit(
         uow,
         actor,
@@ -126,30 +154,48 @@ def open_case(uow: UnitOfWork, actor: Actor, patient_id: int) -> Case:
         case.id,
         AuditAction.CREATE,
         None,
-        {"patient_id": patient_id, "status": case.status},
+        {"patient_id": patient_id, "status": case.status, "ward": owner},
         case_id=case.id,
     )
     uow.commit()
     return case
 
 
+def _opener_ward(uow: UnitOfWork, actor: Actor) -> str:
+    policy = uow.access.policy
+    if actor.units:
+        wards = sorted(u for u in actor.units if u != policy.lab_unit)
+        if wards:
+            return wards[0]
+    return policy.default_ward
+
+
 def get_case(uow: UnitOfWork, actor: Actor, case_id: int) -> Case:
-    """A case; a patient user may only see cases of their own record."""
+    """A case; a patient user may only see cases of their own record, staff only those
+    of their wards or laboratory, or one opened to them by break-glass (``OutOfScope``
+    otherwise: ``services.cases.access``)."""
     case = uow.cases.get(case_id)
     if case is None or (not actor.is_staff and actor.patient_id != case.patient_id):
         raise NotFound(f"no case {case_id}")
+    if actor.is_staff:
+        case_access(uow, actor, case)
     return case
 
 
 def list_cases(
     uow: UnitOfWork, actor: Actor, *, status: CaseStatus | None = None
 ) -> Sequence[Case]:
-    """Cases, newest first (staff); a patient sees only their own."""
+    """Cases, newest first: staff those of their wards or laboratory and those opened to
+    them by break-glass; a patient only their own."""
     if not actor.is_staff:
         if actor.patient_id is None:
             return []
         return uow.cases.for_patient(actor.patient_id)
-    return uow.cases.list(status=status)
+    wards = visible_wards(actor, uow.access.policy)
+    if wards is None:
+        return uow.cases.list(status=status)
+    granted = {g.case_id for g in uow.access.live_grants(actor.username, uow.now())}
+    return uow.cases.list(status=status, wards=wards, or_ids=granted)
 
 
 @transactional
