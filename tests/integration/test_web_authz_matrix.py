@@ -142,6 +142,20 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("DELETE", "/api/me/sessions/{session_id}"): EVERYONE,
     ("POST", "/admin/users/{user_id}/sessions/end"): frozenset({A}),
     ("DELETE", "/api/users/{user_id}/sessions"): frozenset({A}),
+    ("DELETE", "/api/me/sessions"): EVERYONE,
+    ("GET", "/account/security"): STAFF,
+    ("POST", "/account/security/enrol"): STAFF,
+    ("POST", "/account/security/confirm"): STAFF,
+    ("POST", "/account/security/off"): STAFF,
+    ("POST", "/account/security/recovery-codes"): STAFF,
+    ("GET", "/admin/users/{user_id}/two-step"): frozenset({A}),
+    ("POST", "/admin/users/{user_id}/two-step/reset"): frozenset({A}),
+    ("GET", "/api/me/two-step"): STAFF,
+    ("POST", "/api/me/two-step"): STAFF,
+    ("POST", "/api/me/two-step/confirm"): STAFF,
+    ("POST", "/api/me/two-step/off"): STAFF,
+    ("POST", "/api/me/two-step/recovery-codes"): STAFF,
+    ("POST", "/api/users/{user_id}/two-step/reset"): frozenset({A}),
     # care-team alerts (issue 18): those who can phone the patient back
     ("GET", "/alerts"): frozenset({C, N, PR}),
     ("POST", "/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),
@@ -187,6 +201,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/cases/{case_id}/procedure"): frozenset({N, PR}),
     ("POST", "/api/cases/{case_id}/aftercare"): frozenset({N, PR}),
     ("POST", "/api/users"): frozenset({A}),
+    ("PUT", "/api/users/{user_id}/provider-id"): frozenset({A}),
     ("DELETE", "/api/session"): EVERYONE,  # skipped below like /logout: it ends the session
     ("GET", "/interop/messages"): frozenset({L, A}),
     ("GET", "/interop/messages/{exchange_id}"): frozenset({L, A}),
@@ -245,7 +260,7 @@ def _sign_in(client: TestClient, role: Role) -> str:
 # routes that start or end sessions (tests/integration/test_accounts_sessions_mfa.py)
 _SESSION_CHANGING = (
     "/logout", "/login", "/api/session", "/login/mfa", "/login/mfa/setup", "/api/session/mfa",
-    "/account/sessions/end", "/api/me/sessions/{session_id}",
+    "/account/sessions/end", "/api/me/sessions/{session_id}", "/api/me/sessions",
     "/admin/users/{user_id}/sessions/end", "/api/users/{user_id}/sessions",
 )  # fmt: skip
 
@@ -261,6 +276,7 @@ def _fill(path: str, ids: DemoIds, count_id: int) -> str:
         .replace("{alert_id}", "1")
         .replace("{exchange_id}", "1")
         .replace("{fhir_id}", str(ids.patient_id))
+        .replace("{user_id}", "1")
     )
 
 
