@@ -142,20 +142,6 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("DELETE", "/api/me/sessions/{session_id}"): EVERYONE,
     ("POST", "/admin/users/{user_id}/sessions/end"): frozenset({A}),
     ("DELETE", "/api/users/{user_id}/sessions"): frozenset({A}),
-    ("DELETE", "/api/me/sessions"): EVERYONE,
-    ("GET", "/account/security"): STAFF,
-    ("POST", "/account/security/enrol"): STAFF,
-    ("POST", "/account/security/confirm"): STAFF,
-    ("POST", "/account/security/off"): STAFF,
-    ("POST", "/account/security/recovery-codes"): STAFF,
-    ("GET", "/admin/users/{user_id}/two-step"): frozenset({A}),
-    ("POST", "/admin/users/{user_id}/two-step/reset"): frozenset({A}),
-    ("GET", "/api/me/two-step"): STAFF,
-    ("POST", "/api/me/two-step"): STAFF,
-    ("POST", "/api/me/two-step/confirm"): STAFF,
-    ("POST", "/api/me/two-step/off"): STAFF,
-    ("POST", "/api/me/two-step/recovery-codes"): STAFF,
-    ("POST", "/api/users/{user_id}/two-step/reset"): frozenset({A}),
     # care-team alerts (issue 18): those who can phone the patient back
     ("GET", "/alerts"): frozenset({C, N, PR}),
     ("POST", "/alerts/{alert_id}/acknowledge"): frozenset({C, N, PR}),
@@ -260,7 +246,7 @@ def _sign_in(client: TestClient, role: Role) -> str:
 # routes that start or end sessions (tests/integration/test_accounts_sessions_mfa.py)
 _SESSION_CHANGING = (
     "/logout", "/login", "/api/session", "/login/mfa", "/login/mfa/setup", "/api/session/mfa",
-    "/account/sessions/end", "/api/me/sessions/{session_id}", "/api/me/sessions",
+    "/account/sessions/end", "/api/me/sessions/{session_id}",
     "/admin/users/{user_id}/sessions/end", "/api/users/{user_id}/sessions",
 )  # fmt: skip
 
