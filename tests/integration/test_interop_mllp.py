@@ -23,6 +23,8 @@ from typing import Any
 import hl7
 import pytest
 from hl7.client import MLLPClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from marrowscope.bootstrap import build_uow_factory
 from marrowscope.db.engine import make_engine
@@ -34,7 +36,7 @@ from marrowscope.interop.hl7v2 import InboundRules
 from marrowscope.interop.mllp import Listener, deliver, frame
 from marrowscope.services import cases, interop
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
-from tests.db_support import sqlite_url
+from tests.db_support import database_url, sqlite_url
 from tests.integration.hl7_messages import HB, PLT, oru
 from tests.integration.hl7_orders import cerner, epic
 from tests.integration.mllp_support import IndependentServer
@@ -164,6 +166,46 @@ def test_a_database_that_cannot_store_the_message_still_answers_and_logs_no_text
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "could not be stored" in logged
     assert "Okafor" not in logged and "H300123" not in logged
+
+
+_MUTATIONS = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.tuples(st.integers(0, 600), st.binary(min_size=1, max_size=20)).map(
+        lambda cut: epic("EP-FZ").encode()[: cut[0]] + cut[1]  # a real order, broken off
+    ),
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
+    with database_url(request.param, tmp_path) as url:
+        upgrade_database(url)
+        engine = make_engine(url)
+        yield build_uow_factory(engine)
+        engine.dispose()
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(raw=_MUTATIONS)
+def test_whatever_arrives_is_logged_and_answered_with_msa(
+    any_factory: UnitOfWorkFactory, raw: bytes
+) -> None:
+    """Orders seen nowhere before (garbage, cut-off or mis-encoded messages) each get an
+    answer with MSA and a row in the log; none raises."""
+    receiver = interop.HL7Receiver(any_factory, InboundRules())
+    with any_factory() as uow:
+        before = len(interop.message_log(uow, LAB, limit=10_000))
+
+    sent = receiver.receive(raw + b"\x00", "127.0.0.1:9")
+
+    assert sent and all(b"\rMSA|" in a for a in sent)
+    with any_factory() as uow:
+        assert len(interop.message_log(uow, LAB, limit=10_000)) == before + 1
 
 
 def test_a_refused_order_is_answered_ae_and_waits_in_the_error_queue(

@@ -66,13 +66,18 @@ def header_of(text: str) -> tuple[str, str]:
 
 
 def _text(raw: bytes | str) -> str:
-    """The message as text for the log: by its MSH-18 charset, else Latin-1 (never fails)."""
+    """The message as text for the log: by its MSH-18 charset, else Latin-1 (never fails).
+
+    A NUL (never valid in HL7) is kept as U+FFFD: PostgreSQL's text refuses it, and a
+    message that cannot be logged cannot be corrected and replayed.
+    """
     if isinstance(raw, str):
-        return raw
+        return raw.replace("\x00", "\ufffd")
     try:
-        return hl7v2.decode(raw)
+        text = hl7v2.decode(raw)
     except InvalidMessage:
-        return raw.decode("latin-1")
+        text = raw.decode("latin-1")
+    return text.replace("\x00", "\ufffd")
 
 
 def _store(uow_factory: UnitOfWorkFactory, entry: Exchange, log: _Logs) -> Exchange | None:
@@ -163,7 +168,7 @@ def refuse_too_large(
 ) -> Received:
     """A message over the size limit: its head kept in the log, answered AR (code 100)."""
     log = exchanges or default_exchange_log()
-    text = head.decode("latin-1")
+    text = _text(head.decode("latin-1"))
     kind, control = header_of(text)
     refused = InvalidMessage(
         f"the message is larger than {limit} bytes and was not read", reject=True, code="100"
@@ -200,7 +205,9 @@ def receive_fhir_order(
 ) -> tuple[FhirOrderImport, int]:
     """Store, file and answer a FHIR order (a ServiceRequest or a transaction Bundle)."""
     log = exchanges or default_exchange_log()
-    entry = Exchange(Direction.IN, "fhir", peer, kind, "", body, ExchangeStatus.RECEIVED, _now())
+    entry = Exchange(
+        Direction.IN, "fhir", peer, kind, "", _text(body), ExchangeStatus.RECEIVED, _now()
+    )
     stored = _store(uow_factory, entry, log)
     with uow_factory() as uow:
         result = import_fhir_order(
