@@ -359,7 +359,8 @@ def test_the_same_service_request_twice_is_stored_once(db: tuple[UnitOfWorkFacto
 
 def test_our_own_exported_order_reads_back_as_an_order(db: tuple[UnitOfWorkFactory, Any]) -> None:
     """The ServiceRequest of an exported Bundle carries the catalogue's order code, so a
-    partner installation can file it: here, as a second order for O'Brien."""
+    partner installation can file it. Read back here, for O'Brien, it is read as the
+    same order again on the same day, and refused as such, naming the case that has it."""
     factory, _engine = db
     case_id = _orders(factory, "H200002")[0][0]
     with factory() as uow:
@@ -367,8 +368,7 @@ def test_our_own_exported_order_reads_back_as_an_order(db: tuple[UnitOfWorkFacto
 
     result = _fhir(factory, bundle)
 
-    assert result.accepted, result.error
-    assert [p["indications"] for _, p in _orders(factory, "H200002")] == [
-        ["lymphoma_staging"],
-        ["lymphoma_staging"],
-    ]
+    assert not result.accepted
+    assert "staging of lymphoma" in str(result.error)  # the indication was read back
+    assert f"already ordered on case {case_id}" in str(result.error)
+    assert [p["indications"] for _, p in _orders(factory, "H200002")] == [["lymphoma_staging"]]
