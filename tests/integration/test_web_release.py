@@ -252,3 +252,33 @@ def test_the_api_draft_prints_a_critical_count_as_critical(
 
     assert "Platelets 8 x10^9/L (critical low)" in blood
     assert "Neutrophils 1.1 x10^9/L (low)" in blood  # low, not beyond the 0.5 limit
+
+
+def test_a_laboratory_that_gives_release_to_the_pathologist_confirms_on_the_same_page(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'by_pathologist.db'}",
+        timezone=ZONE,
+        release_by="pathologist",
+    )
+    ids = prepare_demo(settings)
+    case = ids.case_id
+    with TestClient(create_app(settings)) as client:
+        _sign_in(client, "clinician")
+        refused = client.get(f"/reports/cases/{case}/release")
+        csrf = _sign_in(client, "pathologist")
+        case_page = client.get(f"/pathologist/cases/{case}").text
+        confirm = client.get(f"/reports/cases/{case}/release?back=/pathologist/cases/{case}")
+        released = client.post(
+            f"/reports/cases/{case}/release",
+            data={"csrf_token": csrf, "password": PASSWORDS["pathologist"], "version": "1",
+                  "back": f"/pathologist/cases/{case}"},
+        )  # fmt: skip
+
+    assert refused.status_code == 403
+    assert 'id="release-link"' in case_page
+    assert confirm.status_code == 200 and 'data-version="1"' in confirm.text
+    assert released.status_code == 200 and released.url.path == f"/pathologist/cases/{case}"
+    line = html.unescape(released.text)
+    assert "Version 1 released by Dr Pia Pathologist, pathologist at " in line
