@@ -84,8 +84,11 @@ def build_account_services(
     Sign-in failures are counted in the database (``StoredThrottle``) so that the limits
     hold across server processes; session lifetimes come from ``settings``.
     """
+    from functools import partial
+
     from marrowscope.db.auth_tables import SqlKeymapStore, SqlSessionStore, SqlUserStore
     from marrowscope.db.counter_tables import SqlSlideCountStore
+    from marrowscope.db.mfa_crypto import SecretBox
     from marrowscope.db.mfa_tables import SqlSecondFactorStore
     from marrowscope.db.security_tables import SqlAccountNoticeStore, SqlSignInLimitStore
     from marrowscope.services.accounts import (
@@ -104,9 +107,12 @@ def build_account_services(
         idle=timedelta(minutes=chosen.session_idle_minutes),
         max_per_user=chosen.max_sessions_per_user,
     )
-    # two-step sign-in: enforced for pathologists and admins by ``mfa_enforced``
+    # two-step sign-in: enforced for pathologists and admins by ``mfa_enforced``; the
+    # secrets sealed at rest with ``mfa_key`` (else a key derived from ``secret_key``)
+    box = SecretBox.from_settings(chosen.mfa_key, chosen.secret_key)
+    second_store = partial(SqlSecondFactorStore, box=box)
     second = SecondFactor(
-        uow_factory, SqlSecondFactorStore, throttle, chosen.secret_key, enforced=chosen.mfa_enforced
+        uow_factory, second_store, throttle, chosen.secret_key, enforced=chosen.mfa_enforced
     )
     rules = PasswordRules(site_words=(chosen.laboratory_name, chosen.institution_name))
 

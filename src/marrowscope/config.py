@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     # Two-step sign-in (TOTP) for pathologists and admins. None: on everywhere but
     # development, so that `make run`'s demo accounts sign in with their password alone.
     mfa_enforce: bool | None = None
+    # Key sealing the stored TOTP secrets (db/mfa_crypto.py): 32 random bytes, url-safe
+    # base64. '': derived from ``secret_key``, so rotating that one makes every
+    # authenticator unreadable until reset; set this apart in production.
+    mfa_key: str = ""
     # Origins (scheme://host[:port], comma-separated) besides the request's own host and
     # ``public_url`` from which a browser may send a write (the Origin/Referer check).
     allowed_origins: str = ""

@@ -1,5 +1,9 @@
 """TOTP secrets and recovery codes of two-step sign-in (Alembic branch "security").
 
+The secret column holds the secret sealed by ``db.mfa_crypto.SecretBox`` (bound to the
+row's user id), never the secret itself; the store seals on the way in and opens on the
+way out, so the services only ever see the plain secret.
+
 Both single-use rules are one conditional UPDATE each, so that two requests carrying the
 same code at the same moment cannot both pass, on SQLite as on PostgreSQL: the TOTP row
 takes a time step only if it is later than the last one taken, a recovery code is used
@@ -27,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
+from marrowscope.db.mfa_crypto import SecretBox
 
 __all__ = ["SqlSecondFactorStore", "mfa_recovery_codes", "mfa_secrets"]
 
@@ -34,7 +39,7 @@ mfa_secrets = Table(
     "mfa_secrets",
     metadata,
     Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
-    Column("secret", String(64), nullable=False),
+    Column("secret", String(255), nullable=False),  # sealed: "v1:" + base64
     Column("created_at", UtcDateTime, nullable=False),
     Column("confirmed_at", UtcDateTime, nullable=True),
     Column("last_step", BigInteger, nullable=True),
@@ -54,8 +59,9 @@ mfa_recovery_codes = Table(
 class SqlSecondFactorStore:
     """``services.accounts.SecondFactorStore`` inside the caller's unit of work."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, box: SecretBox) -> None:
         self._session = session
+        self._box = box
 
     def secret(self, user_id: int) -> tuple[str, bool] | None:
         row = self._session.execute(
@@ -63,12 +69,22 @@ class SqlSecondFactorStore:
                 mfa_secrets.c.user_id == user_id
             )
         ).first()
-        return None if row is None else (str(row.secret), row.confirmed_at is not None)
+        if row is None:
+            return None
+        return self._box.open(user_id, str(row.secret)), row.confirmed_at is not None
+
+    def confirmed(self, user_id: int) -> bool | None:
+        """Whether the secret was confirmed (None: no secret), without opening it."""
+        row = self._session.execute(
+            select(mfa_secrets.c.confirmed_at).where(mfa_secrets.c.user_id == user_id)
+        ).first()
+        return None if row is None else row.confirmed_at is not None
 
     def put_unconfirmed(self, user_id: int, secret: str, at: datetime) -> None:
         self._session.execute(delete(mfa_secrets).where(mfa_secrets.c.user_id == user_id))
+        sealed = self._box.seal(user_id, secret)
         self._session.execute(
-            insert(mfa_secrets).values(user_id=user_id, secret=secret, created_at=at)
+            insert(mfa_secrets).values(user_id=user_id, secret=sealed, created_at=at)
         )
 
     def confirm(self, user_id: int, at: datetime) -> None:

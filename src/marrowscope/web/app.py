@@ -79,6 +79,8 @@ ROUTERS: tuple[str, ...] = (
     "accounts.account",
     "accounts.two_step",
     "accounts.sessions",
+    "accounts.security",
+    "accounts.security_api",
     "alerts.api",
     "reporting.release",
     # the JSON twins of the pages' actions, one module per capability

@@ -33,6 +33,7 @@ from marrowscope.services.accounts.second_factor import (
     Enrolment,
     SecondFactor,
     SecondFactorRequired,
+    TwoStepStatus,
 )
 from marrowscope.services.accounts.session_list import (
     end_other_sessions,
@@ -43,6 +44,14 @@ from marrowscope.services.accounts.session_list import (
 from marrowscope.services.accounts.sign_in_limits import (
     SignInLimitStore,
     StoredThrottle,
+)
+from marrowscope.services.accounts.two_step_account import (
+    confirm_two_step,
+    replace_recovery_codes,
+    reset_two_step,
+    start_two_step,
+    turn_off_two_step,
+    two_step_status,
 )
 from marrowscope.services.accounts.users import (
     DEMO_USERS,
@@ -63,6 +72,13 @@ __all__ = [
     "PasswordRules",
     "SecondFactor",
     "SecondFactorRequired",
+    "TwoStepStatus",
+    "confirm_two_step",
+    "replace_recovery_codes",
+    "reset_two_step",
+    "start_two_step",
+    "turn_off_two_step",
+    "two_step_status",
     "breached_passwords",
     "end_other_sessions",
     "end_session",

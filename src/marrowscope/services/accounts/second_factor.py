@@ -7,22 +7,20 @@ earlier one is refused (RFC 6238 section 5.2), so a code read over a shoulder ca
 follow its owner in. Wrong codes meet the sign-in backoff under a key of their own
 (``mfa:NAME``). Recovery codes are stored as Argon2id hashes and used once each.
 
-Between the password and the code there is no session: the password step hands out a
-*ticket*, an HMAC-signed note (user, purpose, expiry, a digest of the password hash)
-that only the code step accepts, for five minutes, and that a password change voids.
+Between the password and the code there is no session but a ticket
+(``sign_in_tickets``). Turning it off, new recovery codes and an admin's reset are
+re-authenticated by ``two_step_account``; the methods here trust their caller for that.
+The store keeps the secret sealed (``db.mfa_crypto``); this module sees it only opened.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import pyotp
 
@@ -30,22 +28,31 @@ from marrowscope.domain.accounts.limits import Lockout
 from marrowscope.domain.accounts.model import User
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
-from marrowscope.domain.roles import Role
+from marrowscope.domain.roles import Actor, Role
+from marrowscope.services.accounts.sign_in_tickets import (
+    TICKET_S,
+    Purpose,
+    Ticket,
+    check_ticket,
+    make_ticket,
+    ticket_key,
+)
 from marrowscope.services.accounts.users import hash_password, verify_password
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 __all__ = [
     "MFA_ROLES",
+    "TICKET_S",
     "Enrolment",
     "SecondFactor",
     "SecondFactorRequired",
     "SecondFactorStore",
+    "TwoStepStatus",
     "Ticket",
 ]
 
 MFA_ROLES = frozenset({Role.PATHOLOGIST, Role.ADMIN})  # who must use it when enforced
-TICKET_S = 300  # from the password to the code
 RECOVERY_CODES = 10
 _STEP_S = 30  # RFC 6238's default time step, what authenticator apps use
 _ISSUER = "marrowscope"
@@ -56,7 +63,12 @@ class SecondFactorStore(Protocol):
     """Persistence of secrets and recovery codes (``db.mfa_tables``)."""
 
     def secret(self, user_id: int) -> tuple[str, bool] | None:
-        """The secret and whether it was confirmed."""
+        """The secret and whether it was confirmed (``AuthenticationFailed`` if it
+        cannot be opened)."""
+        ...
+
+    def confirmed(self, user_id: int) -> bool | None:
+        """Whether the secret was confirmed (None: no secret), without opening it."""
         ...
 
     def put_unconfirmed(self, user_id: int, secret: str, at: datetime) -> None: ...
@@ -84,18 +96,6 @@ class _Throttle(Protocol):
     def succeed(self, *keys: str) -> None: ...
 
 
-Purpose = Literal["code", "enrol"]
-
-
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    """A checked ticket: whose, for what, and the device id the browser sent."""
-
-    user_id: int
-    purpose: Purpose
-    device: str
-
-
 class SecondFactorRequired(AuthenticationFailed):
     """The password was right; the sign-in goes on with ``ticket`` at the code step
     (``purpose`` "enrol": the account must first set up its authenticator)."""
@@ -115,20 +115,24 @@ class Enrolment:
     uri: str
 
 
-def _audit(uow: UnitOfWork, user: User, before: str, after: str) -> None:
+@dataclass(frozen=True, slots=True)
+class TwoStepStatus:
+    """What one's security page shows: on, being set up, required, codes left."""
+
+    on: bool
+    pending: bool
+    required: bool
+    recovery_codes_left: int
+
+
+def _audit(
+    uow: UnitOfWork, actor: Actor, user_id: int, before: str, after: str, field: str = ""
+) -> None:
     """Turning two-step sign-in on or off is audited (never the secret or a code)."""
+    name = field or "two_step_sign_in"
     record_audit(
-        uow, user.actor(), "user", user.id, AuditAction.UPDATE,
-        {"two_step_sign_in": before}, {"two_step_sign_in": after},
+        uow, actor, "user", user_id, AuditAction.UPDATE, {name: before}, {name: after}
     )  # fmt: skip
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class SecondFactor:
@@ -146,26 +150,33 @@ class SecondFactor:
         self._uow_factory = uow_factory
         self._store = store
         self._throttle = throttle
-        self._key = hashlib.sha256(b"marrowscope-mfa-ticket\0" + key.encode()).digest()
+        self._key = ticket_key(key)
         self.enforced = enforced
 
     # --- who needs it ---
 
+    def required_for(self, user: User) -> bool:
+        """Whether ``user``'s role must use it on this server."""
+        return self.enforced and user.role in MFA_ROLES
+
     def purpose_for(self, user: User) -> Purpose | None:
         """ "code" when the account has it, "enrol" when it must and has not, else None."""
-        with self._uow_factory() as uow:
-            found = uow.bind(self._store).secret(user.id)
-        if found is not None and found[1]:
+        if self.is_on(user.id):
             return "code"
-        if self.enforced and user.role in MFA_ROLES:
-            return "enrol"
-        return None
+        return "enrol" if self.required_for(user) else None
 
     def is_on(self, user_id: int) -> bool:
-        """Whether the account has a confirmed authenticator."""
+        """Whether the account has a confirmed authenticator (its secret is not opened)."""
         with self._uow_factory() as uow:
-            found = uow.bind(self._store).secret(user_id)
-        return found is not None and found[1]
+            return uow.bind(self._store).confirmed(user_id) is True
+
+    def status(self, user: User) -> TwoStepStatus:
+        """On or off, being set up, required, and how many recovery codes are unused."""
+        with self._uow_factory() as uow:
+            store = uow.bind(self._store)
+            confirmed = store.confirmed(user.id)
+            left = len(store.unused_recovery_codes(user.id)) if confirmed else 0
+        return TwoStepStatus(confirmed is True, confirmed is False, self.required_for(user), left)
 
     # --- tickets ---
 
@@ -173,37 +184,13 @@ class SecondFactor:
         self, user: User, password_hash: str, purpose: Purpose, device: str, now: datetime
     ) -> str:
         """A signed note that the password step for ``user`` passed just now."""
-        body = {
-            "u": user.id,
-            "p": purpose,
-            "d": device,
-            "e": int(now.timestamp()) + TICKET_S,
-            "h": hashlib.sha256(password_hash.encode()).hexdigest()[:16],
-        }
-        raw = json.dumps(body, separators=(",", ":")).encode()
-        return _b64(raw) + "." + _b64(hmac.new(self._key, raw, hashlib.sha256).digest())
+        return make_ticket(self._key, user.id, password_hash, purpose, device, now)
 
     def check_ticket(
         self, ticket: str, password_hash_of: Callable[[int], str | None], now: datetime
     ) -> Ticket:
         """The ticket's content; ``AuthenticationFailed`` if forged, expired or stale."""
-        expired = AuthenticationFailed("the sign-in expired; sign in with your password again")
-        try:
-            raw_text, mac_text = ticket.split(".", 1)
-            raw, mac = _unb64(raw_text), _unb64(mac_text)
-            body = json.loads(raw)
-            user_id, purpose, device = int(body["u"]), str(body["p"]), str(body["d"])
-            expires, digest = int(body["e"]), str(body["h"])
-        except (ValueError, KeyError, TypeError):
-            raise expired from None
-        if not hmac.compare_digest(mac, hmac.new(self._key, raw, hashlib.sha256).digest()):
-            raise expired
-        current = password_hash_of(user_id)
-        if now.timestamp() > expires or current is None or purpose not in ("code", "enrol"):
-            raise expired
-        if not hmac.compare_digest(digest, hashlib.sha256(current.encode()).hexdigest()[:16]):
-            raise expired  # the password changed since
-        return Ticket(user_id, "code" if purpose == "code" else "enrol", device)
+        return check_ticket(self._key, ticket, password_hash_of, now)
 
     # --- codes ---
 
@@ -283,28 +270,48 @@ class SecondFactor:
                 raise AuthenticationFailed("code: wrong or expired; check the app's clock")
             store.confirm(user.id, uow.now())
             codes = self._new_codes(uow, user.id)
-            _audit(uow, user, "off", "on")
+            _audit(uow, user.actor(), user.id, "off", "on")
             uow.commit()
         self._throttle.succeed(*keys)
         return codes
 
-    def new_recovery_codes(self, user: User, code: str) -> list[str]:
-        """Replace the recovery codes (a current TOTP code asked first)."""
-        self.verify(user, code)
+    def new_recovery_codes(self, user: User) -> list[str]:
+        """Replace the recovery codes (the old ones stop working); shown once, audited
+        by count. The caller has checked the password (``two_step_account``)."""
         with self._uow_factory() as uow:
+            if uow.bind(self._store).confirmed(user.id) is not True:
+                raise InvalidInput("recovery codes: turn two-step sign-in on first")
             codes = self._new_codes(uow, user.id)
+            _audit(uow, user.actor(), user.id, "replaced", f"{len(codes)} new", "recovery_codes")
             uow.commit()
         return codes
 
     def turn_off(self, user: User, code: str) -> None:
         """Remove the authenticator (refused where the role must use it)."""
-        if self.enforced and user.role in MFA_ROLES:
+        if self.required_for(user):
             raise InvalidInput(f"two-step sign-in is required for the {user.role.value} role")
         self.verify(user, code)
         with self._uow_factory() as uow:
             uow.bind(self._store).remove(user.id)
-            _audit(uow, user, "on", "off")
+            _audit(uow, user.actor(), user.id, "on", "off")
             uow.commit()
+
+    def reset(
+        self, actor: Actor, user_id: int, also: Callable[[UnitOfWork], None] | None = None
+    ) -> bool:
+        """Remove another person's authenticator and recovery codes, audited as ``actor``'s
+        act (``also`` runs in the same unit of work); whether there was one. The caller
+        checks who may (``two_step_account``)."""
+        with self._uow_factory() as uow:
+            store = uow.bind(self._store)
+            had = store.confirmed(user_id)
+            store.remove(user_id)
+            before = {True: "on", False: "being set up", None: "off"}[had]
+            _audit(uow, actor, user_id, before, "reset by an admin")
+            if also is not None:
+                also(uow)
+            uow.commit()
+        return had is not None
 
     def _new_codes(self, uow: UnitOfWork, user_id: int) -> list[str]:
         codes = [

@@ -68,6 +68,12 @@ def my_sessions(ctx: Ctx, me: Anyone) -> list[dict[str, Any]]:
     ]
 
 
+@router.delete("/api/me/sessions")
+def end_my_other_sessions(ctx: Ctx, me: Anyone) -> dict[str, int]:
+    """End every session of one's account but the one asking; how many ended."""
+    return {"ended": end_other_sessions(ctx.auth, me.session)}
+
+
 @router.delete("/api/me/sessions/{session_id}")
 def end_my_session(ctx: Ctx, me: Anyone, session_id: str) -> dict[str, str]:
     """End one of one's sessions (404 for anyone else's)."""

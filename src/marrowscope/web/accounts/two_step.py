@@ -46,7 +46,7 @@ def qr_data_uri(uri: str) -> str:
 
 
 def _secure(ctx: WebContext) -> bool:
-    return ctx.settings.environment != "development"
+    return ctx.settings.secure_cookies  # MARROWSCOPE_COOKIE_SECURE, like every cookie
 
 
 def second_step(ctx: WebContext, needed: SecondFactorRequired, target: str) -> Response:
