@@ -18,7 +18,11 @@ _NAV: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.CLINICIAN: (("/clinician", "Blood counts & orders"),),
     Role.PROCEDURALIST: (("/nursing", "Procedures"),),
     Role.NURSE: (("/nursing", "Procedures"),),
-    Role.LAB_SCIENTIST: (("/lab", "Accessioning"), ("/lab/overdue", "Overdue board")),
+    Role.LAB_SCIENTIST: (
+        ("/lab", "Accessioning"),
+        ("/lab/overdue", "Overdue board"),
+        ("/interop/messages", "Message log"),
+    ),
     Role.MORPHOLOGIST: (
         ("/counter", "Differential counter"),
         ("/review", "AI pre-classification"),
@@ -30,7 +34,7 @@ _NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/review", "AI pre-classification"),
         ("/counter/keymaps", "Keymaps"),
     ),
-    Role.ADMIN: (("/admin", "Accounts"),),
+    Role.ADMIN: (("/admin", "Accounts"), ("/interop/messages", "Message log")),
     # a hospital system's account works on the FHIR API (HTTP Basic), not on pages
     Role.INTERFACE: (("/fhir/metadata", "FHIR API"),),
 }
