@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from marrowscope.domain.cases.model import Case, CaseStatus, Patient, clean_mrn
-from marrowscope.domain.errors import NotFound
+from marrowscope.domain.errors import NotFound, OutOfScope
 from marrowscope.domain.roles import Actor
+from marrowscope.services.cases.access import case_access
 from marrowscope.services.cases.patients import get_case, get_patient, open_case, require_staff
 from marrowscope.services.unit_of_work import UnitOfWork
 
@@ -23,9 +24,21 @@ __all__ = ["earlier_cases", "open_next_case", "patient_by_mrn", "patient_cases"]
 
 
 def patient_cases(uow: UnitOfWork, actor: Actor, patient_id: int) -> Sequence[Case]:
-    """Every case of the patient, oldest first (a patient user sees only their own)."""
+    """Every case of the patient, oldest first (a patient user sees only their own; staff
+    those they may open: their wards' or laboratory's, or opened to them by break-glass)."""
     get_patient(uow, actor, patient_id)  # NotFound for anyone else's record
-    return sorted(uow.cases.for_patient(patient_id), key=lambda c: (c.opened_at, c.id))
+    found = sorted(uow.cases.for_patient(patient_id), key=lambda c: (c.opened_at, c.id))
+    if not actor.is_staff:
+        return found
+    return [c for c in found if _may_open(uow, actor, c)]
+
+
+def _may_open(uow: UnitOfWork, actor: Actor, case: Case) -> bool:
+    try:
+        case_access(uow, actor, case)
+    except OutOfScope:
+        return False
+    return True
 
 
 def earlier_cases(uow: UnitOfWork, actor: Actor, case_id: int) -> Sequence[Case]:
