@@ -1,7 +1,8 @@
 """The FHIR REST API's door: who gets in, how errors read, what the server says it does.
 
-Only HTTP Basic as an account of the ``interface`` role opens it; a browser session
-(any role, CSRF token or not) never does. Every error is an OperationOutcome with a
+Only HTTP Basic as an account of the ``interface`` role opens it; a person's account
+(even with its right password) and a browser session (any role, CSRF token or not)
+never do, and every refusal reads the same. Every error is an OperationOutcome with a
 4xx status and the FHIR media type, valid against the official R4 schema; nothing
 answers 5xx. The round trip itself is in ``test_interop_round_trip.py``.
 """
@@ -121,8 +122,10 @@ def test_the_capability_statement_lists_exactly_what_is_served(
         (_basic("nobody", "x"), 401),
         ({"Authorization": "Basic ***not-base64***"}, 401),
         ({"Authorization": "Bearer abc"}, 401),
-        (_basic("pathologist", PASSWORDS["pathologist"]), 403),  # a person, not a system
-        (_basic("admin", PASSWORDS["admin"]), 403),
+        # a person's right password is refused like a wrong one: nothing about the account
+        # is disclosed, and the person's own signature limit is not touched
+        (_basic("pathologist", PASSWORDS["pathologist"]), 401),
+        (_basic("admin", PASSWORDS["admin"]), 401),
     ],
 )
 def test_only_an_interface_account_gets_in(
@@ -136,6 +139,25 @@ def test_only_an_interface_account_gets_in(
     _is_outcome(answer, status, r4)
     if status == 401:
         assert answer.headers["www-authenticate"].startswith("Basic")
+        # nothing says whether the account exists
+        assert "pathologist" not in answer.text and "nobody" not in answer.text
+
+
+def test_a_refusal_does_not_say_whether_the_account_exists(
+    web: tuple[TestClient, DemoIds], r4: R4Schema
+) -> None:
+    client, ids = web
+
+    guessed = client.get(
+        f"/fhir/Observation?patient={ids.patient_id}", headers=_basic("pathologist", "guess")
+    )
+    unknown = client.get(
+        f"/fhir/Observation?patient={ids.patient_id}", headers=_basic("no-such-user", "guess")
+    )
+
+    _is_outcome(guessed, 401, r4)
+    _is_outcome(unknown, 401, r4)
+    assert guessed.json() == unknown.json()
 
 
 def test_a_signed_in_browser_with_its_csrf_token_cannot_post_an_order(

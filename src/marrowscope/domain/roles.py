@@ -14,7 +14,7 @@ __all__ = ["Actor", "Role"]
 
 
 class Role(StrEnum):
-    """The eight roles of the pathway, and the interface account of a hospital system."""
+    """The roles of the pathway, and the interface account of a hospital system."""
 
     CLINICIAN = "clinician"
     PROCEDURALIST = "proceduralist"
@@ -24,6 +24,9 @@ class Role(StrEnum):
     PATHOLOGIST = "pathologist"
     PATIENT = "patient"
     ADMIN = "admin"
+    # runs the laboratory by the month: sees the quality dashboard (turnaround,
+    # amendments, critical-value calls, agreement), opens no case and signs nothing
+    LAB_MANAGER = "lab_manager"
     # a hospital system (EHR, interface engine) calling the FHIR API; never a person,
     # so it signs nothing and opens no staff page
     INTERFACE = "interface"

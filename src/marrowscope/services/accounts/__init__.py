@@ -1,7 +1,8 @@
 """People who sign in: accounts and roles, password hashes and rules, sessions (listed
 and ended by their owner or an admin), sign-in limits (with lockout notices), two-step
-sign-in, re-authentication of every signature, the demo accounts and the provider
-identifier (an NPI) that results name a signer by.
+sign-in, re-authentication of every signature, hospital systems' accounts checked on
+every API call, the demo accounts and the provider identifier (an NPI) that results
+name a signer by.
 """
 
 from marrowscope.services.accounts.auth import (
@@ -45,6 +46,10 @@ from marrowscope.services.accounts.sign_in_limits import (
     SignInLimitStore,
     StoredThrottle,
 )
+from marrowscope.services.accounts.system_accounts import (
+    SYSTEM_REFUSAL,
+    confirm_system_account,
+)
 from marrowscope.services.accounts.two_step_account import (
     confirm_two_step,
     replace_recovery_codes,
@@ -66,6 +71,7 @@ from marrowscope.services.accounts.users import (
 )
 
 __all__ = [
+    "SYSTEM_REFUSAL",
     "MFA_ROLES",
     "AccountNoticeStore",
     "Enrolment",
@@ -101,6 +107,7 @@ __all__ = [
     "StoredThrottle",
     "confirm_password",
     "confirm_signer",
+    "confirm_system_account",
     "create_user",
     "ensure_demo_users",
     "get_user",

@@ -171,6 +171,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("patient", Role.PATIENT, "Demo Patient", "patient-demo", patient="demo"),
     DemoUser("patient2", Role.PATIENT, "Second Patient", "patient2-demo", patient="other"),
     DemoUser("admin", Role.ADMIN, "Ada Admin", "admin-demo"),
+    DemoUser("labmanager", Role.LAB_MANAGER, "Lena Lab-Manager", "labmanager-demo"),
 )
 
 

@@ -30,6 +30,7 @@ from marrowscope.reports.pdf import render_pdf
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import get_case, load_case_record
 from marrowscope.services.reporting.assembly import Letterhead, _view
+from marrowscope.services.reporting.critical_calls import CallTimes, require_call_before_release
 from marrowscope.services.reporting.signout import signout_warnings
 from marrowscope.services.reporting.store import ReportStore, _store
 from marrowscope.services.reporting.views import ROLE_WORDS, _fields, _require
@@ -235,6 +236,7 @@ def release_report(
     releaser: Role = Role.CLINICIAN,
     releaser_name: str = "",
     stores: Callable[[Any], ReportStore] | None = None,
+    calls: Callable[[Any], CallTimes] | None = None,
 ) -> int:
     """Release the newest signed version to the patient (a recorded step); its number.
 
@@ -243,7 +245,9 @@ def release_report(
     the version the releaser read and confirms; any other (a newer amendment signed in
     the meantime, or none named) is refused and nothing is recorded
     (``domain.reporting.version_to_release``). The release keeps the releaser's full
-    name and role as they stand now, which the pages print.
+    name and role as they stand now, which the pages print. A case whose blood count
+    holds a critical value is refused (``NotAllowed``) until a call with read-back is
+    logged on it (``services.reporting.critical_calls``).
     """
     if releaser not in (Role.CLINICIAN, Role.PATHOLOGIST):
         raise InvalidInput("release: the releasing role is the clinician or the pathologist")
@@ -251,6 +255,7 @@ def release_report(
     get_case(uow, actor, case_id)
     store = _store(uow, stores)
     newest = version_to_release(case_id, store.versions(case_id), store.released(case_id), version)
+    require_call_before_release(uow, actor, case_id, calls)
     store.add_release(
         case_id, newest.version, at=uow.now(), by=actor.username,
         name=releaser_name.strip() or actor.username, role=ROLE_WORDS[actor.role],

@@ -47,6 +47,7 @@ ROLE_WORDS: Mapping[Role, str] = {
     Role.PATHOLOGIST: "pathologist",
     Role.PATIENT: "patient",
     Role.ADMIN: "administrator",
+    Role.LAB_MANAGER: "laboratory manager",
 }
 
 

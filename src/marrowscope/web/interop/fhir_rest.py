@@ -43,7 +43,7 @@ from marrowscope.interop.fhir_rest import (
     searchset,
 )
 from marrowscope.services import interop
-from marrowscope.services.accounts import confirm_signer
+from marrowscope.services.accounts import confirm_system_account
 from marrowscope.web.client_address import client_address
 from marrowscope.web.deps import WebContext, get_ctx
 
@@ -86,11 +86,10 @@ def _credentials(request: Request) -> tuple[str, str]:
 
 
 def _interface(request: Request, ctx: WebContext) -> Actor:
+    """The interface account named by the Basic credentials (``confirm_system_account``:
+    one answer for every failure, and a person's account is never touched)."""
     user, password = _credentials(request)
-    if not password:
-        raise AuthenticationFailed("unknown username or wrong password")
-    account = confirm_signer(ctx.auth, user, password, {Role.INTERFACE})
-    return account.actor()
+    return confirm_system_account(ctx.auth, user, password).actor()
 
 
 async def _answer(request: Request, work: Callable[[WebContext, Actor], JSONResponse]) -> Any:
