@@ -30,6 +30,17 @@ TWINS: dict[Route, Route] = {
     ("POST", "/logout"): ("DELETE", "/api/session"),
     ("POST", "/account/password"): ("POST", "/api/me/password"),
     ("POST", "/admin/users"): ("POST", "/api/users"),
+    ("POST", "/login/mfa"): ("POST", "/api/session/mfa"),
+    ("POST", "/account/sessions/end"): ("DELETE", "/api/me/sessions/{session_id}"),
+    ("POST", "/admin/users/{user_id}/sessions/end"): ("DELETE", "/api/users/{user_id}/sessions"),
+    ("POST", "/account/security/enrol"): ("POST", "/api/me/two-step"),
+    ("POST", "/account/security/confirm"): ("POST", "/api/me/two-step/confirm"),
+    ("POST", "/account/security/off"): ("POST", "/api/me/two-step/off"),
+    ("POST", "/account/security/recovery-codes"): ("POST", "/api/me/two-step/recovery-codes"),
+    ("POST", "/admin/users/{user_id}/two-step/reset"): (
+        "POST",
+        "/api/users/{user_id}/two-step/reset",
+    ),
     ("POST", "/clinician/patients"): ("POST", "/api/patients"),
     ("POST", "/clinician/cases/{case_id}/cbc"): ("POST", "/api/cases/{case_id}/cbc"),
     # the CSV file is a page convenience: the API takes the same measurements as JSON
@@ -85,8 +96,13 @@ TWINS: dict[Route, Route] = {
     ("POST", "/review/cases/{case_id}/count"): ("POST", "/api/cases/{case_id}/ai/count"),
 }
 
-# page actions with no twin, each with the reason (none today; keep the reason honest)
-EXEMPT: dict[Route, str] = {}
+# page actions with no twin, each with the reason (keep the reason honest)
+EXEMPT: dict[Route, str] = {
+    # the QR code is for a person with a phone: an API sign-in that must first set up its
+    # authenticator is told to do it in a browser; a signed-in client may enrol at
+    # POST /api/me/two-step. (The page's "end every other session" is DELETE /api/me/sessions.)
+    ("POST", "/login/mfa/setup"): "setting up during sign-in is a browser's step",
+}
 
 # twins that admit more roles than their page, and why (every other pair: the same roles)
 BROADER: dict[Route, str] = {

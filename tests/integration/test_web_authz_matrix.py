@@ -155,6 +155,20 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/api/lab/tests/{test_id}/result"): frozenset({L}),
     ("POST", "/api/lab/tests/{test_id}/verify"): frozenset({L, PA}),
     ("GET", "/api/cases/{case_id}/report"): frozenset({PA, C}),
+    ("DELETE", "/api/me/sessions"): EVERYONE,
+    ("GET", "/account/security"): STAFF,
+    ("POST", "/account/security/enrol"): STAFF,
+    ("POST", "/account/security/confirm"): STAFF,
+    ("POST", "/account/security/off"): STAFF,
+    ("POST", "/account/security/recovery-codes"): STAFF,
+    ("GET", "/admin/users/{user_id}/two-step"): frozenset({A}),
+    ("POST", "/admin/users/{user_id}/two-step/reset"): frozenset({A}),
+    ("GET", "/api/me/two-step"): STAFF,
+    ("POST", "/api/me/two-step"): STAFF,
+    ("POST", "/api/me/two-step/confirm"): STAFF,
+    ("POST", "/api/me/two-step/off"): STAFF,
+    ("POST", "/api/me/two-step/recovery-codes"): STAFF,
+    ("POST", "/api/users/{user_id}/two-step/reset"): frozenset({A}),
     ("POST", "/api/cases/{case_id}/report"): frozenset({PA}),
     ("POST", "/api/cases/{case_id}/report/sign"): frozenset({PA}),
     ("POST", "/api/cases/{case_id}/report/amend"): frozenset({PA}),
@@ -246,7 +260,7 @@ def _sign_in(client: TestClient, role: Role) -> str:
 # routes that start or end sessions (tests/integration/test_accounts_sessions_mfa.py)
 _SESSION_CHANGING = (
     "/logout", "/login", "/api/session", "/login/mfa", "/login/mfa/setup", "/api/session/mfa",
-    "/account/sessions/end", "/api/me/sessions/{session_id}",
+    "/account/sessions/end", "/api/me/sessions/{session_id}", "/api/me/sessions",
     "/admin/users/{user_id}/sessions/end", "/api/users/{user_id}/sessions",
 )  # fmt: skip
 
