@@ -36,32 +36,35 @@ AMENDED = "Hypocellular marrow consistent with aplastic anaemia (trephine cellul
 LOCAL_TIME = r"\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d [A-Z+\-0-9]+"
 
 
-def _case_with_critical_platelets(app: LiveApp) -> tuple[int, int]:
-    """A new patient with a portal account; an order and a count with platelets 8."""
+def _new_case(
+    app: LiveApp, mrn: str, measurements: dict[str, float], portal: bool = False
+) -> tuple[int, int]:
+    """A new patient (with a portal account when ``portal``), an order and a count."""
     settings = Settings(database_url=app.database_url)
     engine = build_engine(settings)
     factory = build_uow_factory(engine)
     with factory() as uow:
         person = cases.register_patient(
-            uow, CLINICIAN, mrn="E2E-REL-1", family_name="Release", given_name="Rita",
+            uow, CLINICIAN, mrn=mrn, family_name="Release", given_name="Rita",
             birth_date=date(1961, 7, 9), sex=Sex.FEMALE,
         )  # fmt: skip
         case = cases.open_case(uow, CLINICIAN, person.id)
         pathway.record_cbc(
             uow, CLINICIAN, case.id, collected_at=uow.now() - timedelta(hours=2),
-            measurements={"hb": 84, "neutrophils": 0.3, "platelets": 8},
+            measurements=measurements,
         )  # fmt: skip
         pathway.place_order(
             uow, CLINICIAN, case.id, indications=["pancytopenia"],
             clinical_details="Pancytopenia with bleeding gums.",
         )  # fmt: skip
-    accounts = build_account_services(factory, settings)
-    with accounts.uow_factory() as uow:
-        create_user(
-            uow, accounts.stores, Actor("admin", Role.ADMIN), username=PORTAL[0],
-            password=PORTAL[1], role=Role.PATIENT, display_name="Rita Release",
-            patient_id=person.id,
-        )  # fmt: skip
+    if portal:
+        accounts = build_account_services(factory, settings)
+        with accounts.uow_factory() as uow:
+            create_user(
+                uow, accounts.stores, Actor("admin", Role.ADMIN), username=PORTAL[0],
+                password=PORTAL[1], role=Role.PATIENT, display_name="Rita Release",
+                patient_id=person.id,
+            )  # fmt: skip
     engine.dispose()
     return case.id, person.id
 
@@ -89,21 +92,34 @@ def _release(page: Any, app: LiveApp, case: int, version: int) -> None:
     page.wait_for_selector("#report-released")
 
 
-def test_sign_release_amend_and_the_portal_keeps_the_released_version(
+def test_the_pathologist_sees_critical_values_as_the_clinician_does(
     page: Any, live_app: LiveApp
 ) -> None:
-    case, patient_id = _case_with_critical_platelets(live_app)
+    """Units, intervals and the critical highlight on the case view; "(critical low)" in
+    the draft, where a merely low value stays "(low)"."""
+    case, _ = _new_case(live_app, "E2E-REL-0", {"hb": 84, "neutrophils": 0.3, "platelets": 8})
 
-    # the pathologist's view: the count as the clinician sees it, critical values named
     sign_in(page, live_app, "pathologist")
     page.goto(f"{live_app.url}/pathologist/cases/{case}")
+
     platelets = page.locator("#clinical tr[data-analyte=platelets]")
     assert platelets.get_attribute("class") == "critical"
     assert "Critical: below 20" in platelets.inner_text() and "10⁹/L" in platelets.inner_text()
+    assert page.locator("#clinical tr[data-analyte=hb]").get_attribute("class") == "abnormal"
     blood = page.input_value("#report-form textarea[name=blood_findings]")
     assert "Platelets 8 x10^9/L (critical low)" in blood
+    assert "Neutrophils 0.3 x10^9/L (critical low)" in blood
     assert "Haemoglobin 84 g/L (low)" in blood  # low, above the critical 70 g/L
     screenshot(page, "release_pathologist_cbc")
+
+
+def test_sign_release_amend_and_the_portal_keeps_the_released_version(
+    page: Any, live_app: LiveApp
+) -> None:
+    # low counts, none beyond a critical limit (a critical one must first be telephoned)
+    case, patient_id = _new_case(live_app, "E2E-REL-1", {"hb": 84, "platelets": 45}, portal=True)
+    sign_in(page, live_app, "pathologist")
+    page.goto(f"{live_app.url}/pathologist/cases/{case}")
 
     # sign
     page.fill("#report-form [name=conclusion]", FIRST)

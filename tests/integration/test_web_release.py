@@ -98,6 +98,7 @@ def test_the_page_asks_which_version_before_releasing_and_names_who_released(
     assert confirm.status_code == 200
     assert 'id="release-version" data-version="1"' in confirm.text
     assert 'name="version" id="release-form-version" value="1"' in confirm.text
+    assert "ReportVersion(" not in confirm.text  # the footer's app version is not shadowed
     assert unticked.status_code == 422
     assert "confirm the version you release" in _error(unticked.text, "version")
     assert wrong.status_code == 401 and "password" in _error(wrong.text, "password")

@@ -21,7 +21,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from marrowscope.domain.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
+from marrowscope.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    PermissionDenied,
+)
 from marrowscope.domain.roles import Role
 from marrowscope.services import cases
 from marrowscope.services.accounts import confirm_signer
@@ -70,7 +76,7 @@ def _confirm_page(
         status_code=status_code,
         record=record,
         report_state=state,
-        version=signed[-1] if signed and state is not None and state.awaiting_release else None,
+        offered=signed[-1] if signed and state is not None and state.awaiting_release else None,
         back=_back(me, case_id, back),
         errors=errors or {},
     )
@@ -120,4 +126,10 @@ def release_report(
         status = 409 if isinstance(error, Conflict) else 422
         errors = {"version": str(error).removeprefix("version: ")}
         return _confirm_page(request, ctx, me, case_id, back, status, errors)
+    except PermissionDenied:
+        raise  # the role: 403, as on every route
+    except NotAllowed as error:
+        # another rule of the laboratory stands in the way (e.g. a step still owed before
+        # release): said at the top of the same form, which stays as it was
+        return _confirm_page(request, ctx, me, case_id, back, 409, {"form": str(error)})
     return redirect(_back(me, case_id, back) + "#report-state")
