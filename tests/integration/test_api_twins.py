@@ -80,6 +80,10 @@ TWINS: dict[Route, Route] = {
         "/api/cases/{case_id}/report/addendum",
     ),
     ("GET", "/pathologist/cases/{case_id}/report.pdf"): ("GET", "/api/cases/{case_id}/report.pdf"),
+    ("GET", "/clinician/cases/{case_id}/report.pdf"): (
+        "GET",
+        "/api/cases/{case_id}/report/ordered.pdf",
+    ),
     ("POST", "/reports/cases/{case_id}/release"): ("POST", "/api/cases/{case_id}/report/release"),
     ("POST", "/counter/cases/{case_id}/slides"): ("POST", "/api/cases/{case_id}/slides"),
     ("POST", "/counter/counts/{count_id}/edit"): ("POST", "/api/counts/{count_id}/edit"),
@@ -114,8 +118,11 @@ BROADER: dict[Route, str] = {
 
 
 def _page_actions() -> set[Route]:
-    """Every POST of a page router (not under /api), and the report PDF."""
-    found: set[Route] = {("GET", "/pathologist/cases/{case_id}/report.pdf")}
+    """Every POST of a page router (not under /api), and the report PDFs."""
+    found: set[Route] = {
+        ("GET", "/pathologist/cases/{case_id}/report.pdf"),
+        ("GET", "/clinician/cases/{case_id}/report.pdf"),
+    }
     for name in ROUTERS:
         for route in importlib.import_module(f"marrowscope.web.{name}").router.routes:
             if isinstance(route, APIRoute) and not route.path.startswith("/api/"):

@@ -96,6 +96,9 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/pathologist/cases/{case_id}/report/amend"): frozenset({PA}),
     ("POST", "/pathologist/cases/{case_id}/report/addendum"): frozenset({PA}),
     ("GET", "/pathologist/cases/{case_id}/report.pdf"): frozenset({PA}),
+    # the ordering clinician's copy of the signed PDF (the demo clinician ordered the case)
+    ("GET", "/clinician/cases/{case_id}/report.pdf"): frozenset({C}),
+    ("GET", "/api/cases/{case_id}/report/ordered.pdf"): frozenset({C}),
     ("GET", "/patient/{patient_id}"): frozenset({PT}),
     ("POST", "/patient/{patient_id}/check-in"): frozenset({PT}),
     ("POST", "/api/cases/{case_id}/safety-preview"): frozenset({C, N, PR}),
@@ -106,6 +109,7 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/cases/{case_id}/record"): STAFF,
     ("POST", "/api/cases/{case_id}/cbc"): frozenset({C, N, PR}),
     ("GET", "/api/lab/overdue"): frozenset({L, PA}),
+    ("GET", "/api/lab/awaited"): frozenset({L, PA}),
     ("GET", "/api/cases/{case_id}/fhir"): frozenset({PA, M, L, C, A}),
     ("GET", "/api/cases/{case_id}/hl7"): frozenset({PA, M, L, C, A}),
     ("POST", "/api/cases/{case_id}/cbc/fhir"): frozenset({C, N, PR}),

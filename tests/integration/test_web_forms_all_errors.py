@@ -136,7 +136,7 @@ def test_a_refused_new_account_keeps_the_form_and_names_every_field(web: Web) ->
     answer = client.post(
         "/admin/users",
         data={"csrf_token": csrf, "username": "", "display_name": "Nora New",
-              "password": "secret-typed", "role": "surgeon", "patient_id": "seven"},
+              "password": "secret-typed", "role": "surgeon", "patient_birth_date": "seven"},
     )  # fmt: skip
     taken = client.post(
         "/admin/users",
@@ -146,9 +146,9 @@ def test_a_refused_new_account_keeps_the_form_and_names_every_field(web: Web) ->
 
     assert answer.status_code == 422
     errors = _errors(answer.text, "account-form")
-    assert set(errors) == {"username", "role", "patient_id"}
+    assert set(errors) == {"username", "role", "patient_birth_date"}
     assert _value(answer.text, "account-form", "display_name") == "Nora New"
-    assert _value(answer.text, "account-form", "patient_id") == "seven"
+    assert _value(answer.text, "account-form", "patient_birth_date") == "seven"
     assert "secret-typed" not in answer.text  # a password is never written into a page
     assert taken.status_code == 409
     assert "taken" in _errors(taken.text, "account-form")["username"]

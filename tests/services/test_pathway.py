@@ -206,14 +206,20 @@ def test_specimens_get_unique_accessions_and_duplicates_conflict(
 
     a = lab.collect_specimen(uow, proceduralist, case_id, kind="aspirate_edta",
                                     tests=["flow_cytometry"])  # fmt: skip
-    b = lab.collect_specimen(uow, proceduralist, case_id, kind="trephine_core")
+    b = lab.collect_specimen(uow, proceduralist, case_id, kind="trephine_core",
+                             tests=["trephine_histology"])  # fmt: skip
 
     assert (a.specimen.accession, b.specimen.accession) == ("BM26-000001", "BM26-000002")
     assert [t.state for t in a.tests] == [TestState.COLLECTED]
     _unchanged(
         db_url,
         lambda: lab.collect_specimen(
-            uow, proceduralist, case_id, kind="clot", accession="bm26-000001"
+            uow,
+            proceduralist,
+            case_id,
+            kind="clot",
+            accession="bm26-000001",
+            tests=["trephine_histology"],
         ),
         Conflict,
         uow,
@@ -255,6 +261,10 @@ def test_amending_a_verified_result_keeps_history_and_needs_verification_again(
     uow: UnitOfWork, clinician: Actor, proceduralist: Actor, case_id: int, clock: FakeClock
 ) -> None:
     _through_procedure(uow, clinician, proceduralist, case_id, clock)
+    order = uow.pathway.latest(case_id, RecordKind.ORDER)
+    assert order is not None
+    pathway.correct_record(uow, clinician, order.id, {"tests": ["aspirate_morphology", "culture"]},
+                           reason="fever: culture added")  # fmt: skip
     got = lab.collect_specimen(uow, proceduralist, case_id, kind="culture_bottle",
                                       tests=["culture"])  # fmt: skip
     [test] = got.tests

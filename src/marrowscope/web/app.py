@@ -83,6 +83,7 @@ ROUTERS: tuple[str, ...] = (
     "accounts.security_api",
     "alerts.api",
     "reporting.release",
+    "reporting.ordering_pdf",
     # the JSON twins of the pages' actions, one module per capability
     "lab.api",
     "reporting.api",

@@ -14,6 +14,12 @@ from enum import StrEnum
 from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.pathway.cbc import CbcFlag, Direction
 from marrowscope.domain.pathway.order_origin import OrderOrigin
+from marrowscope.domain.pathway.order_set import (
+    OrderItem,
+    default_items,
+    items_for_service,
+    parse_items,
+)
 from marrowscope.domain.tables import load_table
 
 __all__ = [
@@ -119,6 +125,10 @@ class ExamOrder:
     # the hospital's numbers, provider and coded diagnoses of an order sent by its
     # systems (HL7, FHIR); None for an order made in the app
     origin: OrderOrigin | None = None
+    # the tests ordered (order set items) and how they were chosen, in words: by the
+    # clinician, the indication's defaults, or mapped from another system's order code
+    tests: tuple[OrderItem, ...] = ()
+    tests_basis: str = ""
 
 
 def make_order(
@@ -129,8 +139,14 @@ def make_order(
     ordered_by: str,
     ordered_at: datetime,
     origin: OrderOrigin | None = None,
+    tests: Sequence[OrderItem | str] | None = None,
 ) -> ExamOrder:
-    """An order with at least one indication; 'other' needs clinical details."""
+    """An order with at least one indication; 'other' needs clinical details.
+
+    ``tests`` are the order set's items as the clinician chose them (at least one);
+    ``None`` takes, for an order from another system, what its order code maps to in the
+    catalogue, else the indications' local defaults, and says which in ``tests_basis``.
+    """
     if not indications:
         raise InvalidInput("indications: name at least one indication for the examination")
     try:
@@ -141,4 +157,23 @@ def make_order(
     details = clinical_details.strip()
     if Indication.OTHER in chosen and not details:
         raise InvalidInput("clinical_details: required when the indication is 'other'")
-    return ExamOrder(chosen, details, level, ordered_by, ordered_at, origin)
+    items, basis = _order_set(chosen, tests, origin)
+    return ExamOrder(chosen, details, level, ordered_by, ordered_at, origin, items, basis)
+
+
+def _order_set(
+    indications: tuple[Indication, ...],
+    tests: Sequence[OrderItem | str] | None,
+    origin: OrderOrigin | None,
+) -> tuple[tuple[OrderItem, ...], str]:
+    if tests is not None:
+        return parse_items(tests), "chosen by the clinician"
+    if origin is not None and origin.service_code:
+        mapped = items_for_service(origin.service_code)
+        if mapped is not None:
+            return mapped, f"mapped from the order code {origin.service_code}"
+        return default_items(indications), (
+            f"the indication's local defaults: the order code {origin.service_code} "
+            "names no test set"
+        )
+    return default_items(indications), "the indication's local defaults"

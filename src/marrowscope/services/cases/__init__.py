@@ -48,6 +48,7 @@ from marrowscope.services.cases.patients import (
     require_staff,
     search_patients,
 )
+from marrowscope.services.cases.portal_link import patient_for_portal
 from marrowscope.services.cases.views import (
     CaseOverview,
     CbcOutcome,
@@ -88,6 +89,7 @@ __all__ = [
     "order_from",
     "patient_by_mrn",
     "patient_cases",
+    "patient_for_portal",
     "plan_from",
     "procedure_from",
     "register_patient",

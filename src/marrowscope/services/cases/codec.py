@@ -17,6 +17,7 @@ from marrowscope.domain.pathway.aftercare import CheckIn, Escalation
 from marrowscope.domain.pathway.cbc import BloodCount
 from marrowscope.domain.pathway.indication import ExamOrder, Indication, Urgency
 from marrowscope.domain.pathway.order_origin import origin_from
+from marrowscope.domain.pathway.order_set import default_items, parse_items
 from marrowscope.domain.pathway.procedure import Complication, ProcedureRecord, Side, Site
 from marrowscope.domain.pathway.safety import (
     Assessment,
@@ -116,13 +117,23 @@ def cbc_from(p: Mapping[str, Any]) -> BloodCount:
 
 
 def order_from(p: Mapping[str, Any]) -> ExamOrder:
+    """An order as stored; one stored before tests were ordered with it asks for its
+    indications' local defaults, and says so."""
+    indications = tuple(Indication(i) for i in p["indications"])
+    if p.get("tests"):
+        tests, basis = parse_items(p["tests"]), str(p.get("tests_basis") or "")
+    else:
+        tests = default_items(indications)
+        basis = "the indication's local defaults (ordered before tests were chosen)"
     return ExamOrder(
-        tuple(Indication(i) for i in p["indications"]),
+        indications,
         p["clinical_details"],
         Urgency(p["urgency"]),
         p["ordered_by"],
         _req_dt(p["ordered_at"]),
         origin_from(p.get("origin")),
+        tests,
+        basis,
     )
 
 

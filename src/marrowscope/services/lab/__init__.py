@@ -29,6 +29,7 @@ from marrowscope.services.lab.steps import (
     get_specimen,
 )
 from marrowscope.services.lab.worklist import (
+    awaited,
     overdue_tests,
     worklist,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "VERIFIERS",
     "advance_test",
     "audit_test",
+    "awaited",
     "barcode_modules",
     "collect_specimen",
     "get_specimen",

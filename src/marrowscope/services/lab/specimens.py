@@ -25,10 +25,11 @@ from marrowscope.domain.lab import (
     check_test_fits_specimen,
     format_accession,
 )
+from marrowscope.domain.pathway.order_set import check_specimen_tests
 from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor
 from marrowscope.services.audit import record_audit
-from marrowscope.services.cases import get_case, require_staff
+from marrowscope.services.cases import codec, get_case, require_staff
 from marrowscope.services.lab.steps import COLLECTORS, LABORATORY, audit_test, get_specimen
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
@@ -71,7 +72,11 @@ def collect_specimen(
     notes: str = "",
 ) -> CollectedSpecimen:
     """Register a collected specimen (a new accession number unless one is given) and the
-    tests ordered on it; those tests are created ``ordered`` and moved to ``collected``."""
+    tests ordered on it; those tests are created ``ordered`` and moved to ``collected``.
+
+    The tests must be among those the case's order asks for and the tube can carry, and
+    there must be at least one: a tube with no test would be received and never worked on.
+    """
     require_staff(actor, COLLECTORS)
     case = get_case(uow, actor, case_id)
     if (
@@ -86,6 +91,13 @@ def collect_specimen(
         raise InvalidInput(f"specimen/tests: {error}") from error
     for t in test_types:
         check_test_fits_specimen(t, kind_value)
+    order = uow.pathway.latest(case_id, RecordKind.ORDER)
+    if order is None:
+        raise NotAllowed(
+            "specimen: the case has no order yet; the clinician orders the examination and "
+            "its tests first"
+        )
+    check_specimen_tests(codec.order_from(order.payload).tests, kind_value, test_types)
     now = uow.now()
     specimen = None
     for _attempt in range(_ACCESSION_ATTEMPTS):

@@ -13,12 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from marrowscope.domain.cases.model import CaseStatus
 from marrowscope.domain.lab import LabTest, OverdueTest, Specimen, overdue
+from marrowscope.domain.pathway.order_set import AwaitedTest, awaited_tests
+from marrowscope.domain.pathway.records import RecordKind
 from marrowscope.domain.roles import Actor
-from marrowscope.services.cases import require_staff
+from marrowscope.services.cases import codec, require_staff
+from marrowscope.services.lab.steps import LABORATORY
 from marrowscope.services.unit_of_work import UnitOfWork
 
-__all__ = ["overdue_tests", "worklist"]
+__all__ = ["awaited", "overdue_tests", "worklist"]
+
+# open cases looked at for ordered-but-not-received tests, newest first
+AWAITED_CASES = 500
 
 
 def overdue_tests(uow: UnitOfWork, actor: Actor) -> list[OverdueTest]:
@@ -47,3 +54,16 @@ def worklist(uow: UnitOfWork, actor: Actor) -> list[WorkItem]:
         if specimen is not None:
             items.append(WorkItem(test, specimen, late.get(test.id)))
     return items
+
+
+def awaited(uow: UnitOfWork, actor: Actor) -> list[AwaitedTest]:
+    """Tests ordered on open cases that the laboratory has not received a specimen for,
+    oldest case first: what to expect, or to chase on the ward."""
+    require_staff(actor, LABORATORY)
+    out: list[AwaitedTest] = []
+    for case in reversed(uow.cases.list(status=CaseStatus.OPEN, limit=AWAITED_CASES)):
+        order = uow.pathway.latest(case.id, RecordKind.ORDER)
+        if order is not None:
+            items = codec.order_from(order.payload).tests
+            out.extend(awaited_tests(case.id, items, uow.pathway.tests_for_case(case.id)))
+    return out

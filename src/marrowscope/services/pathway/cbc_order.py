@@ -90,8 +90,10 @@ def place_order(
     ordered_at: datetime | None = None,
     requester: str = "",
     origin: OrderOrigin | None = None,
+    tests: Sequence[str] | None = None,
 ) -> StoredRecord:
-    """The clinician's request for a marrow examination, with its indication(s).
+    """The clinician's request for a marrow examination, with its indication(s) and the
+    tests it asks for (order set items; ``None``: the order code's or indications' defaults).
 
     An order written first in another system (the hospital's, sent as HL7 or FHIR) keeps
     the time it was authored there and the name of who requested it; without them the
@@ -115,6 +117,7 @@ def place_order(
         ordered_by=requester.strip() or actor.username,
         ordered_at=ordered_at,
         origin=replace(origin, filler_number=str(case_id)) if origin is not None else None,
+        tests=tests,
     )
     refuse_same_day_repeat(order.indications, case.opened_at.date(), _open_orders(uow, case))
     record = write_record(uow, actor, case_id, RecordKind.ORDER, codec.dump(order))
@@ -148,7 +151,7 @@ def correct_record(
 
     ``changes`` holds the new input as for ``record_cbc`` (``collected_at``,
     ``measurements``) or ``place_order`` (``indications``, ``clinical_details``,
-    ``urgency``, and for an order changed by the hospital's system ``origin`` and
+    ``urgency``, ``tests``, and for an order changed by the hospital's system ``origin`` and
     ``ordered_by``); it is validated as fresh input. An order's origin is kept unless
     replaced, so a correction in the app never loses the hospital's order number.
     """
@@ -180,7 +183,10 @@ def correct_record(
             ordered_by=str(changes.get("ordered_by") or prior.ordered_by),
             ordered_at=prior.ordered_at,
             origin=changes.get("origin", prior.origin),
+            tests=changes.get("tests", prior.tests),
         )
+        if "tests" not in changes:  # the tests stand as they were chosen
+            order = replace(order, tests_basis=prior.tests_basis)
         payload = codec.dump(order)
     else:
         raise NotAllowed(

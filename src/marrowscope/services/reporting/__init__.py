@@ -11,6 +11,7 @@ from marrowscope.services.reporting.case_lists import (
     case_list,
     duration_words,
 )
+from marrowscope.services.reporting.ordering_copy import ordering_clinician_pdf
 from marrowscope.services.reporting.reports import (
     addend_report,
     amend_report,
@@ -56,6 +57,7 @@ __all__ = [
     "duration_words",
     "get_version",
     "list_versions",
+    "ordering_clinician_pdf",
     "patient_summary",
     "release_report",
     "report_for_export",

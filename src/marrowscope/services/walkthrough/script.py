@@ -142,7 +142,7 @@ def _run_step(
         pathway.place_order(
             uow, who, case_id, indications=step["indications"],
             clinical_details=step.get("clinical_details", ""),
-            urgency=step.get("urgency", "routine"),
+            urgency=step.get("urgency", "routine"), tests=step.get("tests"),
         )  # fmt: skip
     elif kind == "assessment":
         plan = codec.plan_from(

@@ -1,20 +1,24 @@
 """Accounts: an admin lists people and creates accounts with one role each.
 
 A refused new account comes back on the same page with every refusal beside its field
-and the form as typed (the password excepted: it is never written into a page).
+and the form as typed (the password excepted: it is never written into a page). A
+patient's account is linked by the patient's MRN and date of birth, never by an
+internal record number (``services.cases.patient_for_portal``).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
-from marrowscope.domain.errors import InvalidInput, MarrowscopeError, NotFound
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.roles import Role
 from marrowscope.services.accounts import create_user, list_users
+from marrowscope.services.cases import patient_for_portal
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.errors import status_of
 from marrowscope.web.form_state import Refusals, field_errors, is_form_refusal, typed_values
@@ -26,7 +30,9 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 Admin = Annotated[SignedIn, Depends(require(Role.ADMIN))]
 
-_FIELDS = frozenset({"username", "display_name", "password", "role", "patient_id"})
+_FIELDS = frozenset(
+    {"username", "display_name", "password", "role", "patient_mrn", "patient_birth_date"}
+)
 _MAX_CHARS = {"username": 64, "display_name": 200, "password": 256}
 
 
@@ -53,7 +59,7 @@ def _text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _read(form: FormData) -> tuple[str, str, str, Role, int | None]:
+def _read(form: FormData) -> tuple[str, str, str, Role, tuple[str, date] | None]:
     """The form's values; what the page itself can tell is wrong, refused all at once."""
     refusals = Refusals()
     for name, most in _MAX_CHARS.items():
@@ -68,19 +74,29 @@ def _read(form: FormData) -> tuple[str, str, str, Role, int | None]:
         role = Role(_text(form, "role"))
     except ValueError:
         refusals.add("role", f"choose one of {', '.join(r.value for r in Role)}")
-    typed_id = _text(form, "patient_id").strip()
-    if typed_id and not typed_id.isdigit():  # once silently ignored; now said
-        refusals.add("patient_id", f"{typed_id!r} is not a patient record number")
+    mrn = _text(form, "patient_mrn").strip()
+    typed_birth = _text(form, "patient_birth_date").strip()
+    birth = None
+    if typed_birth:
+        try:
+            birth = date.fromisoformat(typed_birth)
+        except ValueError:
+            refusals.add("patient_birth_date", f"{typed_birth!r} is not a date (YYYY-MM-DD)")
+    if role is Role.PATIENT and not mrn:
+        refusals.add("patient_mrn", "a patient account needs the patient's MRN")
+    if role is Role.PATIENT and not typed_birth:
+        refusals.add("patient_birth_date", "a patient account needs the patient's date of birth")
+    if role is not None and role is not Role.PATIENT and (mrn or typed_birth):
+        refusals.add("patient_mrn", "only a patient account is linked to a patient")
     refusals.raise_any()
     if role is None:  # refused above; says so to the type checker
         raise InvalidInput("role: choose one")
-    patient_id = int(typed_id) if typed_id else None
     return (
         _text(form, "username"),
         _text(form, "password"),
         _text(form, "display_name"),
         role,
-        patient_id,
+        (mrn, birth) if birth is not None else None,
     )
 
 
@@ -89,19 +105,19 @@ async def new_account(request: Request, ctx: Ctx, me: Admin) -> Response:
     """Create an account; a refusal comes back beside its field, the form kept."""
     form = await request.form()
     try:
-        username, password, display_name, role, patient_id = _read(form)
+        username, password, display_name, role, identity = _read(form)
         with ctx.uow() as uow:
+            patient_id = patient_for_portal(uow, me.actor, *identity) if identity else None
             create_user(
                 uow, ctx.stores, me.actor, username=username, password=password, role=role,
                 display_name=display_name, patient_id=patient_id,
             )  # fmt: skip
     except MarrowscopeError as error:
-        # "patient_id: there is no patient 9" is a NotFound, yet a value the admin can fix
-        if not is_form_refusal(error) and not isinstance(error, NotFound):
+        if not is_form_refusal(error):
             raise
         typed = typed_values(form)
         typed.pop("password", None)
-        status = 422 if isinstance(error, NotFound) else status_of(error)[0]
+        status = status_of(error)[0]
         errors = field_errors(error, _FIELDS)
         return _page(request, ctx, me, status, account_form=typed, account_errors=errors)
     return redirect("/admin")

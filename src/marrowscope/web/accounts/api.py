@@ -9,14 +9,17 @@ site cannot sign a visitor out.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from marrowscope.domain.errors import InvalidInput
 from marrowscope.domain.roles import Role
 from marrowscope.services.accounts import create_user, set_provider_id
+from marrowscope.services.cases import patient_for_portal
 from marrowscope.web.deps import ALL_ROLES, SESSION_COOKIE, Ctx, SignedIn, require
 
 __all__ = ["router"]
@@ -28,13 +31,17 @@ Anyone = Annotated[SignedIn, Depends(require(*ALL_ROLES))]
 
 
 class AccountIn(BaseModel):
-    """A new account with one role (a patient account names its patient record)."""
+    """A new account with one role; a patient account names its patient by MRN and date of
+    birth (both must match one patient), never by an internal record number."""
+
+    model_config = ConfigDict(extra="forbid")
 
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
     role: Role
     display_name: str = Field(default="", max_length=200)
-    patient_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    patient_mrn: str | None = Field(default=None, max_length=32)
+    patient_birth_date: date | None = None
 
 
 class AccountOut(BaseModel):
@@ -49,11 +56,24 @@ class AccountOut(BaseModel):
 
 @router.post("/users", status_code=201)
 def new_account(ctx: Ctx, me: Admin, body: AccountIn) -> AccountOut:
-    """Create an account (409 if the username is taken; a common password is refused)."""
+    """Create an account (409 if the username is taken; a common password is refused; 422
+    when a patient account's MRN and date of birth do not match one patient)."""
+    named = body.patient_mrn is not None or body.patient_birth_date is not None
+    if body.role is not Role.PATIENT and named:
+        raise InvalidInput("patient_mrn: only a patient account is linked to a patient")
+    if body.role is Role.PATIENT and (body.patient_mrn is None or body.patient_birth_date is None):
+        raise InvalidInput(
+            "patient_mrn: a patient account needs the patient's MRN and date of birth"
+        )
     with ctx.uow() as uow:
+        patient_id = None
+        if body.patient_mrn is not None and body.patient_birth_date is not None:
+            patient_id = patient_for_portal(
+                uow, me.actor, body.patient_mrn, body.patient_birth_date
+            )
         user = create_user(
             uow, ctx.stores, me.actor, username=body.username, password=body.password,
-            role=body.role, display_name=body.display_name, patient_id=body.patient_id,
+            role=body.role, display_name=body.display_name, patient_id=patient_id,
         )  # fmt: skip
     return AccountOut(
         id=user.id,

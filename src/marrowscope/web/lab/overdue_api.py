@@ -1,4 +1,5 @@
-"""The JSON API of the laboratory's overdue board: tests past their turnaround target."""
+"""The JSON API of the laboratory's overdue board (tests past their turnaround target) and
+of the tests ordered but not yet received."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def lab_overdue(ctx: Ctx, me: LabStaff) -> Any:
     with ctx.uow() as uow:
         late = lab.overdue_tests(uow, me.actor)
     return codec.dump(late)
+
+
+@router.get("/lab/awaited")
+def lab_awaited(ctx: Ctx, me: LabStaff) -> Any:
+    """Tests ordered on open cases with no specimen received yet, oldest case first; each
+    says whether a tube carrying it was collected and is on its way."""
+    with ctx.uow() as uow:
+        waiting = lab.awaited(uow, me.actor)
+    return [
+        {"case_id": a.case_id, "test": a.item.value, "label": a.label, "collected": a.collected}
+        for a in waiting
+    ]

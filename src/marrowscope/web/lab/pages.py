@@ -104,11 +104,13 @@ def _worklist_page(
 
 @router.get("")
 def lab_home(request: Request, ctx: Ctx, me: Lab) -> Response:
-    """Accessioning and the worklists with how many tests wait in each."""
+    """Accessioning, the worklists with how many tests wait in each, and what was ordered
+    but not yet received."""
     with ctx.uow() as uow:
         open_tests = list(uow.pathway.open_tests())
+        awaited = lab.awaited(uow, me.actor)
     waiting = {t: sum(1 for x in open_tests if x.test_type is t) for t in TestType}
-    return render(request, "lab_home.html", me, waiting=waiting)
+    return render(request, "lab_home.html", me, waiting=waiting, awaited=awaited)
 
 
 @router.post("/receive")
@@ -119,10 +121,12 @@ def receive(
     with ctx.uow() as uow:
         moved = lab.receive_specimen(uow, me.actor, accession)
         open_tests = list(uow.pathway.open_tests())
+        awaited = lab.awaited(uow, me.actor)
     waiting = {t: sum(1 for x in open_tests if x.test_type is t) for t in TestType}
     return render(
-        request, "lab_home.html", me, waiting=waiting, received=accession.strip(), moved=moved
-    )
+        request, "lab_home.html", me, waiting=waiting, awaited=awaited,
+        received=accession.strip(), moved=moved,
+    )  # fmt: skip
 
 
 @router.get("/worklists/{test_type}")

@@ -53,6 +53,12 @@ class OrderIn(BaseModel):
     indications: list[Annotated[str, Field(max_length=64)]] = Field(max_length=20)
     clinical_details: _NOTE = ""
     urgency: str = Field(default="routine", max_length=16)
+    tests: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None,
+        max_length=20,
+        description="order set items (aspirate_morphology, trephine, flow, karyotype, "
+        "fish_panel, molecular_panel, mrd, culture); left out: the indications' local defaults",
+    )
 
 
 class PlanIn(BaseModel):
@@ -173,11 +179,11 @@ def new_patient(ctx: Ctx, me: Clinician, body: PatientIn) -> dict[str, int]:
 
 @router.post("/cases/{case_id}/order", status_code=201)
 def place_order(ctx: Ctx, me: Clinician, case_id: int, body: OrderIn) -> RecordOut:
-    """Order the marrow examination with one or more indications."""
+    """Order the marrow examination with one or more indications and its tests."""
     with ctx.uow() as uow:
         record = pathway.place_order(
             uow, me.actor, case_id, indications=body.indications,
-            clinical_details=body.clinical_details, urgency=body.urgency,
+            clinical_details=body.clinical_details, urgency=body.urgency, tests=body.tests,
         )  # fmt: skip
     return _record_out(record)
 

@@ -33,6 +33,7 @@ from marrowscope.web.form_state import (
 )
 from marrowscope.web.forms import as_datetime, local_input
 from marrowscope.web.pages import redirect, render
+from marrowscope.web.pathway.order_form import item_options, ordered_tests, tests_from_form
 from marrowscope.web.reporting import bridge as report_bridge
 from marrowscope.web.reporting.settings import releaser_of
 
@@ -178,8 +179,10 @@ def _case_view(
         record=record,
         cbcs=list(reversed(cbcs)),
         order=order,
+        order_tests=ordered_tests(order.payload if order is not None else None),
         analytes=analytes(),
         indications=[(i.value, label_of(i)) for i in Indication],
+        order_items=item_options(),
         urgencies=[(u.value, label_of(u)) for u in Urgency],
         **data,
     )
@@ -316,8 +319,8 @@ async def _import_cbc(
 
 @router.post("/cases/{case_id}/order")
 async def place_order(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
-    """Order the marrow examination with one or more indications; a refusal comes back
-    beside its field with the ticks and the details as typed."""
+    """Order the marrow examination with one or more indications and its tests; a refusal
+    comes back beside its field with the ticks and the details as typed."""
     form = await request.form()
     indications = [str(v) for v in form.getlist("indications")]
     try:
@@ -329,12 +332,13 @@ async def place_order(request: Request, ctx: Ctx, me: Clinician, case_id: int) -
                 indications=indications,
                 clinical_details=str(form.get("clinical_details", "")),
                 urgency=str(form.get("urgency", "routine")),
+                tests=tests_from_form(form),
             )
     except MarrowscopeError as error:
         if not is_form_refusal(error):
             raise
-        typed = typed_values(form, ("indications",))
-        field, message = field_error(error, {"indications", "clinical_details", "urgency"})
+        typed = typed_values(form, ("indications", "tests"))
+        field, message = field_error(error, {"indications", "clinical_details", "urgency", "tests"})
         return _case_view(
             request, ctx, me, case_id, status_code=status_of(error)[0],
             order_form=typed, order_errors={field: message},

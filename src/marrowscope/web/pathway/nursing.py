@@ -19,7 +19,6 @@ from starlette.datastructures import FormData
 
 from marrowscope.domain.display_names import label_of
 from marrowscope.domain.errors import MarrowscopeError
-from marrowscope.domain.lab import SpecimenKind, TestType
 from marrowscope.domain.pathway.aftercare import SYMPTOMS
 from marrowscope.domain.pathway.procedure import Complication, Side, Site
 from marrowscope.domain.pathway.records import CaseRecord, RecordKind
@@ -42,6 +41,7 @@ from marrowscope.web.errors import status_of
 from marrowscope.web.form_state import field_errors, is_form_refusal, typed_values
 from marrowscope.web.forms import as_datetime, as_float, local_input
 from marrowscope.web.pages import redirect, render
+from marrowscope.web.pathway.specimen_form import specimen_choices
 from marrowscope.web.pathway.ward_forms import (
     MAX_VITAL_ROWS,
     MEDICATION_ROWS,
@@ -172,8 +172,9 @@ def _case_view(
         sites=_options(Site),
         sides=_options(Side),
         complications=_options(Complication),
-        kinds=_options(SpecimenKind),
-        test_types=_options(TestType),
+        specimen_choices=specimen_choices(
+            order.payload if (order := record.latest(RecordKind.ORDER)) else None
+        ),
         symptoms=_options(SYMPTOMS),
         **forms,
     )
