@@ -10,7 +10,6 @@ password form does.
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Annotated
 
@@ -40,9 +39,12 @@ def agent_of(request: Request) -> str:
 
 
 def qr_data_uri(uri: str) -> str:
-    """An SVG QR code of ``uri`` as a data URI (the page's CSP allows ``data:`` images)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    """An SVG QR code of ``uri`` as a data URI (the page's CSP allows ``data:`` images).
+
+    A whole SVG document with its namespace: the inline form (no ``xmlns``) is no image
+    to a browser, which showed a broken picture where the code should be.
+    """
+    return str(segno.make(uri, error="m").svg_data_uri(scale=4))
 
 
 def _secure(ctx: WebContext) -> bool:
