@@ -4,7 +4,8 @@ needs break-glass, a stated reason that opens one case for a while and is review
 The rule, by role (``may_see``):
 
 - clinician, proceduralist, nurse: cases whose ordering ward is one of their units;
-- lab scientist, morphologist, pathologist: cases of a laboratory among their units.
+- lab scientist, morphologist, pathologist, lab manager: cases of a laboratory among
+  their units.
   This installation has one laboratory (``AccessPolicy.lab_unit``), which performs every
   case, so each laboratory account holding that unit sees every case;
 - admin: no patient data at all without break-glass (an admin runs accounts, not care);
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 CLINICAL_SIDE = frozenset({Role.CLINICIAN, Role.PROCEDURALIST, Role.NURSE})
-LAB_SIDE = frozenset({Role.LAB_SCIENTIST, Role.MORPHOLOGIST, Role.PATHOLOGIST})
+LAB_SIDE = frozenset({Role.LAB_SCIENTIST, Role.MORPHOLOGIST, Role.PATHOLOGIST, Role.LAB_MANAGER})
 
 # A reason someone else can judge afterwards: "emergency" or "covering" says nothing, "covering
 # ward 7 overnight, patient deteriorating" does. Length and words are a floor, not a check of
