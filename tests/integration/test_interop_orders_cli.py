@@ -53,7 +53,8 @@ def test_orders_in_through_the_command_line(tmp_path: Path) -> None:
                         "value": "H300123",
                     }
                 },
-                "reasonCode": [{"text": "Unexplained bicytopenia or pancytopenia"}],
+                # another indication: the same one again on the same day would be refused
+                "reasonCode": [{"text": "Fever of unknown origin (culture, granulomas)"}],
             }
         ),
         encoding="utf-8",
