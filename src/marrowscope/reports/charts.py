@@ -20,7 +20,7 @@ from marrowscope.domain.reporting import (
     TrendPoint,  # noqa: E402
 )
 
-__all__ = ["blast_trend_png", "differential_png"]
+__all__ = ["blast_trend_png", "differential_png", "monthly_rates_png", "turnaround_png"]
 
 _METADATA: dict[str, str | None] = {"Software": None}
 
@@ -67,6 +67,35 @@ def blast_trend_png(points: Sequence[TrendPoint]) -> bytes:
     )
     ax.set_ylabel("Marrow blasts %", fontsize=7)
     ax.set_ylim(bottom=0)
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def turnaround_png(rows: Sequence[tuple[str, float, float, float | None]]) -> bytes:
+    """Per test type (label, median, p90, target) in working days: bars for the median,
+    a tick for the 90th percentile, a red line for the target."""
+    fig, ax = plt.subplots(figsize=(6.4, 0.34 * len(rows) + 1.0))
+    for i, (_, median_days, p90_days, target) in enumerate(rows):
+        ax.barh(i, median_days, color="#1f4e79", height=0.6)
+        ax.plot([p90_days], [i], marker="|", markersize=12, color="#555555")
+        if target is not None:
+            ax.plot([target, target], [i - 0.4, i + 0.4], color="#b03030")
+    ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("working days (bar: median, tick: 90th percentile, red: target)", fontsize=7)
+    ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def monthly_rates_png(months: Sequence[str], series: dict[str, Sequence[float | None]]) -> bytes:
+    """One line per named series over the months (e.g. amendment and addendum rates)."""
+    fig, ax = plt.subplots(figsize=(6.4, 2.4))
+    for name, values in series.items():
+        ax.plot(months, [float("nan") if v is None else v for v in values], marker="o", label=name)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7)
     ax.tick_params(labelsize=7)
     fig.tight_layout()
     return _png(fig)

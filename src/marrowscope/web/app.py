@@ -94,6 +94,8 @@ ROUTERS: tuple[str, ...] = (
     "diagnosis.adopt",
     "diagnosis.followup",
     "diagnosis.context",
+    "quality.dashboard",
+    "quality.calls",
 )
 
 _SECURITY_HEADERS = {

@@ -33,8 +33,10 @@ _NAV: dict[Role, tuple[tuple[str, str], ...]] = {
         ("/counter", "Counter"),
         ("/review", "AI pre-classification"),
         ("/counter/keymaps", "Keymaps"),
+        ("/quality", "Quality"),
     ),
     Role.ADMIN: (("/admin", "Accounts"), ("/interop/messages", "Message log")),
+    Role.LAB_MANAGER: (("/quality", "Quality dashboard"),),
     # a hospital system's account works on the FHIR API (HTTP Basic), not on pages
     Role.INTERFACE: (("/fhir/metadata", "FHIR API"),),
 }
