@@ -18,7 +18,7 @@ from marrowscope.domain.pathway.aftercare import EscalationLevel
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import alerts, cases, pathway
 from marrowscope.services.pathway import patient_check_in
-from marrowscope.services.unit_of_work import UnitOfWork
+from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests.services.conftest import FakeClock
 from tests.services.test_pathway import _through_procedure
 
@@ -142,7 +142,12 @@ def test_roles_who_cannot_act_on_symptoms_are_refused(
 
 
 def test_the_migration_backfills_alerts_for_check_ins_stored_before_it(
-    uow: UnitOfWork, me: Actor, nurse: Actor, case_id: int, db_url: str
+    uow: UnitOfWork,
+    me: Actor,
+    nurse: Actor,
+    case_id: int,
+    db_url: str,
+    uow_factory: UnitOfWorkFactory,
 ) -> None:
     patient_check_in(uow, me, case_id, symptoms=["bleeding_not_stopped"], temperature_c=38.6)
     pathway.record_check_in(uow, nurse, case_id, symptoms=["mild_soreness"])
@@ -156,3 +161,9 @@ def test_the_migration_backfills_alerts_for_check_ins_stored_before_it(
     assert rows[0][3].endswith("measured temperature 38.6 °C")
     audit = _rows(db_url, "SELECT changes FROM audit_log WHERE entity = 'alert' ORDER BY id")
     assert '"backfilled"' in str(audit[-1][0]) or "backfilled" in str(audit[-1][0])
+    # the backfill's entry joined the audit chain: the whole log still verifies
+    from marrowscope.services.audit import verify_audit_log
+
+    with uow_factory() as fresh:
+        report = verify_audit_log(fresh)
+    assert report.ok, report

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from marrowscope.db.base import JsonDocument, UtcDateTime
+from marrowscope.db.migrations.audit_rows import append_audit_row
 
 revision: str = "alerts_0001"
 down_revision: str | Sequence[str] | None = None
@@ -140,17 +141,18 @@ def _backfill() -> None:
         changes = {k: {"old": None, "new": v} for k, v in values.items() if k != "raised_at"}
         changes["raised_at"] = {"old": None, "new": row.recorded_at.isoformat()}
         changes["backfilled"] = {"old": None, "new": True}
-        bind.execute(
-            sa.insert(audit).values(
-                at=now,
-                actor_username=username,
-                actor_role=role,
-                entity="alert",
-                entity_id=str(alert_id),
-                action="create",
-                changes=changes,
-                case_id=row.case_id,
-            )
+        append_audit_row(
+            bind,
+            {
+                "at": now,
+                "actor_username": username,
+                "actor_role": role,
+                "entity": "alert",
+                "entity_id": str(alert_id),
+                "action": "create",
+                "changes": changes,
+                "case_id": row.case_id,
+            },
         )
 
 
