@@ -144,10 +144,11 @@ def seeded(uow: UnitOfWork, clock: FakeClock) -> list[int]:
     quality.log_critical_call(
         uow, LAB, cases[0], recipient="Dr Ward, SpR", called_at=at(2, 8.25), read_back=True
     )
-    for n, (model, people) in enumerate(
-        [("LY", ["LY"]), ("NE", ["MO"]), ("MO", ["MO", "MO"]), ("LY", ["LY", "NE"]),
-         ("NE", ["NE"]), ("BL", [None])]
-    ):  # fmt: skip
+    cells: list[tuple[str, list[str | None]]] = [
+        ("LY", ["LY"]), ("NE", ["MO"]), ("MO", ["MO", "MO"]), ("LY", ["LY", "NE"]),
+        ("NE", ["NE"]), ("BL", [None]),
+    ]  # fmt: skip
+    for n, (model, people) in enumerate(cells):
         call_id = s.execute(
             insert(ai_cell_calls).values(
                 case_id=cases[0], slide_label="A", image_name=f"{n}.png", image_sha256="0" * 64,
@@ -156,7 +157,7 @@ def seeded(uow: UnitOfWork, clock: FakeClock) -> list[int]:
                 proposed_by="leo", proposed_at=at(2, 9), state="proposed",
             ).returning(ai_cell_calls.c.id)
         ).scalar_one()  # fmt: skip
-        previous = None
+        previous: str | None = None
         for k, code in enumerate(people):
             who = Actor(["mia", "pia"][k], Role.MORPHOLOGIST)
             state = "rejected" if code is None else "confirmed" if code == model else "corrected"
@@ -199,12 +200,13 @@ def test_turnaround_is_recomputed_from_the_raw_rows(uow: UnitOfWork, seeded: lis
     }
 
     assert set(got) == set(expected)
-    for key, days in expected.items():
+    for key, spans in expected.items():
         row = got[key]
-        assert row.n == len(days)
-        assert row.median_days == pytest.approx(statistics.median(days))
-        assert row.p90_days == pytest.approx(_p90(days))
-        assert row.within_target == sum(1 for d in days if d <= row.target_days)
+        assert row.target_days is not None
+        assert row.n == len(spans)
+        assert row.median_days == pytest.approx(statistics.median(spans))
+        assert row.p90_days == pytest.approx(_p90(spans))
+        assert row.within_target == sum(1 for d in spans if d <= row.target_days)
     # the Friday 16:00 -> Monday 12:00 smear: 20 working hours, not 2.8 calendar days
     assert got[("smear_morphology", "2026-03")].n == 3
     assert pytest.approx(20 / 24) in expected[("smear_morphology", "2026-03")]

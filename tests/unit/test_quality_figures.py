@@ -80,7 +80,9 @@ def test_working_days_equal_working_minutes_counted_one_by_one(start: int, lengt
 
 
 @given(st.lists(st.tuples(st.booleans(), st.booleans()), min_size=1, max_size=80))
-def test_binary_kappa_is_cohens_kappa_of_the_two_by_two_table(answers: list) -> None:
+def test_binary_kappa_is_cohens_kappa_of_the_two_by_two_table(
+    answers: list[tuple[bool, bool]],
+) -> None:
     n = len(answers)
     both = sum(1 for a, b in answers if a and b)
     first = sum(1 for a, _ in answers if a)
