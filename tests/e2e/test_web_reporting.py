@@ -71,6 +71,7 @@ def _new_case_with_fish_in_process(app: LiveApp) -> tuple[int, int]:
         pathway.place_order(
             uow, CLINICIAN, case.id, indications=["pancytopenia"],
             clinical_details="Tiredness; pancytopenia on two counts.",
+            tests=["aspirate_morphology", "trephine", "karyotype", "fish_panel"],
         )  # fmt: skip
         _assess_and_operate(uow, case.id)
         got = lab.collect_specimen(

@@ -10,7 +10,8 @@
   function follow() {
     for (const label of labels) {
       const fits = (label.dataset.kinds || "").split(" ").includes(kind.value);
-      label.hidden = !fits;
+      // style, not the hidden attribute: the label's own display rule would override it
+      label.style.display = fits ? "" : "none";
       if (!fits) label.querySelector("input").checked = false;
     }
   }
