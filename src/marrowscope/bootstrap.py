@@ -36,6 +36,7 @@ __all__ = [
     "build_alert_duties",
     "build_cell_reviewer",
     "build_count_log_source",
+    "build_privacy_channels",
     "build_review_stores",
     "build_engine",
     "build_uow_factory",
@@ -370,6 +371,7 @@ def build_alert_duties(
         after=timedelta(minutes=chosen.alert_escalation_minutes),
         to=chosen.alert_escalation_to,
         base_url=base_url,
+        privacy_reason=chosen.privacy_alert_reason,
     )
     channels: dict[str, Notifier] = {}
     if chosen.alert_smtp_host:
@@ -389,3 +391,33 @@ def build_alert_duties(
             chosen.alert_webhook_url, chosen.alert_webhook_token, chosen.alert_channel_timeout_s
         )
     return policy, channels
+
+
+def build_privacy_channels(settings: Settings | None = None) -> dict[str, Notifier]:
+    """The channels of break-glass alerts (docs/access.md): e-mail to
+    ``privacy_alert_email`` through the alert relay, the ``privacy_webhook_url``."""
+    from marrowscope.notify.smtp import EmailChannel
+    from marrowscope.notify.webhook import WebhookChannel
+
+    chosen = settings or get_settings()
+    officer = tuple(a.strip() for a in chosen.privacy_alert_email.split(",") if a.strip())
+    channels: dict[str, Notifier] = {}
+    if chosen.alert_smtp_host and officer:
+        channels["email"] = EmailChannel(
+            host=chosen.alert_smtp_host,
+            port=chosen.alert_smtp_port,
+            sender=chosen.alert_email_from,
+            care_team=(),
+            privacy=officer,
+            starttls=chosen.alert_smtp_starttls,
+            username=chosen.alert_smtp_username,
+            password=chosen.alert_smtp_password,
+            timeout_s=chosen.alert_channel_timeout_s,
+        )
+    if chosen.privacy_webhook_url:
+        channels["webhook"] = WebhookChannel(
+            chosen.privacy_webhook_url,
+            chosen.privacy_webhook_token,
+            chosen.alert_channel_timeout_s,
+        )
+    return channels

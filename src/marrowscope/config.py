@@ -107,6 +107,15 @@ class Settings(BaseSettings):
     default_ward: str = Field(default="HAEM", min_length=1, max_length=40)
     break_glass_minutes: int = Field(default=60, ge=5, le=720)
     case_scoping: bool = True
+    # Each grant is a privacy alert sent to the privacy officer through the alert relay
+    # (``alert_smtp_host``) to ``privacy_alert_email`` (comma-separated) and/or POSTed to
+    # ``privacy_webhook_url``; neither set: only the review list and the log. The message
+    # names the case by number, never the patient; ``privacy_alert_reason`` false leaves
+    # the typed reason out of it for a channel not approved for clinical words.
+    privacy_alert_email: str = ""
+    privacy_webhook_url: str = ""
+    privacy_webhook_token: str = ""
+    privacy_alert_reason: bool = True
 
     @property
     def secure_cookies(self) -> bool:

@@ -3,7 +3,8 @@
 The message carries what ``domain.alerts.escalation.message_for`` wrote: the case, the
 level and the link, never a symptom or a name (mail crosses servers the hospital does
 not own). Addresses are per audience: the care team for a raised alert, the on-call
-list for an escalation (the care team's when no on-call list is configured).
+list for an escalation (the care team's when no on-call list is configured), the
+privacy officer's for a break-glass grant (never anyone else's: a grant is not care).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from marrowscope.domain.alerts.escalation import Audience, Message
+from marrowscope.domain.alerts.escalation import Audience, Message, NotifyEvent
 
 __all__ = ["EmailChannel"]
 
@@ -26,6 +27,7 @@ class EmailChannel:
     sender: str
     care_team: tuple[str, ...]
     on_call: tuple[str, ...] = ()
+    privacy: tuple[str, ...] = ()
     starttls: bool = False
     username: str = ""
     password: str = ""
@@ -38,6 +40,8 @@ class EmailChannel:
 
     def recipients(self, audience: Audience) -> tuple[str, ...]:
         """Who receives a message for ``audience``."""
+        if audience is Audience.PRIVACY:
+            return self.privacy
         if audience is Audience.ON_CALL and self.on_call:
             return self.on_call
         return self.care_team
@@ -51,7 +55,10 @@ class EmailChannel:
         mail["Subject"] = message.subject
         mail["From"] = self.sender
         mail["To"] = ", ".join(to)
-        mail["X-Marrowscope-Alert"] = str(message.alert_id)
+        if message.event is NotifyEvent.BREAK_GLASS:
+            mail["X-Marrowscope-Break-Glass"] = str(message.alert_id)
+        else:
+            mail["X-Marrowscope-Alert"] = str(message.alert_id)
         mail.set_content(message.text)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
             if self.starttls:

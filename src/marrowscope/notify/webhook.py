@@ -1,8 +1,10 @@
 """A webhook for a paging system (stdlib ``urllib.request``): JSON POSTed to one URL.
 
 The body names the alert, the case, the level, the event, who it is for and the link;
-no symptom and no patient name. Any answer outside 2xx, a refused connection or a
-timeout raises, and the delivery is retried later.
+no symptom and no patient name. A break-glass grant's body names the grant instead of an
+alert and adds its facts (who, role, reason, granted and ending: see
+``domain.alerts.privacy``). Any answer outside 2xx, a refused connection or a timeout
+raises, and the delivery is retried later.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import urllib.request
 from dataclasses import dataclass
 
-from marrowscope.domain.alerts.escalation import Audience, Message
+from marrowscope.domain.alerts.escalation import Audience, Message, NotifyEvent
 
 __all__ = ["WebhookChannel"]
 
@@ -33,7 +35,31 @@ class WebhookChannel:
         """POST the message as JSON or raise (``OSError``, ``urllib.error.URLError``)."""
         if not self.url.startswith(("http://", "https://")):
             raise ValueError("the webhook URL must start with http:// or https://")
-        body = {
+        if message.event is NotifyEvent.BREAK_GLASS:
+            body: dict[str, object] = {
+                "grant_id": message.alert_id,
+                "case_id": message.case_id,
+                "event": message.event.value,
+                "for": message.audience.value,
+                "summary": message.subject,
+                "link": message.link,
+                **message.facts,
+            }
+        else:
+            body = self._care_body(message)
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(
+            self.url, data=json.dumps(body).encode(), headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:  # noqa: S310
+            if not 200 <= answer.status < 300:
+                raise OSError(f"webhook answered {answer.status}")
+
+    @staticmethod
+    def _care_body(message: Message) -> dict[str, object]:
+        return {
             "alert_id": message.alert_id,
             "case_id": message.case_id,
             "level": message.level,
@@ -44,12 +70,3 @@ class WebhookChannel:
             "summary": message.subject,
             "link": message.link,
         }
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(
-            self.url, data=json.dumps(body).encode(), headers=headers, method="POST"
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout_s) as answer:  # noqa: S310
-            if not 200 <= answer.status < 300:
-                raise OSError(f"webhook answered {answer.status}")

@@ -25,6 +25,7 @@ from marrowscope.bootstrap import (
     build_account_services,
     build_alert_duties,
     build_engine,
+    build_privacy_channels,
     build_uow_factory,
     get_settings,
 )
@@ -133,7 +134,8 @@ def create_app(
     accounts = build_account_services(build_uow_factory(engine, clock, chosen), chosen)
     # escalate unacknowledged urgent alerts and send notifications (docs/alerts.md)
     policy, channels = build_alert_duties(chosen)
-    duties = partial(run_alert_duties, accounts.uow_factory, policy, channels)
+    privacy = build_privacy_channels(chosen)  # break-glass grants (docs/access.md)
+    duties = partial(run_alert_duties, accounts.uow_factory, policy, channels, privacy=privacy)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     templates.env.globals["version"] = __version__
     # levels in words and times in the lab's zone on staff pages

@@ -15,7 +15,7 @@ never the symptoms or the patient: e-mail and pagers are not the clinical record
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -46,6 +46,7 @@ class NotifyEvent(StrEnum):
 
     RAISED = "raised"  # an urgent or same-day alert reached the inbox
     ESCALATED = "escalated"  # an urgent alert was not acknowledged in time
+    BREAK_GLASS = "break_glass"  # someone opened a case outside their units (privacy)
 
 
 class Audience(StrEnum):
@@ -53,6 +54,7 @@ class Audience(StrEnum):
 
     CARE_TEAM = "care_team"
     ON_CALL = "on_call"
+    PRIVACY = "privacy"  # the privacy officer: break-glass grants, never the care team
 
 
 class DeliveryStatus(StrEnum):
@@ -97,6 +99,8 @@ class Message:
     subject: str
     text: str
     link: str
+    # named values a machine reads (a webhook's JSON); a privacy alert's who, case and until
+    facts: dict[str, str] = field(default_factory=dict)
 
 
 def due_for_escalation(alert: Alert, now: datetime, after: timedelta) -> bool:

@@ -31,6 +31,7 @@ from marrowscope.services.alerts.delivery import (
     deliver_pending,
     delivery_store,
 )
+from marrowscope.services.alerts.privacy import deliver_privacy_alerts, queue_privacy_alerts
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory, transactional
 
@@ -124,11 +125,13 @@ def queue_notifications(
 
 @dataclass(frozen=True, slots=True)
 class EscalationPolicy:
-    """When and to whom urgent alerts escalate, and the app's address for links."""
+    """When and to whom urgent alerts escalate, and the app's address for links;
+    ``privacy_reason``: whether a break-glass alert carries the reason typed."""
 
     after: timedelta = timedelta(minutes=15)
     to: str = "on_call_haematologist"
     base_url: str = "http://127.0.0.1:8000"
+    privacy_reason: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,8 @@ class TickReport:
     escalated: int
     queued: int
     delivery: DeliveryReport
+    privacy_queued: int = 0  # break-glass alerts queued for the privacy officer
+    privacy: DeliveryReport = DeliveryReport()
 
 
 def run_alert_duties(
@@ -146,8 +151,10 @@ def run_alert_duties(
     channels: Mapping[str, Notifier],
     *,
     now: datetime | None = None,
+    privacy: Mapping[str, Notifier] | None = None,
 ) -> TickReport:
-    """One round: escalate what is overdue, queue what is missing, send what is due.
+    """One round: escalate what is overdue, queue what is missing, send what is due;
+    then the same for break-glass grants on the ``privacy`` channels (``privacy.py``).
 
     The web app's background loop calls this every few seconds, and so does the CLI
     (``marrowscope alerts escalate``) from cron; each step is idempotent.
@@ -157,4 +164,11 @@ def run_alert_duties(
     with uow_factory() as uow:
         queued = queue_notifications(uow, list(channels))
     report = deliver_pending(uow_factory, channels, base_url=policy.base_url)
-    return TickReport(len(escalated), queued, report)
+    if not privacy:
+        return TickReport(len(escalated), queued, report)
+    with uow_factory() as uow:
+        privacy_queued = queue_privacy_alerts(uow, list(privacy))
+    privacy_report = deliver_privacy_alerts(
+        uow_factory, privacy, base_url=policy.base_url, with_reason=policy.privacy_reason
+    )
+    return TickReport(len(escalated), queued, report, privacy_queued, privacy_report)
