@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -38,7 +38,7 @@ def _new_case(client: TestClient, ids: DemoIds) -> int:
     return int(made.json()["id"])
 
 
-def _order(client: TestClient, case_id: int, indication: str, **extra: object) -> httpx.Response:
+def _order(client: TestClient, case_id: int, indication: str, **extra: object) -> Any:
     clinician = api_session(client, "clinician")
     return client.post(
         f"/api/cases/{case_id}/order",
