@@ -288,3 +288,17 @@ def test_the_clinicians_form_orders_the_ticked_tests_and_refuses_none_ticked(web
     assert "Flow cytometry immunophenotyping; Karyotype (cytogenetics)" in shown
     defaults = client.get(f"/clinician/cases/{plain_case}").text
     assert "the indication&#39;s local defaults" in defaults
+
+
+def test_the_nurses_form_refuses_a_tube_with_no_test_beside_the_tests(web: Web) -> None:
+    client, ids, _url = web
+    csrf = csrf_token(client, "nurse")
+
+    answer = client.post(
+        f"/nursing/cases/{ids.case_id}/specimens",
+        data={"csrf_token": csrf, "kind": "aspirate_heparin", "collected_at": ""},
+    )
+
+    assert answer.status_code == 422
+    error = re.search(r'id="specimen-form-tests-error"[^>]*>([^<]*)<', answer.text)
+    assert error is not None and "tick the tests this aspirate_heparin goes to" in error[1]
