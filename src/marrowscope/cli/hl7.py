@@ -3,9 +3,11 @@
 
 ``listen`` hands every framed message to the same use case as ``import hl7`` (orders
 and results), after storing it raw in the message log, and answers per MSH-15/16.
-``send`` queues signed reports (``--case``) and delivers everything queued, retrying
-until acknowledged. The listener runs in a thread so that SIGTERM and SIGINT, which
-Python delivers to the main thread, can stop it gracefully.
+``send`` is the outbox: it queues every signed report version not yet in the log for
+the destination (and any ``--case`` named) and delivers everything queued, retrying
+until acknowledged; once, or every ``--every`` seconds as a service. The listener runs
+in a thread so that SIGTERM and SIGINT, which Python delivers to the main thread, can
+stop it gracefully.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 import typer
@@ -90,6 +93,33 @@ def _destination(to: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _since(text: str | None, retention_days: int, now: datetime) -> datetime:
+    """The oldest signing the outbox looks at: ``--since``, never before the message
+    log's retention (a pruned message is the only memory that a version went out)."""
+    horizon = now - timedelta(days=retention_days)
+    if not text:
+        return horizon
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"--since: expected a date YYYY-MM-DD, got {text!r}") from None
+    return max(horizon, datetime.combine(day, time.min, tzinfo=UTC))
+
+
+def _report(queued: list[Any], done: list[Any]) -> int:
+    """Print one pass; how many messages were not acknowledged."""
+    for entry in queued:
+        typer.echo(
+            f"case {entry.case_id}, report version {entry.report_version}: "
+            f"message {entry.id} ({entry.status})"
+        )
+    failed = [e for e in done if e.status.value != "sent"]
+    for entry in done:
+        typer.echo(f"message {entry.id} ({entry.kind}, case {entry.case_id}): {entry.status}")
+    typer.echo(f"{len(done) - len(failed)} sent, {len(failed)} not acknowledged", err=True)
+    return len(failed)
+
+
 @hl7_app.command("send")
 def send(
     to: Annotated[str, typer.Option("--to", help="the receiver, HOST:PORT")],
@@ -100,49 +130,57 @@ def send(
     attempts: Annotated[int, typer.Option("--attempts", min=1, max=50)] = 5,
     backoff: Annotated[float, typer.Option("--backoff", min=0, help="first wait, seconds")] = 1.0,
     timeout: Annotated[float, typer.Option("--timeout", min=0.1, help="seconds per try")] = 30.0,
+    every: Annotated[
+        float,
+        typer.Option("--every", min=0, help="repeat every SECONDS until SIGTERM (0: once)"),
+    ] = 0.0,
+    since: Annotated[
+        str | None, typer.Option("--since", help="only reports signed from this date (YYYY-MM-DD)")
+    ] = None,
     user: Annotated[str, typer.Option("--user", help="who queues (audited)")] = "pathologist",
     role: Annotated[str, typer.Option("--role")] = Role.PATHOLOGIST.value,
 ) -> None:
-    """Deliver queued results over MLLP, retrying until AA/CA; AE/AR end as errors.
+    """Queue every signed report version not yet sent to HOST:PORT and deliver it over
+    MLLP, retrying until AA/CA; AE/AR end in the error queue.
 
-    Exits with 2 when any message was not acknowledged (it stays in the error queue).
+    Once: exits with 2 when any message was not acknowledged. With ``--every``: a pass
+    every SECONDS until SIGTERM or Ctrl-C (then 0); failures wait in the error queue.
     """
     from marrowscope.bootstrap import build_account_services, export_site
     from marrowscope.config import get_settings
     from marrowscope.interop.mllp import deliver
     from marrowscope.services import interop
 
-    def act() -> list[Any]:
-        host, port = _destination(to)
-        actor = parse_actor(user, role)
-        factory = uow_factory()
-        for case_id in case or []:
-            with factory() as uow:
-                interop.queue_report(
-                    uow,
-                    actor,
-                    case_id,
-                    stores=build_account_services(factory).stores,
-                    receiving=receiving,
-                    facility=get_settings().hl7_facility,
-                    destination=to,
-                    site=export_site(),
-                )
-        return interop.deliver_queued(
-            factory,
+    settings = get_settings()
+    host, port = run(lambda: _destination(to))
+    actor = run(lambda: parse_actor(user, role))
+    factory = run(uow_factory)
+    stores = build_account_services(factory).stores
+    outbound = interop.Outbound(to, receiving, settings.hl7_facility, export_site(settings))
+
+    def one_pass(cases: list[int]) -> tuple[list[Any], list[Any]]:
+        with factory() as uow:
+            start = _since(since, settings.hl7_message_retention_days, uow.now())
+        return interop.send_pass(
+            factory, actor,
             lambda message: deliver(
                 message, host, port, attempts=attempts, backoff_s=backoff, timeout_s=timeout
             ),
-            destination=to,
-        )
+            outbound, since=start, cases=cases, stores=stores,
+        )  # fmt: skip
 
-    done = run(act)
-    failed = [e for e in done if e.status.value != "sent"]
-    for entry in done:
-        typer.echo(f"message {entry.id} ({entry.kind}, case {entry.case_id}): {entry.status}")
-    typer.echo(f"{len(done) - len(failed)} sent, {len(failed)} not acknowledged", err=True)
-    if failed:
-        raise typer.Exit(2)
+    if not every:
+        if _report(*run(lambda: one_pass(case or []))):
+            raise typer.Exit(2)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    typer.echo(f"sending to {to} every {every:g} s (SIGTERM or Ctrl-C stops it)", err=True)
+    _report(*run(partial(one_pass, case or [])))
+    while not stop.wait(every):  # the named cases once; later passes find what is new
+        _report(*run(partial(one_pass, [])))
+    typer.echo("sender stopped", err=True)
 
 
 @hl7_app.command("prune")

@@ -25,9 +25,11 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from marrowscope.db.base import UtcDateTime, metadata
+from marrowscope.domain.errors import Conflict
 from marrowscope.domain.interop.exchange import Direction, Exchange, ExchangeStatus
 
 __all__ = ["SqlExchangeLog", "interop_exchange"]
@@ -50,7 +52,11 @@ interop_exchange = Table(
     Column("processed_at", UtcDateTime, nullable=True),
     Column("attempts", Integer, nullable=False),
     Column("corrected_from", Integer, ForeignKey("interop_exchange.id"), nullable=True),
+    Column("report_version", Integer, nullable=True),  # interop_0004: outbound results
     Index("ix_interop_exchange_status", "status", "received_at"),
+    # one message per signed version and destination, even with two senders at once
+    # (inbound rows hold NULL, which a unique index never counts as equal)
+    Index("uq_interop_exchange_report", "peer", "case_id", "report_version", unique=True),
 )
 
 _FIELDS = (
@@ -68,6 +74,7 @@ _FIELDS = (
     "processed_at",
     "attempts",
     "corrected_from",
+    "report_version",
 )
 
 
@@ -96,10 +103,60 @@ class SqlExchangeLog:
         self._session = session
 
     def add(self, entry: Exchange) -> Exchange:
-        new_id = self._session.execute(
-            insert(interop_exchange).values(**_values(entry)).returning(interop_exchange.c.id)
-        ).scalar_one()
+        try:
+            with self._session.begin_nested():
+                new_id = self._session.execute(
+                    insert(interop_exchange)
+                    .values(**_values(entry))
+                    .returning(interop_exchange.c.id)
+                ).scalar_one()
+        except IntegrityError as error:  # another sender queued this version meanwhile
+            raise Conflict(
+                f"case {entry.case_id}, report version {entry.report_version} is already "
+                f"in the message log for {entry.peer or 'this destination'}"
+            ) from error
         return replace(entry, id=int(new_id))
+
+    def claim(
+        self, exchange_id: int, at: datetime, expected: ExchangeStatus = ExchangeStatus.QUEUED
+    ) -> bool:
+        """Take a message (``expected``: queued, or failed unanswered) for sending; False
+        when another sender took it first (one conditional UPDATE: only one can win)."""
+        result = self._session.execute(
+            update(interop_exchange)
+            .where(
+                interop_exchange.c.id == exchange_id,
+                interop_exchange.c.status == expected.value,
+            )
+            .values(status=ExchangeStatus.SENDING.value, processed_at=at)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    def release_stale(self, before: datetime) -> int:
+        """Queue again what a sender took before ``before`` and never finished (it
+        stopped or crashed mid-delivery); returns how many."""
+        result = self._session.execute(
+            update(interop_exchange)
+            .where(
+                interop_exchange.c.status == ExchangeStatus.SENDING.value,
+                interop_exchange.c.processed_at < before,
+            )
+            .values(status=ExchangeStatus.QUEUED.value)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def for_report(self, destination: str, case_id: int, version: int) -> Exchange | None:
+        """The outbound message that carries this report version to ``destination`` (or
+        to no destination yet: the next delivery takes that one there)."""
+        row = self._session.execute(
+            select(interop_exchange).where(
+                interop_exchange.c.direction == Direction.OUT.value,
+                interop_exchange.c.peer.in_([destination[:200], ""]),
+                interop_exchange.c.case_id == case_id,
+                interop_exchange.c.report_version == version,
+            )
+        ).first()
+        return _entry(row) if row is not None else None
 
     def save(self, entry: Exchange) -> None:
         self._session.execute(

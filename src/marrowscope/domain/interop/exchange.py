@@ -30,13 +30,20 @@ class ExchangeStatus(enum.StrEnum):
     REFUSED = "refused"  # answered AE/AR or an error OperationOutcome
     CORRECTED = "corrected"  # a refused message replaced by a corrected copy
     QUEUED = "queued"  # outbound, waiting for delivery
+    SENDING = "sending"  # outbound, taken by one sender (so no other sends it too)
     SENT = "sent"  # outbound, acknowledged AA/CA
     FAILED = "failed"  # outbound, answered AE/AR/CE/CR or never acknowledged
 
 
 # kept by retention: a person still has to act on them
 OPEN_STATUSES = frozenset(
-    {ExchangeStatus.RECEIVED, ExchangeStatus.REFUSED, ExchangeStatus.QUEUED, ExchangeStatus.FAILED}
+    {
+        ExchangeStatus.RECEIVED,
+        ExchangeStatus.REFUSED,
+        ExchangeStatus.QUEUED,
+        ExchangeStatus.SENDING,
+        ExchangeStatus.FAILED,
+    }
 )
 
 
@@ -46,7 +53,8 @@ class Exchange:
 
     ``raw`` is the message exactly as received or sent (HL7 ER7 or FHIR JSON); ``answer``
     the ACK or OperationOutcome that went with it; ``corrected_from`` the refused message
-    this one is a corrected copy of.
+    this one is a corrected copy of; ``report_version`` the signed report version an
+    outbound result carries, so that no version goes twice to one destination.
     """
 
     direction: Direction
@@ -64,3 +72,4 @@ class Exchange:
     processed_at: datetime | None = None
     attempts: int = 0
     corrected_from: int | None = None
+    report_version: int | None = None

@@ -44,12 +44,10 @@ from marrowscope.services.interop.message_log import (
 )
 from marrowscope.services.interop.message_queue import (
     QUEUE_ROLES,
-    deliver_queued,
     error_queue,
     get_exchange,
     message_log,
     prune_messages,
-    queue_report,
     replay,
     resend,
 )
@@ -59,6 +57,14 @@ from marrowscope.services.interop.orders import (
     OrderFiled,
     import_fhir_order,
     import_hl7_order,
+)
+from marrowscope.services.interop.outbox import (
+    Outbound,
+    ReportOutbox,
+    deliver_queued,
+    queue_report,
+    queue_unsent,
+    send_pass,
 )
 from marrowscope.services.interop.signed_report import (
     ReportDocument,
@@ -86,9 +92,11 @@ __all__ = [
     "MAX_HL7_SEGMENTS",
     "MessageLog",
     "OrderFiled",
+    "Outbound",
     "QUEUE_ROLES",
     "Received",
     "ReportDocument",
+    "ReportOutbox",
     "SignedReport",
     "as_message_error",
     "case_export",
@@ -111,11 +119,13 @@ __all__ = [
     "message_log",
     "prune_messages",
     "queue_report",
+    "queue_unsent",
     "receive_fhir_order",
     "receive_hl7",
     "refuse_too_large",
     "replay",
     "resend",
+    "send_pass",
     "signed_report",
     "signed_results",
 ]

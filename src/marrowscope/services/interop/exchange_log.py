@@ -32,6 +32,14 @@ class ExchangeLog(Protocol):
 
     def delete_before(self, moment: datetime, keep: Iterable[ExchangeStatus]) -> int: ...
 
+    def claim(
+        self, exchange_id: int, at: datetime, expected: ExchangeStatus = ExchangeStatus.QUEUED
+    ) -> bool: ...
+
+    def release_stale(self, before: datetime) -> int: ...
+
+    def for_report(self, destination: str, case_id: int, version: int) -> Exchange | None: ...
+
 
 def default_exchange_log() -> Callable[[Any], ExchangeLog]:
     # imported when first needed, so that the use cases import no database code

@@ -1,5 +1,6 @@
-"""The message log as staff work from it: outbound results queued and delivered, the
-error queue, a refused message corrected and replayed, old messages pruned.
+"""The message log as staff work from it: the error queue, a refused message corrected
+and replayed, an outgoing one queued again, old messages pruned (outbound results are
+queued and delivered by ``outbox``).
 
 Who: the error queue is laboratory work (``lab_scientist``) and interface
 administration (``admin``); clinicians see results on the case, not here. Every
@@ -27,32 +28,26 @@ from marrowscope.domain.interop.exchange import (
 )
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.interop import hl7v2
-from marrowscope.interop.codes import ExportSite
 from marrowscope.interop.mllp.client import Delivery
 from marrowscope.services.audit import record_audit
 from marrowscope.services.cases import require_staff
 from marrowscope.services.interop.exchange_log import ExchangeLog, default_exchange_log
-from marrowscope.services.interop.export import export_case_hl7
-from marrowscope.services.interop.signed_report import signed_report
 from marrowscope.services.interop.transport import (
     Received,
-    header_of,
     receive_fhir_order,
     receive_hl7,
 )
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 if TYPE_CHECKING:
-    from marrowscope.services.account_stores import AccountStores
+    pass
 
 __all__ = [
     "QUEUE_ROLES",
-    "deliver_queued",
     "error_queue",
     "get_exchange",
     "message_log",
     "prune_messages",
-    "queue_report",
     "replay",
     "resend",
 ]
@@ -66,78 +61,6 @@ Sender = Callable[[bytes], Delivery]
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def queue_report(
-    uow: UnitOfWork,
-    actor: Actor,
-    case_id: int,
-    *,
-    stores: AccountStores | None = None,
-    receiving: str = "HIS",
-    facility: str = hl7v2.APP,
-    destination: str = "",
-    exchanges: _Logs | None = None,
-    site: ExportSite | None = None,
-) -> Exchange:
-    """The case's signed report as an ORU^R01, queued for delivery (the export is audited)."""
-    if signed_report(uow, actor, case_id) is None:
-        raise NotAllowed(f"case {case_id} has no signed report; nothing was queued")
-    text = export_case_hl7(
-        uow, actor, case_id, stores=stores, receiving=receiving, facility=facility, site=site
-    )
-    kind, control = header_of(text)
-    entry = uow.bind(exchanges or default_exchange_log()).add(
-        Exchange(
-            Direction.OUT,
-            "mllp",
-            destination,
-            kind,
-            control,
-            text,
-            ExchangeStatus.QUEUED,
-            uow.now(),
-            case_id=case_id,
-        )
-    )
-    uow.commit()
-    return entry
-
-
-def deliver_queued(
-    uow_factory: UnitOfWorkFactory,
-    send: Sender,
-    *,
-    destination: str = "",
-    exchanges: _Logs | None = None,
-) -> list[Exchange]:
-    """Send every queued message, oldest first; each ends SENT (AA/CA) or FAILED."""
-    log = exchanges or default_exchange_log()
-    with uow_factory() as uow:
-        pending = uow.bind(log).with_status([ExchangeStatus.QUEUED])
-    done = []
-    for entry in pending:
-        delivery = send(entry.raw.encode("utf-8"))
-        if delivery.accepted:
-            status, error = ExchangeStatus.SENT, ""
-        elif delivery.code:
-            status, error = ExchangeStatus.FAILED, f"answered {delivery.code}"
-        else:
-            status, error = ExchangeStatus.FAILED, f"no acknowledgement: {delivery.error}"
-        with uow_factory() as uow:
-            updated = replace(
-                entry,
-                status=status,
-                error=error,
-                answer=delivery.answer.decode("utf-8", "replace"),
-                attempts=entry.attempts + delivery.attempts,
-                peer=destination or entry.peer,
-                processed_at=uow.now(),
-            )
-            uow.bind(log).save(updated)
-            uow.commit()
-        done.append(updated)
-    return done
 
 
 def error_queue(uow: UnitOfWork, actor: Actor, *, exchanges: _Logs | None = None) -> list[Exchange]:

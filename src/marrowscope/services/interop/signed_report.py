@@ -49,6 +49,7 @@ class SignedReport:
     icdo3: str = ""
     signer_name: str = ""  # the signer's name as it stood at signing
     addendum: str = ""  # the signed addendum's text, sent apart from the conclusion
+    version: int = 0  # the report version number (0: unknown), which the outbox logs
 
 
 def _version(reports: Any, uow: UnitOfWork, actor: Actor, case_id: int, found: object) -> Any:
@@ -78,7 +79,13 @@ def _from_version(document: ReportDocument, version: Any) -> SignedReport:
         icdo3=_field(version, "icdo3"),
         signer_name=str(getattr(version, "signer_name", "") or ""),
         addendum=_field(version, "addendum"),
+        version=_number(version),
     )
+
+
+def _number(version: Any) -> int:
+    number = getattr(version, "version", 0)
+    return number if isinstance(number, int) else 0
 
 
 def _field(version: Any, key: str) -> str:
