@@ -302,3 +302,46 @@ def test_the_nurses_form_refuses_a_tube_with_no_test_beside_the_tests(web: Web) 
     assert answer.status_code == 422
     error = re.search(r'id="specimen-form-tests-error"[^>]*>([^<]*)<', answer.text)
     assert error is not None and "tick the tests this aspirate_heparin goes to" in error[1]
+
+
+def test_the_clinician_changes_the_tests_with_a_reason_and_the_lab_follows(web: Web) -> None:
+    client, ids, _url = web
+    case_id = _new_case(client, ids)
+    assert _order(client, case_id, "pancytopenia", tests=["flow"]).status_code == 201
+    clinician = api_session(client, "clinician")
+    url = f"/api/cases/{case_id}/order/tests"
+
+    no_reason = client.post(url, json={"tests": ["flow", "culture"], "reason": ""},
+                            headers=clinician)  # fmt: skip
+    none = client.post(url, json={"tests": [], "reason": "x"}, headers=clinician)
+    changed = client.post(url, json={"tests": ["flow", "culture"], "reason": "fevers"},
+                          headers=clinician)  # fmt: skip
+    awaited = client.get("/api/lab/awaited", headers=api_session(client, "lab")).json()
+
+    assert no_reason.status_code == 422 and "reason" in no_reason.text
+    assert none.status_code == 422 and "order at least one test" in none.text
+    assert changed.status_code == 201, changed.text
+    assert changed.json()["payload"]["tests"] == ["flow", "culture"]
+    assert changed.json()["version"] == 2
+    assert [r["test"] for r in awaited if r["case_id"] == case_id] == ["flow", "culture"]
+
+
+def test_the_clinicians_page_changes_the_tests_and_says_a_refusal_beside_them(web: Web) -> None:
+    client, ids, _url = web
+    case_id = _new_case(client, ids)
+    assert _order(client, case_id, "splenomegaly").status_code == 201
+    csrf = csrf_token(client, "clinician")
+
+    refused = client.post(
+        f"/clinician/cases/{case_id}/order/tests", data={"csrf_token": csrf, "reason": "none"}
+    )
+    changed = client.post(
+        f"/clinician/cases/{case_id}/order/tests",
+        data={"csrf_token": csrf, "tests": ["mrd"], "reason": "remission"},
+        follow_redirects=False,
+    )
+
+    assert refused.status_code == 422 and 'id="tests-form-tests-error"' in refused.text
+    assert changed.status_code == 303
+    page = client.get(f"/clinician/cases/{case_id}").text
+    assert "Measurable residual disease (MRD)" in page.split('id="order-tests"')[1].split("</p>")[0]

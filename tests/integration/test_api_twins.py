@@ -47,6 +47,10 @@ TWINS: dict[Route, Route] = {
     # (or as FHIR Observations at /api/cases/{case_id}/cbc/fhir) and calls record_cbc too
     ("POST", "/clinician/cases/{case_id}/cbc/import"): ("POST", "/api/cases/{case_id}/cbc"),
     ("POST", "/clinician/cases/{case_id}/order"): ("POST", "/api/cases/{case_id}/order"),
+    ("POST", "/clinician/cases/{case_id}/order/tests"): (
+        "POST",
+        "/api/cases/{case_id}/order/tests",
+    ),
     ("POST", "/nursing/cases/{case_id}/assessment"): ("POST", "/api/cases/{case_id}/assessment"),
     ("POST", "/nursing/cases/{case_id}/procedure"): ("POST", "/api/cases/{case_id}/procedure"),
     ("POST", "/nursing/cases/{case_id}/specimens"): ("POST", "/api/cases/{case_id}/specimens"),

@@ -17,6 +17,7 @@ from marrowscope.services.pathway.check_ins import (
     send_check_in,
 )
 from marrowscope.services.pathway.followup import issue_aftercare, record_check_in
+from marrowscope.services.pathway.order_tests import change_ordered_tests
 from marrowscope.services.pathway.patient_portal import patient_check_in
 from marrowscope.services.pathway.procedure import (
     ProcedureOutcome,
@@ -28,6 +29,7 @@ __all__ = [
     "AssessmentOutcome",
     "CheckInOutcome",
     "ProcedureOutcome",
+    "change_ordered_tests",
     "correct_record",
     "issue_aftercare",
     "latest_check_in_advice",

@@ -188,6 +188,24 @@ def place_order(ctx: Ctx, me: Clinician, case_id: int, body: OrderIn) -> RecordO
     return _record_out(record)
 
 
+class OrderTestsIn(BaseModel):
+    """The placed order's tests, changed, with the reason."""
+
+    tests: list[Annotated[str, Field(max_length=64)]] = Field(max_length=20)
+    reason: _NOTE
+
+
+@router.post("/cases/{case_id}/order/tests", status_code=201)
+def change_order_tests(ctx: Ctx, me: Clinician, case_id: int, body: OrderTestsIn) -> RecordOut:
+    """Change the placed order's tests with a reason: a new version of the order supersedes
+    the old, which stays readable."""
+    with ctx.uow() as uow:
+        record = pathway.change_ordered_tests(
+            uow, me.actor, case_id, body.tests, reason=body.reason
+        )
+    return _record_out(record)
+
+
 @router.post("/cases/{case_id}/assessment", status_code=201)
 def save_assessment(ctx: Ctx, me: Ward, case_id: int, body: AssessmentIn) -> RecordOut:
     """Save the checklist and consent; the safety findings are kept with it."""

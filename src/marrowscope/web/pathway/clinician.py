@@ -163,6 +163,8 @@ def _case_view(
         "cbc_errors": {},
         "order_form": {},
         "order_errors": {},
+        "tests_form": {},
+        "tests_errors": {},
         "import_form": {},
         "import_errors": {},
         "now": local_input(datetime.now(UTC), ctx.settings.timezone),
@@ -344,3 +346,24 @@ async def place_order(request: Request, ctx: Ctx, me: Clinician, case_id: int) -
             order_form=typed, order_errors={field: message},
         )  # fmt: skip
     return redirect(f"/clinician/cases/{case_id}")
+
+
+@router.post("/cases/{case_id}/order/tests")
+async def change_tests(request: Request, ctx: Ctx, me: Clinician, case_id: int) -> Response:
+    """Change the placed order's tests with a reason (a new version of the order)."""
+    form = await request.form()
+    try:
+        with ctx.uow() as uow:
+            pathway.change_ordered_tests(
+                uow, me.actor, case_id, [str(v) for v in form.getlist("tests")],
+                reason=str(form.get("reason", "")),
+            )  # fmt: skip
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        field, message = field_error(error, {"tests", "reason"})
+        return _case_view(
+            request, ctx, me, case_id, status_code=status_of(error)[0],
+            tests_form=typed_values(form, ("tests",)), tests_errors={field: message},
+        )  # fmt: skip
+    return redirect(f"/clinician/cases/{case_id}#order")

@@ -59,6 +59,7 @@ class OrderedTests:
 
     labels: list[str]
     basis: str
+    values: list[str]
 
 
 def ordered_tests(payload: Mapping[str, Any] | None) -> OrderedTests | None:
@@ -66,4 +67,6 @@ def ordered_tests(payload: Mapping[str, Any] | None) -> OrderedTests | None:
     if payload is None:
         return None
     order = codec.order_from(payload)
-    return OrderedTests([item_label(i) for i in order.tests], order.tests_basis)
+    return OrderedTests(
+        [item_label(i) for i in order.tests], order.tests_basis, [i.value for i in order.tests]
+    )
