@@ -45,6 +45,7 @@ _GROUPS: tuple[str, ...] = (
     "risk",
     "alerts",
     "audit",
+    "users",
     "export_counts",
 )
 

@@ -1,5 +1,6 @@
 """Break-glass and units: a member of staff opens another ward's case with a reason; an
-admin reviews the grants and says which wards and laboratory each account works in.
+admin reviews the grants and says which wards and laboratory each account works in (the
+page ``/admin/users/{id}/units`` and its JSON twin).
 
 The refusal that leads here is answered by ``web.errors`` (the form for people, the
 endpoint's name for the API); the rules are ``services.cases.access``.
@@ -14,11 +15,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from marrowscope.domain.cases.access import REASON_MAX_CHARS
-from marrowscope.domain.errors import InvalidInput, NotAllowed
+from marrowscope.domain.errors import InvalidInput, MarrowscopeError, NotAllowed
 from marrowscope.domain.roles import Role
+from marrowscope.services.accounts import get_user
 from marrowscope.services.cases import break_glass_log, grant_break_glass, set_units, units_of
 from marrowscope.web.deps import STAFF, Ctx, SignedIn, require
-from marrowscope.web.pages import redirect
+from marrowscope.web.errors import status_of
+from marrowscope.web.form_state import field_errors, is_form_refusal
+from marrowscope.web.pages import redirect, render
 
 __all__ = ["router"]
 
@@ -115,3 +119,47 @@ def change_units(ctx: Ctx, me: Admin, user_id: int, body: UnitsIn) -> dict[str, 
     with ctx.uow() as uow:
         units = set_units(uow, me.actor, user_id, body.units)
     return {"user_id": user_id, "units": sorted(units)}
+
+
+_UNITS_MAX_TYPED = 2000  # 50 units of 40 characters and their commas
+
+
+def _units_page(
+    request: Request, ctx: Ctx, me: SignedIn, user_id: int, status_code: int = 200, **data: Any
+) -> Response:
+    with ctx.uow() as uow:
+        person = get_user(uow, ctx.stores, user_id)
+        units = sorted(units_of(uow, user_id))
+    form = data.pop("form", {"units": ", ".join(units)})
+    return render(
+        request, "admin_units.html", me, status_code=status_code, person=person, units=units,
+        form=form, errors=data.pop("errors", {}), lab_unit=ctx.settings.lab_unit.upper(), **data,
+    )  # fmt: skip
+
+
+@router.get("/admin/users/{user_id}/units", include_in_schema=False)
+def units_page(request: Request, ctx: Ctx, me: Admin, user_id: int) -> Response:
+    """The wards and laboratories of an account, and the form that replaces them."""
+    return _units_page(request, ctx, me, user_id, saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/admin/users/{user_id}/units", include_in_schema=False)
+async def units_form(request: Request, ctx: Ctx, me: Admin, user_id: int) -> Response:
+    """Replace them (audited); a refused unit comes back beside the field, as typed."""
+    typed = str((await request.form()).get("units") or "")
+    try:
+        if len(typed) > _UNITS_MAX_TYPED:
+            raise InvalidInput(f"units: at most {_UNITS_MAX_TYPED} characters")
+        names = [u for u in typed.split(",") if u.strip()]
+        if len(names) > 50:
+            raise InvalidInput("units: at most 50")
+        with ctx.uow() as uow:
+            set_units(uow, me.actor, user_id, names)
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        return _units_page(
+            request, ctx, me, user_id, status_of(error)[0],
+            form={"units": typed[:_UNITS_MAX_TYPED]}, errors=field_errors(error, {"units"}),
+        )  # fmt: skip
+    return redirect(f"/admin/users/{user_id}/units?saved=1")
