@@ -212,3 +212,22 @@ def test_the_api_names_the_operator_as_a_person_never_an_account(web: Web) -> No
     assert refused.status_code == 422
     assert "full name" in refused.json()["detail"]
     # the default (the signed-in person's full name) is checked in test_api_pathway_walk
+
+
+def test_every_report_draft_refusal_shows_beside_its_field_with_the_text_kept(web: Web) -> None:
+    client, _ids = web
+    case_id = _new_case(client, "AE-draft")
+    csrf = csrf_token(client, "pathologist")
+    typed = {
+        "csrf_token": csrf, "iron_grade": "7", "trephine_length_mm": "two cm",
+        "icd10": "myelodysplasia", "conclusion": "Hypercellular marrow; see comment.",
+    }  # fmt: skip
+    refused = client.post(f"/pathologist/cases/{case_id}/report", data=typed)
+
+    assert refused.status_code == 422
+    errors = _errors(refused.text, "report-form")
+    assert set(errors) == {"iron_grade", "trephine_length_mm", "icd10"}
+    assert "0 to 6" in errors["iron_grade"] and "number" in errors["trephine_length_mm"]
+    assert ">Hypercellular marrow; see comment.</textarea>" in refused.text
+    # nothing stored: no draft was made
+    assert "see comment" not in client.get(f"/pathologist/cases/{case_id}").text

@@ -37,6 +37,7 @@ __all__ = [
     "ImmutableRecord",
     "InvalidCount",
     "InvalidImage",
+    "InvalidFields",
     "InvalidInput",
     "InvalidMeasurement",
     "InvalidMessage",
@@ -57,6 +58,15 @@ class MarrowscopeError(Exception):
 
 class InvalidInput(MarrowscopeError):
     """A value given by a person or a file cannot be accepted as it is."""
+
+
+class InvalidFields(InvalidInput):
+    """Several fields of one form refused together, ``errors`` field -> message: a person
+    corrects them all in one go instead of meeting them one submission at a time."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
 
 class UnknownCellCode(InvalidInput):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from marrowscope.domain.errors import InvalidInput
+from marrowscope.domain.errors import InvalidFields, InvalidInput
 from marrowscope.domain.reporting.diagnosis_codes import CODE_SYSTEMS, diagnosis_codes
 from marrowscope.domain.reporting.findings import (
     fibrosis_description,
@@ -104,28 +104,40 @@ def clean_fields(fields: Mapping[str, str]) -> dict[str, str]:
     """Known fields only, stripped, with the graded and numeric ones checked.
 
     An unknown field is refused rather than dropped: a misspelt form field would
-    otherwise lose what the pathologist typed without saying so.
+    otherwise lose what the pathologist typed without saying so. Every refused field is
+    reported at once (``InvalidFields``), so the form shows each beside its input.
     """
     out: dict[str, str] = {}
+    errors: dict[str, str] = {}
     for name, raw in fields.items():
-        if name not in FIELD_LABELS:
-            raise InvalidInput(f"the report has no field {name!r}")
-        text = str(raw).strip()
-        if len(text) > _MAX_FIELD_CHARS:
-            raise InvalidInput(f"{FIELD_LABELS[name]}: longer than {_MAX_FIELD_CHARS} characters")
-        if text:
-            if name == "iron_grade":
-                if not text.isdigit():
-                    raise InvalidInput("iron grade: a whole number 0 to 6 (Gale 1963)")
-                iron_grade_category(int(text))
-            elif name == "fibrosis_grade":
-                fibrosis_description(text)
-                text = text.upper()
-            elif name in ("ring_sideroblasts_percent", "trephine_cellularity_percent"):
-                _number(name, text, 0, 100)
-            elif name == "trephine_length_mm":
-                _number(name, text, 0, 100)
-            elif name in CODE_SYSTEMS:
-                text = "; ".join(diagnosis_codes(name, text))
-        out[name] = text
+        try:
+            out[name] = _clean_field(name, raw)
+        except InvalidInput as error:
+            errors[name] = str(error)
+    if errors:
+        raise InvalidFields(errors)
     return out
+
+
+def _clean_field(name: str, raw: str) -> str:
+    if name not in FIELD_LABELS:
+        raise InvalidInput(f"the report has no field {name!r}")
+    text = str(raw).strip()
+    if len(text) > _MAX_FIELD_CHARS:
+        raise InvalidInput(f"{FIELD_LABELS[name]}: longer than {_MAX_FIELD_CHARS} characters")
+    if not text:
+        return text
+    if name == "iron_grade":
+        if not text.isdigit():
+            raise InvalidInput("iron grade: a whole number 0 to 6 (Gale 1963)")
+        iron_grade_category(int(text))
+    elif name == "fibrosis_grade":
+        fibrosis_description(text)
+        text = text.upper()
+    elif name in ("ring_sideroblasts_percent", "trephine_cellularity_percent"):
+        _number(name, text, 0, 100)
+    elif name == "trephine_length_mm":
+        _number(name, text, 0, 100)
+    elif name in CODE_SYSTEMS:
+        text = "; ".join(diagnosis_codes(name, text))
+    return text

@@ -18,10 +18,15 @@ from marrowscope.bootstrap import build_review_stores
 from marrowscope.domain.ai_review import provenance_text
 from marrowscope.domain.counting.slide_counts import CountStatus
 from marrowscope.domain.diagnosis.context import context_fields, context_groups
-from marrowscope.domain.errors import AuthenticationFailed, InvalidInput
+from marrowscope.domain.errors import (
+    AuthenticationFailed,
+    InvalidFields,
+    InvalidInput,
+    MarrowscopeError,
+)
 from marrowscope.domain.lab import result_table
 from marrowscope.domain.pathway.records import RecordKind
-from marrowscope.domain.reporting import UnconfirmedWarnings
+from marrowscope.domain.reporting import FIELD_LABELS, UnconfirmedWarnings
 from marrowscope.domain.reporting.classification_names import SCHEMES, suggested_names
 from marrowscope.domain.roles import Role
 from marrowscope.services import ai_review as review
@@ -31,6 +36,8 @@ from marrowscope.services.diagnosis import case_diagnosis, case_followup, diagno
 from marrowscope.services.reporting import case_list
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.deps import Ctx, SignedIn, WebContext, require
+from marrowscope.web.errors import status_of
+from marrowscope.web.form_state import is_form_refusal
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.reporting import bridge as report_bridge
 from marrowscope.web.reporting.settings import letterhead_of, releaser_of
@@ -131,6 +138,8 @@ def _case_page(
         name_suggestions={scheme: suggested_names(scheme) for scheme in SCHEMES},
         reports_available=report_bridge.available(),
         sign_errors=extra.get("sign_errors", {}),
+        report_errors=extra.get("report_errors", {}),
+        report_typed=extra.get("report_typed"),
         diagnosis=diagnosis,
         context_values=entered,
         context_fields=context_fields(),
@@ -169,13 +178,28 @@ def _report_fields(form: FormData) -> dict[str, str]:
 async def save_report(request: Request, ctx: Ctx, me: Pathologist, case_id: int) -> Response:
     """Save the report draft; optionally take the differential counted so far."""
     form = await request.form()
-    with ctx.uow() as uow:
-        counts = None
-        if form.get("use_counts") == "yes":
-            # the signed (saved) slide counts only: a slide still being counted is not final
-            slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
-            counts = counting.merged_counts([s for s in slides if s.status is CountStatus.SAVED])
-        report_bridge.save_draft(uow, me.actor, case_id, _report_fields(form), counts)
+    typed = _report_fields(form)
+    try:
+        with ctx.uow() as uow:
+            counts = None
+            if form.get("use_counts") == "yes":
+                # the signed (saved) slide counts only: a count still in progress is not final
+                slides = counting.counts_for_case(uow, ctx.stores, me.actor, case_id)
+                saved = [s for s in slides if s.status is CountStatus.SAVED]
+                counts = counting.merged_counts(saved)
+            report_bridge.save_draft(uow, me.actor, case_id, typed, counts)
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        errors = dict(error.errors) if isinstance(error, InvalidFields) else {}
+        unshown = [f"{k}: {v}" for k, v in errors.items() if k not in FIELD_LABELS]
+        errors = {k: v for k, v in errors.items() if k in FIELD_LABELS}
+        if unshown or not errors:
+            errors["form"] = "; ".join(unshown) or str(error)
+        return _case_page(
+            request, ctx, me, case_id, status_of(error)[0],
+            report_errors=errors, report_typed=typed,
+        )  # fmt: skip
     return redirect(f"/pathologist/cases/{case_id}#report")
 
 
