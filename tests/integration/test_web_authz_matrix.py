@@ -224,6 +224,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("GET", "/api/break-glass"): frozenset({A}),
     ("GET", "/api/users/{user_id}/units"): frozenset({A}),
     ("PUT", "/api/users/{user_id}/units"): frozenset({A}),
+    ("GET", "/admin/users/{user_id}/units"): frozenset({A}),
+    ("POST", "/admin/users/{user_id}/units"): frozenset({A}),
     ("GET", "/interop/messages"): frozenset({L, A}),
     ("GET", "/interop/messages/{exchange_id}"): frozenset({L, A}),
     ("POST", "/interop/messages/{exchange_id}/replay"): frozenset({L, A}),
