@@ -3,7 +3,9 @@
 Only an account of the ``interface`` role reads here, and only what is signed out: a
 case without a signed report has no DiagnosticReport or Observation to give (a draft
 must not reach the EHR). Each case is read through the ordinary export, so the EHR gets
-exactly the resources a file export holds, and each read is audited like one.
+exactly the resources a file export holds, under the same site names (``ExportSite``:
+the hospital's MRN and order number systems, the provider identifier type), and each
+read is audited like one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.errors import NotFound
 from marrowscope.domain.roles import Actor, Role
+from marrowscope.interop.codes import ExportSite
 from marrowscope.interop.fhir import clinical
 from marrowscope.interop.fhir_rest import rehome
 from marrowscope.services.audit import record_audit
@@ -43,7 +46,12 @@ def _patient_cases(uow: UnitOfWork, patient_id: int) -> list[int]:
 
 
 def signed_results(
-    uow: UnitOfWork, actor: Actor, patient_id: int, *, stores: AccountStores | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: int,
+    *,
+    stores: AccountStores | None = None,
+    site: ExportSite | None = None,
 ) -> list[list[dict[str, Any]]]:
     """For each of the patient's cases with a signed report, its resources, REST-named."""
     reader = _reader(actor)
@@ -51,18 +59,20 @@ def signed_results(
     for case_id in _patient_cases(uow, patient_id):
         if signed_report(uow, reader, case_id) is None:
             continue
-        bundle = export_case_fhir(uow, reader, case_id, stores=stores)
+        bundle = export_case_fhir(uow, reader, case_id, stores=stores, site=site)
         out.append(rehome(bundle, patient_id))
     return out
 
 
-def fhir_patient(uow: UnitOfWork, actor: Actor, patient_id: int) -> dict[str, Any]:
+def fhir_patient(
+    uow: UnitOfWork, actor: Actor, patient_id: int, *, site: ExportSite | None = None
+) -> dict[str, Any]:
     """The Patient resource (id: our patient number); the read is audited."""
     reader = _reader(actor)
     cases = _patient_cases(uow, patient_id)
     if not cases:
         raise NotFound(f"no patient {patient_id}")
-    resource = clinical.patient(load_case_record(uow, reader, cases[-1]))
+    resource = clinical.patient(load_case_record(uow, reader, cases[-1]), site)
     resource["id"] = str(patient_id)
     record_audit(
         uow, actor, "patient", patient_id, AuditAction.VIEW, None, {"export": "fhir-patient"}

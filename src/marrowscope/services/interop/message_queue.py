@@ -97,6 +97,7 @@ def replay(
     rules: hl7v2.InboundRules | None = None,
     authority: str = "",
     timezone: str = "UTC",
+    provider_id_type: str = "",
     exchanges: _Logs | None = None,
 ) -> Received:
     """File a refused inbound message again, as sent or as corrected by ``actor``.
@@ -104,10 +105,11 @@ def replay(
     The corrected copy is a new log row (``corrected_from`` = the refused one), and the
     refused one is marked corrected, unchanged otherwise; the audit entry names both
     rows and the SHA-256 of each text, not the text itself. ``rules`` default to the
-    site's ``authority`` and lab ``timezone``.
+    site's ``authority``, lab ``timezone`` and ``provider_id_type`` (which of the
+    orderer's identifiers is kept), as the listener and the FHIR API read them.
     """
     log = exchanges or default_exchange_log()
-    rules = rules or hl7v2.InboundRules(authority, timezone)
+    rules = rules or hl7v2.InboundRules(authority, timezone, provider_id_type)
     with uow_factory() as uow:
         original = get_exchange(uow, actor, exchange_id, exchanges=log)
     if original.direction is not Direction.IN or original.status not in _ERRORS:
@@ -127,6 +129,7 @@ def replay(
             peer=original.peer,
             kind=original.kind,
             exchanges=log,
+            provider_id_type=provider_id_type,
         )
         filed = outcome.filed.case_id if outcome.filed else None
         received = Received(new_id, [], outcome.accepted, outcome.error, filed)

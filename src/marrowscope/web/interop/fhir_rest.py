@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from marrowscope import __version__
+from marrowscope.bootstrap import export_site
 from marrowscope.domain.errors import (
     AuthenticationFailed,
     InvalidInput,
@@ -130,7 +131,9 @@ def _search(request: Request, kinds: frozenset[str]) -> Callable[[WebContext, Ac
             raise InvalidInput(f"unsupported search parameter: {', '.join(sorted(unknown))}")
         patient_id = _patient_id(request.query_params.get("patient"))
         with ctx.uow() as uow:
-            cases = interop.signed_results(uow, actor, patient_id, stores=ctx.stores)
+            cases = interop.signed_results(
+                uow, actor, patient_id, stores=ctx.stores, site=export_site(ctx.settings)
+            )
             now = uow.now()
         matches = [r for resources in cases for r in resources if r["resourceType"] in kinds]
         includes = [r for r in (cases[-1] if cases else []) if r["resourceType"] == "Patient"]
@@ -157,7 +160,10 @@ async def patient(request: Request, fhir_id: str) -> Any:
 
     def work(ctx: WebContext, actor: Actor) -> JSONResponse:
         with ctx.uow() as uow:
-            return _fhir(interop.fhir_patient(uow, actor, _patient_id(fhir_id)))
+            found = interop.fhir_patient(
+                uow, actor, _patient_id(fhir_id), site=export_site(ctx.settings)
+            )
+        return _fhir(found)
 
     return await _answer(request, work)
 

@@ -64,6 +64,7 @@ def replay(
         text or None,
         authority=ctx.settings.hl7_assigning_authority,
         timezone=ctx.settings.lab_timezone or ctx.settings.timezone,
+        provider_id_type=ctx.settings.hl7_provider_id_type,
     )
     return redirect(f"/interop/messages/{received.exchange_id or exchange_id}")
 
