@@ -116,9 +116,13 @@ def _new_case(client: TestClient, name: str) -> int:
 
 
 def _via_api(client: TestClient, mrn: str, v: Vignette) -> dict[str, Any]:
+    return _via_api_body(client, mrn, v.api())
+
+
+def _via_api_body(client: TestClient, mrn: str, json: dict[str, Any]) -> dict[str, Any]:
     case_id = _new_case(client, mrn)
     answer = client.post(
-        f"/api/cases/{case_id}/assessment", json=v.api(), headers=api_session(client, "nurse")
+        f"/api/cases/{case_id}/assessment", json=json, headers=api_session(client, "nurse")
     )
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
@@ -210,6 +214,23 @@ def test_each_vignette_through_the_checklist_form(
     saved = _via_form(client, f"FORM-{name}", vignette)
 
     assert saved.get(rule) == severity, saved
+
+
+def test_an_allergy_met_by_an_agent_the_api_left_unnamed_asks_for_the_agent(
+    web: tuple[TestClient, DemoIds],
+) -> None:
+    """Nothing is assumed: with no local anaesthetic named, a lidocaine allergy is not
+    checked against a default lidocaine nor passed; the finding asks which agent."""
+    client, _ids = web
+    unnamed = Vignette(("lidocaine",), extra={})
+    body = unnamed.api()
+    del body["plan"]["local_anaesthetic"]
+
+    found = _via_api_body(client, "API-unnamed-agent", body)
+
+    finding = {f["rule"]: f for f in found["findings"]}["allergy.local_anaesthetic"]
+    assert "name the agent" in finding["message"]
+    assert found["payload"]["plan"]["local_anaesthetic"] == ""
 
 
 def test_the_form_opens_with_the_sedative_it_saved(web: tuple[TestClient, DemoIds]) -> None:

@@ -70,8 +70,10 @@ class PlanIn(BaseModel):
         default=[], max_length=10, description="the sedative agents, e.g. ['midazolam']"
     )
     sedative: _TEXT = Field(default="", description="one sedative agent (added to sedatives)")
-    local_anaesthetic: _TEXT = "lidocaine"
-    antiseptic: _TEXT = "chlorhexidine"
+    # not assumed: the allergy check runs on the agents named here, and an allergy met
+    # by an agent left unnamed is a finding that asks for it ("name the agent")
+    local_anaesthetic: _TEXT = Field(default="", description="the agent that will be used")
+    antiseptic: _TEXT = Field(default="", description="the agent that will be used")
     latex_free: bool = False
 
 
