@@ -177,6 +177,8 @@ MATRIX: dict[tuple[str, str], frozenset[Role] | None] = {
     ("POST", "/account/security/recovery-codes"): STAFF,
     ("GET", "/admin/users/{user_id}/two-step"): frozenset({A}),
     ("POST", "/admin/users/{user_id}/two-step/reset"): frozenset({A}),
+    ("GET", "/admin/users/{user_id}/provider-id"): frozenset({A}),
+    ("POST", "/admin/users/{user_id}/provider-id"): frozenset({A}),
     ("GET", "/api/me/two-step"): STAFF,
     ("POST", "/api/me/two-step"): STAFF,
     ("POST", "/api/me/two-step/confirm"): STAFF,

@@ -1,4 +1,5 @@
-"""Accounts: an admin lists people and creates accounts with one role each.
+"""Accounts: an admin lists people, creates accounts with one role each and sets a
+clinician's provider identifier (the NPI or site type results name them by).
 
 A refused new account comes back on the same page with every refusal beside its field
 and the form as typed (the password excepted: it is never written into a page). A
@@ -17,7 +18,7 @@ from starlette.datastructures import FormData
 
 from marrowscope.domain.errors import InvalidInput, MarrowscopeError
 from marrowscope.domain.roles import Role
-from marrowscope.services.accounts import create_user, list_users
+from marrowscope.services.accounts import create_user, get_user, list_users, set_provider_id
 from marrowscope.services.cases import patient_for_portal
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.errors import status_of
@@ -120,4 +121,52 @@ async def new_account(request: Request, ctx: Ctx, me: Admin) -> Response:
         status = status_of(error)[0]
         errors = field_errors(error, _FIELDS)
         return _page(request, ctx, me, status, account_form=typed, account_errors=errors)
+    return redirect("/admin")
+
+
+_PROVIDER_FIELDS = frozenset({"provider_id", "provider_id_type"})
+
+
+def _provider_page(
+    request: Request, ctx: Ctx, me: SignedIn, user_id: int, status_code: int = 200, **form: Any
+) -> Response:
+    with ctx.uow() as uow:
+        person = get_user(uow, ctx.stores, user_id)
+    typed = form.get("typed") or {
+        "provider_id": person.provider_id,
+        "provider_id_type": person.provider_id_type,
+    }
+    return render(
+        request, "admin_provider_id.html", me, status_code=status_code, person=person,
+        f=typed, e=form.get("errors", {}), site_type=ctx.settings.hl7_provider_id_type,
+    )  # fmt: skip
+
+
+@router.get("/users/{user_id}/provider-id")
+def provider_identifier(request: Request, ctx: Ctx, me: Admin, user_id: int) -> Response:
+    """The identifier results name this clinician by (ORC/OBR, FHIR Practitioner)."""
+    return _provider_page(request, ctx, me, user_id)
+
+
+@router.post("/users/{user_id}/provider-id")
+async def set_provider_identifier(request: Request, ctx: Ctx, me: Admin, user_id: int) -> Response:
+    """Set or clear it (audited; an NPI checked by its check digit); a refusal comes
+    back beside its field with what was typed."""
+    form = await request.form()
+    try:
+        with ctx.uow() as uow:
+            set_provider_id(
+                uow, ctx.stores, me.actor, user_id,
+                identifier=_text(form, "provider_id"),
+                id_type=_text(form, "provider_id_type"),
+                default_type=ctx.settings.hl7_provider_id_type,
+            )  # fmt: skip
+    except MarrowscopeError as error:
+        if not is_form_refusal(error):
+            raise
+        errors = field_errors(error, _PROVIDER_FIELDS)
+        return _provider_page(
+            request, ctx, me, user_id, status_of(error)[0],
+            typed=typed_values(form), errors=errors,
+        )  # fmt: skip
     return redirect("/admin")
