@@ -220,7 +220,7 @@ def build_uow_factory(
     """
     from marrowscope.db.engine import make_session_factory
     from marrowscope.db.unit_of_work import SqlUnitOfWork, utc_now
-    from marrowscope.domain.cases.access import AccessPolicy, clean_unit
+    from marrowscope.domain.cases.access import AccessPolicy, clean_unit, parse_ward_map
     from marrowscope.services.unit_of_work import reads_only
 
     sessions = make_session_factory(engine)
@@ -232,6 +232,7 @@ def build_uow_factory(
         default_ward=clean_unit(picked.default_ward),
         break_glass_minutes=picked.break_glass_minutes,
         scoping=picked.case_scoping,
+        ehr_wards=parse_ward_map(picked.ehr_ward_map),
     )
 
     def factory() -> UnitOfWork:

@@ -116,6 +116,11 @@ class Settings(BaseSettings):
     privacy_webhook_url: str = ""
     privacy_webhook_token: str = ""
     privacy_alert_reason: bool = True
+    # An EHR order's ward: its location (HL7 PV1-3.1, FHIR Location) mapped through
+    # ``ehr_ward_map`` ("CODE=UNIT" pairs, comma-separated) when the EHR's codes are not
+    # our unit names; an unmapped code that is a valid unit name is taken as it is; none,
+    # or one that cannot be a unit name: ``default_ward``.
+    ehr_ward_map: str = ""
 
     @property
     def secure_cookies(self) -> bool:

@@ -15,6 +15,8 @@ identifier typed PLAC (else the first) is the placer number under its system; th
 requester, a reference to a Practitioner (or a PractitionerRole naming one) in the
 Bundle or contained, is the ordering provider with name and identifier (the site's
 type when several are sent); ICD-10 ``reasonCode`` codings are kept as codes with text.
+Where it was placed (``locationReference``, else the encounter's location) is read by
+``interop.fhir.order_location``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from marrowscope.domain.errors import InvalidMessage
 from marrowscope.domain.pathway.order_origin import OrderOrigin, Provider
 from marrowscope.interop.codes import PatientIdentity, system
+from marrowscope.interop.fhir.order_location import ordering_location
 from marrowscope.interop.fhir.people import V2_0203, provider_from
 from marrowscope.interop.fhir_read import parse_model
 from marrowscope.interop.orders import (
@@ -263,6 +266,7 @@ def read_service_request(
         ordered_at=_authored(request),
         requester=orderer.display if orderer is not None else str(display or ""),
         origin=origin,
+        location=ordering_location(raw, lambda ref, kinds: _referenced(data, raw, ref, kinds)),
     )
 
 

@@ -69,6 +69,9 @@ class OrderImport:
     origin: OrderOrigin | None = None
     version: str = ""
     digest: str = ""
+    # where the EHR placed the order: HL7 PV1-3.1 (point of care), FHIR Location; the
+    # use case maps it to the case's ward (``AccessPolicy.ward_for_location``)
+    location: str = ""
 
 
 def _fold(text: str) -> str:

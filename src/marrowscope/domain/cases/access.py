@@ -40,6 +40,7 @@ __all__ = [
     "clean_unit",
     "clean_units",
     "may_see",
+    "parse_ward_map",
     "visible_wards",
 ]
 
@@ -64,6 +65,27 @@ class AccessPolicy:
     default_ward: str = "HAEM"  # the ward of a case opened without one (interfaces, CLI)
     break_glass_minutes: int = 60
     scoping: bool = True  # False: every role sees every case its pages admit (as before)
+    # an EHR's location codes that are not our unit names, as (code, unit) pairs
+    ehr_wards: tuple[tuple[str, str], ...] = ()
+
+    def ward_for_location(self, code: str) -> str:
+        """The ward of an order the EHR placed from location ``code`` (HL7 PV1-3.1, a FHIR
+        Location); "" when it names none we can use, and the case then gets the default.
+
+        A code in ``ehr_wards`` is mapped; any other that is a valid unit name is taken as
+        it is, so a site whose EHR already uses our names needs no table. A code that cannot
+        be a unit ("3W/ICU") goes to the default ward rather than refuse a clinical order.
+        """
+        key = " ".join(code.split()).upper()
+        if not key:
+            return ""
+        for ehr_code, unit in self.ehr_wards:
+            if ehr_code == key:
+                return unit
+        try:
+            return clean_unit(key)
+        except InvalidInput:
+            return ""
 
     def expiry(self, granted_at: datetime) -> datetime:
         """When a grant given at ``granted_at`` stops opening its case."""
@@ -149,3 +171,16 @@ def clean_reason(text: str) -> str:
     if len(cleaned) > REASON_MAX_CHARS:
         raise InvalidInput(f"reason: at most {REASON_MAX_CHARS} characters")
     return cleaned
+
+
+def parse_ward_map(text: str) -> tuple[tuple[str, str], ...]:
+    """``"3W=WARD 3W, HEMONC=HAEM"`` as (code, unit) pairs: codes compared upper case,
+    units cleaned as stored; an empty text is no table."""
+    pairs = []
+    for item in (i for i in text.split(",") if i.strip()):
+        code, sep, unit = item.partition("=")
+        key = " ".join(code.split()).upper()
+        if not sep or not key:
+            raise InvalidInput(f"ehr_ward_map: {item.strip()!r} is not CODE=UNIT")
+        pairs.append((key, clean_unit(unit)))
+    return tuple(pairs)

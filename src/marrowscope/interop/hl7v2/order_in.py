@@ -8,8 +8,9 @@ hospital's placer number as number^namespace, OBR-4 the service, which must be i
 as a person (the repetition of the configured identifier type, e.g. NPI), ORC-9 when it
 was authored, OBR-31 and DG1 the reasons (ICD-10 kept as codes, ``interop.diagnoses``),
 OBR-13 and NTE the clinical details (FT escapes read as line breaks), ORC-7.6,
-OBR-27.6 or TQ1-9 the priority. A group for a service that is not ours is answered
-(unable to accept) without stopping the others. OML^O21 is defined from v2.4; an OML
+OBR-27.6 or TQ1-9 the priority, PV1-3.1 (point of care) the ward that placed it. A
+group for a service that is not ours is answered (unable to accept) without stopping
+the others. OML^O21 is defined from v2.4; an OML
 labelled 2.3 or 2.3.1 is refused rather than read by guesswork.
 """
 
@@ -90,6 +91,7 @@ class _Shared:
     mrn: str
     identity: PatientIdentity
     digest: str
+    location: str = ""  # PV1-3.1, the point of care: the ordering ward
 
 
 def _groups(segments: tuple[Segment, ...]) -> list[tuple[Segment | None, Segment, list[Segment]]]:
@@ -248,6 +250,7 @@ def _order(
         origin=origin,
         version=header.version,
         digest=common.digest,
+        location=common.location,
     )
 
 
@@ -279,7 +282,9 @@ def read_orders(message: str | bytes, rules: InboundRules | None = None) -> Orde
         mrn, identity = pid_mrn(pids[0], rules), pid_identity(pids[0])
     except InvalidMessage as refused:
         mrn, identity, patient_error = "", PatientIdentity(), refused
-    common = _Shared(header, msh.field(7), mrn, identity, message_digest(text))
+    pv1 = parsed.named("PV1")
+    location = pv1[0].component(3, 1).strip() if pv1 else ""
+    common = _Shared(header, msh.field(7), mrn, identity, message_digest(text), location)
     groups = tuple(_group(i, p, common, rules) for i, p in enumerate(parts, start=1))
     return OrderMessage(header, common.digest, groups, patient_error)
 

@@ -142,14 +142,16 @@ def _patient(uow: UnitOfWork, actor: Actor, order: OrderImport) -> tuple[Patient
     return new, True
 
 
-def _case_for_order(uow: UnitOfWork, actor: Actor, patient: Patient) -> int:
-    """The patient's newest open case that has no order yet, else a new case."""
+def _case_for_order(uow: UnitOfWork, actor: Actor, patient: Patient, location: str) -> int:
+    """The patient's newest open case that has no order yet, else a new case of the
+    ward the EHR placed the order from (``location`` mapped; else the default ward)."""
     for case in sorted(
         uow.cases.for_patient(patient.id), key=lambda c: (c.opened_at, c.id), reverse=True
     ):
         if case.status is CaseStatus.OPEN and uow.pathway.latest(case.id, RecordKind.ORDER) is None:
             return case.id
-    return cases.open_case(uow, actor, patient.id).id
+    ward = uow.access.policy.ward_for_location(location)
+    return cases.open_case(uow, actor, patient.id, ward=ward).id
 
 
 def _file(uow: UnitOfWork, actor: Actor, order: OrderImport, log: MessageLog) -> OrderFiled:
@@ -173,7 +175,7 @@ def _place(held: Any, actor: Actor, order: OrderImport, log: MessageLog, log_id:
             code="205",
         )
     patient, registered = _patient(held, actor, order)
-    case_id = _case_for_order(held, actor, patient)
+    case_id = _case_for_order(held, actor, patient, order.location)
     record = place_order(
         held,
         actor,
