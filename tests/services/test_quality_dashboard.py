@@ -301,3 +301,52 @@ def test_a_call_on_a_case_without_a_critical_value_is_refused(uow: UnitOfWork) -
         quality.log_critical_call(
             uow, LAB, case_id, recipient="Dr Ward", called_at=uow.now(), read_back=True
         )
+
+
+def test_overdue_now_names_each_target_in_its_own_unit(uow: UnitOfWork, clock: FakeClock) -> None:
+    import tomllib
+    from pathlib import Path
+
+    import marrowscope.domain.tables as tables_pkg
+
+    patient = register_patient(
+        uow, CLINICIAN, mrn="QD-2", family_name="Overdue", given_name="Olga",
+        birth_date=date(1970, 1, 1), sex="female",
+    )  # fmt: skip
+    case_id = open_case(uow, CLINICIAN, patient.id).id
+    s = uow.session  # type: ignore[attr-defined]
+    opened = {  # received; now is Monday 9 March 12:00
+        "smear_morphology": at(6, 10),  # Friday 10:00: 74 h, but 1.08 working days
+        "flow_cytometry": at(2, 9),  # a week: past both
+        "karyotype": at(2, 9),  # within both
+    }
+    for n, (kind, received) in enumerate(opened.items()):
+        specimen_id = s.execute(insert(specimen).values(
+            case_id=case_id, accession=f"BM26-9{n:05d}", kind="aspirate_smear",
+            collected_at=received, collected_by="nina", received_at=received, notes="",
+        ).returning(specimen.c.id)).scalar_one()  # fmt: skip
+        s.execute(insert(lab_test).values(
+            specimen_id=specimen_id, test_type=kind, ordered_at=received, ordered_by="clara",
+            received_at=received, state="received", state_reason="", updated_at=received,
+        ))  # fmt: skip
+    uow.commit()
+    clock.current = now = at(9, 12)
+    table = Path(next(iter(tables_pkg.__path__))) / "turnaround.toml"
+    targets = tomllib.loads(table.read_text(encoding="utf-8"))["tests"]
+
+    board = quality.quality_dashboard(uow, MANAGER)
+
+    rows = {r.test_type: r for r in board.overdue}
+    assert set(rows) == {"smear_morphology", "flow_cytometry"}
+    for kind, row in rows.items():
+        hours_past = (now - opened[kind]).total_seconds() / 3600 - targets[kind]["target_hours"]
+        days = _working_days(opened[kind], now)
+        assert row.calendar_hours_past_target == pytest.approx(hours_past, abs=0.05)
+        assert row.working_days_open == pytest.approx(days)
+        assert row.working_days_past_target == pytest.approx(
+            days - targets[kind]["target_working_days"], abs=0.005
+        )
+    assert rows["smear_morphology"].overdue_by == "calendar hours"  # 26 h past, 0.92 wd within
+    assert rows["smear_morphology"].working_days_past_target < 0
+    assert rows["flow_cytometry"].overdue_by == "both"
+    assert board.overdue[0].test_type == "flow_cytometry"  # most calendar hours past first

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from marrowscope.domain.lab import LabTest, overdue
+from marrowscope.domain.lab import TERMINAL_STATES, turnaround_hours
 from marrowscope.domain.quality import (
     AI_VS_REVIEWER,
     PERCENTILE_METHOD,
@@ -49,17 +49,26 @@ QUALITY_READERS = frozenset({Role.LAB_MANAGER, Role.PATHOLOGIST})
 
 @dataclass(frozen=True, slots=True)
 class OverdueRow:
-    """An unfinished test past its target now: the lab's overdue board, in working days."""
+    """An unfinished test past either of its targets now, measured both ways and named.
+
+    The laboratory's overdue board counts calendar hours against ``target_hours``; the
+    dashboard's turnaround counts working days against ``target_working_days``. A test
+    received on Friday can be past the first and not the second, so each row says which
+    target it is past and by how much, each in its own unit: a figure in hours is never
+    set beside one in working days under the same heading.
+    """
 
     test_id: int
     case_id: int | None
     test_type: str
     state: str
     started_at: datetime  # receipt, else the order
-    due_at: datetime
-    working_days_open: float
+    target_hours: float  # calendar hours (the lab's overdue board)
+    calendar_hours_past_target: float  # negative: still within it
     target_working_days: float | None
-    hours_overdue: float
+    working_days_open: float
+    working_days_past_target: float | None  # negative: still within it; None: no target
+    overdue_by: str  # "calendar hours", "working days" or "both"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +88,22 @@ class Dashboard:
 
 
 def _overdue(uow: UnitOfWork, now: datetime) -> list[OverdueRow]:
-    tests: list[LabTest] = list(uow.pathway.open_tests())
+    """Open tests past the calendar-hour target, the working-day target, or both."""
     rows = []
-    for late in overdue(tests, now):
-        t = late.test
-        specimen = uow.pathway.get_specimen(t.specimen_id)
+    for t in uow.pathway.open_tests():
+        if t.state in TERMINAL_STATES:
+            continue
         start = t.received_at or t.ordered_at
+        hours = turnaround_hours(t.test_type)
+        hours_past = round((now - start).total_seconds() / 3600 - hours, 1)
+        open_days = working_days_between(start, now)
+        target_days = target_working_days(t.test_type.value, Stage.RECEIVED_TO_VERIFIED)
+        days_past = None if target_days is None else round(open_days - target_days, 2)
+        late = [name for name, past in (("calendar hours", hours_past), ("working days", days_past))
+                if past is not None and past > 0]  # fmt: skip
+        if not late:
+            continue
+        specimen = uow.pathway.get_specimen(t.specimen_id)
         rows.append(
             OverdueRow(
                 t.id,
@@ -92,13 +111,15 @@ def _overdue(uow: UnitOfWork, now: datetime) -> list[OverdueRow]:
                 t.test_type.value,
                 t.state.value,
                 start,
-                late.due_at,
-                working_days_between(start, now),
-                target_working_days(t.test_type.value, Stage.RECEIVED_TO_VERIFIED),
-                late.hours_overdue,
+                hours,
+                hours_past,
+                target_days,
+                open_days,
+                days_past,
+                "both" if len(late) == 2 else late[0],
             )  # fmt: skip
         )
-    return rows
+    return sorted(rows, key=lambda r: -r.calendar_hours_past_target)
 
 
 def quality_dashboard(
