@@ -33,6 +33,7 @@ TWINS: dict[Route, Route] = {
     ("POST", "/login/mfa"): ("POST", "/api/session/mfa"),
     ("POST", "/account/sessions/end"): ("DELETE", "/api/me/sessions/{session_id}"),
     ("POST", "/admin/users/{user_id}/sessions/end"): ("DELETE", "/api/users/{user_id}/sessions"),
+    ("POST", "/admin/users/{user_id}/units"): ("PUT", "/api/users/{user_id}/units"),
     ("POST", "/account/security/enrol"): ("POST", "/api/me/two-step"),
     ("POST", "/account/security/confirm"): ("POST", "/api/me/two-step/confirm"),
     ("POST", "/account/security/off"): ("POST", "/api/me/two-step/off"),

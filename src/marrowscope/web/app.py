@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -33,6 +34,7 @@ from marrowscope.domain.alerts.model import level_words
 from marrowscope.domain.roles import Actor
 from marrowscope.services.accounts import AuthService
 from marrowscope.services.alerts import run_alert_duties
+from marrowscope.services.cases import units_of
 from marrowscope.services.counting import DraftSaves, SessionLookup
 from marrowscope.services.unit_of_work import UnitOfWork
 from marrowscope.web.alert_banner import local_words
@@ -112,11 +114,15 @@ _SECURITY_HEADERS = {
 
 
 def _session_lookup(auth: AuthService) -> SessionLookup:
-    """The counter's group commit checks sessions through the accounts area."""
+    """The counter's group commit checks sessions through the accounts area; each person
+    comes with their units, so a draft save is scoped to its count's case (docs/access.md)."""
 
     def lookup(uow: UnitOfWork, tokens: Collection[str]) -> dict[str, tuple[Actor, str]]:
         live = auth.resolve_many_in(uow, tokens)
-        return {token: (s.user.actor(), s.csrf_token) for token, s in live.items()}
+        return {
+            token: (replace(s.user.actor(), units=units_of(uow, s.user.id)), s.csrf_token)
+            for token, s in live.items()
+        }
 
     return lookup
 

@@ -14,6 +14,7 @@ from marrowscope.domain.errors import InvalidInput, NotFound, PermissionDenied
 from marrowscope.domain.roles import Actor
 from marrowscope.services import counting
 from marrowscope.services.ai_review.ports import ReviewStores
+from marrowscope.services.cases import case_grant
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -78,17 +79,19 @@ def slides_progress(calls: Sequence[CellCall]) -> list[SlideProgress]:
 
 
 def get_call(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int) -> CellCall:
-    """One cell call."""
+    """One cell call; ``OutOfScope`` when its case is not ``actor``'s (a cell's route
+    names no case, so its case's rule is applied here: ``services.cases.access``)."""
     require_reviewer(actor, "review cells")
     found = uow.bind(stores.calls).get(call_id)
     if found is None:
         raise NotFound(f"no cell call {call_id}")
+    case_grant(uow, actor, found.case_id)
     return found
 
 
 def thumbnail_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int) -> bytes:
     """The JPEG thumbnail kept with a cell call."""
-    require_reviewer(actor, "review cells")
+    get_call(uow, stores, actor, call_id)  # the role and the case's rule
     found = uow.bind(stores.calls).thumbnail(call_id)
     if found is None:
         raise NotFound(f"no cell call {call_id}")
@@ -97,7 +100,7 @@ def thumbnail_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: i
 
 def context_of(uow: UnitOfWork, stores: ReviewStores, actor: Actor, call_id: int) -> bytes:
     """The cell among its neighbours (cells found in field images only)."""
-    require_reviewer(actor, "review cells")
+    get_call(uow, stores, actor, call_id)  # the role and the case's rule
     found = uow.bind(stores.calls).context(call_id)
     if found is None:
         raise NotFound(f"cell {call_id} has no field view (it was uploaded as a single-cell image)")

@@ -20,6 +20,7 @@ from marrowscope.services import counting
 from marrowscope.services.ai_review.calls import require_reviewer
 from marrowscope.services.ai_review.ports import ReviewStores
 from marrowscope.services.audit import record_audit
+from marrowscope.services.cases import case_grant
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = ["change_counted_cell", "counted_cells_counts"]
@@ -51,6 +52,7 @@ def change_counted_cell(
     call = store.get_for_update(call_id)
     if call is None:
         raise NotFound(f"no cell call {call_id}")
+    case_grant(uow, actor, call.case_id)  # a cell's route names no case: its case's rule
     changed = decide_counted(call, chosen, reason, by=actor.username, at=uow.now())
     store.save_decision(changed)
     record_audit(

@@ -47,6 +47,7 @@ from marrowscope.domain.counting.slide_counts import SlideCount
 from marrowscope.domain.errors import AuthenticationFailed, MarrowscopeError, PermissionDenied
 from marrowscope.domain.roles import Actor
 from marrowscope.services.account_stores import AccountStores
+from marrowscope.services.cases import case_grant
 from marrowscope.services.counting.slide_counts import next_draft
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -164,6 +165,9 @@ class DraftSaves:
                 for draft in batch:
                     try:
                         actor = self._actor(people, draft)
+                        current = states.get(draft.count_id)
+                        if current is not None:  # the case's rule, as every count route
+                            case_grant(uow, actor, current.case_id)
                         state = next_draft(
                             actor, draft.count_id, states.get(draft.count_id),
                             draft.version, draft.counts, at,

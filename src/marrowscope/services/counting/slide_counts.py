@@ -36,6 +36,7 @@ from marrowscope.domain.errors import (
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.account_stores import AccountStores, SlideCountStore
 from marrowscope.services.audit import record_audit
+from marrowscope.services.cases import case_grant
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -86,13 +87,15 @@ def get_count(uow: UnitOfWork, stores: AccountStores, actor: Actor, count_id: in
     found = _store(uow, stores).get(count_id)
     if found is None:
         raise NotFound(f"no slide count {count_id}")
+    case_grant(uow, actor, found.case_id)  # a count's route names no case: its case's rule
     return found
 
 
-def _for_update(uow: UnitOfWork, stores: AccountStores, count_id: int) -> SlideCount:
+def _for_update(uow: UnitOfWork, stores: AccountStores, actor: Actor, count_id: int) -> SlideCount:
     found = _store(uow, stores).get_for_update(count_id)
     if found is None:
         raise NotFound(f"no slide count {count_id}")
+    case_grant(uow, actor, found.case_id)
     return found
 
 
@@ -154,6 +157,8 @@ def sync_count(
     """
     store = _store(uow, stores)
     current = store.get_for_update(count_id)
+    if current is not None:
+        case_grant(uow, actor, current.case_id)
     state = next_draft(actor, count_id, current, version, raw_counts, uow.now())
     if state is current:
         return state
@@ -208,7 +213,7 @@ def finish_count(
     """Save the final state of a slide and mark it saved."""
     _require(actor, COUNTING_ROLES, "count a differential")
     check_version(version)
-    current = _for_update(uow, stores, count_id)
+    current = _for_update(uow, stores, actor, count_id)
     if current.status is CountStatus.SAVED:
         raise ImmutableRecord("this count is already saved; edit it with a reason instead")
     counts = parse_counts(raw_counts, current.target)
@@ -240,7 +245,7 @@ def edit_saved_count(
 ) -> SlideCount:
     """Correct a saved count; the reason and the previous state are kept in its history."""
     _require(actor, COUNTING_ROLES, "edit a differential count")
-    current = _for_update(uow, stores, count_id)
+    current = _for_update(uow, stores, actor, count_id)
     if current.status is not CountStatus.SAVED:
         raise InvalidInput("only a saved count is edited; keep counting instead")
     if not reason.strip():

@@ -47,7 +47,7 @@ def order_test(
 ) -> LabTest:
     """An add-on test on a specimen already in hand (it starts ``ordered``)."""
     require_staff(actor, COLLECTORS | LABORATORY)
-    specimen = get_specimen(uow, specimen_id)
+    specimen = get_specimen(uow, actor, specimen_id)
     try:
         t = TestType(test_type)
     except ValueError as error:
@@ -59,11 +59,11 @@ def order_test(
     return test
 
 
-def _test(uow: UnitOfWork, test_id: int) -> tuple[LabTest, Specimen]:
+def _test(uow: UnitOfWork, actor: Actor, test_id: int) -> tuple[LabTest, Specimen]:
     test = uow.pathway.get_test(test_id)
     if test is None:
         raise NotFound(f"no test {test_id} was ordered")
-    return test, get_specimen(uow, test.specimen_id)
+    return test, get_specimen(uow, actor, test.specimen_id)
 
 
 @transactional
@@ -72,7 +72,7 @@ def advance_test(
 ) -> LabTest:
     """Move a test along its state machine (results use ``post_result``/``verify_result``)."""
     require_staff(actor, LABORATORY | COLLECTORS)
-    test, specimen = _test(uow, test_id)
+    test, specimen = _test(uow, actor, test_id)
     try:
         to = TestState(target)
     except ValueError as error:
@@ -104,7 +104,7 @@ def post_result(
     earlier version and sends the test back to ``resulted`` for verification.
     """
     require_staff(actor, LABORATORY)
-    test, specimen = _test(uow, test_id)
+    test, specimen = _test(uow, actor, test_id)
     result = parse_result(test.test_type, data)
     payload = result_to_dict(result)
     now = uow.now()
@@ -176,7 +176,7 @@ def post_result_by_accession(
 def verify_result(uow: UnitOfWork, actor: Actor, test_id: int) -> LabTest:
     """A second person verifies the current result (four-eyes principle)."""
     require_staff(actor, VERIFIERS)
-    test, specimen = _test(uow, test_id)
+    test, specimen = _test(uow, actor, test_id)
     current = uow.pathway.current_result(test.id)
     if current is None or test.state is not TestState.RESULTED:
         raise NotAllowed(f"verify: test {test.id} is {test.state.value}, not resulted")

@@ -165,7 +165,7 @@ def receive_specimen(uow: UnitOfWork, actor: Actor, accession: str) -> list[LabT
 def specimen_label(uow: UnitOfWork, actor: Actor, specimen_id: int) -> SpecimenLabel:
     """What the specimen's label shows (render with ``services.lab``)."""
     require_staff(actor)
-    specimen = get_specimen(uow, specimen_id)
+    specimen = get_specimen(uow, actor, specimen_id)
     case = get_case(uow, actor, specimen.case_id)
     patient = uow.patients.get(case.patient_id)
     if patient is None:

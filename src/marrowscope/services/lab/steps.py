@@ -13,6 +13,7 @@ from marrowscope.domain.errors import NotFound
 from marrowscope.domain.lab import LabTest, Specimen, TestState
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services.audit import record_audit
+from marrowscope.services.cases import case_grant
 from marrowscope.services.unit_of_work import UnitOfWork
 
 __all__ = ["COLLECTORS", "LABORATORY", "VERIFIERS", "audit_test", "get_specimen"]
@@ -38,9 +39,14 @@ def audit_test(
     )
 
 
-def get_specimen(uow: UnitOfWork, specimen_id: int) -> Specimen:
-    """The specimen, or ``NotFound``."""
+def get_specimen(uow: UnitOfWork, actor: Actor, specimen_id: int) -> Specimen:
+    """The specimen, or ``NotFound``; ``OutOfScope`` when its case is not ``actor``'s.
+
+    A route named by a specimen or a test id reaches a case without naming it, so the
+    case's rule (``services.cases.access``) is applied here, where the specimen is found.
+    """
     specimen = uow.pathway.get_specimen(specimen_id)
     if specimen is None:
         raise NotFound(f"no specimen {specimen_id}")
+    case_grant(uow, actor, specimen.case_id)
     return specimen
