@@ -24,6 +24,7 @@ from marrowscope.domain.pathway.safety import Plan, Sedation
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import counting, pathway, reporting
 from marrowscope.services.cases import open_case
+from marrowscope.services.quality import log_critical_call
 from tests.e2e.test_web_reporting import CLINICIAN, OPERATOR
 from tests.e2e.web_support import PASSWORDS, LiveApp, screenshot, serve, sign_in
 
@@ -95,6 +96,11 @@ def _diagnostic_marrow_28_days_ago(app: LiveApp) -> tuple[int, str, str]:
         _work_up(uow, stores, case.id, DIAGNOSTIC, cbc)
         reporting.save_draft(uow, PATHOLOGIST, case.id, {"conclusion": "AML."}, counts=DIAGNOSTIC)
         signed = reporting.sign_report(uow, PATHOLOGIST, case.id, confirm_warnings=True)
+        # neutrophils 0.4 are critical: the call is logged before the report may go out
+        log_critical_call(
+            uow, CLINICIAN, case.id, recipient="Dr Ward Registrar", called_at=uow.now(),
+            read_back=True,
+        )  # fmt: skip
         reporting.release_report(uow, CLINICIAN, case.id, version=signed.version)
     return case.id, patient.mrn, patient.birth_date.isoformat()
 

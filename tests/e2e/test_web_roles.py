@@ -20,6 +20,7 @@ HOMES = {
     "morphologist": "/counter",
     "pathologist": "/pathologist",
     "admin": "/admin",
+    "labmanager": "/quality",
 }
 
 
