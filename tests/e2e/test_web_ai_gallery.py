@@ -2,8 +2,10 @@
 
 The morphologist uploads three TXL-PBC fields; the detector finds the white cells, the
 classifier proposes a class for each; the gallery is worked through with the keyboard
-(Enter confirms, a keymap key changes the class), the slide's differential moves with
-each decision, the agreement figures appear, and the decided slide is counted.
+(Enter confirms the model's call where it is a proposal, a keymap key chooses the class:
+an unfamiliar or contradicting cell, or any cell of a slide where the model abstains, is
+classified by key), the slide's differential moves with each decision, the agreement
+figures appear, and the decided slide is counted.
 """
 
 from __future__ import annotations
@@ -59,7 +61,13 @@ def test_fields_are_analysed_reviewed_by_keyboard_and_counted(
     decided_lyt = page.locator("#live-differential tr[data-code=LYT] td.decided")
     assert decided_lyt.inner_text() == "1"
     for i in range(1, n):
-        page.keyboard.press("Enter")
+        tile = page.locator(".tile:focus")
+        if tile.get_attribute("data-confirm") == "no" or not tile.get_attribute("data-model"):
+            page.keyboard.press("Enter")  # refused: no proposal to confirm on this cell
+            assert "press the class key" in page.inner_text("#review-status")
+            page.keyboard.press("l")  # so the person chooses the class
+        else:
+            page.keyboard.press("Enter")
         page.locator(".tile[data-decided=true]").nth(i).wait_for()
     assert page.inner_text("#left-count") == "0"
     screenshot(page, "ai_gallery_decided")

@@ -1,7 +1,7 @@
 """AI pre-classification as the domain sees it: the model's calls and a person's
 decisions, a field's detected cells, contradictions between detector and classifier,
-the slide-level abstention, the sentence a report carries, and how often people agree
-with the model.
+the slide-level abstention and the confirmations it refuses, the sentence a report
+carries, and how often people agree with the model.
 """
 
 from marrowscope.domain.ai_review.agreement import Agreement, ClassAgreement, agreement_of
@@ -17,6 +17,7 @@ from marrowscope.domain.ai_review.calls import (
     progress_of,
     require_all_decided,
 )
+from marrowscope.domain.ai_review.confirming import confirm_refusal
 from marrowscope.domain.ai_review.contradiction import (
     blind_spot_codes,
     blind_spot_words,
@@ -54,6 +55,7 @@ __all__ = [
     "agreement_of",
     "blind_spot_codes",
     "blind_spot_words",
+    "confirm_refusal",
     "confirmed_counts",
     "contradicts_detector",
     "contradiction_reason",

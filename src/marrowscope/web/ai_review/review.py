@@ -23,6 +23,7 @@ from marrowscope.domain.ai_review import (
     CellCall,
     blind_spot_codes,
     blind_spot_words,
+    confirm_refusal,
     needs_person,
     slide_shift,
 )
@@ -145,6 +146,8 @@ def _case_page(
         abstain=abstain,
         acceptance=acceptance,
         needs_person=needs_person,
+        # no "Confirm" button where the server would refuse it: the person chooses
+        confirm_refused=lambda c: confirm_refusal(c, abstain is not None),
         blind_spots=(blind_spot_words(), [c.value for c in blind_spot_codes()]),
     )
 

@@ -152,7 +152,8 @@
     if (key === "ArrowRight" || key === "ArrowDown") { move(tile, 1); }
     else if (key === "ArrowLeft" || key === "ArrowUp") { move(tile, -1); }
     else if (key === "Enter") {
-      if (tile.dataset.model) { decide(tile, "confirm", tile.dataset.model); }
+      if (tile.dataset.model && tile.dataset.confirm !== "no") { decide(tile, "confirm", tile.dataset.model); }
+      else if (tile.dataset.model) { say("the model's call of this cell is no proposal (unfamiliar or contradicting the detector): press the class key of this cell", true); }
       else { say("no AI proposal on this slide: press the class key of this cell", true); }
     }
     else if (key === "Delete") { decide(tile, "reject", ""); }
@@ -164,7 +165,7 @@
     }
     else if (Object.prototype.hasOwnProperty.call(keymap, key)) {
       const code = keymap[key];
-      decide(tile, code === tile.dataset.model ? "confirm" : "change", code);
+      decide(tile, "change", code);  // a class key is the person's choice, even the model's class
     } else { return; }
     event.preventDefault();
   });

@@ -93,6 +93,10 @@
       focusRow(rows[Math.min(index + 1, rows.length - 1)]);
     } else if (event.key === "ArrowUp" && !inSelect || event.key === "k" && !inSelect) {
       focusRow(rows[Math.max(index - 1, 0)]);
+    } else if (!inSelect && (event.key === "Enter" || event.key === "c") && row.dataset.confirm === "no") {
+      status.textContent = "no AI proposal for this cell: choose the class in the list, then Enter";
+      status.className = "error";
+      row.querySelector("select[name=code]").focus();
     } else if (!inSelect && (event.key === "Enter" || event.key === "c")) {
       send(row, "confirm");
     } else if (!inSelect && event.key === "x") {
