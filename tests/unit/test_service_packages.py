@@ -47,6 +47,7 @@ def test_the_capabilities_are_packages() -> None:
         "interop",
         "lab",
         "pathway",
+        "quality",
         "reporting",
         "walkthrough",
     ]
