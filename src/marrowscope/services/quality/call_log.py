@@ -1,7 +1,9 @@
 """Logging a critical-value call on a case, and reading a case's calls.
 
-Whoever telephones the value logs it: a laboratory scientist, morphologist, pathologist
-or the laboratory manager. The caller is the signed-in person (a log that let one person
+Whoever telephones the value logs it: a laboratory scientist, morphologist, pathologist,
+the laboratory manager, or the clinician (who often enters an outside count, meets the
+critical value on their case page first, and tells the team responsible for the patient
+today). The caller is the signed-in person (a log that let one person
 write another's name as caller would prove nothing). The critical values the call was
 about are copied from the case's newest blood count at the time of logging, so the entry
 still says what was told after the count is corrected. Each entry is audited.
@@ -23,7 +25,9 @@ from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = ["CALLERS", "case_calls", "log_critical_call"]
 
-CALLERS = frozenset({Role.LAB_SCIENTIST, Role.MORPHOLOGIST, Role.PATHOLOGIST, Role.LAB_MANAGER})
+CALLERS = frozenset(
+    {Role.LAB_SCIENTIST, Role.MORPHOLOGIST, Role.PATHOLOGIST, Role.LAB_MANAGER, Role.CLINICIAN}
+)
 
 
 @transactional

@@ -35,6 +35,7 @@ from marrowscope.web.forms import as_datetime, local_input
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.pathway.order_form import item_options, ordered_tests, tests_from_form
 from marrowscope.web.reporting import bridge as report_bridge
+from marrowscope.web.reporting.call_panel import call_panel
 from marrowscope.web.reporting.settings import releaser_of
 
 __all__ = ["router"]
@@ -152,6 +153,8 @@ def _case_view(
         cbcs = [cases.cbc_outcome(uow, me.actor, r) for r in record.current(RecordKind.CBC)]
         # the signed report and its release (the clinician's decision by default)
         report_state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
+        typed, refused = extra.pop("calls_form", None), extra.pop("calls_errors", None)
+        calls = call_panel(uow, me.actor, case_id, f"/clinician/cases/{case_id}", typed, refused)
         signed_html = (
             report_bridge.report_html(uow, me.actor, case_id)
             if report_state is not None and report_state.status in ("signed", "released")
@@ -186,6 +189,7 @@ def _case_view(
         indications=[(i.value, label_of(i)) for i in Indication],
         order_items=item_options(),
         urgencies=[(u.value, label_of(u)) for u in Urgency],
+        calls_panel=calls,
         **data,
     )
 

@@ -40,6 +40,7 @@ from marrowscope.web.errors import status_of
 from marrowscope.web.form_state import is_form_refusal
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.reporting import bridge as report_bridge
+from marrowscope.web.reporting.call_panel import call_panel
 from marrowscope.web.reporting.settings import letterhead_of, releaser_of
 
 __all__ = ["router"]
@@ -93,6 +94,8 @@ def _case_page(
             else []
         )
         state = report_bridge.state(uow, me.actor, case_id, releaser_of(ctx.settings))
+        calls = call_panel(uow, me.actor, case_id, f"/pathologist/cases/{case_id}",
+                           extra.get("calls_form"), extra.get("calls_errors"))  # fmt: skip
         diagnosis = case_diagnosis(
             uow,
             ctx.stores,
@@ -146,6 +149,7 @@ def _case_page(
         context_groups=context_groups(),
         context_errors=extra.get("context_errors", {}),
         followup=followup,
+        calls_panel=calls,
     )
 
 

@@ -16,7 +16,7 @@ release is recorded, with the releaser's name, and audited by the service.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
@@ -34,6 +34,7 @@ from marrowscope.services.accounts import confirm_signer
 from marrowscope.web.deps import Ctx, SignedIn, require
 from marrowscope.web.pages import redirect, render
 from marrowscope.web.reporting import bridge as report_bridge
+from marrowscope.web.reporting.call_panel import call_panel
 from marrowscope.web.reporting.settings import releaser_of
 
 __all__ = ["router"]
@@ -58,8 +59,10 @@ def _confirm_page(
     back: str,
     status_code: int = 200,
     errors: dict[str, str] | None = None,
+    **extra: Any,
 ) -> Response:
-    """The confirmation page: what would be released, the tick box and the password."""
+    """The confirmation page: what would be released, the tick box and the password;
+    ``extra`` carries a refused critical-value call back into its panel."""
     releaser = releaser_of(ctx.settings)
     if me.user.role is not releaser:
         raise PermissionDenied(
@@ -69,6 +72,8 @@ def _confirm_page(
         record = cases.load_case_record(uow, me.actor, case_id)
         state = report_bridge.state(uow, me.actor, case_id, releaser)
         signed = [v for v in report_bridge.versions(uow, me.actor, case_id) if v.is_signed]
+        calls = call_panel(uow, me.actor, case_id, f"/reports/cases/{case_id}/release",
+                           extra.get("calls_form"), extra.get("calls_errors"))  # fmt: skip
     return render(
         request,
         "release_confirm.html",
@@ -79,6 +84,7 @@ def _confirm_page(
         offered=signed[-1] if signed and state is not None and state.awaiting_release else None,
         back=_back(me, case_id, back),
         errors=errors or {},
+        calls_panel=calls,
     )
 
 
