@@ -17,7 +17,7 @@ from marrowscope.domain.errors import (
 )
 from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import counting
-from marrowscope.services.accounts import LoginThrottle, create_user, ensure_demo_users
+from marrowscope.services.accounts import DEMO_USERS, LoginThrottle, create_user, ensure_demo_users
 from marrowscope.services.accounts.auth import MAX_FAILURES
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
 from marrowscope.services.walkthrough import seed_demo_case
@@ -215,7 +215,7 @@ def test_demo_accounts_are_created_once(accounts, uow_factory) -> None:
             other_patient_id=seeded.other_patient_id,
         )
 
-    assert len(first) == 9 and second == []
+    assert len(first) == len(DEMO_USERS) == 10 and second == []  # 10: with the lab manager
 
 
 def test_a_patient_account_must_name_a_patient_that_exists(accounts, uow_factory) -> None:
