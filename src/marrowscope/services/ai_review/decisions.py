@@ -31,6 +31,7 @@ from marrowscope.services.ai_review.calls import (
 )
 from marrowscope.services.ai_review.ports import CellCallStore, ReviewStores
 from marrowscope.services.audit import record_audit
+from marrowscope.services.cases import case_grant
 from marrowscope.services.unit_of_work import UnitOfWork, transactional
 
 __all__ = ["BulkAcceptance", "confirm_unflagged", "decide_action", "decide_cell"]
@@ -117,6 +118,7 @@ def decide_cell(
     call = store.get_for_update(call_id)
     if call is None:
         raise NotFound(f"no cell call {call_id}")
+    case_grant(uow, actor, call.case_id)  # a cell's route names no case: its case's rule
     decided = _decide(uow, store, actor, call, chosen)
     uow.commit()
     return decided
