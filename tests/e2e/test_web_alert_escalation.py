@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.web_support import LiveApp, _free_port, screenshot, serve, sign_in
+from tests.e2e.web_support import LiveApp, screenshot, serve, sign_in
+from tests.notify_support import local_smtp
 
 pytestmark = pytest.mark.browser
 
@@ -25,19 +26,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[tuple[int, list[Any]]]:
     """A real SMTP server on 127.0.0.1; yields (port, received envelopes)."""
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    received: list[Any] = []
-
-    class Keep:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            received.append(envelope)
-            return "250 OK"
-
-    port = _free_port()
-    controller = controller_module.Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
+    with local_smtp() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,8 @@ down raises (so the delivery stays pending) instead of failing silently."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -19,6 +16,7 @@ from marrowscope.domain.alerts.model import Alert, AlertSource
 from marrowscope.domain.pathway.aftercare import EscalationLevel
 from marrowscope.notify.smtp import EmailChannel
 from marrowscope.notify.webhook import WebhookChannel
+from tests.notify_support import free_port, local_receiver, local_smtp
 
 ALERT = Alert(
     id=7, case_id=42, patient_id=3, record_id=9, level=EscalationLevel.URGENT,
@@ -29,57 +27,18 @@ ALERT = Alert(
 )  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, list[Any]]]:
     """A real SMTP server (aiosmtpd) on a free local port; yields (port, received)."""
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    received: list[Any] = []
-
-    class Keep:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            received.append(envelope)
-            return "250 OK"
-
-    port = _free_port()
-    controller = controller_module.Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
+    with local_smtp() as box:
+        yield box
 
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A local HTTP receiver standing in for a paging system; yields (url, bodies)."""
-    bodies: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers["Content-Length"])
-            bodies.append(
-                {"auth": self.headers.get("Authorization"), **json.loads(self.rfile.read(length))}
-            )
-            self.send_response(202)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/page", bodies
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_receiver("/page") as got:
+        yield got
 
 
 def test_an_escalation_reaches_the_on_call_address_by_smtp_without_clinical_detail(
@@ -120,7 +79,7 @@ def test_the_webhook_posts_the_alert_to_the_paging_receiver(
 
 
 def test_a_channel_that_is_down_raises_so_the_delivery_stays_pending() -> None:
-    closed = _free_port()  # nothing listens there
+    closed = free_port()  # nothing listens there
     message = message_for(ALERT, NotifyEvent.RAISED, "http://127.0.0.1:8000")
 
     with pytest.raises(OSError):

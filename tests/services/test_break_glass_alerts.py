@@ -7,12 +7,9 @@ backoff; each grant is queued once per channel and every step is audited."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from datetime import date
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -24,6 +21,7 @@ from marrowscope.domain.roles import Actor, Role
 from marrowscope.services import cases
 from marrowscope.services.alerts import EscalationPolicy, run_alert_duties
 from marrowscope.services.unit_of_work import UnitOfWorkFactory
+from tests.notify_support import free_port, local_receiver, local_smtp
 from tests.services.conftest import FakeClock
 
 OPERATOR = Actor("registrar", Role.CLINICIAN)  # a process: not scoped
@@ -32,57 +30,18 @@ REASON = "covering ward A tonight, patient bleeding after the biopsy"
 POLICY = EscalationPolicy(base_url="https://ms.example.org")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def mailbox() -> Iterator[tuple[int, list[Any]]]:
     """A real SMTP server on a free local port; yields (port, received envelopes)."""
-    controller_module = pytest.importorskip("aiosmtpd.controller")
-    received: list[Any] = []
-
-    class Keep:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-            received.append(envelope)
-            return "250 OK"
-
-    port = _free_port()
-    controller = controller_module.Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, received
-    finally:
-        controller.stop()
+    with local_smtp() as box:
+        yield box
 
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A local HTTP receiver standing in for the privacy officer's system."""
-    bodies: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers["Content-Length"])
-            bodies.append(
-                {"auth": self.headers.get("Authorization"), **json.loads(self.rfile.read(length))}
-            )
-            self.send_response(202)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/privacy", bodies
-    finally:
-        server.shutdown()
-        server.server_close()
+    with local_receiver("/privacy") as got:
+        yield got
 
 
 def _grant(uow_factory: UnitOfWorkFactory) -> tuple[int, int]:
@@ -167,7 +126,7 @@ def test_a_relay_that_is_down_keeps_the_alert_pending_and_retries_after_the_back
     port, received = mailbox
     down = build_privacy_channels(
         Settings(
-            alert_smtp_host="127.0.0.1", alert_smtp_port=_free_port(),
+            alert_smtp_host="127.0.0.1", alert_smtp_port=free_port(),
             privacy_alert_email="privacy@example.org", alert_channel_timeout_s=2,
         )
     )  # fmt: skip
