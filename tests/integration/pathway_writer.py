@@ -58,7 +58,7 @@ def hold(url: str) -> None:
         patient = uow.patients.add(
             NewPatient("KILL-1", "Half", "Written", date(1970, 1, 1), Sex.MALE), at=uow.now()
         )
-        case = uow.cases.add(patient.id, opened_at=uow.now(), opened_by="writer")
+        case = uow.cases.add(patient.id, opened_at=uow.now(), opened_by="writer", ward="HAEM")
         record_audit(uow, STAFF, "case", case.id, AuditAction.CREATE, None, {"x": 1})
         print("READY", flush=True)  # noqa: T201 - the parent waits for this line
         time.sleep(600)

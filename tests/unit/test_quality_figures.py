@@ -146,3 +146,9 @@ def test_release_waits_for_a_read_back_call_made_since_the_count() -> None:
         require_critical_call(5, [finding], [T0 - timedelta(minutes=1)])
     require_critical_call(5, [finding], [T0])
     require_critical_call(5, [], [])
+    # a call is typed to the second: logged in the count's own second, it counts
+    counted = CriticalFinding("platelets", "Platelets", 8, "x10^9/L", "below", 20,
+                              T0.replace(second=35, microsecond=400_000))  # fmt: skip
+    require_critical_call(5, [counted], [T0.replace(second=35)])
+    with pytest.raises(NotAllowed):
+        require_critical_call(5, [counted], [T0.replace(second=34)])
