@@ -126,7 +126,10 @@ def test_changing_a_password_ends_the_users_other_sessions(settings: Settings) -
 
     changed = desk.post(
         "/api/me/password",
-        json={"current_password": PASSWORDS["morphologist"], "new_password": "Ochre-kettle-slide-42"},
+        json={
+            "current_password": PASSWORDS["morphologist"],
+            "new_password": "Ochre-kettle-slide-42",
+        },
         headers={"X-CSRF-Token": csrf},
     )
 
