@@ -44,10 +44,12 @@ __all__ = [
     "SYSTEM",
     "DeliveryReport",
     "DeliveryStore",
+    "FinishesDeliveries",
     "Notifier",
     "deliver_pending",
     "delivery_log",
     "delivery_store",
+    "record_attempt",
 ]
 
 _log = logging.getLogger("marrowscope.alerts")
@@ -136,9 +138,32 @@ def _claim(
     return claimed, cancelled
 
 
-def _record(
-    uow: UnitOfWork, outbox: DeliveryStore, delivery: Delivery, alert: Alert, error: str
+class FinishesDeliveries(Protocol):
+    """What ``record_attempt`` needs of an outbox: to finish one delivery's attempt."""
+
+    def finish(
+        self,
+        delivery_id: int,
+        *,
+        status: DeliveryStatus,
+        attempts: int,
+        error: str,
+        next_attempt_at: datetime | None,
+        sent_at: datetime | None,
+    ) -> None: ...
+
+
+def record_attempt(
+    uow: UnitOfWork,
+    outbox: FinishesDeliveries,
+    delivery: Delivery,
+    *,
+    entity: str,
+    case_id: int | None,
+    error: str,
 ) -> None:
+    """One attempt's outcome, for any outbox (care alerts, privacy alerts): sent, or
+    pending with its next try on the retry schedule; audited under ``entity``, committed."""
     now = uow.now()
     attempts = delivery.attempts + 1
     status = DeliveryStatus.PENDING if error else DeliveryStatus.SENT
@@ -153,12 +178,12 @@ def _record(
     record_audit(
         uow,
         SYSTEM,
-        "alert_delivery",
+        entity,
         delivery.id,
         AuditAction.UPDATE,
         {"status": delivery.status, "attempts": delivery.attempts},
         {"status": status, "attempts": attempts, "error": error},
-        case_id=alert.case_id,
+        case_id=case_id,
     )
     uow.commit()
 
@@ -188,7 +213,10 @@ def deliver_pending(
                 "alert %s %s via %s failed", alert.id, delivery.event.value, delivery.channel
             )
         with uow_factory() as uow:
-            _record(uow, delivery_store(uow, deliveries), delivery, alert, error)
+            record_attempt(
+                uow, delivery_store(uow, deliveries), delivery,
+                entity="alert_delivery", case_id=alert.case_id, error=error,
+            )  # fmt: skip
         sent, failed = (sent, failed + 1) if error else (sent + 1, failed)
     return DeliveryReport(sent=sent, failed=failed, cancelled=cancelled)
 

@@ -25,11 +25,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from marrowscope.domain.alerts.escalation import Delivery, DeliveryStatus, retry_at
+from marrowscope.domain.alerts.escalation import Delivery, DeliveryStatus
 from marrowscope.domain.alerts.privacy import privacy_message
 from marrowscope.domain.audit import AuditAction
 from marrowscope.domain.cases.access import BreakGlassGrant
-from marrowscope.services.alerts.delivery import SYSTEM, DeliveryReport, Notifier
+from marrowscope.services.alerts.delivery import SYSTEM, DeliveryReport, Notifier, record_attempt
 from marrowscope.services.audit import record_audit
 from marrowscope.services.unit_of_work import UnitOfWork, UnitOfWorkFactory, transactional
 
@@ -120,33 +120,6 @@ def _claim(uow: UnitOfWork, store: PrivacyOutbox) -> list[tuple[Delivery, BreakG
     return claimed
 
 
-def _record(
-    uow: UnitOfWork, store: PrivacyOutbox, delivery: Delivery, grant: BreakGlassGrant, error: str
-) -> None:
-    now = uow.now()
-    attempts = delivery.attempts + 1
-    status = DeliveryStatus.PENDING if error else DeliveryStatus.SENT
-    store.finish(
-        delivery.id,
-        status=status,
-        attempts=attempts,
-        error=error,
-        next_attempt_at=retry_at(attempts, now) if error else None,
-        sent_at=None if error else now,
-    )
-    record_audit(
-        uow,
-        SYSTEM,
-        "break_glass_delivery",
-        delivery.id,
-        AuditAction.UPDATE,
-        {"status": delivery.status, "attempts": delivery.attempts},
-        {"status": status, "attempts": attempts, "error": error},
-        case_id=grant.case_id,
-    )
-    uow.commit()
-
-
 def deliver_privacy_alerts(
     uow_factory: UnitOfWorkFactory,
     channels: Mapping[str, Notifier],
@@ -170,6 +143,9 @@ def deliver_privacy_alerts(
             error = f"{type(problem).__name__}: {problem}"[:500] or type(problem).__name__
             _log.warning("break-glass grant %s via %s failed", grant.id, delivery.channel)
         with uow_factory() as uow:
-            _record(uow, _outbox(uow, outbox), delivery, grant, error)
+            record_attempt(
+                uow, _outbox(uow, outbox), delivery,
+                entity="break_glass_delivery", case_id=grant.case_id, error=error,
+            )  # fmt: skip
         sent, failed = (sent, failed + 1) if error else (sent + 1, failed)
     return DeliveryReport(sent=sent, failed=failed)
