@@ -2,7 +2,8 @@
 
 Every TXL-PBC field (train and validation) goes through the app's own detector, crops
 and classifier (``ai.field_cells``, ``ai.infer``); each white cell keeps its source,
-its feature-space distance, its code and whether that code contradicts the detector.
+its feature-space distance, whether its colours lie outside the training laboratory's
+(``ai.stain_profile``), its code and whether that code contradicts the detector.
 TXL-PBC names no source per field; its four sources have four image sizes, so the size
 names the source: 360x363 (and 366x369) PBC, the classifier's own laboratory; 575x575
 Raabin-WBC; 640x480 BCCD; 416x416 a BCCD-derived re-export (BCD). BCCD white cells are
@@ -22,6 +23,7 @@ old rule (at least 3 cells and 20 %) measured on the same draws.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 from collections.abc import Callable
@@ -59,7 +61,6 @@ def gather(root: Path, threads: int, model: Path) -> dict[str, list[list[Cell]]]
 
     finder = DetectorFieldCellFinder(threads=threads)
     classifier = CellClassifier(model, threads=threads)
-    limit = classifier.spec.ood_threshold
     out: dict[str, list[list[Cell]]] = {}
     for split in ("train", "val"):
         for path in sorted((root / "images" / split).glob("*.jpg")):
@@ -76,7 +77,9 @@ def gather(root: Path, threads: int, model: Path) -> dict[str, list[list[Cell]]]
                         "code": p.code,
                         "confidence": round(p.confidence, 4),
                         "distance": round(p.ood_distance, 3),
-                        "unfamiliar": p.ood_distance > limit,
+                        "unfamiliar": p.unfamiliar,
+                        "odd_stain": p.unfamiliar
+                        and p.ood_distance <= classifier.spec.ood_threshold,
                         "review": p.review,
                         "contradiction": contradicts_detector(CellClass(p.code)),
                     }
@@ -122,7 +125,8 @@ def report(data: dict[str, list[list[Cell]]]) -> None:
         role = "calibration" if source in CALIBRATION else "measured only"
         _say(
             f"{source:<7} ({role}): {len(fields)} fields, {len(cells)} white cells; "
-            f"unfamiliar {sum(bool(c['unfamiliar']) for c in cells) / n:.1%}, "
+            f"unfamiliar {sum(bool(c['unfamiliar']) for c in cells) / n:.1%} "
+            f"(by colour alone {sum(bool(c.get('odd_stain')) for c in cells) / n:.1%}), "
             f"marked for review {sum(bool(c['review']) for c in cells) / n:.1%}, "
             f"contradictions {sum(bool(c['contradiction']) for c in cells) / n:.1%}"
         )
@@ -145,12 +149,15 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=default_model_path(), help="sidecar")
     args = parser.parse_args()
     _say(f"classifier {args.model.stem}")
-    if args.cache.is_file():
-        data = json.loads(args.cache.read_text())
+    # the cache is only reused for the very same sidecar and weights
+    key = hashlib.sha256(args.model.read_bytes()).hexdigest()
+    cached = json.loads(args.cache.read_text()) if args.cache.is_file() else {}
+    if cached.get("model") == key:
+        data = cached["sources"]
     else:
         data = gather(args.data, args.threads, args.model)
         args.cache.parent.mkdir(parents=True, exist_ok=True)
-        args.cache.write_text(json.dumps(data))
+        args.cache.write_text(json.dumps({"model": key, "sources": data}))
     report(data)
 
 

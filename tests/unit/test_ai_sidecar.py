@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from marrowscope.ai.sidecar import ModelSpec, load_spec
+from marrowscope.ai.stain_profile import StainProfile, fit_stain_profile
 from marrowscope.domain.errors import InvalidInput
 
 
@@ -58,3 +61,46 @@ def test_a_mangled_crop_is_refused(tmp_path: Path, crop: object) -> None:
 
     with pytest.raises(InvalidInput, match="sidecar"):
         load_spec(path)
+
+
+def _profile() -> StainProfile:
+    rng = np.random.default_rng(1)
+    train = rng.normal(size=(400, 9))
+    return fit_stain_profile(train, rng.normal(size=(200, 9)), "400 + 200 synthetic")
+
+
+def test_a_stain_profile_survives_a_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    replace(_spec(0.75), stain_profile=_profile()).save(path)
+
+    loaded = load_spec(path).stain_profile
+
+    assert loaded is not None and loaded == _profile()
+    assert "stain_profile" not in load_spec(path).info
+
+
+def test_a_sidecar_without_a_stain_profile_still_loads(tmp_path: Path) -> None:
+    """Models exported before profiles existed: no colour check, nothing else changes."""
+    path = tmp_path / "m.json"
+    _spec(0.75).save(path)
+    assert load_spec(path).stain_profile is None
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda p: p.update(precision=[[1.0] * 9] * 8),
+        lambda p: p.update(threshold=-1),
+        lambda p: p.pop("mean"),
+        lambda p: p.update(mean="red"),
+    ],
+)
+def test_a_mangled_stain_profile_is_one_line_error(tmp_path: Path, mangle: object) -> None:
+    path = tmp_path / "m.json"
+    raw = replace(_spec(0.75), stain_profile=_profile()).to_json()
+    mangle(raw["stain_profile"])  # type: ignore[operator]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+
+    with pytest.raises(InvalidInput, match="lacks or mangles") as error:
+        load_spec(path)
+    assert "\n" not in str(error.value)

@@ -102,5 +102,5 @@ class ModelCellReviewer:
             reason=prediction.reason,
             model_name=self.model_name,
             model_version=self.model_version,
-            unfamiliar=prediction.ood_distance > self._classifier.spec.ood_threshold,
+            unfamiliar=prediction.unfamiliar,
         )

@@ -2,8 +2,10 @@
 
 Every prediction says how sure it is and whether a person must look: ``review`` is
 true when the calibrated confidence is below the threshold fitted on validation
-images, or when the image lies far from every class the model knows (an artefact,
-a smudge, or a cell type it was never shown). The model was trained on peripheral
+images, when the image lies far from every class the model knows (an artefact,
+a smudge, or a cell type it was never shown), or when its colours lie outside the
+training laboratory's (another stain or scanner: ``ai.stain_profile``), where the
+confidence itself cannot be trusted. The model was trained on peripheral
 blood of healthy people: it has no code for blasts, plasma cells and other marrow
 classes, so it can only ever answer with its own codes; ``cannot_recognise`` lists
 the rest so that a count never pretends to cover them.
@@ -26,6 +28,7 @@ from numpy.typing import NDArray
 from marrowscope.ai.calibrate import softmax
 from marrowscope.ai.preprocess import decode_image, normalise
 from marrowscope.ai.sidecar import ModelSpec, load_spec
+from marrowscope.ai.stain_profile import stain_descriptors
 from marrowscope.domain.errors import InvalidImage, InvalidInput
 
 __all__ = ["DEFAULT_MODEL", "CellClassifier", "Prediction", "default_model_path"]
@@ -42,7 +45,9 @@ class Prediction:
 
     ``code`` is the most likely taxonomy code (``None`` only when the image could not
     be read; ``error`` then says why). ``top3`` pairs codes with calibrated
-    probabilities. ``reason`` explains a ``review`` flag in plain words.
+    probabilities. ``reason`` explains a ``review`` flag in plain words. ``unfamiliar``:
+    the image is unlike the training images, in the model's features (``ood_distance``)
+    or in its colours (``stain_distance``); such cells count towards a slide's abstention.
     """
 
     source: str
@@ -53,6 +58,8 @@ class Prediction:
     reason: str
     ood_distance: float = 0.0
     error: str | None = None
+    stain_distance: float = 0.0
+    unfamiliar: bool = False
 
 
 def default_model_path(model_dir: Path | None = None) -> Path:
@@ -123,11 +130,22 @@ class CellClassifier:
         """Predictions for already decoded images (used by batches and benchmarks)."""
         out: list[Prediction] = []
         for start in range(0, len(pixels), _BATCH):
-            logits, distance = self.run(pixels[start : start + _BATCH])
+            batch = pixels[start : start + _BATCH]
+            logits, distance = self.run(batch)
             probabilities = softmax(logits, self.spec.temperature)
+            stain = self.stain_distances(batch)
             for i, p in enumerate(probabilities):
-                out.append(self._prediction(sources[start + i], p, float(distance[i])))
+                out.append(
+                    self._prediction(sources[start + i], p, float(distance[i]), float(stain[i]))
+                )
         return out
+
+    def stain_distances(self, pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
+        """How far each image's colours lie from the training images' (0 without a profile)."""
+        profile = self.spec.stain_profile
+        if profile is None or len(pixels) == 0:
+            return np.zeros(len(pixels))
+        return profile.distances(stain_descriptors(pixels))
 
     def classify_images(self, images: Sequence[Path | bytes]) -> list[Prediction]:
         """One prediction per image, in order; unreadable images get ``error`` set.
@@ -179,11 +197,20 @@ class CellClassifier:
                 out[i] = Prediction(names[i], None, 0.0, (), True, "unreadable image", error=d)
         return [p for p in out if p is not None]
 
-    def _prediction(self, source: str, p: NDArray[np.float64], distance: float) -> Prediction:
+    def _prediction(
+        self, source: str, p: NDArray[np.float64], distance: float, stain: float = 0.0
+    ) -> Prediction:
         order = np.argsort(-p)[:3]
         top3 = tuple((self.spec.codes[j], float(p[j])) for j in order)
         code, confidence = top3[0]
         reasons = []
+        profile = self.spec.stain_profile
+        odd_stain = profile is not None and stain > profile.threshold
+        if odd_stain:
+            reasons.append(
+                "colours unlike the training laboratory's (another stain or scanner): "
+                "the model's confidence cannot be trusted here"
+            )
         if distance > self.spec.ood_threshold:
             reasons.append("unlike any cell the model was trained on (artefact or unknown type)")
         if confidence < self.spec.review_threshold:
@@ -196,4 +223,6 @@ class CellClassifier:
             review=bool(reasons),
             reason="; ".join(reasons),
             ood_distance=distance,
+            stain_distance=stain,
+            unfamiliar=odd_stain or distance > self.spec.ood_threshold,
         )

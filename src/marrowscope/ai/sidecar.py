@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from marrowscope.ai.input_files import read_sidecar
+from marrowscope.ai.stain_profile import StainProfile
 from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["ModelSpec", "load_spec"]
@@ -36,6 +37,8 @@ class ModelSpec:
     code_groups: dict[str, str] = field(default_factory=dict)
     cannot_recognise: tuple[str, ...] = ()
     limits: str = ""
+    # the training images' colours: another laboratory's stain or scanner is flagged
+    stain_profile: StainProfile | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +58,8 @@ class ModelSpec:
             "cannot_recognise": list(self.cannot_recognise),
             "limits": self.limits,
         }
+        if self.stain_profile is not None:
+            core["stain_profile"] = self.stain_profile.to_json()
         return {**core, **self.info}
 
     def save(self, path: Path) -> None:
@@ -76,6 +81,7 @@ _CORE = (
     "code_groups",
     "cannot_recognise",
     "limits",
+    "stain_profile",
 )
 
 
@@ -104,6 +110,9 @@ def load_spec(path: Path) -> ModelSpec:
             code_groups={str(k): str(v) for k, v in raw.get("code_groups", {}).items()},
             cannot_recognise=tuple(str(c) for c in raw.get("cannot_recognise", ())),
             limits=str(raw.get("limits", "")),
+            stain_profile=(
+                StainProfile.from_json(raw["stain_profile"]) if "stain_profile" in raw else None
+            ),
             info={k: v for k, v in raw.items() if k not in _CORE},
         )
     except (KeyError, IndexError, TypeError, ValueError) as error:

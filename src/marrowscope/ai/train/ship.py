@@ -31,6 +31,7 @@ from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.export import export_onnx
 from marrowscope.ai.train.graph import ensemble_graph, single_graph
 from marrowscope.ai.train.quantize import quantize_int8
+from marrowscope.ai.train.stain_calibration import profile_from_pixels
 from marrowscope.domain.counting.taxonomy import all_classes
 
 __all__ = ["OOD_QUANTILE", "TARGET_ACCEPTED_ACCURACY", "ship_run"]
@@ -145,7 +146,19 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         report(y_val, softmax(val_logits), codes).ece,
         report(y_val, p_val, codes).ece,
     )
-    spec = replace(spec, temperature=temperature, review_threshold=threshold, ood_threshold=ood)
+    # the training images' colours: another laboratory's stain is flagged (ai.stain_profile)
+    stain = profile_from_pixels(
+        run_pixels(fine_samples(split.train), config),
+        x_val,
+        f"{len(split.train)} training and {len(val_samples)} validation images of the split",
+    )
+    spec = replace(
+        spec,
+        temperature=temperature,
+        review_threshold=threshold,
+        ood_threshold=ood,
+        stain_profile=stain,
+    )
     spec.save(sidecar)
     classifier = CellClassifier(sidecar, threads=config.threads)
 
@@ -177,7 +190,8 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         "review_rule": (
             f"review when calibrated confidence < review_threshold (accepted validation cells "
             f">= {TARGET_ACCEPTED_ACCURACY:.0%} right) or ood_distance > ood_threshold "
-            f"({OOD_QUANTILE:.1%} quantile of validation distances)"
+            f"({OOD_QUANTILE:.1%} quantile of validation distances) or stain_distance > "
+            "stain_profile.threshold (colours unlike the training laboratory's)"
         ),
         "data": {
             "sources": _sources(config),
