@@ -19,6 +19,7 @@ from PIL import Image
 from marrowscope.ai.cell_review import ModelCellReviewer
 from marrowscope.ai.infer import CellClassifier, default_model_path
 from marrowscope.ai.split import load_split
+from marrowscope.ai.stain_profile import stain_descriptors
 from marrowscope.domain.ai_review import CellCall, ModelCall, slide_shift
 
 
@@ -46,9 +47,10 @@ def _tinted(path: Path, gains: tuple[float, float, float], gamma: float = 1.0) -
 
 def test_the_shipped_model_carries_a_stain_profile(classifier: CellClassifier) -> None:
     profile = classifier.spec.stain_profile
-    assert profile is not None
-    assert profile.threshold > 0 and len(profile.mean) == 9
-    assert "validation" in profile.fitted_on
+    assert profile is not None and len(profile.components) == 1
+    [own] = profile.components
+    assert own.threshold > 0 and len(own.mean) == 9
+    assert "validation" in own.fitted_on
 
 
 def test_the_training_laboratorys_own_held_out_cells_pass(
@@ -59,7 +61,7 @@ def test_the_training_laboratorys_own_held_out_cells_pass(
     predictions = classifier.classify_images(cells)
     profile = classifier.spec.stain_profile
     assert profile is not None
-    odd = [p for p in predictions if p.stain_distance > profile.threshold]
+    odd = [p for p in predictions if p.stain_distance > profile.BOUND]
     assert len(odd) <= max(2, len(cells) // 100)
     assert all("colours unlike" not in p.reason for p in predictions if p not in odd)
 
@@ -98,3 +100,35 @@ def test_a_slide_of_another_laboratorys_colours_abstains_even_when_small(
     shift = slide_shift("S1", calls)
     assert shift is not None and shift.total == 10
     assert "another stain" in shift.message
+
+
+def _field_of(colour: tuple[int, int, int], n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = np.broadcast_to(np.asarray(colour, dtype=np.float64), (n, 24, 24, 3))
+    cells = base.copy()
+    cells[:, 8:16, 8:16] *= 0.45  # a dark 'nucleus'
+    return np.clip(cells + rng.normal(0, 6, cells.shape), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("reviewed", "components"), [(80, 2), (40, 1)])
+def test_a_run_on_a_laboratorys_reviewed_cells_learns_their_colours(
+    tmp_path: Path, reviewed: int, components: int
+) -> None:
+    """``train --from-reviews``: the lab's own colours join the profile (60 cells or more)."""
+    from marrowscope.ai.data import Sample
+    from marrowscope.ai.train.stain_calibration import profile_for_run
+
+    root = tmp_path / "pbc"
+    own = [Sample(root / f"c{i}.jpg", "LYT", "lymphocyte") for i in range(200)]
+    theirs = [
+        Sample(tmp_path / "reviews" / f"r{i}.jpg", "LYT", "lymphocyte") for i in range(reviewed)
+    ]
+    pixels = np.concatenate(
+        [_field_of((235, 215, 225), 200, 1), _field_of((245, 235, 150), reviewed, 2)]
+    )
+    profile = profile_for_run([*own, *theirs], pixels, _field_of((235, 215, 225), 100, 3), root)
+
+    assert len(profile.components) == components
+    later = stain_descriptors(_field_of((245, 235, 150), 50, 4))
+    familiar = (profile.distances(later) <= profile.BOUND).mean()
+    assert familiar > 0.8 if components == 2 else familiar == 0.0

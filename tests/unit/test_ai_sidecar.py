@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from marrowscope.ai.sidecar import ModelSpec, load_spec
-from marrowscope.ai.stain_profile import StainProfile, fit_stain_profile
+from marrowscope.ai.stain_profile import StainProfile, fit_stain_component
 from marrowscope.domain.errors import InvalidInput
 
 
@@ -66,7 +66,9 @@ def test_a_mangled_crop_is_refused(tmp_path: Path, crop: object) -> None:
 def _profile() -> StainProfile:
     rng = np.random.default_rng(1)
     train = rng.normal(size=(400, 9))
-    return fit_stain_profile(train, rng.normal(size=(200, 9)), "400 + 200 synthetic")
+    return StainProfile(
+        (fit_stain_component(train, rng.normal(size=(200, 9)), "400 + 200 synthetic"),)
+    )
 
 
 def test_a_stain_profile_survives_a_round_trip(tmp_path: Path) -> None:
@@ -89,10 +91,12 @@ def test_a_sidecar_without_a_stain_profile_still_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda p: p.update(precision=[[1.0] * 9] * 8),
-        lambda p: p.update(threshold=-1),
-        lambda p: p.pop("mean"),
-        lambda p: p.update(mean="red"),
+        lambda p: p["components"][0].update(precision=[[1.0] * 9] * 8),
+        lambda p: p["components"][0].update(threshold=-1),
+        lambda p: p["components"][0].pop("mean"),
+        lambda p: p["components"][0].update(mean="red"),
+        lambda p: p.update(components=[]),
+        lambda p: p.pop("components"),
     ],
 )
 def test_a_mangled_stain_profile_is_one_line_error(tmp_path: Path, mangle: object) -> None:

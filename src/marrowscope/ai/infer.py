@@ -47,7 +47,8 @@ class Prediction:
     be read; ``error`` then says why). ``top3`` pairs codes with calibrated
     probabilities. ``reason`` explains a ``review`` flag in plain words. ``unfamiliar``:
     the image is unlike the training images, in the model's features (``ood_distance``)
-    or in its colours (``stain_distance``); such cells count towards a slide's abstention.
+    or in its colours (``stain_distance``, a share of the colour bound: above 1.0 the
+    colours are another laboratory's); such cells count towards a slide's abstention.
     """
 
     source: str
@@ -205,7 +206,7 @@ class CellClassifier:
         code, confidence = top3[0]
         reasons = []
         profile = self.spec.stain_profile
-        odd_stain = profile is not None and stain > profile.threshold
+        odd_stain = profile is not None and stain > profile.BOUND
         if odd_stain:
             reasons.append(
                 "colours unlike the training laboratory's (another stain or scanner): "

@@ -16,7 +16,7 @@ of the background (median of the brightest 10 % of pixels), and of the darkest 5
 background. The profile is the training images' mean and inverse covariance of the
 descriptor (a Mahalanobis distance, as ``ood_distance`` uses for features), and the
 bound the 99.5 % quantile of the validation images' distances (so about 1 in 200 of the
-laboratory's own cells is flagged). Fitted by :func:`fit_stain_profile`; measured in
+laboratory's own cells is flagged). Fitted by :func:`fit_stain_component`; measured in
 ``benchmarks/cross_lab.py`` and ``benchmarks/unfamiliar_slides.py`` and in
 docs/model_card.md ("Another laboratory's stain").
 """
@@ -33,8 +33,9 @@ from numpy.typing import NDArray
 __all__ = [
     "STAIN_DESCRIPTOR",
     "STAIN_QUANTILE",
+    "StainComponent",
     "StainProfile",
-    "fit_stain_profile",
+    "fit_stain_component",
     "stain_descriptors",
 ]
 
@@ -68,8 +69,8 @@ def stain_descriptors(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
 
 
 @dataclass(frozen=True, slots=True)
-class StainProfile:
-    """The training images' colours: mean, inverse covariance and the distance bound."""
+class StainComponent:
+    """One laboratory's colours: mean, inverse covariance and its distance bound."""
 
     mean: tuple[float, ...]
     precision: tuple[tuple[float, ...], ...]
@@ -77,7 +78,7 @@ class StainProfile:
     fitted_on: str = ""
 
     def distances(self, descriptors: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Mahalanobis distance of each descriptor row from the training images' mean."""
+        """Mahalanobis distance of each descriptor row from this component's mean."""
         centred = descriptors - np.asarray(self.mean)
         precision = np.asarray(self.precision)
         squared = np.einsum("ij,jk,ik->i", centred, precision, centred)
@@ -85,19 +86,15 @@ class StainProfile:
         return out
 
     def to_json(self) -> dict[str, Any]:
-        """The sidecar's ``stain_profile`` object."""
         return {
-            "descriptor": STAIN_DESCRIPTOR,
             "mean": list(self.mean),
             "precision": [list(row) for row in self.precision],
             "threshold": self.threshold,
-            "quantile": STAIN_QUANTILE,
             "fitted_on": self.fitted_on,
         }
 
     @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> StainProfile:
-        """Read the sidecar's object; raises ``KeyError``/``ValueError`` when mangled."""
+    def from_json(cls, raw: Mapping[str, Any]) -> StainComponent:
         mean = tuple(float(v) for v in raw["mean"])
         precision = tuple(tuple(float(v) for v in row) for row in raw["precision"])
         if len(mean) != 9 or len(precision) != 9 or any(len(r) != 9 for r in precision):
@@ -108,18 +105,56 @@ class StainProfile:
         return cls(mean, precision, threshold, str(raw.get("fitted_on", "")))
 
 
-def fit_stain_profile(
+@dataclass(frozen=True, slots=True)
+class StainProfile:
+    """The colours of every laboratory whose cells trained the model.
+
+    The first component is the original training set's; a model retrained on a
+    laboratory's own reviewed cells (``train --from-reviews``) gets a second, so that
+    laboratory's slides become familiar once it has taught the model, and only then.
+    A cell is familiar when it lies within the bound of any component: ``distances``
+    gives the smallest distance as a share of its component's bound (1.0 is the bound).
+    """
+
+    components: tuple[StainComponent, ...]
+
+    BOUND = 1.0
+
+    def distances(self, descriptors: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per row, the nearest component's distance over its bound (> 1: unfamiliar)."""
+        ratios = [c.distances(descriptors) / c.threshold for c in self.components]
+        out: NDArray[np.float64] = np.min(np.stack(ratios), axis=0)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The sidecar's ``stain_profile`` object."""
+        return {
+            "descriptor": STAIN_DESCRIPTOR,
+            "quantile": STAIN_QUANTILE,
+            "components": [c.to_json() for c in self.components],
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> StainProfile:
+        """Read the sidecar's object; raises ``KeyError``/``ValueError`` when mangled."""
+        components = tuple(StainComponent.from_json(c) for c in raw["components"])
+        if not components:
+            raise ValueError("stain_profile has no components")
+        return cls(components)
+
+
+def fit_stain_component(
     train: NDArray[np.float64], val: NDArray[np.float64], fitted_on: str
-) -> StainProfile:
+) -> StainComponent:
     """Mean and inverse covariance of ``train``; the bound a quantile of ``val``'s distances."""
     mean = train.mean(axis=0)
     covariance = np.cov(train.T) + np.eye(train.shape[1]) * _RIDGE
     precision = np.linalg.inv(covariance)
-    draft = StainProfile(
+    draft = StainComponent(
         tuple(float(v) for v in mean),
         tuple(tuple(float(v) for v in row) for row in precision),
         threshold=1.0,
         fitted_on=fitted_on,
     )
     bound = float(np.quantile(draft.distances(val), STAIN_QUANTILE))
-    return StainProfile(draft.mean, draft.precision, bound, fitted_on)
+    return StainComponent(draft.mean, draft.precision, bound, fitted_on)

@@ -31,7 +31,7 @@ from marrowscope.ai.train.config import TrainConfig
 from marrowscope.ai.train.export import export_onnx
 from marrowscope.ai.train.graph import ensemble_graph, single_graph
 from marrowscope.ai.train.quantize import quantize_int8
-from marrowscope.ai.train.stain_calibration import profile_from_pixels
+from marrowscope.ai.train.stain_calibration import profile_for_run
 from marrowscope.domain.counting.taxonomy import all_classes
 
 __all__ = ["OOD_QUANTILE", "TARGET_ACCEPTED_ACCURACY", "ship_run"]
@@ -147,10 +147,9 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
         report(y_val, p_val, codes).ece,
     )
     # the training images' colours: another laboratory's stain is flagged (ai.stain_profile)
-    stain = profile_from_pixels(
-        run_pixels(fine_samples(split.train), config),
-        x_val,
-        f"{len(split.train)} training and {len(val_samples)} validation images of the split",
+    train_samples = fine_samples(split.train)
+    stain = profile_for_run(
+        train_samples, run_pixels(train_samples, config), x_val, config.data_root
     )
     spec = replace(
         spec,
@@ -191,7 +190,7 @@ def ship_run(config: TrainConfig, seed: int, out_dir: Path | None = None) -> Mod
             f"review when calibrated confidence < review_threshold (accepted validation cells "
             f">= {TARGET_ACCEPTED_ACCURACY:.0%} right) or ood_distance > ood_threshold "
             f"({OOD_QUANTILE:.1%} quantile of validation distances) or stain_distance > "
-            "stain_profile.threshold (colours unlike the training laboratory's)"
+            "1 (the nearest stain_profile component's bound: colours unlike the training data's)"
         ),
         "data": {
             "sources": _sources(config),
