@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,41 +30,83 @@ from PIL import Image
 from marrowscope.ai.cell_review import ModelCellReviewer
 from marrowscope.ai.detection.average_precision import ImageBoxes, average_precision
 from marrowscope.ai.detection.boxes import LABELS
-from marrowscope.ai.detection.detector import CellDetector
+from marrowscope.ai.detection.detector import CellDetector, default_detector_path
+from marrowscope.ai.detection.sources import source_of
 from marrowscope.ai.detection.yolo_labels import read_yolo_boxes
 from marrowscope.ai.field_cells import DetectorFieldCellFinder
 from marrowscope.domain.counting.counts import CellCounts
 from marrowscope.domain.counting.differential import compute_differential
 
 PERSON_CELLS_PER_S = 3.0
-# TXL-PBC names no source per field; its sources have distinct image sizes
-SOURCES = {
-    (360, 363): "PBC",
-    (366, 369): "PBC",
-    (575, 575): "Raabin",
-    (640, 480): "BCCD",
-    (416, 416): "BCD",
-}
 # AP is computed over every candidate down to this score, as COCO-style evaluation does;
 # the per-field counts use the detector's own threshold (the cells the app keeps).
 EVAL_MIN_SCORE = 0.05
+BORDER_PX = 2  # a box this close to the image edge is a cell cut by the border
+CROWDED_IOU = 0.05  # a white cell overlapping a neighbour's box by more is crowded
 
 
 def _say(line: str) -> None:
     print(line)  # noqa: T201 - a benchmark prints its figures
 
 
-def detection_figures(detector: CellDetector, root: Path) -> None:
-    """AP50 per class and the white-cell count agreement on the validation split."""
+def _fields(root: Path, splits: tuple[str, ...], source: str | None) -> list[tuple[Path, str]]:
+    """(image, split) of ``splits``, only ``source``'s fields when one is named."""
+    out = []
+    for split in splits:
+        for path in sorted((root / "images" / split).glob("*.jpg")):
+            if source is not None:
+                with Image.open(path) as opened:
+                    if source_of(opened.size) != source:
+                        continue
+            out.append((path, split))
+    return out
+
+
+def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+    x1 = np.maximum(box[0], others[:, 0])
+    y1 = np.maximum(box[1], others[:, 1])
+    x2 = np.minimum(box[2], others[:, 2])
+    y2 = np.minimum(box[3], others[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+    out: np.ndarray = inter / np.maximum(area + areas - inter, 1e-9)
+    return out
+
+
+def _misses(
+    truth: np.ndarray, others: np.ndarray, found: np.ndarray, size: tuple[int, int]
+) -> list[tuple[str, bool]]:
+    """Per true white cell: (kind, found) with kind border / crowded / clear."""
+    width, height = size
+    out = []
+    for i, box in enumerate(truth):
+        border = box[0] <= BORDER_PX or box[1] <= BORDER_PX
+        border = border or box[2] >= width - BORDER_PX or box[3] >= height - BORDER_PX
+        rest = np.delete(others, i, axis=0) if len(others) else others
+        crowded = bool(len(rest)) and bool((_iou(box, rest) > CROWDED_IOU).any())
+        hit = bool(len(found)) and bool((_iou(box, found) >= 0.5).any())
+        out.append(("border" if border else "crowded" if crowded else "clear", hit))
+    return out
+
+
+def detection_figures(
+    detector: CellDetector,
+    root: Path,
+    splits: tuple[str, ...] = ("val",),
+    source: str | None = None,
+) -> None:
+    """AP50 per class, white-cell AP50 per source, counts within one, misses by kind."""
     per_class: dict[int, list[ImageBoxes]] = {c: [] for c in range(len(LABELS))}
     per_source: dict[str, list[ImageBoxes]] = {}
+    kinds: Counter[tuple[str, bool]] = Counter()
     within_one = 0
-    fields = sorted((root / "images" / "val").glob("*.jpg"))
-    for path in fields:
+    fields = _fields(root, splits, source)
+    for path, split in fields:
         with Image.open(path) as opened:
             image = opened.convert("RGB")
         truth, truth_cls = read_yolo_boxes(
-            root / "labels" / "val" / f"{path.stem}.txt", *image.size
+            root / "labels" / split / f"{path.stem}.txt", *image.size
         )
         cells = detector.detect(image, min_score=EVAL_MIN_SCORE)
         boxes = np.array([c.box for c in cells]).reshape(-1, 4)
@@ -73,23 +116,33 @@ def detection_figures(detector: CellDetector, root: Path) -> None:
             per_class[c].append(
                 ImageBoxes(truth[truth_cls == c], boxes[classes == c], scores[classes == c])
             )
-        per_source.setdefault(SOURCES.get(image.size, "other"), []).append(
+        per_source.setdefault(source_of(image.size), []).append(
             ImageBoxes(truth[truth_cls == 0], boxes[classes == 0], scores[classes == 0])
         )
         counted = scores >= detector.spec.min_score  # the cells the app keeps and counts
         found_wbc = int(((classes == 0) & counted).sum())
         within_one += abs(found_wbc - int((truth_cls == 0).sum())) <= 1
+        wbc = truth[truth_cls == 0]
+        others = np.concatenate([wbc, truth[truth_cls != 0]])
+        kinds.update(_misses(wbc, others, boxes[(classes == 0) & counted], image.size))
+    where = f"{'+'.join(splits)} split{'s' if len(splits) > 1 else ''}"
+    where += f", {source} only" if source else ""
     for c, images in per_class.items():
         _say(
-            f"AP50 {LABELS[c]:<4} {average_precision(images):.4f}   "
-            f"(validation split, {len(fields)} fields)"
+            f"AP50 {LABELS[c]:<4} {average_precision(images):.4f}   ({where}, {len(fields)} fields)"
         )
-    for source, images in sorted(per_source.items()):
-        _say(f"AP50 WBC  {average_precision(images):.4f}   ({source} fields only, {len(images)})")
+    for name, images in sorted(per_source.items()):
+        _say(f"AP50 WBC  {average_precision(images):.4f}   ({name} fields only, {len(images)})")
     _say(
         f"white-cell count within +/-1 of the annotation: {within_one}/{len(fields)} fields "
         f"= {within_one / len(fields):.1%} (target >= 95 %)"
     )
+    for kind in ("border", "crowded", "clear"):
+        n = kinds[(kind, True)] + kinds[(kind, False)]
+        _say(
+            f"white cells {kind:<7} (of the annotated): {n:4d}, missed at the app's threshold "
+            f"{kinds[(kind, False)]:3d} = {kinds[(kind, False)] / max(1, n):.1%}"
+        )
 
 
 def differential_500(
@@ -141,14 +194,21 @@ def main() -> None:
         default=Path(__file__).resolve().parents[2] / "shared" / "data" / "txl_pbc",
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--detector", type=Path, default=None, help="a candidate's sidecar")
     args = parser.parse_args()
-    finder = DetectorFieldCellFinder(threads=args.threads)
+    finder = DetectorFieldCellFinder(args.detector, threads=args.threads)
     classifier = ModelCellReviewer.load(threads=args.threads)
     _say(
         f"detector {finder.detector_name} {finder.detector_version}; "
         f"classifier {classifier.model_name}; {args.threads} thread(s)"
     )
-    detection_figures(CellDetector(threads=args.threads), args.data)
+    sidecar = args.detector or default_detector_path()
+    detector = CellDetector(sidecar, threads=args.threads)
+    detection_figures(detector, args.data)
+    held = json.loads(sidecar.read_text()).get("recipe", {}).get("hold_out_source")
+    if held:  # every field of the held-out source, train and validation: none was seen
+        _say(f"held out from this detector's training and choice of epoch: {held}")
+        detection_figures(detector, args.data, ("train", "val"), held)
     differential_500(finder, classifier, args.data)
 
 

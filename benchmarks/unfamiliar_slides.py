@@ -31,19 +31,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from marrowscope.ai.detection.sources import source_of
 from marrowscope.ai.field_cells import DetectorFieldCellFinder
 from marrowscope.ai.infer import CellClassifier, default_model_path
 from marrowscope.domain.ai_review.shift import SHIFT_ALPHA, SHIFT_CELL_RATE, shift_expected
 from marrowscope.domain.counting.taxonomy import CellClass
 
 _DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "txl_pbc"
-_SOURCES = {
-    (360, 363): "PBC",
-    (366, 369): "PBC",
-    (575, 575): "Raabin",
-    (640, 480): "BCCD",
-    (416, 416): "BCD",
-}
 CALIBRATION = ("PBC", "Raabin")
 SLIDE_FIELDS = (5, 10, 20, 50)
 DRAWS = 2000
@@ -65,7 +59,7 @@ def gather(root: Path, threads: int, model: Path) -> dict[str, list[list[Cell]]]
     for split in ("train", "val"):
         for path in sorted((root / "images" / split).glob("*.jpg")):
             with Image.open(path) as opened:
-                source = _SOURCES.get(opened.size, "other")
+                source = source_of(opened.size)
             found = finder.find(path.read_bytes(), path.name)
             crops = [c.crop for c in found.white_cells]
             cells = []

@@ -59,3 +59,21 @@ def test_a_config_typo_is_refused(tmp_path: Path) -> None:
     config_file.write_text("epoch = 3\n")
     with pytest.raises(InvalidInput, match="unknown detector config keys: epoch"):
         load_detector_config(config_file)
+
+
+def test_a_held_out_source_never_reaches_training_or_the_choice_of_epoch(
+    shared_data: Path,
+) -> None:
+    from marrowscope.ai.detection.sources import source_of
+    from marrowscope.ai.train.detection.data import load_fields
+    from marrowscope.ai.train.detection.loop import DetectorConfig, _without_source
+
+    config = DetectorConfig(hold_out_source="Raabin")
+    fields = load_fields(shared_data / "txl_pbc", "val", limit=60)
+    kept = _without_source(fields, config)
+
+    assert any(source_of(f.image.size) == "Raabin" for f in fields)
+    assert kept and all(source_of(f.image.size) != "Raabin" for f in kept)
+    assert _without_source(fields, DetectorConfig()) == fields
+    with pytest.raises(InvalidInput, match="unknown hold_out_source 'Leeds'; known: BCCD"):
+        _without_source(fields, DetectorConfig(hold_out_source="Leeds"))

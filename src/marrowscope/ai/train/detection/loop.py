@@ -22,6 +22,7 @@ import torch
 from marrowscope.ai.detection.average_precision import ImageBoxes, average_precision
 from marrowscope.ai.detection.boxes import LABELS, suppress
 from marrowscope.ai.detection.decode import decode_peaks
+from marrowscope.ai.detection.sources import TXL_SOURCES, source_of
 from marrowscope.ai.train.checkpoint_file import read_checkpoint
 from marrowscope.ai.train.detection.data import Field, augment, load_fields
 from marrowscope.ai.train.detection.model import CellFinder
@@ -50,6 +51,9 @@ class DetectorConfig:
     seed: int = 7
     max_batches: int | None = None
     limit_images: int | None = None
+    # a TXL-PBC source (ai.detection.sources) kept out of training and of the choice of
+    # epoch, so that its fields measure the detector on a laboratory it never saw
+    hold_out_source: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -124,6 +128,17 @@ def evaluate_fields(
     return {LABELS[c]: average_precision(images) for c, images in per_class.items()}
 
 
+def _without_source(fields: list[Field], config: DetectorConfig) -> list[Field]:
+    """``fields`` less those of the held-out source; an unknown source name is refused."""
+    held = config.hold_out_source
+    if not held:
+        return fields
+    if held not in set(TXL_SOURCES.values()):
+        known = ", ".join(sorted(set(TXL_SOURCES.values())))
+        raise InvalidInput(f"unknown hold_out_source {held!r}; known: {known}")
+    return [f for f in fields if source_of(f.image.size) != held]
+
+
 def train_detector(
     config: DetectorConfig, fresh: bool = False, log: Callable[[str], None] = print
 ) -> dict[str, object]:
@@ -131,8 +146,13 @@ def train_detector(
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     root = Path(config.data_root)
-    train_fields = load_fields(root, "train", config.limit_images)
-    val_fields = load_fields(root, "val", config.limit_images)
+    train_fields = _without_source(load_fields(root, "train", config.limit_images), config)
+    val_fields = _without_source(load_fields(root, "val", config.limit_images), config)
+    if config.hold_out_source:
+        log(
+            f"holding out {config.hold_out_source}: {len(train_fields)} training and "
+            f"{len(val_fields)} validation fields of the other sources"
+        )
     model = CellFinder(len(LABELS), config.widths, config.neck, config.head_convs)
     steps_per_epoch = math.ceil(len(train_fields) / config.batch)
     if config.max_batches is not None:
