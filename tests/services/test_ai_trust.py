@@ -19,10 +19,12 @@ from marrowscope.ai.field_cells import DetectorFieldCellFinder
 from marrowscope.ai.infer import default_model_path
 from marrowscope.bootstrap import build_account_services, build_review_stores, get_settings
 from marrowscope.domain.ai_review import (
+    EDGE_REASON,
     CallState,
     FieldOrigin,
     ModelCall,
     contradicts_detector,
+    cut_by_field_edge,
     needs_person,
     slide_shift,
 )
@@ -163,3 +165,29 @@ def test_an_older_unflagged_platelet_call_on_a_white_cell_is_not_accepted(
     assert (accepted.confirmed, accepted.left) == (3, 1)
     (left,) = [c for c in calls if c.state is CallState.PROPOSED]
     assert left.model.code is CellClass.PLT
+
+
+def test_a_white_cell_cut_by_the_fields_edge_waits_for_a_person(
+    uow_factory: UnitOfWorkFactory,
+    stores: review.ReviewStores,
+    models: tuple[DetectorFieldCellFinder, ModelCellReviewer],
+    case_id: int,
+    shared_data: Path,
+) -> None:
+    """PBC fields: a cell whose box reaches the edge is marked with the reason, never bulk-taken."""
+    result = _analyse(uow_factory, stores, models, case_id, "edges", _fields(shared_data, 360, 60))
+    with uow_factory() as uow:
+        review.confirm_unflagged(uow, stores, MORPHOLOGIST, case_id, "edges")
+        after = {c.id: c for c in review.calls_for_case(uow, stores, MORPHOLOGIST, case_id)}
+
+    cut = [
+        c
+        for c in result.calls
+        if c.origin is not None and cut_by_field_edge(c.origin.box, 360, 363)
+    ]
+    inside = [c for c in result.calls if c not in cut]
+    assert cut and inside, "60 PBC fields have cells at the edge and cells inside"
+    for call in cut:
+        assert call.model.review and EDGE_REASON in call.model.reason
+        assert after[call.id].state is CallState.PROPOSED
+    assert all(EDGE_REASON not in c.model.reason for c in inside)

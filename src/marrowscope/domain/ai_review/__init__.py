@@ -1,5 +1,6 @@
 """AI pre-classification as the domain sees it: the model's calls and a person's
 decisions, a field's detected cells, contradictions between detector and classifier,
+cells cut by the field's edge,
 the slide-level abstention and the confirmations it refuses, the sentence a report
 carries, and how often people agree with the model.
 """
@@ -25,6 +26,11 @@ from marrowscope.domain.ai_review.contradiction import (
     contradicts_detector,
     needs_person,
 )
+from marrowscope.domain.ai_review.field_edge import (
+    EDGE_REASON,
+    checked_at_field_edge,
+    cut_by_field_edge,
+)
 from marrowscope.domain.ai_review.fields import FieldCells, FoundCell
 from marrowscope.domain.ai_review.provenance import provenance_text
 from marrowscope.domain.ai_review.shift import (
@@ -38,6 +44,7 @@ from marrowscope.domain.ai_review.shift import (
 )
 
 __all__ = [
+    "EDGE_REASON",
     "Agreement",
     "CallState",
     "CellCall",
@@ -55,10 +62,12 @@ __all__ = [
     "agreement_of",
     "blind_spot_codes",
     "blind_spot_words",
+    "checked_at_field_edge",
     "confirm_refusal",
     "confirmed_counts",
     "contradicts_detector",
     "contradiction_reason",
+    "cut_by_field_edge",
     "decide",
     "decide_counted",
     "needs_person",

@@ -25,6 +25,7 @@ from marrowscope.domain.ai_review import (
     FieldOrigin,
     FoundCell,
     ModelCall,
+    checked_at_field_edge,
     contradiction_reason,
     contradicts_detector,
 )
@@ -187,7 +188,14 @@ def analyze_fields(
         if any(isinstance(p, str) for p in mine):
             errors.append((name, "a cell crop could not be classified"))
             continue
-        mine = [p if isinstance(p, str) else checked_against_detector(p) for p in mine]
+        mine = [
+            p
+            if isinstance(p, str)
+            else checked_at_field_edge(
+                checked_against_detector(p), c.box, found.width, found.height
+            )
+            for c, p in zip(found.white_cells, mine, strict=True)
+        ]
         calls.extend(
             _store_cell(
                 uow, store, finder, classifier, actor, case_id, label, name, found, k, cell, p
