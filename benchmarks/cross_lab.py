@@ -36,9 +36,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from marrowscope.ai.detection.crops import cut_square, jpeg_bytes
-from marrowscope.ai.detection.detector import CellDetector
-from marrowscope.ai.field_cells import CLASSIFIER_CROP_PX, DEFAULT_FRAME_FACTOR
+from marrowscope.ai.field_cells import DetectorFieldCellFinder
 from marrowscope.ai.infer import CellClassifier, Prediction, default_model_path
 from marrowscope.domain.ai_review import SHIFT_CROP_RATE, shift_expected
 
@@ -78,15 +76,17 @@ def load(root: Path, name: str) -> list[tuple[bytes, str]]:
     return out
 
 
-def reframe(detector: CellDetector, image: bytes) -> bytes:
-    """The cell cut as the field pipeline cuts it; the crop as given where none is found."""
-    with Image.open(io.BytesIO(image)) as opened:
-        rgb = opened.convert("RGB")
-    cells = [c for c in detector.detect(rgb) if c.label == "WBC"]
-    if not cells:
+def reframe(finder: DetectorFieldCellFinder, image: bytes) -> bytes:
+    """The cell nearest the centre, cut exactly as ``analyze`` cuts field cells; else as given."""
+    found = finder.find(image, "crop")
+    if not found.white_cells:
         return image
-    best = max(cells, key=lambda c: c.score)
-    return jpeg_bytes(cut_square(rgb, best.box, DEFAULT_FRAME_FACTOR), CLASSIFIER_CROP_PX)
+    middle = (found.width / 2, found.height / 2)
+
+    def offset(box: tuple[float, float, float, float]) -> float:
+        return abs((box[0] + box[2]) / 2 - middle[0]) + abs((box[1] + box[3]) / 2 - middle[1])
+
+    return min(found.white_cells, key=lambda c: offset(c.box)).crop
 
 
 def small_slides(predictions: list[Prediction], truth: list[str], size: int) -> str:
@@ -141,14 +141,14 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=default_model_path(), help="sidecar")
     args = parser.parse_args()
     classifier = CellClassifier(args.model, threads=args.threads)
-    detector = CellDetector(threads=args.threads)
+    finder = DetectorFieldCellFinder(threads=args.threads)
     _say(f"classifier {classifier.spec.name}; held-out source: zxaoyou/segmentation_WBC")
     for name in SETS:
         cells = load(args.data, name)
         truth = [label for _, label in cells]
         for framing in ("as given", "reframed"):
             images = [
-                image if framing == "as given" else reframe(detector, image) for image, _ in cells
+                image if framing == "as given" else reframe(finder, image) for image, _ in cells
             ]
             predictions = classifier.classify_images(images)
             _say(f"{name:<10} {framing:<9} {figures(predictions, truth)}")

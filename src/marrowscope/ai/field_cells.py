@@ -5,6 +5,12 @@ the shipped ONNX detector. For each white cell it returns the crop the classifie
 read (framed as its training images), a larger view of the cell among its neighbours
 for the reviewer, the box and the detector's score; red cells and platelets are only
 counted (they are not part of the differential).
+
+The crop's side is a number of red cells (the field's median red cell, the microscope's
+own ruler), so every white cell reaches the classifier at the size it has on the
+classifier's training images, whatever the magnification; a field with fewer than three
+red cells falls back to a side proportional to the white cell's own box
+(``ai.train.detection.framing`` says why and what each costs).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from marrowscope.ai.cell_review import model_version_of
-from marrowscope.ai.detection.crops import cut_square, jpeg_bytes
+from marrowscope.ai.detection.crops import cut_square, jpeg_bytes, red_cell_side
 from marrowscope.ai.detection.detector import CellDetector, default_detector_path
 from marrowscope.ai.detection.field_image import open_field
 from marrowscope.domain.ai_review import FieldCells, FoundCell
@@ -38,14 +44,18 @@ class DetectorFieldCellFinder:
         self.detector_name = self._detector.spec.name
         self.detector_version = model_version_of(path, self._detector.spec.onnx_file)
         self._frame_factor = self._detector.spec.frame_factor or DEFAULT_FRAME_FACTOR
+        self._frame_red_cells = self._detector.spec.frame_red_cells
 
     def find(self, image: bytes, name: str) -> FieldCells:
         """The field's white cells, framed; raises ``InvalidImage`` with a one-line reason."""
         field = open_field(image, name)
         found = self._detector.detect(field)
+        ruler = red_cell_side([c.box for c in found if c.label == "RBC"])
         cells = tuple(
             FoundCell(
-                crop=jpeg_bytes(cut_square(field, c.box, self._frame_factor), CLASSIFIER_CROP_PX),
+                crop=jpeg_bytes(
+                    cut_square(field, c.box, self._factor(c.box, ruler)), CLASSIFIER_CROP_PX
+                ),
                 context=jpeg_bytes(
                     cut_square(field, c.box, CONTEXT_FACTOR), CONTEXT_PX, quality=85
                 ),
@@ -65,3 +75,10 @@ class DetectorFieldCellFinder:
             red_cells=counts.get("RBC", 0),
             platelets=counts.get("PLT", 0),
         )
+
+    def _factor(self, box: tuple[float, float, float, float], ruler: float | None) -> float:
+        """Crop side over the box's longer side: from red cells when the field has them."""
+        if ruler is None or self._frame_red_cells is None:
+            return self._frame_factor
+        x1, y1, x2, y2 = box
+        return self._frame_red_cells * ruler / max(1.0, x2 - x1, y2 - y1)

@@ -3,19 +3,35 @@
 The classifier was trained on CellaVision-style images: one cell centred in a square
 frame a fixed multiple of its diameter wide, with red cells around it. A crop that is
 tighter or looser than that shows the network a cell of another apparent size, so the
-frame is ``frame_factor`` times the box's longer side, the factor measured by running
-the detector on the classifier's own training images (see the model card). Parts of
-the frame outside the field are filled with the field's own median colour.
+frame is a fixed number of the field's red cells wide (``red_cell_side``), or, in a
+field without red cells, ``frame_factor`` times the box's longer side; both factors are
+measured by running the detector on the classifier's own training images
+(``ai.train.detection.framing``). Parts of the frame outside the field are filled with
+the field's own median colour.
 """
 
 from __future__ import annotations
 
 import io
+import statistics
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
 
-__all__ = ["cut_square", "jpeg_bytes"]
+__all__ = ["MIN_RED_CELLS", "cut_square", "jpeg_bytes", "red_cell_side"]
+
+MIN_RED_CELLS = 3  # fewer red cells in a field are no ruler: the box sets the frame
+
+
+def red_cell_side(boxes: Sequence[tuple[float, float, float, float]]) -> float | None:
+    """The median red cell's longer box side, or None under ``MIN_RED_CELLS`` red cells.
+
+    Red cells are the microscope's ruler (about 7.5 um in any laboratory): a crop side
+    measured in red cells keeps a white cell's size at any magnification.
+    """
+    sides = [max(x2 - x1, y2 - y1) for x1, y1, x2, y2 in boxes]
+    return statistics.median(sides) if len(sides) >= MIN_RED_CELLS else None
 
 
 def cut_square(

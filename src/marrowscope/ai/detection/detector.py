@@ -45,6 +45,9 @@ class DetectorSpec:
     tile_px: int
     tile_overlap_px: int
     frame_factor: float | None = None  # white-cell crop side / box side, for the classifier
+    # the classifier's frame side / the median red cell's box side: red cells are the
+    # microscope's ruler (about 7.5 um everywhere), so the crop keeps each cell's size
+    frame_red_cells: float | None = None
 
     @classmethod
     def load(cls, path: Path) -> DetectorSpec:
@@ -61,6 +64,9 @@ class DetectorSpec:
                 tile_px=int(data["tile_px"]),
                 tile_overlap_px=int(data["tile_overlap_px"]),
                 frame_factor=float(data["frame_factor"]) if data.get("frame_factor") else None,
+                frame_red_cells=(
+                    float(data["frame_red_cells"]) if data.get("frame_red_cells") else None
+                ),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise InvalidInput(f"{path}: not a detector sidecar ({error})") from None
