@@ -49,6 +49,24 @@ def test_classify_json_and_table_say_what_the_model_cannot_recognise(
     assert "NGS_00009.jpg" in as_table.stdout and "plasma" in as_table.stdout
 
 
+def test_classify_table_says_why_cells_are_marked(shared_data: Path, tmp_path: Path) -> None:
+    """A cell from a yellow-backed slide: "review yes" and, below the table, why."""
+    from PIL import Image
+
+    source = sorted((shared_data / "pbc" / "neutrophil").glob("*.jpg"))[0]
+    with Image.open(source) as opened:
+        red, green, blue = opened.convert("RGB").split()
+    blue = blue.point(lambda v: int(v * 0.7))
+    tinted = tmp_path / "yellow.png"
+    Image.merge("RGB", (red, green, blue)).save(tinted)
+
+    result = runner.invoke(app, ["classify", str(tinted), str(source)])
+
+    assert result.exit_code == 0, result.output
+    assert "review: 1 image(s) with colours unlike the training laboratory's" in result.stdout
+    assert "cannot be trusted" in result.stdout
+
+
 def test_classify_exits_1_when_no_image_could_be_read(tmp_path: Path) -> None:
     """All files broken: a non-zero status so a script notices; each file is named."""
     for name in ("a.jpg", "b.png"):

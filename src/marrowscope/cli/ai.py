@@ -10,14 +10,18 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from marrowscope.cli._common import fail
 from marrowscope.config import get_settings
 from marrowscope.domain.errors import MarrowscopeError
+
+if TYPE_CHECKING:
+    from marrowscope.ai.infer import Prediction
 
 __all__ = ["register"]
 
@@ -261,9 +265,29 @@ def classify(
             top = ", ".join(f"{c} {v:.2f}" for c, v in p.top3)
             flag = "yes" if p.review else "no"
             typer.echo(f"{p.source:<{width}}  {p.code:<4}  {p.confidence:.2f}   {flag:<6}  {top}")
+        for line in _review_lines(predictions):
+            typer.echo(line)
         typer.echo(_LIMITS_NOTE)
     if all(p.error for p in predictions):
         raise typer.Exit(1)
+
+
+_WHY = (
+    ("colours unlike", "with colours unlike the training laboratory's (another stain or "
+     "scanner): the confidence shown cannot be trusted"),
+    ("unlike any cell", "unlike any cell the model was trained on"),
+    ("confidence", "with a confidence below the review threshold"),
+)  # fmt: skip
+
+
+def _review_lines(predictions: Sequence[Prediction]) -> list[str]:
+    """Why cells are marked for review, counted: the table's "yes" says only that they are."""
+    lines = []
+    for key, words in _WHY:
+        n = sum(1 for p in predictions if p.review and key in p.reason)
+        if n:
+            lines.append(f"review: {n} image(s) {words}")
+    return lines
 
 
 def register(app: typer.Typer) -> None:
