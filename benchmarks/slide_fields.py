@@ -29,7 +29,7 @@ from PIL import Image
 
 from marrowscope.ai.cell_review import ModelCellReviewer
 from marrowscope.ai.detection.average_precision import ImageBoxes, average_precision
-from marrowscope.ai.detection.boxes import LABELS
+from marrowscope.ai.detection.boxes import LABELS, iou_one_to_many
 from marrowscope.ai.detection.detector import CellDetector, default_detector_path
 from marrowscope.ai.detection.sources import source_of
 from marrowscope.ai.detection.yolo_labels import read_yolo_boxes
@@ -62,18 +62,6 @@ def _fields(root: Path, splits: tuple[str, ...], source: str | None) -> list[tup
     return out
 
 
-def _iou(box: np.ndarray, others: np.ndarray) -> np.ndarray:
-    x1 = np.maximum(box[0], others[:, 0])
-    y1 = np.maximum(box[1], others[:, 1])
-    x2 = np.minimum(box[2], others[:, 2])
-    y2 = np.minimum(box[3], others[:, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
-    out: np.ndarray = inter / np.maximum(area + areas - inter, 1e-9)
-    return out
-
-
 def _misses(
     truth: np.ndarray, others: np.ndarray, found: np.ndarray, size: tuple[int, int]
 ) -> list[tuple[str, bool]]:
@@ -84,8 +72,8 @@ def _misses(
         border = box[0] <= BORDER_PX or box[1] <= BORDER_PX
         border = border or box[2] >= width - BORDER_PX or box[3] >= height - BORDER_PX
         rest = np.delete(others, i, axis=0) if len(others) else others
-        crowded = bool(len(rest)) and bool((_iou(box, rest) > CROWDED_IOU).any())
-        hit = bool(len(found)) and bool((_iou(box, found) >= 0.5).any())
+        crowded = bool(len(rest)) and bool((iou_one_to_many(box, rest) > CROWDED_IOU).any())
+        hit = bool(len(found)) and bool((iou_one_to_many(box, found) >= 0.5).any())
         out.append(("border" if border else "crowded" if crowded else "clear", hit))
     return out
 
