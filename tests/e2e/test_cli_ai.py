@@ -67,6 +67,32 @@ def test_classify_table_says_why_cells_are_marked(shared_data: Path, tmp_path: P
     assert "cannot be trusted" in result.stdout
 
 
+def test_classify_abstains_on_a_run_from_another_laboratory(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Twelve yellow-backed cells: every one marked, the reason once; own-lab cells are not."""
+    from PIL import Image
+
+    foreign, own = tmp_path / "foreign", tmp_path / "own"
+    foreign.mkdir()
+    own.mkdir()
+    for i, source in enumerate(sorted((shared_data / "pbc" / "lymphocyte").glob("*.jpg"))[:12]):
+        shutil.copy(source, own / source.name)
+        with Image.open(source) as opened:
+            red, green, blue = opened.convert("RGB").split()
+        Image.merge("RGB", (red, green, blue.point(lambda v: int(v * 0.7)))).save(
+            foreign / f"cell{i}.png"
+        )
+
+    away = runner.invoke(app, ["classify", str(foreign), "--json"])
+    home = runner.invoke(app, ["classify", str(own), "--json"])
+
+    payload = json.loads(away.stdout)
+    assert payload["abstained"] and "the model abstains: 12 of 12" in payload["abstained"]
+    assert all(c["review"] and "abstains on this run" in c["reason"] for c in payload["cells"])
+    assert json.loads(home.stdout)["abstained"] is None
+
+
 def test_classify_exits_1_when_no_image_could_be_read(tmp_path: Path) -> None:
     """All files broken: a non-zero status so a script notices; each file is named."""
     for name in ("a.jpg", "b.png"):

@@ -10,18 +10,15 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from marrowscope.cli._common import fail
+from marrowscope.cli.review_words import review_lines
 from marrowscope.config import get_settings
 from marrowscope.domain.errors import MarrowscopeError
-
-if TYPE_CHECKING:
-    from marrowscope.ai.infer import Prediction
 
 __all__ = ["register"]
 
@@ -203,6 +200,7 @@ def classify(
     Exit status: 0 if at least one image was classified (unreadable files get an error
     row and a line on stderr), 1 if none could be read, 2 on a usage or model error.
     """
+    from marrowscope.ai.batch_abstention import abstain_on_batch
     from marrowscope.ai.data import iter_image_files
     from marrowscope.ai.infer import CellClassifier, default_model_path
 
@@ -213,7 +211,7 @@ def classify(
         files = iter_image_files(paths)
         if not files:
             raise MarrowscopeError("no image files found in the given paths")
-        predictions = classifier.classify_images(files)
+        predictions, abstained = abstain_on_batch(classifier.classify_images(files))
     except MarrowscopeError as error:
         raise fail(error) from None
     for p in predictions:
@@ -234,7 +232,13 @@ def classify(
         ]
         typer.echo(
             json.dumps(
-                {"model": classifier.spec.name, "note": _LIMITS_NOTE, "cells": rows}, indent=2
+                {
+                    "model": classifier.spec.name,
+                    "note": _LIMITS_NOTE,
+                    "abstained": abstained,
+                    "cells": rows,
+                },
+                indent=2,
             )
         )
     elif as_csv:
@@ -255,6 +259,8 @@ def classify(
                 ]
             )
         typer.echo(_LIMITS_NOTE, err=True)
+        if abstained:
+            typer.echo(abstained, err=True)
     else:
         width = max(len(p.source) for p in predictions)
         typer.echo(f"{'path':<{width}}  code  conf.  review  top 3")
@@ -265,29 +271,11 @@ def classify(
             top = ", ".join(f"{c} {v:.2f}" for c, v in p.top3)
             flag = "yes" if p.review else "no"
             typer.echo(f"{p.source:<{width}}  {p.code:<4}  {p.confidence:.2f}   {flag:<6}  {top}")
-        for line in _review_lines(predictions):
+        for line in [abstained] if abstained else review_lines(predictions):
             typer.echo(line)
         typer.echo(_LIMITS_NOTE)
     if all(p.error for p in predictions):
         raise typer.Exit(1)
-
-
-_WHY = (
-    ("colours unlike", "with colours unlike the training laboratory's (another stain or "
-     "scanner): the confidence shown cannot be trusted"),
-    ("unlike any cell", "unlike any cell the model was trained on"),
-    ("confidence", "with a confidence below the review threshold"),
-)  # fmt: skip
-
-
-def _review_lines(predictions: Sequence[Prediction]) -> list[str]:
-    """Why cells are marked for review, counted: the table's "yes" says only that they are."""
-    lines = []
-    for key, words in _WHY:
-        n = sum(1 for p in predictions if p.review and key in p.reason)
-        if n:
-            lines.append(f"review: {n} image(s) {words}")
-    return lines
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from math import comb
+from math import exp, fsum, lgamma, log, log1p
 
 from marrowscope.domain.ai_review.calls import CellCall
 from marrowscope.domain.ai_review.contradiction import contradicts_detector
@@ -54,8 +54,17 @@ SHIFT_MIN_CELLS = 3
 
 
 def _tail(k: int, n: int, p: float) -> float:
-    """P(X >= k) for X ~ Binomial(n, p): exact, n is a slide's cells (hundreds at most)."""
-    return sum(comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+    """P(X >= k) for X ~ Binomial(n, p), 0 < p < 1, summed in log space.
+
+    ``comb(n, i) * p**i`` overflows a float from about a thousand cells (a folder of
+    crops, a large scan), so each term is ``exp`` of its logarithm.
+    """
+    log_p, log_q = log(p), log1p(-p)
+    head = lgamma(n + 1)
+    return fsum(
+        exp(head - lgamma(i + 1) - lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
+        for i in range(k, n + 1)
+    )
 
 
 def shift_expected(odd: int, total: int, rate: float = SHIFT_CELL_RATE) -> bool:
