@@ -165,3 +165,32 @@ def test_a_foreign_slide_gets_no_ai_proposal_and_is_classified_by_keyboard(
     decided = page.locator("#live-differential tr[data-code=NGS] td.decided")
     assert decided.inner_text() == "1"
     screenshot(page, "ai_gallery_abstained")
+
+
+def test_a_cell_in_another_laboratorys_colours_shows_why_it_waits(
+    page: Any, live_app: LiveApp, shared_data: Path, tmp_path: Path
+) -> None:
+    """Two of ten fields re-stained yellow: their cells say why; Shift+A leaves them."""
+    from PIL import Image
+
+    fields = _fields_of_width(shared_data, 360, 10)
+    for i in (0, 1):
+        with Image.open(fields[i]) as opened:
+            red, green, blue = opened.convert("RGB").split()
+        tinted = tmp_path / f"yellow{i}.png"
+        Image.merge("RGB", (red, green, blue.point(lambda v: int(v * 0.7)))).save(tinted)
+        fields[i] = str(tinted)
+    case_id = _new_case(live_app)
+    sign_in(page, live_app, "morphologist")
+    _upload(page, live_app, case_id, "Mixed", fields)
+
+    assert page.locator("#abstain-note").count() == 0  # two odd cells in ten: no alarm
+    reasons = page.locator(".tile.flagged .reason").all_inner_texts()
+    colour = [r for r in reasons if "colours unlike the training laboratory's" in r]
+    assert len(colour) >= 2, reasons
+    page.locator(".tile:focus").wait_for()
+    page.keyboard.press("Shift+A")
+    page.wait_for_selector("#acceptance-note")
+    still = page.locator(".tile.flagged[data-decided=false] .reason").all_inner_texts()
+    assert sum("colours unlike" in r for r in still) == len(colour)
+    screenshot(page, "ai_gallery_other_colours")
