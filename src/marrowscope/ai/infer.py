@@ -17,7 +17,7 @@ import os
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from marrowscope.ai.calibrate import softmax
 from marrowscope.ai.preprocess import decode_image, normalise
+from marrowscope.ai.second_opinion import SecondOpinion
 from marrowscope.ai.sidecar import ModelSpec, load_spec
 from marrowscope.ai.stain_profile import stain_descriptors
 from marrowscope.domain.errors import InvalidImage, InvalidInput
@@ -61,6 +62,7 @@ class Prediction:
     error: str | None = None
     stain_distance: float = 0.0
     unfamiliar: bool = False
+    second_opinion: str | None = None  # the second model's code (ai.second_opinion)
 
 
 def default_model_path(model_dir: Path | None = None) -> Path:
@@ -93,6 +95,7 @@ class CellClassifier:
         self._session = ort.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )
+        self._second = SecondOpinion.named_by(self.spec, sidecar, max(1, self.threads // 2))
 
     @classmethod
     def load_default(
@@ -135,11 +138,27 @@ class CellClassifier:
             logits, distance = self.run(batch)
             probabilities = softmax(logits, self.spec.temperature)
             stain = self.stain_distances(batch)
+            second = self._second.codes(batch) if self._second else [None] * len(batch)
             for i, p in enumerate(probabilities):
-                out.append(
-                    self._prediction(sources[start + i], p, float(distance[i]), float(stain[i]))
+                prediction = self._prediction(
+                    sources[start + i], p, float(distance[i]), float(stain[i])
                 )
+                out.append(self._with_second(prediction, second[i]))
         return out
+
+    def _with_second(self, prediction: Prediction, code: str | None) -> Prediction:
+        """Marked for review when the second model puts the cell in another group."""
+        if self._second is None or code is None or prediction.code is None:
+            return prediction
+        mine = self.spec.code_groups.get(prediction.code, prediction.code)
+        if self._second.group(code) == mine:
+            return replace(prediction, second_opinion=code)
+        why = (
+            f"a second model, trained for other laboratories' stains, calls it {code}: "
+            "the two disagree"
+        )
+        reason = "; ".join(r for r in (prediction.reason, why) if r)
+        return replace(prediction, review=True, reason=reason, second_opinion=code)
 
     def stain_distances(self, pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
         """How far each image's colours lie from the training images' (0 without a profile)."""
