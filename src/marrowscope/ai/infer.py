@@ -154,7 +154,8 @@ class CellClassifier:
         if self._second.group(code) == mine:
             return replace(prediction, second_opinion=code)
         why = (
-            f"a second model, trained for other laboratories' stains, calls it {code}: "
+            f"a second model ({self._second.spec.name}, trained for other laboratories' "
+            f"stains) calls it {code}: "
             "the two disagree"
         )
         reason = "; ".join(r for r in (prediction.reason, why) if r)
