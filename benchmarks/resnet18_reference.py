@@ -81,6 +81,7 @@ def reference_sidecar(model_sidecar: Path, folder: Path, size: int = 128) -> Pat
             opset_version=17,
             dynamo=False,
         )
+    spec.pop("second_opinion", None)  # the reference is one network
     spec.update(name="resnet18_ref", onnx_file=onnx_path.name, input_size=size, crop_fraction=1.0)
     sidecar = folder / "resnet18_ref.json"
     sidecar.write_text(json.dumps(spec), encoding="utf-8")

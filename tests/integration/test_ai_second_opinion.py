@@ -33,7 +33,7 @@ def test_the_shipped_model_has_a_second_opinion_that_rarely_disagrees_at_home(
     assert classifier.spec.info["second_opinion"]["sidecar"] == "cellnet80v.json"
     cells = sorted((shared_data / "pbc" / "lymphocyte").glob("*.jpg"))[:40]
     predictions = classifier.classify_images(cells)
-    assert all(p.second_opinion for p in predictions)
+    assert all(p.second_opinion for p in predictions if not p.review or "disagree" in p.reason)
     assert sum("the two disagree" in p.reason for p in predictions) <= 4
 
 

@@ -62,7 +62,7 @@ class Prediction:
     error: str | None = None
     stain_distance: float = 0.0
     unfamiliar: bool = False
-    second_opinion: str | None = None  # the second model's code (ai.second_opinion)
+    second_opinion: str | None = None  # the second model's code, for unflagged cells
 
 
 def default_model_path(model_dir: Path | None = None) -> Path:
@@ -138,17 +138,22 @@ class CellClassifier:
             logits, distance = self.run(batch)
             probabilities = softmax(logits, self.spec.temperature)
             stain = self.stain_distances(batch)
-            second = self._second.codes(batch) if self._second else [None] * len(batch)
-            for i, p in enumerate(probabilities):
-                prediction = self._prediction(
-                    sources[start + i], p, float(distance[i]), float(stain[i])
-                )
-                out.append(self._with_second(prediction, second[i]))
+            mine = [
+                self._prediction(sources[start + i], p, float(distance[i]), float(stain[i]))
+                for i, p in enumerate(probabilities)
+            ]
+            # the second model can only add a flag: it reads the cells still unflagged
+            open_rows = [i for i, p in enumerate(mine) if not p.review]
+            if self._second is not None and open_rows:
+                codes = self._second.codes(batch[open_rows])
+                for i, code in zip(open_rows, codes, strict=True):
+                    mine[i] = self._with_second(mine[i], code)
+            out.extend(mine)
         return out
 
-    def _with_second(self, prediction: Prediction, code: str | None) -> Prediction:
+    def _with_second(self, prediction: Prediction, code: str) -> Prediction:
         """Marked for review when the second model puts the cell in another group."""
-        if self._second is None or code is None or prediction.code is None:
+        if self._second is None or prediction.code is None:
             return prediction
         mine = self.spec.code_groups.get(prediction.code, prediction.code)
         if self._second.group(code) == mine:

@@ -42,7 +42,7 @@ __all__ = [
 STAIN_QUANTILE = 0.995  # the share of the training laboratory's validation cells inside
 STAIN_DESCRIPTOR = (
     "optical density of the background (brightest 10 % of pixels), and of the darkest 5 % "
-    "and the middle 40 % against it, on the classifier's input pixels"
+    "and the middle 40 % against it, on every second pixel of the classifier's input"
 )
 _BRIGHT_SHARE = 0.10
 _DARK_SHARE = 0.05
@@ -52,15 +52,26 @@ _RIDGE = 1e-5  # keeps the covariance invertible when a channel barely varies
 
 
 def stain_descriptors(pixels: NDArray[np.uint8]) -> NDArray[np.float64]:
-    """(N, H, W, 3) uint8 pixels -> (N, 9) colour descriptors (see the module)."""
-    flat = pixels.reshape(len(pixels), -1, 3).astype(np.float64) / 255.0
+    """(N, H, W, 3) uint8 pixels -> (N, 9) colour descriptors (see the module).
+
+    Every second pixel of every second row is read (a quarter: colour statistics of
+    hundreds of pixels do not need thousands), and the brightness shares are found by
+    partition rather than a full sort; the check then costs a fraction of the model.
+    """
+    flat = pixels[:, ::2, ::2].reshape(len(pixels), -1, 3).astype(np.float32) / 255.0
     n = flat.shape[1]
-    order = np.argsort(flat.sum(axis=2), axis=1)
-    ranked = np.take_along_axis(flat, order[:, :, None], axis=1)
-    bright = np.median(ranked[:, int(n * (1 - _BRIGHT_SHARE)) :], axis=1)
-    dark = np.median(ranked[:, : max(1, int(n * _DARK_SHARE))], axis=1)
-    middle = np.median(ranked[:, int(n * _MIDDLE[0]) : int(n * _MIDDLE[1])], axis=1)
-    density = -np.log(np.clip(np.stack([bright, dark, middle], axis=1), _FLOOR, 1.0))
+    dark_end = max(1, int(n * _DARK_SHARE))
+    middle = (int(n * _MIDDLE[0]), int(n * _MIDDLE[1]))
+    bright_start = int(n * (1 - _BRIGHT_SHARE))
+    order = np.argpartition(flat.sum(axis=2), [dark_end, *middle, bright_start], axis=1)
+
+    def share(start: int, end: int) -> NDArray[np.float32]:
+        picked = np.take_along_axis(flat, order[:, start:end, None], axis=1)
+        out: NDArray[np.float32] = np.median(picked, axis=1)
+        return out
+
+    levels = np.stack([share(bright_start, n), share(0, dark_end), share(*middle)], axis=1)
+    density = -np.log(np.clip(levels.astype(np.float64), _FLOOR, 1.0))
     background = density[:, 0]
     out: NDArray[np.float64] = np.concatenate(
         [background, density[:, 1] - background, density[:, 2] - background], axis=1
