@@ -139,33 +139,12 @@ def train_detector(
 
 def _measure_framing(sidecar: Path, images: Path) -> None:
     """Write both measured framings into the sidecar (300 images, fixed order)."""
-    import json
-    import random
+    from marrowscope.ai.train.detection.framing import write_framing
 
-    from marrowscope.ai.detection.detector import CellDetector
-    from marrowscope.ai.train.detection.framing import (
-        measure_frame_factor,
-        measure_red_cell_frame,
-    )
-
-    files = sorted(images.rglob("*.jpg")) if images.is_dir() else []
-    if not files:
+    if not images.is_dir() or not any(images.rglob("*.jpg")):
         typer.echo(f"note: no images under {images}; frame_factor left at its default", err=True)
         return
-    random.Random(0).shuffle(files)
-    detector = CellDetector(sidecar, threads=1)
-    factor, used = measure_frame_factor(detector, files[:300])
-    red, red_used = measure_red_cell_frame(detector, files[:300])
-    data = json.loads(sidecar.read_text())
-    data.update(
-        frame_factor=round(factor, 3),
-        frame_factor_images=used,
-        frame_red_cells=round(red, 3),
-        frame_red_cells_images=red_used,
-    )
-    sidecar.write_text(json.dumps(data, indent=2) + "\n")
-    typer.echo(f"frame factor {factor:.3f} from {used} images with one white cell")
-    typer.echo(f"frame of {red:.3f} red cells from {red_used} images with red cells")
+    typer.echo(write_framing(sidecar, images))
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,9 @@ white cell's size, at any magnification (fine accuracy 0.933).
 
 from __future__ import annotations
 
+import argparse
+import json
+import random
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +32,7 @@ from marrowscope.ai.detection.crops import red_cell_side
 from marrowscope.ai.detection.detector import CellDetector
 from marrowscope.domain.errors import InvalidInput
 
-__all__ = ["measure_frame_factor", "measure_red_cell_frame"]
+__all__ = ["measure_frame_factor", "measure_red_cell_frame", "write_framing"]
 
 
 def measure_frame_factor(detector: CellDetector, images: Sequence[Path]) -> tuple[float, int]:
@@ -64,30 +67,31 @@ def measure_red_cell_frame(detector: CellDetector, images: Sequence[Path]) -> tu
     return statistics.median(ratios), len(ratios)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """Measure both framings on 300 of the classifier's images and write them in the sidecar."""
-    import argparse
-    import json
-    import random
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sidecar", type=Path)
-    parser.add_argument("--images", type=Path, required=True)
-    args = parser.parse_args(argv)
-    files = sorted(args.images.rglob("*.jpg"))
+def write_framing(sidecar: Path, images: Path) -> str:
+    """Measure both framings on 300 of ``images`` (fixed order), write them, say what."""
+    files = sorted(images.rglob("*.jpg")) if images.is_dir() else []
     random.Random(0).shuffle(files)
-    detector = CellDetector(args.sidecar, threads=2)
+    detector = CellDetector(sidecar, threads=2)
     factor, used = measure_frame_factor(detector, files[:300])
     red, red_used = measure_red_cell_frame(detector, files[:300])
-    data = json.loads(args.sidecar.read_text())
+    data = json.loads(sidecar.read_text())
     data.update(
         frame_factor=round(factor, 3),
         frame_factor_images=used,
         frame_red_cells=round(red, 3),
         frame_red_cells_images=red_used,
     )
-    args.sidecar.write_text(json.dumps(data, indent=2) + "\n")
-    print(f"frame factor {factor:.3f} ({used} images); red cells {red:.3f} ({red_used})")  # noqa: T201
+    sidecar.write_text(json.dumps(data, indent=2) + "\n")
+    return f"frame factor {factor:.3f} ({used} images); red cells {red:.3f} ({red_used})"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Measure both framings on the classifier's images and write them in the sidecar."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sidecar", type=Path)
+    parser.add_argument("--images", type=Path, required=True)
+    args = parser.parse_args(argv)
+    print(write_framing(args.sidecar, args.images))  # noqa: T201
 
 
 if __name__ == "__main__":
