@@ -34,6 +34,7 @@ from marrowscope.ai.detection.detector import CellDetector, default_detector_pat
 from marrowscope.ai.detection.sources import source_of
 from marrowscope.ai.detection.yolo_labels import read_yolo_boxes
 from marrowscope.ai.field_cells import DetectorFieldCellFinder
+from marrowscope.domain.ai_review import cut_by_field_edge
 from marrowscope.domain.counting.counts import CellCounts
 from marrowscope.domain.counting.differential import compute_differential
 
@@ -41,7 +42,6 @@ PERSON_CELLS_PER_S = 3.0
 # AP is computed over every candidate down to this score, as COCO-style evaluation does;
 # the per-field counts use the detector's own threshold (the cells the app keeps).
 EVAL_MIN_SCORE = 0.05
-BORDER_PX = 2  # a box this close to the image edge is a cell cut by the border
 CROWDED_IOU = 0.05  # a white cell overlapping a neighbour's box by more is crowded
 
 
@@ -69,8 +69,8 @@ def _misses(
     width, height = size
     out = []
     for i, box in enumerate(truth):
-        border = box[0] <= BORDER_PX or box[1] <= BORDER_PX
-        border = border or box[2] >= width - BORDER_PX or box[3] >= height - BORDER_PX
+        x1, y1, x2, y2 = (float(v) for v in box)
+        border = cut_by_field_edge((x1, y1, x2, y2), width, height)
         rest = np.delete(others, i, axis=0) if len(others) else others
         crowded = bool(len(rest)) and bool((iou_one_to_many(box, rest) > CROWDED_IOU).any())
         hit = bool(len(found)) and bool((iou_one_to_many(box, found) >= 0.5).any())
