@@ -22,10 +22,10 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 
 from marrowscope.ai.calibrate import softmax
+from marrowscope.ai.onnx_session import cpu_session
 from marrowscope.ai.preprocess import decode_image, normalise
 from marrowscope.ai.second_opinion import SecondOpinion
 from marrowscope.ai.sidecar import ModelSpec, load_spec
@@ -84,17 +84,10 @@ class CellClassifier:
         model_file = sidecar.parent / self.spec.onnx_file
         if not model_file.is_file():
             raise InvalidInput(f"model file {model_file} named by {sidecar.name} not found")
-        options = ort.SessionOptions()
         self.threads = threads or min(4, os.cpu_count() or 1)
-        # half the cores run the model, the rest decode JPEGs for the next batch;
-        # no spin-waiting, which wastes a shared lab PC's cores on busy loops
-        options.intra_op_num_threads = max(1, self.threads // 2)
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # half the cores run the model, the rest decode JPEGs for the next batch
         self._decode_workers = max(1, self.threads - self.threads // 2)
-        self._session = ort.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(model_file, self.threads // 2)
         self._second = SecondOpinion.named_by(self.spec, sidecar, max(1, self.threads // 2))
 
     @classmethod

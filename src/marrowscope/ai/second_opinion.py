@@ -19,9 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 
+from marrowscope.ai.onnx_session import cpu_session
 from marrowscope.ai.preprocess import normalise
 from marrowscope.ai.sidecar import ModelSpec, load_spec
 from marrowscope.domain.errors import InvalidInput
@@ -37,13 +37,7 @@ class SecondOpinion:
         model_file = sidecar.parent / self.spec.onnx_file
         if not model_file.is_file():
             raise InvalidInput(f"second-opinion model {model_file} not found")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(model_file, threads)
 
     @classmethod
     def named_by(cls, spec: ModelSpec, sidecar: Path, threads: int) -> SecondOpinion | None:

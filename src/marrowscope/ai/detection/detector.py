@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from numpy.typing import NDArray
 from PIL import Image
 
@@ -24,6 +23,7 @@ from marrowscope.ai.detection.decode import decode_peaks
 from marrowscope.ai.detection.letterbox import letterbox
 from marrowscope.ai.detection.tiling import tiles
 from marrowscope.ai.input_files import read_sidecar
+from marrowscope.ai.onnx_session import cpu_session
 from marrowscope.domain.errors import InvalidInput
 
 __all__ = ["DEFAULT_DETECTOR", "CellDetector", "DetectorSpec", "default_detector_path"]
@@ -87,11 +87,8 @@ class CellDetector:
         self.spec = DetectorSpec.load(path)
         if self.spec.labels != LABELS:
             raise InvalidInput(f"{path}: labels {self.spec.labels} are not {LABELS}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(
-            str(path.parent / self.spec.onnx_file), options, providers=["CPUExecutionProvider"]
+        self._session = cpu_session(
+            path.parent / self.spec.onnx_file, threads or min(2, os.cpu_count() or 1), spin=True
         )
 
     def _run(
