@@ -73,3 +73,24 @@ def test_held_out_cells_through_the_field_path_keep_their_class_and_size(
     assert used >= 60
     assert right / used >= 0.92  # 0.95 measured; 0.89 with the box-proportional frame
     assert same_when_smaller / used >= 0.93  # another magnification, the same answer (0.96; 0.90)
+
+
+def test_a_field_without_red_cells_says_its_cells_were_framed_by_their_box(
+    finder: DetectorFieldCellFinder, shared_data: Path
+) -> None:
+    """No ruler, no size: the found cell carries that, so the call goes to a person."""
+    path = sorted((shared_data / "pbc" / "monocyte").glob("*.jpg"))[0]
+    whole = finder.find(path.read_bytes(), "whole.jpg")
+    assert whole.white_cells and not any(c.framed_by_box for c in whole.white_cells)
+    x1, y1, x2, y2 = whole.white_cells[0].box
+    with Image.open(path) as opened:
+        field = opened.convert("RGB")
+    # the same cell on a bare background: no red cell left to measure the frame by
+    bare = Image.new("RGB", field.size, (236, 226, 232))
+    margin = 0.15 * (x2 - x1)
+    window = (round(x1 - margin), round(y1 - margin), round(x2 + margin), round(y2 + margin))
+    bare.paste(field.crop(window), window[:2])
+    buffer = io.BytesIO()
+    bare.save(buffer, format="PNG")
+    alone = finder.find(buffer.getvalue(), "tight.png")
+    assert alone.white_cells and all(c.framed_by_box for c in alone.white_cells)

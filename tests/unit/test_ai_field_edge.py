@@ -6,6 +6,7 @@ import pytest
 
 from marrowscope.domain.ai_review import (
     EDGE_REASON,
+    NO_RULER_REASON,
     ModelCall,
     checked_at_field_edge,
     cut_by_field_edge,
@@ -40,3 +41,15 @@ def test_the_call_keeps_its_class_and_gains_the_reason() -> None:
         (0.0, 10.0, 50.0, 60.0), 360, 363,
     )  # fmt: skip
     assert low.reason == f"{EDGE_REASON}; confidence 0.50 below 0.97"
+
+
+def test_a_cell_framed_without_a_red_cell_ruler_waits_with_the_reason() -> None:
+    call = ModelCall(CellClass.LYT, 0.99, ((CellClass.LYT, 0.99),), False, "", "m", "v")
+    inside = (100.0, 100.0, 150.0, 150.0)
+
+    marked = checked_at_field_edge(call, inside, 360, 363, framed_by_box=True)
+    both = checked_at_field_edge(call, (0.0, 10.0, 50.0, 60.0), 360, 363, framed_by_box=True)
+
+    assert marked.review and marked.reason == NO_RULER_REASON
+    assert both.reason == f"{EDGE_REASON}; {NO_RULER_REASON}"
+    assert checked_at_field_edge(call, inside, 360, 363, framed_by_box=False) == call

@@ -61,6 +61,7 @@ class DetectorFieldCellFinder:
                 ),
                 box=c.box,
                 score=c.score,
+                framed_by_box=ruler is None or self._frame_red_cells is None,
             )
             for c in found
             if c.label == "WBC"

@@ -28,6 +28,7 @@ from marrowscope.domain.ai_review.contradiction import (
 )
 from marrowscope.domain.ai_review.field_edge import (
     EDGE_REASON,
+    NO_RULER_REASON,
     checked_at_field_edge,
     cut_by_field_edge,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "FieldOrigin",
     "FoundCell",
     "ModelCall",
+    "NO_RULER_REASON",
     "SHIFT_ALPHA",
     "SHIFT_CELL_RATE",
     "SHIFT_CROP_RATE",

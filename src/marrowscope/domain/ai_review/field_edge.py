@@ -1,4 +1,6 @@
-"""A white cell cut by the edge of its field image is shown to a person, not accepted.
+"""A white cell the field shows only in part is shown to a person, not accepted.
+
+Cut by the edge of its image, or framed without a red-cell ruler (its size unknown).
 
 Part of such a cell lies outside the photograph: the classifier sees a fragment (a
 neutrophil's lobe, a monocyte's cytoplasm without its nucleus) and still answers with a
@@ -17,9 +19,13 @@ from functools import cache
 from marrowscope.domain.ai_review.calls import ModelCall
 from marrowscope.domain.tables import load_table
 
-__all__ = ["EDGE_REASON", "checked_at_field_edge", "cut_by_field_edge"]
+__all__ = ["EDGE_REASON", "NO_RULER_REASON", "checked_at_field_edge", "cut_by_field_edge"]
 
 EDGE_REASON = "cut by the edge of the field image: part of the cell is outside the photograph"
+NO_RULER_REASON = (
+    "too few red cells in the field to frame the cell at its true size: "
+    "the model cannot judge its size"
+)
 
 
 @cache
@@ -35,10 +41,27 @@ def cut_by_field_edge(box: tuple[float, float, float, float], width: int, height
 
 
 def checked_at_field_edge(
-    proposal: ModelCall, box: tuple[float, float, float, float], width: int, height: int
+    proposal: ModelCall,
+    box: tuple[float, float, float, float],
+    width: int,
+    height: int,
+    framed_by_box: bool = False,
 ) -> ModelCall:
-    """The call marked for review with the reason when its cell is cut by the edge."""
-    if not cut_by_field_edge(box, width, height):
+    """The call marked for review with the reasons when the field hides part of the cell.
+
+    Cut by the edge, the model sees a fragment; in a field without red cells to measure
+    by, the crop follows the cell's own box and every cell reaches the model at one size
+    (docs/slide_fields.md), so size, which tells a lymphocyte from a monocyte, is lost.
+    """
+    why = [
+        reason
+        for reason, holds in (
+            (EDGE_REASON, cut_by_field_edge(box, width, height)),
+            (NO_RULER_REASON, framed_by_box),
+        )
+        if holds
+    ]
+    if not why:
         return proposal
-    reason = "; ".join(r for r in (EDGE_REASON, proposal.reason) if r)
+    reason = "; ".join(r for r in (*why, proposal.reason) if r)
     return replace(proposal, review=True, reason=reason[:500])

@@ -19,6 +19,9 @@ class FoundCell:
     context: bytes
     box: tuple[float, float, float, float]
     score: float
+    # the field had too few red cells to measure the frame by: the crop follows the cell's
+    # own box, so the classifier cannot judge the cell's size (a person decides it)
+    framed_by_box: bool = False
 
 
 @dataclass(frozen=True, slots=True)

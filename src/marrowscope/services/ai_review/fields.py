@@ -192,7 +192,7 @@ def analyze_fields(
             p
             if isinstance(p, str)
             else checked_at_field_edge(
-                checked_against_detector(p), c.box, found.width, found.height
+                checked_against_detector(p), c.box, found.width, found.height, c.framed_by_box
             )
             for c, p in zip(found.white_cells, mine, strict=True)
         ]
